@@ -1,0 +1,41 @@
+# The single entry point. `make report` publishes the default year; `make test` runs every test.
+# Both create the environment first (a virtualenv in .venv from requirements.lock) when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= data/papi-provinces
+YEAR ?= 2016
+# Shared libraries WeasyPrint needs for the PDF (Debian package names); installed with apt-get
+# only when missing and only where we are root; otherwise the error says what to install.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
+
+.PHONY: report test env system bench clean
+
+report: $(STAMP)
+	$(BIN)/par-report run --data $(DATA) --year $(YEAR)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+env: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(MAKE) --no-print-directory system
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+system:
+	@if ! ldconfig -p | grep -q 'libpango-1.0.so.0' || ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && apt-get install -y -q $(SYSTEM_LIBS); \
+	  else echo "WeasyPrint needs the system libraries $(SYSTEM_LIBS): install them (as root: apt-get install $(SYSTEM_LIBS))"; exit 1; fi; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_report.py
+
+clean:
+	rm -rf $(VENV) reports/*/

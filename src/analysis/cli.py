@@ -1,0 +1,71 @@
+"""The `par-report` command (CONTRACT.md): run, validate, verify, synth.
+
+Exit status: 0 success; 1 invalid input or a failed check (nothing published); 2 usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis.errors import InputError
+from analysis.pipeline import FORMATS, LANGS
+
+
+def _list(allowed: tuple[str, ...]):
+    def parse(text: str) -> tuple[str, ...]:
+        items = tuple(i.strip() for i in text.split(",") if i.strip())
+        unknown = [i for i in items if i not in allowed]
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown {', '.join(unknown)}; choose from {', '.join(allowed)}")
+        return items
+    return parse
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="par-report", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="compute the tables and publish the editions of one year")
+    run.add_argument("--data", type=Path, required=True, help="dataset folder")
+    run.add_argument("--year", type=int, required=True)
+    run.add_argument("--lang", type=_list(LANGS), default=LANGS, help="editions, e.g. vi,en")
+    run.add_argument("--format", type=_list(FORMATS), default=FORMATS,
+                     help='publication formats, e.g. html,pdf,xlsx ("" = tables and manifest only)')
+    run.add_argument("--out", type=Path, default=Path("reports"), help="output root (default reports/)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    val = sub.add_parser("validate", help="check every file of a dataset folder")
+    val.add_argument("--data", type=Path, required=True)
+    ver = sub.add_parser("verify", help="rerun a run from its manifest and compare its tables")
+    ver.add_argument("run_dir", type=Path)
+    syn = sub.add_parser("synth", help="write a seeded synthetic dataset")
+    syn.add_argument("kind", choices=["demo-mps"])
+    syn.add_argument("--out", type=Path, required=True)
+    syn.add_argument("--seed", type=int, default=None)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            from analysis.pipeline import run
+            folder = run(args.data, args.year, args.lang, args.format, args.out,
+                         progress=not args.quiet)
+            print(f"published {folder}")
+        elif args.command == "validate":
+            from analysis.validate import validate
+            print(validate(args.data))
+        elif args.command == "verify":
+            from analysis.verify import verify
+            ok, report = verify(args.run_dir)
+            print(report)
+            return 0 if ok else 1
+        elif args.command == "synth":
+            from analysis import synth
+            kwargs = {} if args.seed is None else {"seed": args.seed}
+            synth.make_demo_mps(args.out, **kwargs)
+            print(f"wrote {args.out}")
+    except InputError as err:
+        print(err, file=sys.stderr)
+        return 1
+    return 0

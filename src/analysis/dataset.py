@@ -1,0 +1,325 @@
+"""A dataset is a folder (data/README.md): load it, check it against the contract, or say why not.
+
+`load_dataset` reads every file present, collects every problem in every file, and raises one
+`InputError` listing them all; a dataset that loads is consistent (known units, years inside
+their validity, scores within their maxima, counts that add up).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis.errors import InputError, Problem
+from analysis.readers import TableReader, find_table, nfc
+
+DEFAULTS = {"satisfied_answers": [4, 5], "leader_share": 0.25, "alpha": 0.05,
+            "bootstrap": 10000, "seed": 0, "synthetic": False}
+SCOPES = ("unit", "group", "region", "all")
+BALLOT_FILES = ("ballots.parquet", "ballots.csv", "ballots")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The dataset's `dataset.yaml`, with the contract's defaults filled in."""
+
+    raw: dict
+
+    def __getattr__(self, key):
+        try:
+            return self.raw[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    @property
+    def components(self) -> list[dict]:
+        return self.raw["methodology"]["components"]
+
+    @property
+    def bands(self) -> list[dict]:
+        return self.raw.get("bands") or []
+
+    def title(self, lang: str) -> str:
+        return self.raw[f"title_{lang}"]
+
+    def collection_method(self, year: int) -> dict | None:
+        """How the survey was collected in `year` (`survey.collection`), if recorded."""
+        collection = (self.raw.get("survey") or {}).get("collection") or {}
+        return collection.get(year) or collection.get(str(year))
+
+
+@dataclass
+class Dataset:
+    root: Path
+    config: Config
+    units: pd.DataFrame
+    groups: pd.DataFrame | None = None
+    regions: pd.DataFrame | None = None
+    index_scores: pd.DataFrame | None = None
+    satisfaction: pd.DataFrame | None = None
+    published: pd.DataFrame | None = None
+    crosswalk: pd.DataFrame | None = None
+    ballots_path: Path | None = None
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def file_name(self, table: str) -> str:
+        """The name, relative to the dataset folder, of the file that holds `table`."""
+        return next(str(p.relative_to(self.root)) for p in self.files if p.stem == table)
+
+    def years(self) -> list[int]:
+        """Every year with index scores or satisfaction counts (ballot years are added by callers
+        that scan the ballots)."""
+        years: set[int] = set()
+        for table in (self.index_scores, self.satisfaction):
+            if table is not None:
+                years.update(int(y) for y in table["year"].dropna().unique())
+        return sorted(years)
+
+    def valid_units(self, year: int) -> pd.DataFrame:
+        u = self.units
+        ok = (u["valid_from"].isna() | (u["valid_from"] <= year)) & (
+            u["valid_to"].isna() | (u["valid_to"] >= year))
+        return u[ok.astype(bool)]
+
+
+def load_config(root: Path) -> Config:
+    path = root / "dataset.yaml"
+    fix_yaml = "see data/README.md for the keys of dataset.yaml"
+    if not path.is_file():
+        raise InputError([Problem(str(root), None, None, "no dataset.yaml in this folder",
+                                  "point --data at a dataset folder (data/README.md)")])
+    try:
+        raw = yaml.safe_load(nfc(path.read_text(encoding="utf-8-sig")))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise InputError([Problem("dataset.yaml", None, None, f"not valid YAML/UTF-8: {err}",
+                                  fix_yaml)]) from None
+    if not isinstance(raw, dict):
+        raise InputError([Problem("dataset.yaml", None, None, "expected a mapping of keys",
+                                  fix_yaml)])
+    raw = {**DEFAULTS, **raw}
+    problems = []
+
+    def bad(key, message):
+        problems.append(Problem("dataset.yaml", None, key, message, fix_yaml))
+
+    for key in ("name", "title_vi", "title_en"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            bad(key, "required text is missing")
+    if isinstance(raw.get("name"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", raw["name"]):
+        bad("name", f"'{raw['name']}' must be lower-case letters, digits, '-' or '_' (a folder name)")
+    components = (raw.get("methodology") or {}).get("components")
+    if not isinstance(components, list) or not components:
+        bad("methodology.components", "expected a list of components (code, label_vi, label_en, "
+            "max_points)")
+    else:
+        for i, c in enumerate(components, start=1):
+            if not isinstance(c, dict) or not all(k in c for k in ("code", "label_vi", "label_en",
+                                                                  "max_points")):
+                bad(f"methodology.components[{i}]", "needs code, label_vi, label_en, max_points")
+            elif not isinstance(c["max_points"], (int, float)) or c["max_points"] <= 0:
+                bad(f"methodology.components[{i}].max_points", "must be a positive number")
+    bands = raw.get("bands") or []
+    if not isinstance(bands, list):
+        bad("bands", "expected a list")
+        bands = []
+    for i, b in enumerate(bands, start=1):
+        has_threshold = isinstance(b, dict) and (("min_score" in b) != ("min_quantile" in b))
+        if not has_threshold or not all(k in b for k in ("label_vi", "label_en")):
+            bad(f"bands[{i}]", "needs label_vi, label_en and exactly one of min_score, min_quantile")
+    thresholds = [b.get("min_score", b.get("min_quantile")) for b in bands if isinstance(b, dict)]
+    if thresholds != sorted(thresholds, reverse=True):
+        bad("bands", "bands must be listed highest first")
+    if not 0 < float(raw["leader_share"]) <= 0.5:
+        bad("leader_share", "must be in (0, 0.5]")
+    if not 0 < float(raw["alpha"]) < 1:
+        bad("alpha", "must be in (0, 1)")
+    if not isinstance(raw["bootstrap"], int) or raw["bootstrap"] < 100:
+        bad("bootstrap", "must be a whole number of at least 100")
+    if problems:
+        raise InputError(problems)
+    return Config(raw)
+
+
+def load_dataset(root: Path | str) -> Dataset:
+    """Load and check every file of a dataset folder; raise InputError listing all problems."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError([Problem(str(root), None, None, "no such folder",
+                                  "give --data the path of a dataset folder")])
+    config = load_config(root)
+    problems: list[Problem] = []
+    files = [root / "dataset.yaml"]
+
+    def reader(name: str, required: bool = False) -> TableReader | None:
+        path = find_table(root, name)
+        if path is None:
+            if required:
+                problems.append(Problem(f"{name}.csv", None, None, "required file is missing",
+                                        f"add {name}.csv (data/README.md lists its columns)"))
+            return None
+        files.append(path)
+        return TableReader(path, problems, root)
+
+    groups = _labels(reader("groups"), "group")
+    regions = _labels(reader("regions"), "region")
+    units = _units(reader("units", required=True), groups, regions)
+    ds = Dataset(root, config, units if units is not None else _empty_units(), groups, regions)
+    known = units is not None
+    ds.index_scores = _index_scores(reader("index_scores"), ds, known)
+    ds.satisfaction = _satisfaction(reader("satisfaction"), ds, known)
+    ds.published = _published(reader("published"))
+    ds.crosswalk = _crosswalk(reader("crosswalk"), ds, known)
+    for name in BALLOT_FILES:
+        path = root / name
+        if path.exists():
+            ds.ballots_path = path
+            files.extend(sorted(path.rglob("*.parquet")) if path.is_dir() else [path])
+            break
+    ds.files = files
+    if problems:
+        raise InputError(problems)
+    return ds
+
+
+def _empty_units() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in
+                         ("unit_id", "name_vi", "name_en", "group", "region")}).assign(
+        valid_from=pd.Series(dtype="Int64"), valid_to=pd.Series(dtype="Int64"))
+
+
+def _labels(r: TableReader | None, key: str) -> pd.DataFrame | None:
+    if r is None or not r.require([key, "label_vi", "label_en"]):
+        return None
+    r.duplicates([key])
+    return pd.DataFrame({key: r.text(key), "label_vi": r.text("label_vi"),
+                         "label_en": r.text("label_en")})
+
+
+def _units(r: TableReader | None, groups, regions) -> pd.DataFrame | None:
+    if r is None or not r.require(["unit_id", "name_vi", "name_en", "group"]):
+        return None
+    r.duplicates(["unit_id"])
+    u = pd.DataFrame({
+        "unit_id": r.text("unit_id"), "name_vi": r.text("name_vi"), "name_en": r.text("name_en"),
+        "group": r.text("group"), "region": r.text("region", required=False),
+        "valid_from": r.year("valid_from", required=False),
+        "valid_to": r.year("valid_to", required=False),
+    })
+    rows = r.rows()
+    backwards = (u["valid_from"] > u["valid_to"]).fillna(False).astype(bool)
+    for idx in u.index[backwards]:
+        r.problem(int(rows[idx]), "valid_to", f"valid_to {u.at[idx, 'valid_to']} is before "
+                  f"valid_from {u.at[idx, 'valid_from']}", "swap or correct the years")
+    for table, key in ((groups, "group"), (regions, "region")):
+        if table is None:
+            continue
+        unknown = (u[key] != "") & ~u[key].isin(table[key])
+        for idx in u.index[unknown]:
+            r.problem(int(rows[idx]), key, f"'{u.at[idx, key]}' is not in {key}s.csv",
+                      f"add it to {key}s.csv or correct the spelling")
+    return u
+
+
+def _check_units(r: TableReader, frame: pd.DataFrame, ds: Dataset) -> None:
+    """Every row must name a known unit, in a year inside that unit's validity."""
+    units = ds.units.set_index("unit_id")
+    rows = r.rows()
+    for idx, unit, year in zip(frame.index, frame["unit_id"], frame["year"]):
+        if unit == "":
+            continue
+        if unit not in units.index:
+            r.problem(int(rows[idx]), "unit_id", f"unknown unit '{unit}'",
+                      "add the unit to units.csv or correct the id")
+            continue
+        start, end = units.at[unit, "valid_from"], units.at[unit, "valid_to"]
+        if pd.notna(year) and ((pd.notna(start) and year < start) or (pd.notna(end) and year > end)):
+            span = f"{'' if pd.isna(start) else start}–{'' if pd.isna(end) else end}"
+            r.problem(int(rows[idx]), "year", f"unit '{unit}' is not valid in {year} (valid {span})",
+                      "correct the year, or the unit's valid_from/valid_to in units.csv "
+                      "(merged units are mapped by crosswalk.csv)")
+
+
+def _index_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:
+    if r is None or not r.require(["year", "unit_id", "component", "points", "max_points"]):
+        return None
+    r.duplicates(["year", "unit_id", "component"])
+    s = pd.DataFrame({"year": r.year(), "unit_id": r.text("unit_id"),
+                      "component": r.text("component"),
+                      "points": r.number("points", required=False, minimum=0),
+                      "max_points": r.number("max_points", minimum=0)})
+    s["row"] = r.rows()
+    rows = r.rows()
+    maxima = {c["code"]: float(c["max_points"]) for c in ds.config.components}
+    for idx in s.index:
+        comp, pts, mx = s.at[idx, "component"], s.at[idx, "points"], s.at[idx, "max_points"]
+        if comp not in maxima and comp != "total":
+            r.problem(int(rows[idx]), "component", f"unknown component '{comp}'",
+                      f"use one of {', '.join(maxima)} (dataset.yaml methodology) or 'total'")
+        elif comp in maxima and not np.isnan(mx) and abs(mx - maxima[comp]) > 1e-9:
+            r.problem(int(rows[idx]), "max_points", f"max_points {mx:g} differs from dataset.yaml's "
+                      f"{maxima[comp]:g} for '{comp}'", "make them agree")
+        if not np.isnan(pts) and not np.isnan(mx) and pts > mx + 1e-9:
+            r.problem(int(rows[idx]), "points", f"points {pts:g} exceed max_points {mx:g}",
+                      "correct the score or its maximum")
+    if known:
+        _check_units(r, s, ds)
+    return s
+
+
+def _satisfaction(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:
+    if r is None or not r.require(["year", "unit_id", "n_respondents", "n_satisfied"]):
+        return None
+    r.duplicates(["year", "unit_id"])
+    s = pd.DataFrame({"year": r.year(), "unit_id": r.text("unit_id"),
+                      "n_respondents": r.number("n_respondents", integer=True, minimum=0),
+                      "n_satisfied": r.number("n_satisfied", integer=True, minimum=0)})
+    rows = r.rows()
+    for idx in s.index[(s["n_satisfied"] > s["n_respondents"]).fillna(False).astype(bool)]:
+        r.problem(int(rows[idx]), "n_satisfied", f"{s.at[idx, 'n_satisfied']:g} satisfied out of "
+                  f"{s.at[idx, 'n_respondents']:g} respondents: the counts do not add up",
+                  "n_satisfied must not exceed n_respondents")
+    if known:
+        _check_units(r, s, ds)
+    return s
+
+
+def _published(r: TableReader | None) -> pd.DataFrame | None:
+    if r is None or not r.require(["year", "scope", "key", "metric", "value", "source"]):
+        return None
+    p = pd.DataFrame({"year": r.year(), "scope": r.text("scope"),
+                      "key": r.text("key", required=False), "metric": r.text("metric"),
+                      "value": r.number("value"), "value_text": r.text("value", required=False),
+                      "source": r.text("source")})
+    rows = r.rows()
+    for idx in p.index[~p["scope"].isin(SCOPES)]:
+        r.problem(int(rows[idx]), "scope", f"unknown scope '{p.at[idx, 'scope']}'",
+                  f"use one of {', '.join(SCOPES)}")
+    r.duplicates(["year", "scope", "key", "metric"])
+    return p
+
+
+def _crosswalk(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:
+    if r is None or not r.require(["from_unit_id", "to_unit_id", "effective_year", "weight"]):
+        return None
+    c = pd.DataFrame({"from_unit_id": r.text("from_unit_id"), "to_unit_id": r.text("to_unit_id"),
+                      "effective_year": r.year("effective_year"),
+                      "weight": r.number("weight", minimum=0)})
+    rows = r.rows()
+    if known:
+        for column in ("from_unit_id", "to_unit_id"):
+            for idx in c.index[(c[column] != "") & ~c[column].isin(ds.units["unit_id"])]:
+                r.problem(int(rows[idx]), column, f"unknown unit '{c.at[idx, column]}'",
+                          "add the unit to units.csv or correct the id")
+    for idx in c.index[(c["weight"] > 1).fillna(False).astype(bool)]:
+        r.problem(int(rows[idx]), "weight", "a weight is a share of the former unit: at most 1",
+                  "correct the weight")
+    r.duplicates(["from_unit_id", "to_unit_id", "effective_year"])
+    return c

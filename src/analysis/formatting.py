@@ -1,0 +1,159 @@
+"""Numbers, percents, dates and p-values for each edition, and Vietnamese alphabetical order.
+
+Formats come from Babel's CLDR data for an explicit locale, never the machine's: "vi" writes
+86,72 and 39.700 (decimal comma, "." grouping), "en" writes 86.72 and 39,700. Values are rounded
+half away from zero on their shortest decimal form (86.725 → 86,73), as a reader rounds by hand;
+a value that rounds to zero is written without a sign. Negative numbers use CLDR's minus sign for
+both locales, the ASCII hyphen-minus "-" (what spreadsheets parse when text is copied), and
+signed changes use CLDR's "+". A missing value (None, NaN, NA) is written "–".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+import pandas as pd
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent, get_minus_sign_symbol, get_plus_sign_symbol
+
+from analysis.i18n import LANGS
+
+MISSING = "–"
+_DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMMM y"}  # 15/11/2023, 15 November 2023
+_P_FLOOR = Decimal("0.001")
+
+
+def _locale(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
+    return lang
+
+
+def _pattern(decimals: int, suffix: str = "") -> str:
+    """A CLDR pattern with grouping and exactly `decimals` decimals ("#,##0.00")."""
+    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + suffix
+
+
+def _rounded(x: object, decimals: int) -> Decimal | None:
+    """`x` rounded half away from zero to `decimals` places (no negative zero); None when missing."""
+    if pd.isna(x):
+        return None
+    d = Decimal(str(x))
+    if d.is_finite():
+        with localcontext(rounding=ROUND_HALF_UP):
+            d = round(d, decimals)
+        if not d:
+            d = abs(d)
+    return d
+
+
+def fmt_number(x: object, lang: str, decimals: int = 2) -> str:
+    """86.72 → "86,72" (vi) / "86.72" (en)."""
+    return fmt_points(x, lang, decimals)
+
+
+def fmt_points(x: object, lang: str, decimals: int = 2, signed: bool = False) -> str:
+    """Index points; with `signed`, a change: 1.2 → "+1,20", -0.93 → "-0,93", 0 → "0,00"."""
+    locale = _locale(lang)
+    d = _rounded(x, decimals)
+    if d is None:
+        return MISSING
+    text = format_decimal(d, format=_pattern(decimals), locale=locale)
+    if signed and d > 0:
+        return get_plus_sign_symbol(locale) + text
+    return text
+
+
+def fmt_percent(value_in_percent: object, lang: str, decimals: int = 2) -> str:
+    """A value already in percent: 86.72 → "86,72%" / "86.72%".
+
+    CLDR's percent pattern is "#,##0%" for both vi and en (no space before "%"), which is also
+    Vietnamese press usage; only the number of decimals is set here.
+    """
+    locale = _locale(lang)
+    d = _rounded(value_in_percent, decimals)
+    if d is None:
+        return MISSING
+    return format_percent(d.scaleb(-2), format=_pattern(decimals, "%"), locale=locale)
+
+
+def fmt_int(n: object, lang: str) -> str:
+    """A whole number: 39700 → "39.700" / "39,700"; raises ValueError for a fraction."""
+    locale = _locale(lang)
+    if pd.isna(n):
+        return MISSING
+    d = Decimal(str(n))
+    if d != d.to_integral_value():
+        raise ValueError(f"fmt_int needs a whole number, got {n!r}")
+    return format_decimal(d, format=_pattern(0), locale=locale)
+
+
+def fmt_date(d: dt.date | None, lang: str) -> str:
+    """15 Nov 2023 → "15/11/2023" (vi) / "15 November 2023" (en)."""
+    locale = _locale(lang)
+    if pd.isna(d):
+        return MISSING
+    return format_date(d, _DATE_PATTERNS[lang], locale=locale)
+
+
+def fmt_p_value(p: object, lang: str) -> str:
+    """Three decimals ("0,042"), or "< 0,001" / "< 0.001" below 0.001."""
+    _locale(lang)
+    if not pd.isna(p) and Decimal(str(p)) < _P_FLOOR:
+        return "< " + fmt_number(_P_FLOOR, lang, 3)
+    return fmt_number(p, lang, 3)
+
+
+# --- Vietnamese alphabetical order -----------------------------------------------------------
+# Hand-written because ICU's collator (PyICU), which has a Vietnamese tailoring, needs the system
+# ICU library and a compiler to install, and Babel has no collation. The order is that of
+# Vietnamese dictionaries (e.g. Hoàng Phê (ed.), Từ điển tiếng Việt, Viện Ngôn ngữ học):
+# - letters in the alphabet's order, where ă â đ ê ô ơ ư are letters of their own; the foreign
+#   letters f j w z sit where they do in the Latin alphabet;
+# - the syllable is the unit: its letters are compared first, then its tone, in the order
+#   none < huyền (grave) < hỏi (hook) < ngã (tilde) < sắc (acute) < nặng (dot below), and only
+#   then the next syllable ("ma" < "ma cà rồng" < "mà" < "má");
+# - spaces, punctuation and digits sort before letters, by code point;
+# - case is ignored until everything else is equal; then lower case comes first.
+_ALPHABET = "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w x y z".split()
+_LETTER_RANK = {unicodedata.normalize("NFD", letter): i for i, letter in enumerate(_ALPHABET)}
+_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def vi_sort_key(s: str) -> tuple:
+    """A key giving Vietnamese alphabetical order; NFC and NFD spellings of `s` get the same key.
+
+    Combining marks of a letter other than tones and the vowel marks of ă â ê ô ơ ư are ignored;
+    letters outside the alphabet sort after it, by code point.
+    """
+    nfc = unicodedata.normalize("NFC", s)
+    clusters: list[list[str]] = []  # a base character and its combining marks
+    for ch in unicodedata.normalize("NFD", nfc.casefold()):
+        if unicodedata.combining(ch) and clusters:
+            clusters[-1].append(ch)
+        else:
+            clusters.append([ch])
+    tokens: list[tuple] = []
+    letters: list[int] = []
+    tones: list[int] = []
+    for base, *marks in clusters:
+        if base.isalpha():
+            vowel = base + "".join(m for m in marks if m not in _TONE_RANK)
+            rank = _LETTER_RANK.get(vowel, _LETTER_RANK.get(base, len(_ALPHABET) + ord(base)))
+            letters.append(rank)
+            tones.extend(_TONE_RANK[m] for m in marks if m in _TONE_RANK)
+            continue
+        if letters:
+            tokens.append((1, tuple(letters), tuple(tones)))
+            letters, tones = [], []
+        tokens.append((0, ord(base)))
+    if letters:
+        tokens.append((1, tuple(letters), tuple(tones)))
+    return tuple(tokens), tuple(ch.isupper() for ch in nfc), nfc
+
+
+def sort_vi(strings: Iterable[str]) -> list[str]:
+    """`strings` in Vietnamese alphabetical order (see `vi_sort_key`)."""
+    return sorted(strings, key=vi_sort_key)

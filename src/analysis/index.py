@@ -1,0 +1,121 @@
+"""The yearly index of each unit, its ranks and band, and the means by group, region and overall.
+
+A unit's index for a year is 100 × Σ points ⁄ Σ max_points over its components (CONTRACT.md;
+for the PAR INDEX, Decision 876/QĐ-BNV: "index % = points achieved ÷ 100"). A unit with any
+component left blank in the source has no index that year (a reported gap, never filled in).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.dataset import Dataset
+
+GROUP_STATS = ["n_units", "n_missing", "mean", "median", "sd", "min", "max"]
+
+
+def unit_scores(scores: pd.DataFrame, year: int) -> pd.DataFrame:
+    """unit_id, points, max_points, score for one year; NaN where a component is blank."""
+    s = scores[scores["year"] == year]
+    totals = s.groupby("unit_id", sort=True).agg(
+        points=("points", lambda p: p.sum() if p.notna().all() else np.nan),
+        max_points=("max_points", "sum"))
+    totals["score"] = 100 * totals["points"] / totals["max_points"]
+    return totals.reset_index()
+
+
+def min_rank(values: pd.Series) -> pd.Series:
+    """Rank with 1 = highest; ties share the smallest rank (1, 2, 2, 4); NaN stays unranked."""
+    return values.rank(method="min", ascending=False).astype("Int64")
+
+
+def previous_year(ds: Dataset, year: int) -> int | None:
+    """The latest year before `year` that has index scores."""
+    earlier = [y for y in ds.years() if y < year and ds.index_scores is not None
+               and (ds.index_scores["year"] == y).any()]
+    return max(earlier) if earlier else None
+
+
+def assign_bands(score: pd.Series, bands: list[dict]) -> tuple[pd.Series, pd.Series]:
+    """(label_en, label_vi) of the first band whose threshold ≤ score (bands highest first).
+
+    A band's threshold is `min_score`, or for `min_quantile` bands (PAPI's quartile groups)
+    the quantile of this year's scores (numpy's linear interpolation)."""
+    en = pd.Series(pd.NA, index=score.index, dtype="string")
+    vi = en.copy()
+    observed = score.dropna()
+    for band in reversed(bands):
+        if "min_score" in band:
+            threshold = float(band["min_score"])
+        elif len(observed):
+            threshold = float(np.quantile(observed, float(band["min_quantile"])))
+        else:
+            continue
+        hit = (score >= threshold - 1e-9).fillna(False).astype(bool)
+        en[hit], vi[hit] = band["label_en"], band["label_vi"]
+    return en, vi
+
+
+def index_units(ds: Dataset, year: int) -> pd.DataFrame:
+    """The contract's index_units table for `year`, sorted by unit_id."""
+    cur = unit_scores(ds.index_scores, year)
+    table = cur.merge(ds.units, on="unit_id", how="left")
+    table["rank"] = min_rank(table["score"])
+    table["rank_in_group"] = table.groupby("group")["score"].transform(min_rank).astype("Int64")
+    has_region = table["region"].fillna("") != ""
+    table["rank_in_region"] = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    table.loc[has_region, "rank_in_region"] = (
+        table[has_region].groupby("region")["score"].transform(min_rank).astype("Int64"))
+    table["band"], table["band_vi"] = assign_bands(table["score"], ds.config.bands)
+    prev_year = previous_year(ds, year)
+    if prev_year is None:
+        table["score_prev"] = np.nan
+        table["rank_prev"] = pd.Series(pd.NA, index=table.index, dtype="Int64")
+    else:
+        prev = unit_scores(ds.index_scores, prev_year)
+        prev["rank_prev"] = min_rank(prev["score"])
+        table = table.merge(prev[["unit_id", "score", "rank_prev"]].rename(
+            columns={"score": "score_prev"}), on="unit_id", how="left")
+    table["change"] = table["score"] - table["score_prev"]
+    table["rank_change"] = (table["rank_prev"] - table["rank"]).astype("Int64")
+    table["year"] = year
+    table["prev_year"] = pd.Series(prev_year, index=table.index, dtype="Int64")
+    columns = ["unit_id", "name_vi", "name_en", "group", "region", "score", "rank",
+               "rank_in_group", "rank_in_region", "band", "band_vi", "score_prev", "change",
+               "rank_prev", "rank_change", "points", "max_points", "year", "prev_year"]
+    return table[columns].sort_values("unit_id", kind="stable").reset_index(drop=True)
+
+
+def _describe(scores: pd.Series) -> dict:
+    s = scores.dropna()
+    return {"n_units": len(s), "n_missing": int(scores.isna().sum()),
+            "mean": s.mean() if len(s) else np.nan, "median": s.median() if len(s) else np.nan,
+            "sd": s.std(ddof=1) if len(s) > 1 else np.nan,
+            "min": s.min() if len(s) else np.nan, "max": s.max() if len(s) else np.nan}
+
+
+def index_groups(units: pd.DataFrame) -> pd.DataFrame:
+    """Means, medians, SD (n − 1), min and max of the score: overall, by group, by region."""
+    rows = [{"scope": "all", "key": "", **_describe(units["score"])}]
+    for scope in ("group", "region"):
+        keyed = units[units[scope].fillna("") != ""]
+        for key, part in keyed.groupby(scope, sort=True):
+            rows.append({"scope": scope, "key": key, **_describe(part["score"])})
+    return pd.DataFrame(rows, columns=["scope", "key", *GROUP_STATS])
+
+
+def index_components(ds: Dataset, year: int) -> pd.DataFrame:
+    """Each unit's component points and sub-index (100 × points ⁄ max_points) for `year`."""
+    s = ds.index_scores[ds.index_scores["year"] == year]
+    out = s[["unit_id", "component", "points", "max_points"]].copy()
+    out["subindex"] = 100 * out["points"] / out["max_points"]
+    return out.sort_values(["unit_id", "component"], kind="stable").reset_index(drop=True)
+
+
+def missing_scores(ds: Dataset, year: int) -> pd.DataFrame:
+    """Rows of index_scores.csv left blank in the source: reported in rejected.csv."""
+    s = ds.index_scores
+    blank = s[(s["year"] == year) & s["points"].isna()]
+    return pd.DataFrame({"file": ds.file_name("index_scores"), "row": blank["row"],
+                         "unit_id": blank["unit_id"], "reason": "missing_points",
+                         "ballot_id": ""})

@@ -1,0 +1,71 @@
+"""`par-report run`: tables once, then each edition, published atomically.
+
+A run builds everything in a hidden staging folder beside its destination and swaps it into
+place only when every step succeeded; on any failure the staging folder is removed and the
+previous good output is left exactly as it was.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from tqdm import tqdm
+
+from analysis import manifest, publish
+from analysis.dataset import load_dataset
+from analysis.results import compute_results
+from analysis.tables import write_tables
+
+LANGS = ("vi", "en")
+FORMATS = ("html", "pdf", "xlsx")
+
+
+@contextmanager
+def staging(final: Path):
+    """Yield a fresh folder; on success it replaces `final` (rename is atomic on one filesystem)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = final.parent / f".{final.name}.old-{os.getpid()}"
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
+        progress: bool = True) -> Path:
+    """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that folder."""
+    started = manifest.now()
+    steps = 2 + (2 * len(langs) if formats else 0)
+    with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar:
+        bar.set_postfix_str("loading and checking the data")
+        ds = load_dataset(data_dir)
+        results = compute_results(ds, year)
+        bar.update()
+        final = Path(out_root) / ds.name / str(year)
+        with staging(final) as tmp:
+            tables = tmp / "tables"
+            write_tables(results, tables)
+            bar.update()
+            if formats:
+                def edition(lang):
+                    publish.execute_notebook(ds.root, year, lang, tables, tmp / lang)
+                    bar.update()
+                    publish.render_edition(ds, year, lang, results, tmp, formats, langs)
+                    bar.update()
+                bar.set_postfix_str("editions " + ", ".join(langs))
+                with ThreadPoolExecutor(max_workers=len(langs)) as pool:
+                    list(pool.map(edition, langs))
+            parameters = {"data": str(Path(data_dir).resolve()), "year": year,
+                          "lang": list(langs), "format": list(formats)}
+            manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
+    return final

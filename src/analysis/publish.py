@@ -1,0 +1,91 @@
+"""From the executed notebook to the publication: HTML (nbconvert), PDF (WeasyPrint), XLSX.
+
+The HTML is nbconvert's export of the notebook's displayed outputs through our own slim
+template (no code, no prompts, nothing fetched from a CDN); the PDF is WeasyPrint's rendering of
+that same HTML with the print stylesheet and the fonts embedded (Vietnamese needs a font with
+every diacritic: DejaVu Sans, shipped inside matplotlib, so nothing depends on system fonts).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import papermill
+from nbconvert import HTMLExporter
+
+from analysis import xlsx
+from analysis.i18n import t
+from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
+
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+SOURCE_DATE_EPOCH = "946684800"  # fixed PDF dates: reruns give the same PDF metadata
+
+
+def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path) -> Path:
+    """Run the report notebook for one edition; the executed copy stays in the run for audit."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / "report.ipynb"
+    papermill.execute_notebook(
+        str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
+        cwd=str(REPORT_NOTEBOOK.parent), request_save_on_cell_execute=False,
+        parameters={"data_dir": str(Path(data_dir).resolve()), "year": int(year), "lang": lang,
+                    "tables_dir": str(tables_dir.resolve()), "out_dir": str(out_dir.resolve())})
+    return executed
+
+
+def css(lang: str, synthetic: bool, for_pdf: bool) -> str:
+    """The report stylesheet, plus the PDF's page furniture (margin boxes from the catalog)."""
+    sheet = (ASSETS / "report.css").read_text(encoding="utf-8")
+    if not for_pdf:
+        return sheet
+    fonts = "\n".join(
+        f'@font-face {{ font-family: "DejaVu Sans"; src: url("{(FONT_DIR / f).as_uri()}"); '
+        f"font-weight: {w}; font-style: {s}; }}"
+        for f, w, s in (("DejaVuSans.ttf", "normal", "normal"), ("DejaVuSans-Bold.ttf", "bold", "normal"),
+                        ("DejaVuSans-Oblique.ttf", "normal", "italic"),
+                        ("DejaVuSans-BoldOblique.ttf", "bold", "italic")))
+    before, _, after = t("report.page_of", lang, page="\0", pages="\0").partition("\0")
+    middle, _, end = after.partition("\0")
+    footer = f'"{before}" counter(page) "{middle}" counter(pages) "{end}"'
+    banner = t("report.synthetic_banner", lang) if synthetic else ""
+    return f"""{fonts}
+{sheet}
+@page {{
+  @bottom-right {{ content: {footer}; font-family: "DejaVu Sans"; font-size: 8pt; color: #555; }}
+  @top-left {{ content: string(doctitle); font-family: "DejaVu Sans"; font-size: 8pt; color: #555; }}
+  @top-right {{ content: string(edition); font-family: "DejaVu Sans"; font-size: 8pt; color: #555; }}
+  @bottom-left {{ content: "{banner}"; font-family: "DejaVu Sans"; font-size: 8pt; color: #b00020;
+                 font-weight: bold; }}
+}}
+@page :first {{ @top-left {{ content: none; }} @top-right {{ content: none; }} }}
+"""
+
+
+def notebook_html(executed: Path, lang: str, title: str, stylesheet: str) -> str:
+    exporter = HTMLExporter(template_name="publication", extra_template_basedirs=[str(TEMPLATES)])
+    nb = nbformat.read(executed, as_version=4)
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"publication": {"lang": lang, "title": title, "css": stylesheet}})
+    return body
+
+
+def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats, langs) -> None:
+    """Write report.html / report.pdf / report.xlsx of one edition into run_dir/<lang>/."""
+    out = run_dir / lang
+    executed = out / "report.ipynb"
+    title = t("report.title", lang, title=ds.config.title(lang), year=year)
+    synthetic = bool(ds.config.synthetic)
+    if "html" in formats:
+        (out / "report.html").write_text(notebook_html(executed, lang, title, css(lang, synthetic, False)),
+                                         encoding="utf-8")
+    if "pdf" in formats:
+        from weasyprint import HTML  # slow import: only when a PDF is asked for
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        page = notebook_html(executed, lang, title, css(lang, synthetic, True))
+        HTML(string=page, base_url=str(out)).write_pdf(out / "report.pdf")
+    if "xlsx" in formats:
+        xlsx.write_workbook(results, ds, year, lang, out / "report.xlsx")

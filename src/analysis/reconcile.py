@@ -1,0 +1,56 @@
+"""Reconciliation of what an authority published with what the run computes.
+
+A published figure matches when the computed value, rounded to as many decimals as the
+published value was written with, equals it (CONTRACT.md, `reconciliation.csv`).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+COLUMNS = ["scope", "key", "metric", "published", "computed", "difference", "matches", "source"]
+
+
+def decimals(text: str) -> int:
+    """Decimals a number was written with: '84.38' → 2, '17' → 0."""
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def _lookup(results: dict[str, pd.DataFrame], scope: str, key: str, metric: str) -> float:
+    units = results["index_units"].set_index("unit_id")
+    groups = results["index_groups"]
+    if scope == "unit" and metric in ("index", "rank", "points"):
+        column = {"index": "score", "rank": "rank", "points": "points"}[metric]
+        return float(units[column].get(key, np.nan)) if key in units.index else np.nan
+    if metric in ("index", "n_units"):
+        row = groups[(groups["scope"] == scope) & (groups["key"] == (key if scope != "all" else ""))]
+        return float(row[{"index": "mean", "n_units": "n_units"}[metric]].iloc[0]) if len(row) else np.nan
+    if metric.startswith("band_count:"):
+        label = metric.split(":", 1)[1]
+        table = units.reset_index()
+        if scope != "all":
+            table = table[table[scope] == key]
+        return float((table["band"] == label).sum())
+    if metric in ("satisfaction", "satisfaction_change") and "satisfaction_yoy" in results:
+        yoy = results["satisfaction_yoy"]
+        unit = key if scope == "unit" else ""
+        row = yoy[yoy["unit_id"].fillna("") == unit]
+        column = "p" if metric == "satisfaction" else "diff"
+        return 100 * float(row[column].iloc[0]) if len(row) else np.nan
+    return np.nan
+
+
+def reconcile(published: pd.DataFrame | None, year: int, results: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per published figure of `year`, sorted by scope, key and metric."""
+    if published is None:
+        return pd.DataFrame(columns=COLUMNS)
+    rows = []
+    for rec in published[published["year"] == year].itertuples():
+        computed = _lookup(results, rec.scope, rec.key, rec.metric)
+        places = decimals(rec.value_text)
+        matches = bool(np.isfinite(computed)) and round(computed, places) == round(rec.value, places)
+        rows.append({"scope": rec.scope, "key": rec.key, "metric": rec.metric,
+                     "published": rec.value, "computed": computed,
+                     "difference": computed - rec.value, "matches": matches, "source": rec.source})
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    return table.sort_values(["scope", "key", "metric"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,358 @@
+"""The sections of the publication, as HTML, in one language, from the run's result tables.
+
+Every visible string comes from the catalog (`i18n.t`), every number is formatted with the
+edition's locale (`formatting`), every name is the unit's name in the edition's language and
+escaped. Each section method returns an `HTML` object a notebook cell displays; a section whose
+tables the run does not have returns an empty string (and is left out of the contents).
+"""
+from __future__ import annotations
+
+import base64
+import html
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML
+
+from analysis import charts
+from analysis.dataset import Dataset, load_dataset
+from analysis.formatting import (fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_percent,
+                                 fmt_points, sort_vi)
+from analysis.i18n import LANGS, t
+from analysis.manifest import sha256
+from analysis.paths import ROOT
+from analysis.results import compute_results
+from analysis.tables import read_tables
+
+SECTIONS = ["summary", "ranking", "groups", "regions", "components", "change", "methods", "audit"]
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value))
+                       else str(value))
+
+
+class Report:
+    def __init__(self, ds: Dataset, year: int, lang: str, tables: dict[str, pd.DataFrame],
+                 out_dir: Path | None = None):
+        self.ds, self.year, self.lang, self.tables = ds, year, lang, tables
+        self.out_dir = Path(out_dir) if out_dir else None
+        self.units = tables.get("index_units")
+        names = ds.units.set_index("unit_id")[f"name_{lang}"]
+        self.names = names.to_dict()
+        self._figure = 0
+
+    @classmethod
+    def load(cls, data_dir, year: int, lang: str, tables_dir: str = "", out_dir: str = ""):
+        """Read the run's tables (or compute them, when the notebook runs on its own)."""
+        folder = Path(data_dir)
+        ds = load_dataset(folder if folder.is_absolute() else ROOT / folder)
+        tables = read_tables(Path(tables_dir)) if tables_dir else compute_results(ds, year)
+        return cls(ds, int(year), lang, tables, out_dir or None)
+
+    # --- helpers --------------------------------------------------------------------------
+    def t(self, key: str, **fields) -> str:
+        return t(key, self.lang, **fields)
+
+    def pct(self, value, decimals: int = 2) -> str:
+        return fmt_percent(value, self.lang, decimals)
+
+    def num(self, value, decimals: int = 2) -> str:
+        return fmt_number(value, self.lang, decimals)
+
+    def label(self, table: pd.DataFrame | None, key: str, column: str) -> str:
+        if table is None or key not in set(table[column]):
+            return key
+        return table.set_index(column).at[key, f"label_{self.lang}"]
+
+    def scale(self) -> dict | None:
+        return self.ds.config.raw.get("scale")
+
+    def figure(self, fig, name: str, alt: str, caption: str) -> str:
+        """Embed a chart (SVG, alt text) and keep it as a file in the edition's figures/."""
+        svg = charts.to_svg(fig)
+        self._figure += 1
+        if self.out_dir:
+            folder = self.out_dir / "figures"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{self._figure:02d}-{name}.svg").write_text(svg, encoding="utf-8")
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        number = self.t("report.figure", n=self._figure)
+        return (f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{esc(alt)}">'
+                f"<figcaption>{esc(number)} {esc(caption)}</figcaption></figure>")
+
+    def table(self, rows: list[list[str]], headers: list[str], numeric: set[int] = frozenset(),
+              caption: str = "") -> str:
+        def cls(i):
+            return ' class="num"' if i in numeric else ""
+        head = "".join(f"<th{cls(i)}>{esc(h)}</th>" for i, h in enumerate(headers))
+        body = "".join("<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
+                       for row in rows)
+        cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+        return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def section(self, key: str, body: str) -> HTML:
+        return HTML(f'<section id="{key}"><h2>{esc(self.t("section." + key))}</h2>{body}</section>')
+
+    def has(self, section: str) -> bool:
+        units = self.units
+        if section in ("summary", "ranking", "groups"):
+            return units is not None and units["score"].notna().any()
+        if section == "regions":
+            return units is not None and (units["region"].fillna("") != "").any()
+        if section == "components":
+            return "index_components" in self.tables and len(self.ds.config.components) > 1
+        if section == "change":
+            return units is not None and units["score_prev"].notna().any()
+        return section in ("methods", "audit")
+
+    # --- front matter ---------------------------------------------------------------------
+    def title_page(self) -> HTML:
+        cfg = self.ds.config
+        title = cfg.title(self.lang)
+        other = [lang for lang in LANGS if lang != self.lang]
+        links = "".join(f'<a class="other-edition" href="../{o}/report.html" hreflang="{o}">'
+                        f'{esc(self.t("report.other_edition"))}</a>' for o in other)
+        banner = (f'<p class="synthetic">{esc(self.t("report.synthetic_banner"))}</p>'
+                  if cfg.synthetic else "")
+        facts = [(self.t("report.year"), str(self.year)),
+                 (self.t("report.edition"), self.t(f"lang.{self.lang}")),
+                 (self.t("report.dataset"), cfg.name),
+                 (self.t("report.date"), fmt_date(date.today(), self.lang))]
+        rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
+        return HTML(f'{banner}<header class="title-page">'
+                    f'<p class="edition" data-edition="{esc(self.t("lang." + self.lang))}">'
+                    f'{esc(self.t("report.kicker"))}</p>'
+                    f'<h1 class="doc-title">{esc(self.t("report.title", title=title, year=self.year))}</h1>'
+                    f'<table class="facts">{rows}</table>{links}</header>')
+
+    def contents(self) -> HTML:
+        items = "".join(f'<li><a href="#{s}">{esc(self.t("section." + s))}</a></li>'
+                        for s in SECTIONS if self.has(s))
+        return HTML(f'<nav class="toc"><h2 class="toc-title">{esc(self.t("report.toc"))}</h2>'
+                    f"<ol>{items}</ol></nav>")
+
+    # --- key findings ---------------------------------------------------------------------
+    def findings(self) -> list[str]:
+        u = self.units
+        scored = u[u["score"].notna()]
+        groups = self.tables["index_groups"]
+        overall = groups[groups["scope"] == "all"].iloc[0]
+        index_name = self.ds.config.raw.get(f"index_name_{self.lang}") or self.t("metric.index")
+        sentences = []
+        prev_year = u["prev_year"].dropna()
+        common = scored[scored["score_prev"].notna()]
+        if len(prev_year) and len(common):
+            change = overall["mean"] - common["score_prev"].mean() if len(common) == len(scored) else \
+                common["score"].mean() - common["score_prev"].mean()
+            sentences.append(self.t("finding.mean", year=self.year, index_name=index_name,
+                                    n=len(scored), mean=self.pct(overall["mean"]),
+                                    direction=self.t(_direction(change)),
+                                    change=self.num(abs(change)), prev_year=int(prev_year.iloc[0])))
+        else:
+            sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
+                                    n=len(scored), mean=self.pct(overall["mean"])))
+        ranked = scored.sort_values(["rank", "unit_id"], kind="stable")
+        lead, last = ranked.iloc[0], ranked.iloc[-1]
+        sentences.append(self.t("finding.leader", unit=self.names[lead["unit_id"]],
+                                score=self.pct(lead["score"])))
+        sentences.append(self.t("finding.laggard", unit=self.names[last["unit_id"]],
+                                score=self.pct(last["score"])))
+        sentences.append(self.t("finding.range", gap=self.num(lead["score"] - last["score"])))
+        for band in self.ds.config.bands:
+            count = int((scored["band"] == band["label_en"]).sum())
+            sentences.append(self.t("finding.bands", count=count, band=band[f"label_{self.lang}"]))
+        missing = u[u["score"].isna()]
+        if len(missing):
+            sentences.append(self.t("finding.missing", count=len(missing), names=", ".join(
+                sort_vi([self.names[i] for i in missing["unit_id"]]) if self.lang == "vi"
+                else sorted(self.names[i] for i in missing["unit_id"]))))
+        return sentences
+
+    def summary(self) -> HTML:
+        items = "".join(f"<li>{esc(s)}</li>" for s in self.findings())
+        return self.section("summary", f'<ul class="findings">{items}</ul>')
+
+    # --- index sections -------------------------------------------------------------------
+    def _band_colours(self, bands: pd.Series) -> list[str]:
+        order = [b["label_en"] for b in self.ds.config.bands]
+        return [charts.BAND_COLOURS[order.index(b)] if b in order else charts.GREY for b in bands]
+
+    def ranking(self) -> HTML:
+        u = self.units.copy()
+        u["name"] = u["unit_id"].map(self.names)
+        scored = u[u["score"].notna()].sort_values(["rank", "unit_id"], kind="stable")
+        mean = self.tables["index_groups"].query("scope == 'all'")["mean"].iloc[0]
+        fig = charts.ranked_bars(
+            scored["name"].tolist(), scored["score"].to_numpy(), self._band_colours(scored["band"]),
+            mean, self.t("chart.mean_line", mean=self.pct(mean)), self.t("chart.score_axis"),
+            lambda v: self.num(v, 0))
+        caption = self.t("chart.ranking_caption", year=self.year, n=len(scored))
+        legend = " · ".join(f'<span class="swatch" style="background:{c}"></span>{esc(b[f"label_{self.lang}"])}'
+                            for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS))
+        chart = self.figure(fig, "ranking", self.t("chart.ranking_alt", n=len(scored),
+                                                    leader=scored["name"].iloc[0],
+                                                    last=scored["name"].iloc[-1]), caption)
+        scale = self.scale()
+        own = scale and (scale.get("min"), scale.get("max")) != (0, 100)
+        headers = [self.t("col.rank"), self.t("col.name"), self.t("col.score")]
+        if own:
+            headers.append(self.t("col.points_scale", label=scale[f"label_{self.lang}"]))
+        headers += [self.t("col.band"), self.t("col.change"), self.t("col.rank_change")]
+        rows = []
+        for r in pd.concat([scored, u[u["score"].isna()]]).itertuples():
+            missing = pd.isna(r.score)
+            row = [esc("–" if missing else int(r.rank)), esc(r.name),
+                   esc(self.t("report.no_score") if missing else self.pct(r.score))]
+            if own:
+                row.append(esc(self.num(r.points)))
+            band = getattr(r, "band_vi" if self.lang == "vi" else "band")
+            row += [esc(band), esc(fmt_points(r.change, self.lang, signed=True)),
+                    esc(_signed_int(r.rank_change))]
+            rows.append(row)
+        numeric = {0, 2, 3, 5, 6} if own else {0, 2, 4, 5}
+        table = self.table(rows, headers, numeric, self.t("table.ranking_caption", year=self.year))
+        return self.section("ranking", f'<p class="legend">{legend}</p>{chart}{table}')
+
+    def groups(self) -> HTML:
+        g = self.tables["index_groups"]
+        rows = []
+        for scope in ("all", "group"):
+            part = g[g["scope"] == scope]
+            for r in part.itertuples():
+                name = self.t("scope.all") if scope == "all" else self.label(self.ds.groups, r.key, "group")
+                rows.append([esc(name), esc(fmt_int(r.n_units, self.lang)), esc(self.pct(r.mean)),
+                             esc(self.pct(r.median)), esc(self.num(r.sd)), esc(self.pct(r.min)),
+                             esc(self.pct(r.max))])
+        headers = [self.t(k) for k in ("col.scope", "col.n_units", "col.mean", "col.median",
+                                       "col.sd", "col.min", "col.max")]
+        return self.section("groups", self.table(rows, headers, {1, 2, 3, 4, 5, 6}))
+
+    def regions(self) -> HTML:
+        g = self.tables["index_groups"]
+        part = g[g["scope"] == "region"].copy()
+        part["label"] = [self.label(self.ds.regions, k, "region") for k in part["key"]]
+        part = part.sort_values("mean", ascending=False, kind="stable")
+        overall = g[g["scope"] == "all"]["mean"].iloc[0]
+        fig = charts.group_means(part["label"].tolist(), part["mean"].to_numpy(), overall,
+                                 self.t("chart.mean_line", mean=self.pct(overall)),
+                                 self.t("chart.score_axis"), lambda v: self.num(v, 1))
+        chart = self.figure(fig, "regions", self.t("chart.regions_alt"),
+                            self.t("chart.regions_caption", year=self.year))
+        u = self.units
+        rows = []
+        for r in part.itertuples():
+            members = u[(u["region"] == r.key) & u["score"].notna()].sort_values("rank_in_region")
+            first = members.iloc[0]["unit_id"] if len(members) else ""
+            rows.append([esc(r.label), esc(fmt_int(r.n_units, self.lang)), esc(self.pct(r.mean)),
+                         esc(self.pct(r.min)), esc(self.pct(r.max)), esc(self.names.get(first, ""))])
+        headers = [self.t(k) for k in ("col.region", "col.n_units", "col.mean", "col.min",
+                                       "col.max", "col.region_leader")]
+        return self.section("regions", chart + self.table(rows, headers, {1, 2, 3, 4}))
+
+    def components(self) -> HTML:
+        comps = self.tables["index_components"]
+        codes = [c["code"] for c in self.ds.config.components]
+        labels = [c[f"label_{self.lang}"] for c in self.ds.config.components]
+        matrix = comps.pivot(index="unit_id", columns="component", values="subindex").reindex(columns=codes)
+        order = self.units.sort_values(["rank", "unit_id"], kind="stable", na_position="last")["unit_id"]
+        matrix = matrix.reindex(order)
+        fig = charts.heat_map([self.names[i] for i in matrix.index], labels, matrix.to_numpy(),
+                              self.t("chart.subindex_axis"), lambda v: self.num(v, 0))
+        chart = self.figure(fig, "components", self.t("chart.components_alt", n=len(codes)),
+                            self.t("chart.components_caption", year=self.year))
+        means = matrix.mean()
+        rows = [[esc(label), esc(self.num(c["max_points"])), esc(self.pct(means[c["code"]])),
+                 esc(self.pct(matrix[c["code"]].min())), esc(self.pct(matrix[c["code"]].max()))]
+                for label, c in zip(labels, self.ds.config.components)]
+        headers = [self.t(k) for k in ("col.component", "col.max_points", "col.mean", "col.min", "col.max")]
+        return self.section("components", chart + self.table(rows, headers, {1, 2, 3, 4}))
+
+    def change(self) -> HTML:
+        u = self.units[self.units["score"].notna() & self.units["score_prev"].notna()].copy()
+        prev_year = int(self.units["prev_year"].dropna().iloc[0])
+        u = u.sort_values(["change", "unit_id"], ascending=[False, True], kind="stable")
+        marked = set(u["unit_id"].head(3)) | set(u["unit_id"].tail(3))
+        fig = charts.slope([self.names[i] for i in u["unit_id"]], u["score_prev"].to_numpy(),
+                           u["score"].to_numpy(), (prev_year, self.year), self.t("chart.score_axis"),
+                           lambda v: self.num(v, 1), [i in marked for i in u["unit_id"]])
+        chart = self.figure(fig, "change", self.t("chart.change_alt", prev_year=prev_year, year=self.year),
+                            self.t("chart.change_caption", prev_year=prev_year, year=self.year))
+        up, down = int((u["change"] > 0).sum()), int((u["change"] < 0).sum())
+        text = f'<p>{esc(self.t("change.counts", up=up, down=down, n=len(u), prev_year=prev_year))}</p>'
+        rows = [[esc(self.names[r.unit_id]), esc(self.pct(r.score_prev)), esc(self.pct(r.score)),
+                 esc(fmt_points(r.change, self.lang, signed=True)), esc(_signed_int(r.rank_change))]
+                for r in pd.concat([u.head(5), u.tail(5)]).drop_duplicates("unit_id").itertuples()]
+        headers = [self.t("col.name"), str(prev_year), str(self.year), self.t("col.change"),
+                   self.t("col.rank_change")]
+        return self.section("change", text + chart + self.table(
+            rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption")))
+
+    # --- appendices -----------------------------------------------------------------------
+    def methods(self) -> HTML:
+        cfg = self.ds.config
+        comps = ", ".join(f'{c[f"label_{self.lang}"]} ({self.num(c["max_points"])})' for c in cfg.components)
+        items = [self.t("methods.index", components=comps),
+                 self.t("methods.rank"), self.t("methods.bands_quantile" if any(
+                     "min_quantile" in b for b in cfg.bands) else "methods.bands_fixed"),
+                 self.t("methods.groups"), self.t("methods.change"),
+                 self.t("methods.parameters", alpha=self.num(cfg.alpha), share=self.pct(100 * cfg.leader_share, 0),
+                        bootstrap=fmt_int(cfg.bootstrap, self.lang), seed=cfg.seed)]
+        source = (cfg.raw.get("methodology") or {}).get("source")
+        if source:
+            items.append(self.t("methods.source", source=source))
+        body = "".join(f"<p>{esc(i)}</p>" for i in items)
+        return self.section("methods", body)
+
+    def audit(self) -> HTML:
+        parts = []
+        rec = self.tables.get("reconciliation")
+        if rec is not None and len(rec):
+            ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
+            parts.append(f'<h3>{esc(self.t("section.reconciliation"))}</h3>'
+                         f'<p>{esc(self.t("audit.reconciliation", ok=ok, n=len(rec)))}</p>')
+            rows = [[esc(self.t("scope." + r.scope) if r.scope != "unit" else self.names.get(r.key, r.key)),
+                     esc(r.metric), esc(self.num(r.published)), esc(self.num(r.computed, 4)),
+                     esc(self.t("word.yes" if str(r.matches).lower() == "true" else "word.no"))]
+                    for r in rec.itertuples()]
+            headers = [self.t(k) for k in ("col.key", "col.metric", "col.published", "col.computed",
+                                           "col.matches")]
+            parts.append(self.table(rows, headers, {2, 3}))
+        rejected = self.tables.get("rejected")
+        parts.append(f'<h3>{esc(self.t("section.rejected"))}</h3>')
+        if rejected is None or not len(rejected):
+            parts.append(f'<p>{esc(self.t("audit.no_rejected"))}</p>')
+        else:
+            counts = rejected.groupby(["file", "reason"]).size().reset_index(name="n")
+            rows = [[esc(r.file), esc(self.t("reason." + r.reason)), esc(fmt_int(r.n, self.lang))]
+                    for r in counts.itertuples()]
+            parts.append(self.table(rows, [self.t("col.file"), self.t("col.reason"), self.t("col.count")], {2}))
+            if len(rejected) <= 20:
+                rows = [[esc(r.file), esc(int(r.row)), esc(self.names.get(r.unit_id, r.unit_id)),
+                         esc(self.t("reason." + r.reason))] for r in rejected.itertuples()]
+                parts.append(self.table(rows, [self.t(k) for k in ("col.file", "col.row", "col.name",
+                                                                   "col.reason")], {1}))
+        parts.append(f'<h3>{esc(self.t("section.inputs"))}</h3>')
+        rows = [[esc(p.relative_to(self.ds.root)), f'<code class="hash">{sha256(p)}</code>']
+                for p in self.ds.files]
+        parts.append(self.table(rows, [self.t("col.file"), self.t("col.sha256")]))
+        return self.section("audit", "".join(parts))
+
+    def render(self, section: str) -> HTML:
+        """The section if the run has what it needs, otherwise nothing."""
+        return getattr(self, section)() if self.has(section) else HTML("")
+
+
+def _direction(change: float) -> str:
+    if abs(change) < 0.005:
+        return "word.unchanged"
+    return "word.up" if change > 0 else "word.down"
+
+
+def _signed_int(value) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    value = int(value)
+    return f"+{value}" if value > 0 else ("0" if value == 0 else f"−{abs(value)}")

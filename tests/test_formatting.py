@@ -1,0 +1,191 @@
+import datetime as dt
+import unicodedata
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analysis.formatting import (
+    fmt_date,
+    fmt_int,
+    fmt_number,
+    fmt_p_value,
+    fmt_percent,
+    fmt_points,
+    sort_vi,
+    vi_sort_key,
+)
+
+
+# --- numbers ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("x", "decimals", "vi", "en"), [
+    (86.72, 2, "86,72", "86.72"),
+    (86.7, 2, "86,70", "86.70"),
+    (1234567.891, 2, "1.234.567,89", "1,234,567.89"),
+    (-1234.5, 1, "-1.234,5", "-1,234.5"),
+    (86.725, 2, "86,73", "86.73"),  # half away from zero on the decimal form
+    (0.125, 2, "0,13", "0.13"),
+    (-0.125, 2, "-0,13", "-0.13"),
+    (-0.001, 2, "0,00", "0.00"),  # no negative zero
+    (99.5, 0, "100", "100"),
+])
+def test_fmt_number(x, decimals, vi, en):
+    assert fmt_number(x, "vi", decimals) == vi
+    assert fmt_number(x, "en", decimals) == en
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA])
+def test_missing_values_are_a_dash(missing):
+    for lang in ("vi", "en"):
+        assert fmt_number(missing, lang) == "–"
+        assert fmt_percent(missing, lang) == "–"
+        assert fmt_points(missing, lang, signed=True) == "–"
+        assert fmt_int(missing, lang) == "–"
+        assert fmt_p_value(missing, lang) == "–"
+    assert fmt_date(pd.NaT, "vi") == "–"
+
+
+def test_numpy_and_pandas_scalars():
+    s = pd.Series([86.72, 39700])
+    assert fmt_number(s.iloc[0], "vi") == "86,72"
+    assert fmt_int(s.astype("int64").iloc[1], "vi") == "39.700"
+
+
+@pytest.mark.parametrize(("x", "decimals", "vi", "en"), [
+    (86.72, 2, "86,72%", "86.72%"),
+    (5, 1, "5,0%", "5.0%"),
+    (100, 0, "100%", "100%"),
+    (12.345, 2, "12,35%", "12.35%"),
+    (1234.5, 1, "1.234,5%", "1,234.5%"),
+])
+def test_fmt_percent(x, decimals, vi, en):
+    assert fmt_percent(x, "vi", decimals) == vi
+    assert fmt_percent(x, "en", decimals) == en
+
+
+@pytest.mark.parametrize(("x", "vi", "en"), [
+    (1.2, "+1,20", "+1.20"),
+    (-0.93, "-0,93", "-0.93"),
+    (0, "0,00", "0.00"),
+    (-0.004, "0,00", "0.00"),
+    (1234.567, "+1.234,57", "+1,234.57"),
+])
+def test_fmt_points_signed(x, vi, en):
+    assert fmt_points(x, "vi", signed=True) == vi
+    assert fmt_points(x, "en", signed=True) == en
+
+
+def test_fmt_points_unsigned_has_no_plus():
+    assert fmt_points(1.2, "vi") == "1,20"
+    assert fmt_points(-1.2, "en") == "-1.20"
+
+
+@pytest.mark.parametrize(("n", "vi", "en"), [
+    (39700, "39.700", "39,700"),
+    (39700.0, "39.700", "39,700"),
+    (999, "999", "999"),
+    (-1000000, "-1.000.000", "-1,000,000"),
+])
+def test_fmt_int(n, vi, en):
+    assert fmt_int(n, "vi") == vi
+    assert fmt_int(n, "en") == en
+
+
+def test_fmt_int_refuses_a_fraction():
+    with pytest.raises(ValueError, match="whole number"):
+        fmt_int(2.5, "vi")
+
+
+@pytest.mark.parametrize(("d", "vi", "en"), [
+    (dt.date(2023, 11, 15), "15/11/2023", "15 November 2023"),
+    (dt.date(2024, 3, 5), "05/03/2024", "5 March 2024"),
+    (dt.datetime(2024, 1, 9, 23, 59), "09/01/2024", "9 January 2024"),
+])
+def test_fmt_date(d, vi, en):
+    assert fmt_date(d, "vi") == vi
+    assert fmt_date(d, "en") == en
+
+
+@pytest.mark.parametrize(("p", "vi", "en"), [
+    (0.0004, "< 0,001", "< 0.001"),
+    (0.000999, "< 0,001", "< 0.001"),
+    (0.0, "< 0,001", "< 0.001"),
+    (0.001, "0,001", "0.001"),
+    (0.04249, "0,042", "0.042"),
+    (0.0425, "0,043", "0.043"),
+    (1.0, "1,000", "1.000"),
+])
+def test_fmt_p_value(p, vi, en):
+    assert fmt_p_value(p, "vi") == vi
+    assert fmt_p_value(p, "en") == en
+
+
+@pytest.mark.parametrize("fn", [fmt_number, fmt_percent, fmt_points, fmt_int, fmt_p_value])
+def test_unknown_language_is_refused(fn):
+    with pytest.raises(ValueError, match="'fr'"):
+        fn(1, "fr")
+
+
+# --- Vietnamese order ------------------------------------------------------------------------
+def test_d_sorts_before_dd():
+    names = ["Đồng Tháp", "Điện Biên", "Đắk Lắk", "Dak Lak", "Đà Nẵng", "Đắk Nông", "Đồng Nai"]
+    assert sort_vi(names) == ["Dak Lak", "Đà Nẵng", "Đắk Lắk", "Đắk Nông", "Điện Biên",
+                              "Đồng Nai", "Đồng Tháp"]
+
+
+def test_vowel_letters():
+    assert sort_vi(["ân", "an", "ăn"]) == ["an", "ăn", "ân"]
+    assert sort_vi(["ơ", "ô", "o", "ư", "u", "ê", "e"]) == ["e", "ê", "o", "ô", "ơ", "u", "ư"]
+
+
+def test_space_before_letters_and_a_before_breve_before_circumflex():
+    # "Cà" ends where "Cao" goes on (a shorter syllable first); "Cao" < "Cần" because a < â.
+    assert sort_vi(["Cần Thơ", "Cao Bằng", "Cà Mau"]) == ["Cà Mau", "Cao Bằng", "Cần Thơ"]
+
+
+def test_provinces():
+    names = ["Hà Nội", "Hà Giang", "Hải Phòng", "Hải Dương", "Hà Tĩnh", "Hà Nam", "Hòa Bình",
+             "Hưng Yên", "Hậu Giang"]
+    assert sort_vi(names) == ["Hà Giang", "Hà Nam", "Hà Nội", "Hà Tĩnh", "Hải Dương",
+                              "Hải Phòng", "Hậu Giang", "Hòa Bình", "Hưng Yên"]
+
+
+def test_tone_order():
+    assert sort_vi(["mạ", "má", "mã", "ma", "mà", "mả"]) == ["ma", "mà", "mả", "mã", "má", "mạ"]
+
+
+def test_tone_counts_after_letters_of_its_syllable():
+    assert sort_vi(["mác", "mạ", "mà", "ma"]) == ["ma", "mà", "mạ", "mác"]
+    # dictionary order: a syllable's entries, then the next tone of that syllable
+    assert sort_vi(["má", "ma cà rồng", "mà", "ma"]) == ["ma", "ma cà rồng", "mà", "má"]
+
+
+def test_case_is_ignored_first_then_lower_case_first():
+    assert sort_vi(["bắc ninh", "An Giang", "Bạc Liêu"]) == ["An Giang", "Bạc Liêu", "bắc ninh"]
+    assert sort_vi(["An", "an"]) == ["an", "An"]
+
+
+def test_tone_mark_placement_does_not_change_the_letters():
+    # old ("Hoà") and new ("Hòa") placement of the tone: equal up to the final tie-break
+    assert vi_sort_key("Hoà Bình")[0] == vi_sort_key("Hòa Bình")[0]
+    assert sort_vi(["Hoà Bình", "Hoa Lư", "Hòa Bình"])[0] == "Hoa Lư"
+
+
+def test_nfd_input_sorts_like_nfc():
+    names = ["Hưng Yên", "Hà Tĩnh", "Đà Nẵng", "Dak Lak", "Hậu Giang", "Hải Dương"]
+    nfd = [unicodedata.normalize("NFD", n) for n in names]
+    assert [unicodedata.normalize("NFC", n) for n in sort_vi(nfd)] == sort_vi(names)
+
+
+_VI_TEXT = st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯ àáảãạằắẳẵặầấẩẫậ-", max_size=20)
+
+
+@given(_VI_TEXT)
+def test_key_is_the_same_for_nfc_and_nfd(s):
+    assert vi_sort_key(unicodedata.normalize("NFD", s)) == vi_sort_key(unicodedata.normalize("NFC", s))
+
+
+@given(_VI_TEXT)
+def test_case_only_breaks_ties(s):
+    assert vi_sort_key(s.upper())[0] == vi_sort_key(s.lower())[0]
