@@ -123,3 +123,45 @@ def slope(labels, before, after, years, ylabel, fmt, highlight):
     _number_axis(ax.yaxis, fmt)
     ax.set_ylabel(ylabel)
     return fig
+
+
+def dumbbell(labels, leaders, laggards, leader_label, laggard_label, xlabel, fmt):
+    """For each metric (row): the top group's mean and the bottom group's mean, joined."""
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.55 * n + 1.0))
+    y = np.arange(n)[::-1]
+    for yi, top, bottom in zip(y, leaders, laggards):
+        ax.plot([bottom, top], [yi, yi], color="#999999", linewidth=2, zorder=1)
+        ax.text((top + bottom) / 2, yi + 0.18, fmt(top - bottom), ha="center", fontsize=7)
+    ax.scatter(leaders, y, color=OKABE_ITO[0], s=40, zorder=2, label=leader_label)
+    ax.scatter(laggards, y, color=OKABE_ITO[5], s=40, zorder=2, label=laggard_label)
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.7, n - 0.3 + 0.5)
+    _number_axis(ax.xaxis, fmt)
+    ax.set_xlabel(xlabel)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=7)
+    return fig
+
+
+def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt):
+    """Units' proportions against their (effective) sample size, with 95% and 99.8% limits
+    around the pooled proportion (Spiegelhalter 2005); units outside 99.8% are labelled."""
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.6))
+    n = np.asarray(n, dtype=float)
+    grid = np.geomspace(max(n.min() * 0.8, 1), n.max() * 1.2, 200)
+    for (lo, hi), style in zip(limits(grid), ("--", ":")):
+        ax.plot(grid, lo, color=GREY, linestyle=style, linewidth=0.9)
+        ax.plot(grid, hi, color=GREY, linestyle=style, linewidth=0.9)
+    ax.axhline(p0, color="#000000", linewidth=0.8)
+    flagged = np.asarray([o in ("above", "below") for o in outside])
+    ax.scatter(n[~flagged], np.asarray(p)[~flagged], s=12, color=OKABE_ITO[0], alpha=0.8)
+    ax.scatter(n[flagged], np.asarray(p)[flagged], s=22, color=OKABE_ITO[5])
+    for x, y, label, f in zip(n, p, labels, flagged):
+        if f:
+            ax.annotate(label, (x, y), xytext=(4, 2), textcoords="offset points", fontsize=6.5)
+    ax.set_xscale("log")
+    _number_axis(ax.yaxis, fmt)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}".replace(",", "\u2009")))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return fig

@@ -51,7 +51,7 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
         ds = load_dataset(data_dir)
         results = compute_results(ds, year)
         bar.update()
-        final = Path(out_root) / ds.name / str(year)
+        final = Path(out_root).resolve() / ds.name / str(year)
         with staging(final) as tmp:
             tables = tmp / "tables"
             write_tables(results, tables)

@@ -30,7 +30,7 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
     executed = out_dir / "report.ipynb"
     papermill.execute_notebook(
         str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
-        cwd=str(REPORT_NOTEBOOK.parent), request_save_on_cell_execute=False,
+        request_save_on_cell_execute=False,
         parameters={"data_dir": str(Path(data_dir).resolve()), "year": int(year), "lang": lang,
                     "tables_dir": str(tables_dir.resolve()), "out_dir": str(out_dir.resolve())})
     return executed

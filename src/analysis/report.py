@@ -26,7 +26,8 @@ from analysis.paths import ROOT
 from analysis.results import compute_results
 from analysis.tables import read_tables
 
-SECTIONS = ["summary", "ranking", "groups", "regions", "components", "change", "methods", "audit"]
+SECTIONS = ["summary", "ranking", "groups", "regions", "components", "change", "satisfaction",
+            "gaps", "funnel", "methods", "audit"]
 
 
 def esc(value) -> str:
@@ -106,6 +107,8 @@ class Report:
             return "index_components" in self.tables and len(self.ds.config.components) > 1
         if section == "change":
             return units is not None and units["score_prev"].notna().any()
+        if section in ("satisfaction", "gaps", "funnel"):
+            return {"satisfaction": "satisfaction_units", "gaps": "gaps", "funnel": "funnel"}[section] in self.tables
         return section in ("methods", "audit")
 
     # --- front matter ---------------------------------------------------------------------
@@ -287,8 +290,137 @@ class Report:
                 for r in pd.concat([u.head(5), u.tail(5)]).drop_duplicates("unit_id").itertuples()]
         headers = [self.t("col.name"), str(prev_year), str(self.year), self.t("col.change"),
                    self.t("col.rank_change")]
-        return self.section("change", text + chart + self.table(
-            rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption")))
+        movers = self.table(rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption"))
+        return self.section("change", text + chart + movers + self.tests_table())
+
+    def tests_table(self) -> str:
+        tests = self.tables.get("tests")
+        if tests is None or not len(tests):
+            return ""
+        rows = [[esc(self.t("test." + r.test)), esc(self.num(r.statistic, 3)),
+                 esc(fmt_p_value(r.p_value, self.lang)), esc(self.num(r.effect, 3)),
+                 esc("" if pd.isna(r.ci_low) else f"{self.num(r.ci_low, 3)} – {self.num(r.ci_high, 3)}"),
+                 esc(fmt_int(r.n, self.lang))] for r in tests.itertuples()]
+        headers = [self.t(k) for k in ("col.test", "col.statistic", "col.p_value", "col.effect",
+                                       "col.ci", "col.n")]
+        return self.table(rows, headers, {1, 2, 3, 4, 5}, self.t("table.tests_caption"))
+
+    # --- satisfaction and comparisons ------------------------------------------------------
+    def method_note(self) -> str:
+        yoy = self.tables.get("satisfaction_yoy")
+        if yoy is None or not len(yoy) or str(yoy["like_for_like"].iloc[0]).lower() == "true":
+            return ""
+        prev_year, year = int(yoy["prev_year"].iloc[0]), int(yoy["year"].iloc[0])
+        def method(y):
+            m = self.ds.config.collection_method(y) or {}
+            return m.get(f"label_{self.lang}", m.get("method", ""))
+        return (f'<p class="note">{esc(self.t("satisfaction.not_like_for_like", year=year, prev_year=prev_year, method=method(year), method_prev=method(prev_year)))}</p>')
+
+    def satisfaction(self) -> HTML:
+        su = self.tables["satisfaction_units"].copy()
+        su = su[su["p"].notna()].sort_values(["p", "unit_id"], ascending=[False, True], kind="stable")
+        names = [self.names.get(i, i) for i in su["unit_id"]]
+        yoy = self.tables.get("satisfaction_yoy")
+        whole = yoy[yoy["unit_id"].fillna("") == ""] if yoy is not None else None
+        parts = []
+        if whole is not None and len(whole):
+            w = whole.iloc[0]
+            parts.append(f'<p>{esc(self.t("satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year), p_prev=self.pct(100 * w.p_prev), direction=self.t(_direction(100 * w["diff"])), diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low), ci_high=self.num(100 * w.ci_high), significance=self.t("word.significant" if str(w.significant).lower() == "true" else "word.not_significant")))}</p>')
+        parts.append(self.method_note())
+        ballots = su["n_ballots"].notna().any()
+        text_key = "satisfaction.how_ballots" if ballots else "satisfaction.how_counts"
+        parts.append(f'<p>{esc(self.t(text_key, n=fmt_int(int(su["n_ballots"].sum() if ballots else su["n_valid"].sum()), self.lang), units=len(su)))}</p>')
+        shown = su if len(su) <= 70 else pd.concat([su.head(35), su.tail(35)])
+        fig = charts.ranked_bars([self.names.get(i, i) for i in shown["unit_id"]], 100 * shown["p"].to_numpy(),
+                                 [charts.OKABE_ITO[0]] * len(shown), 100 * float(su["n_satisfied"].sum() / su["n_valid"].sum()),
+                                 self.t("chart.pooled_line"), self.t("chart.satisfaction_axis"),
+                                 lambda v: self.num(v, 0), 100 * shown["ci_low"].to_numpy(), 100 * shown["ci_high"].to_numpy())
+        parts.append(self.figure(fig, "satisfaction", self.t("chart.satisfaction_alt", n=len(su)),
+                                 self.t("chart.satisfaction_caption", year=self.year)))
+        if yoy is not None and len(yoy):
+            units = yoy[yoy["unit_id"].fillna("") != ""]
+            sig = units[units["significant"].astype(str).str.lower() == "true"].sort_values("diff", kind="stable")
+            parts.append(f'<h3>{esc(self.t("satisfaction.significant_title"))}</h3>')
+            if len(sig):
+                rows = [[esc(self.names.get(r.unit_id, r.unit_id)), esc(self.pct(100 * r.p_prev)), esc(self.pct(100 * r.p)),
+                         esc(fmt_points(100 * r.diff, self.lang, signed=True)),
+                         esc(f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}"),
+                         esc(fmt_p_value(r.p_adjusted, self.lang))] for r in sig.itertuples()]
+                headers = [self.t("col.name"), str(int(yoy["prev_year"].iloc[0])), str(self.year),
+                           self.t("col.diff"), self.t("col.ci"), self.t("col.p_adjusted")]
+                parts.append(self.table(rows, headers, {1, 2, 3, 4, 5}))
+            else:
+                parts.append(f'<p>{esc(self.t("satisfaction.no_significant", n=len(units)))}</p>')
+        small = su[su["n_ballots"].fillna(su["n_valid"]) < 30]
+        if len(small):
+            parts.append(f'<p class="note">{esc(self.t("satisfaction.small_units", count=len(small), names=", ".join(self.names.get(i, i) for i in small["unit_id"])))}</p>')
+        parts.append(self.channels())
+        return self.section("satisfaction", "".join(parts))
+
+    def channels(self) -> str:
+        ch = self.tables.get("ballot_channels")
+        if ch is None or not len(ch):
+            return ""
+        rows = [[esc(int(r.year)), esc(self.t("channel." + r.channel) if isinstance(r.channel, str) and r.channel else "–"),
+                 esc(fmt_int(r.n_ballots, self.lang)), esc(fmt_int(r.n_counted, self.lang)),
+                 esc(fmt_int(r.n_rejected, self.lang))] for r in ch.itertuples()]
+        headers = [self.t(k) for k in ("col.year", "col.channel", "col.n_ballots", "col.n_counted", "col.n_rejected")]
+        return (f'<h3>{esc(self.t("satisfaction.channels_title"))}</h3>'
+                + self.table(rows, headers, {2, 3, 4}))
+
+    def gaps(self) -> HTML:
+        g = self.tables["gaps"]
+        parts = []
+        labels, tops, bottoms = [], [], []
+        for r in g.itertuples():
+            metric = self.t("metric." + r.metric)
+            labels.append(metric)
+            tops.append(r.top_mean)
+            bottoms.append(r.bottom_mean)
+            level = self.pct(100 * (1 - float(self.ds.config.alpha)), 0)
+            parts.append(f"<p>{esc(self.t('finding.gap', k=int(r.k), gap=self.num(r.gap), level=level, ci_low=self.num(r.gap_ci_low), ci_high=self.num(r.gap_ci_high)))} "
+                         f"{esc(self.t('gaps.metric_line', metric=metric, leader=self.names.get(r.leader_unit, r.leader_unit), laggard=self.names.get(r.laggard_unit, r.laggard_unit)))}</p>")
+            if pd.notna(r.gap_change):
+                parts.append(f"<p>{esc(self.t('gaps.change', direction=self.t('word.narrowed' if r.gap_change < 0 else 'word.widened'), change=self.num(abs(r.gap_change)), ci_low=self.num(r.gap_change_ci_low), ci_high=self.num(r.gap_change_ci_high), p=fmt_p_value(r.gap_change_p, self.lang)))}</p>")
+        fig = charts.dumbbell(labels, tops, bottoms, self.t("chart.top_group"), self.t("chart.bottom_group"),
+                              self.t("chart.value_axis"), lambda v: self.num(v, 1))
+        chart = self.figure(fig, "gaps", self.t("chart.gaps_alt"), self.t("chart.gaps_caption", year=self.year))
+        rows = [[esc(self.t("metric." + r.metric)), esc(int(r.k)), esc(self.num(r.top_mean)), esc(self.num(r.bottom_mean)),
+                 esc(self.num(r.gap)), esc(f"{self.num(r.gap_ci_low)} – {self.num(r.gap_ci_high)}"),
+                 esc(fmt_p_value(r.welch_p, self.lang)), esc(fmt_p_value(r.mannwhitney_p, self.lang)),
+                 esc(self.num(r.cliffs_delta))] for r in g.itertuples()]
+        headers = [self.t(k) for k in ("col.metric", "col.k", "col.top_mean", "col.bottom_mean", "col.gap",
+                                       "col.ci", "col.welch_p", "col.mannwhitney_p", "col.cliffs_delta")]
+        table = self.table(rows, headers, {1, 2, 3, 4, 5, 6, 7, 8})
+        note = f'<p class="legend">{esc(self.t("gaps.descriptive_note"))}</p>'
+        return self.section("gaps", "".join(parts) + self.method_note() + chart + table + note)
+
+    def funnel(self) -> HTML:
+        from analysis.funnel import funnel_limits
+        f = self.tables["funnel"]
+        p0 = float(f["p0"].iloc[0])
+        def limits(grid):
+            lim = funnel_limits(grid, p0)
+            return [(100 * lim["lower95"], 100 * lim["upper95"]), (100 * lim["lower998"], 100 * lim["upper998"])]
+        fig = charts.funnel(f["n"].to_numpy(), 100 * f["p"].to_numpy(), 100 * p0, limits, f["outside"].fillna("").tolist(),
+                            [self.names.get(i, i) for i in f["unit_id"]], self.t("chart.n_axis"),
+                            self.t("chart.satisfaction_axis"), lambda v: self.num(v, 0))
+        chart = self.figure(fig, "funnel", self.t("chart.funnel_alt"), self.t("chart.funnel_caption", p0=self.pct(100 * p0)))
+        out = f[f["outside"].fillna("") != ""]
+        ri = self.tables.get("rank_intervals")
+        ri = ri.set_index("unit_id") if ri is not None else None
+        if len(out):
+            rows = [[esc(self.names.get(r.unit_id, r.unit_id)), esc(fmt_int(round(r.n), self.lang)), esc(self.pct(100 * r.p)),
+                     esc(f"{self.pct(100 * r.lower998)} – {self.pct(100 * r.upper998)}"),
+                     esc(self.t("word." + r.outside)),
+                     esc("" if ri is None or r.unit_id not in ri.index else f"{int(ri.at[r.unit_id, 'rank'])} ({ri.at[r.unit_id, 'rank_low']:.0f}–{ri.at[r.unit_id, 'rank_high']:.0f})")]
+                    for r in out.sort_values("p", kind="stable").itertuples()]
+            headers = [self.t(k) for k in ("col.name", "col.n_eff", "col.p", "col.limits998", "col.outside", "col.rank_interval")]
+            table = self.table(rows, headers, {1, 2, 3, 5})
+        else:
+            table = f'<p>{esc(self.t("funnel.none_outside"))}</p>'
+        text = f'<p>{esc(self.t("funnel.explain", count=len(out), n=len(f)))}</p>'
+        return self.section("funnel", text + chart + table)
 
     # --- appendices -----------------------------------------------------------------------
     def methods(self) -> HTML:
@@ -300,6 +432,18 @@ class Report:
                  self.t("methods.groups"), self.t("methods.change"),
                  self.t("methods.parameters", alpha=self.num(cfg.alpha), share=self.pct(100 * cfg.leader_share, 0),
                         bootstrap=fmt_int(cfg.bootstrap, self.lang), seed=cfg.seed)]
+        su = self.tables.get("satisfaction_units")
+        if su is not None:
+            answers = ", ".join(str(a) for a in cfg.satisfied_answers)
+            items.append(self.t("methods.satisfaction_rule", answers=answers))
+            items.append(self.t("methods.cluster" if su["n_ballots"].notna().any() else "methods.wilson"))
+            items.append(self.t("methods.yoy"))
+        if "gaps" in self.tables:
+            items.append(self.t("methods.gaps", share=self.pct(100 * cfg.leader_share, 0)))
+        if "funnel" in self.tables:
+            items += [self.t("methods.funnel"), self.t("methods.rank_intervals")]
+        if "tests" in self.tables:
+            items.append(self.t("methods.tests"))
         source = (cfg.raw.get("methodology") or {}).get("source")
         if source:
             items.append(self.t("methods.source", source=source))

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import index
+from analysis import index, satisfaction
+from analysis.change import index_change_tests
 from analysis.dataset import Dataset
 from analysis.errors import InputError, Problem
+from analysis.funnel import funnel_table
+from analysis.gaps import leader_laggard
+from analysis.rank_intervals import bootstrap_rank_intervals
 from analysis.reconcile import reconcile
 
 REJECTED_COLUMNS = ["file", "row", "year", "unit_id", "ballot_id", "channel", "reason"]
@@ -19,19 +23,74 @@ def check_year(ds: Dataset, year: int, years: list[int]) -> None:
                                   "with --year, or add the year's rows to the dataset")])
 
 
+def _gap(values: pd.Series, previous: pd.Series | None, metric: str, ds: Dataset) -> dict:
+    cfg = ds.config
+    return leader_laggard(values.dropna(), metric, share=float(cfg.leader_share),
+                          n_boot=int(cfg.bootstrap), seed=int(cfg.seed), alpha=float(cfg.alpha),
+                          previous=None if previous is None else previous.dropna())
+
+
+def index_tables(ds: Dataset, year: int) -> dict[str, pd.DataFrame]:
+    units = index.index_units(ds, year)
+    out = {"index_units": units, "index_groups": index.index_groups(units),
+           "index_components": index.index_components(ds, year)}
+    scores = units.set_index("unit_id")
+    has_prev = scores["score_prev"].notna().any()
+    gaps = [_gap(scores["score"], scores["score_prev"] if has_prev else None, "index", ds)]
+    tests = index_change_tests(scores["score"], scores["score_prev"], "index", float(ds.config.alpha)) \
+        if has_prev else None
+    return out, gaps, tests
+
+
+def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
+    cfg = ds.config
+    units = sat.by_year[year]
+    out = {"satisfaction_units": units, "satisfaction_yoy": satisfaction.year_over_year(ds, sat, year)}
+    sized = units[units["n_eff"] > 0]
+    out["funnel"] = funnel_table(pd.DataFrame({"unit_id": sized["unit_id"], "n": sized["n_eff"],
+                                               "x": sized["p"] * sized["n_eff"]}), "satisfaction")
+    out["rank_intervals"] = bootstrap_rank_intervals(
+        sized["unit_id"], sized["p"] * sized["n_eff"], sized["n_eff"], seed=int(cfg.seed),
+        n_boot=int(cfg.bootstrap), metric="satisfaction")
+    prev_year = satisfaction.previous_year(sat, year)
+    previous = None if prev_year is None else sat.by_year[prev_year].set_index("unit_id")["p"] * 100
+    gaps = [_gap(units.set_index("unit_id")["p"] * 100, previous, "satisfaction", ds)]
+    if sat.questions is not None:
+        q = sat.questions[sat.questions["year"] == year].copy()
+        q["p"] = q["n_satisfied"] / q["n_valid"].where(q["n_valid"] > 0)
+        out["satisfaction_questions"] = q.reset_index(drop=True)
+        out["ballot_channels"] = sat.channels[sat.channels["year"].isin(
+            [year] + ([prev_year] if prev_year else []))].reset_index(drop=True)
+    return out, gaps
+
+
 def compute_results(ds: Dataset, year: int) -> dict[str, pd.DataFrame]:
     """All contract tables for `year` whose inputs the dataset has."""
     results: dict[str, pd.DataFrame] = {}
-    rejected = []
+    rejected, gaps, tests = [], [], []
     years = set(ds.years())
     if ds.index_scores is not None and (ds.index_scores["year"] == year).any():
-        units = index.index_units(ds, year)
-        results["index_units"] = units
-        results["index_groups"] = index.index_groups(units)
-        results["index_components"] = index.index_components(ds, year)
+        tables, index_gaps, index_tests = index_tables(ds, year)
+        results.update(tables)
+        gaps += index_gaps
+        if index_tests is not None:
+            tests.append(index_tests)
         rejected.append(index.missing_scores(ds, year))
+    sat = satisfaction.load(ds)
+    if sat is not None:
+        years |= set(sat.by_year)
+        if sat.rejected is not None:
+            rejected.append(sat.rejected[sat.rejected["year"].isna() | (sat.rejected["year"] == year)])
+        if year in sat.by_year:
+            tables, sat_gaps = satisfaction_tables(ds, year, sat)
+            results.update(tables)
+            gaps += sat_gaps
     check_year(ds, year, sorted(years))
-    if "index_units" in results:
+    if gaps:
+        results["gaps"] = pd.DataFrame(gaps)
+    if tests:
+        results["tests"] = pd.concat(tests, ignore_index=True)
+    if "index_units" in results or "satisfaction_yoy" in results:
         results["reconciliation"] = reconcile(ds.published, year, results)
     frames = [f for f in rejected if len(f)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

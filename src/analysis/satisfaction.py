@@ -1,0 +1,123 @@
+"""Satisfaction per unit and its change between years, from ballots or from counts.
+
+Satisfied share = satisfied answers ÷ valid answers (SIPAS rule, DOMAIN.md; unconfirmed, so
+`satisfied_answers` is a setting). From counts (`satisfaction.csv`): Wilson 95% interval.
+From ballots: the ballot is the sampling unit, so each unit's proportion carries its
+ballot-level (cluster) variance, expressed as an effective sample size n_eff (Kish design
+effect); every downstream comparison (Newcombe interval, z test, funnel, rank intervals) uses
+the effective counts x_eff = p·n_eff, n_eff — for counts n_eff = n, so one code path serves both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.ballots import summarise_ballots
+from analysis.dataset import Dataset
+from analysis.proportions import (bh_adjust, cluster_proportion, newcombe_diff_interval,
+                                  two_proportion_ztest, wilson_interval)
+
+UNIT_COLUMNS = ["unit_id", "n_ballots", "n_valid", "n_satisfied", "p", "ci_low", "ci_high",
+                "deff", "n_eff"]
+YOY_COLUMNS = ["unit_id", "p", "p_prev", "diff", "ci_low", "ci_high", "p_value", "p_adjusted",
+               "significant", "n_eff", "n_eff_prev", "year", "prev_year", "like_for_like"]
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Every year's per-unit proportions, plus what the ballots said along the way."""
+
+    by_year: dict[int, pd.DataFrame]
+    source: str                       # "ballots" or "counts"
+    sums: pd.DataFrame | None = None  # per unit-year ballot sums (to pool a population row)
+    questions: pd.DataFrame | None = None
+    channels: pd.DataFrame | None = None
+    rejected: pd.DataFrame | None = None
+
+
+def load(ds: Dataset) -> Satisfaction | None:
+    alpha = float(ds.config.alpha)
+    if ds.ballots_path is not None:
+        scale = tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5)))
+        summary = summarise_ballots(ds.ballots_path, ds.units, ds.config.satisfied_answers, scale)
+        by_year = {int(y): _from_sums(part, alpha) for y, part in summary.units.groupby("year")}
+        return Satisfaction(by_year, "ballots", summary.units, summary.questions,
+                            summary.channels, summary.rejected)
+    if ds.satisfaction is not None:
+        by_year = {int(y): _from_counts(part, alpha) for y, part in ds.satisfaction.groupby("year")}
+        return Satisfaction(by_year, "counts")
+    return None
+
+
+def _from_sums(sums: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    est = cluster_proportion(sums["n_satisfied"], sums["n_valid"], sums["s_yy"], sums["s_mm"],
+                             sums["s_ym"], sums["n_ballots"], alpha)
+    out = sums[["unit_id", "n_ballots", "n_valid", "n_satisfied"]].reset_index(drop=True)
+    out = pd.concat([out, est[["p", "ci_low", "ci_high", "deff", "n_eff"]]], axis=1)
+    return out[UNIT_COLUMNS].sort_values("unit_id", kind="stable", ignore_index=True)
+
+
+def _from_counts(counts: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    n, x = counts["n_respondents"].to_numpy(float), counts["n_satisfied"].to_numpy(float)
+    low, high = wilson_interval(x, n, alpha)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(n > 0, x / n, np.nan)
+    out = pd.DataFrame({"unit_id": counts["unit_id"].to_numpy(), "n_ballots": np.nan, "n_valid": n,
+                        "n_satisfied": x, "p": p, "ci_low": low, "ci_high": high, "deff": 1.0,
+                        "n_eff": n})
+    return out.sort_values("unit_id", kind="stable", ignore_index=True)
+
+
+def previous_year(sat: Satisfaction, year: int) -> int | None:
+    earlier = [y for y in sat.by_year if y < year]
+    return max(earlier) if earlier else None
+
+
+def population(sat: Satisfaction, year: int, alpha: float) -> pd.Series:
+    """The whole population's proportion: pooled counts, or pooled ballot sums."""
+    if sat.source == "ballots":
+        s = sat.sums[sat.sums["year"] == year][["n_ballots", "n_valid", "n_satisfied", "s_yy",
+                                                 "s_mm", "s_ym"]].sum()
+        return _from_sums(pd.DataFrame([{"unit_id": "", **s.to_dict()}]), alpha).iloc[0]
+    t = sat.by_year[year][["n_valid", "n_satisfied"]].sum()
+    frame = pd.DataFrame([{"unit_id": "", "n_respondents": t["n_valid"], "n_satisfied": t["n_satisfied"]}])
+    return _from_counts(frame, alpha).iloc[0]
+
+
+def like_for_like(ds: Dataset, year: int, prev_year: int) -> bool:
+    """False when dataset.yaml records a different collection method for the two years."""
+    now, before = ds.config.collection_method(year), ds.config.collection_method(prev_year)
+    return not (now and before and now.get("method") != before.get("method"))
+
+
+def year_over_year(ds: Dataset, sat: Satisfaction, year: int) -> pd.DataFrame:
+    """p − p_prev per unit (units in both years) and for the population (unit_id empty):
+    Newcombe (1998) hybrid score interval (method 10) and the pooled two-proportion z test, on
+    effective counts; Benjamini–Hochberg across units (not the population row)."""
+    prev_year = previous_year(sat, year)
+    if prev_year is None:
+        return pd.DataFrame(columns=YOY_COLUMNS)
+    alpha = float(ds.config.alpha)
+    cur = sat.by_year[year].set_index("unit_id")
+    old = sat.by_year[prev_year].set_index("unit_id")
+    common = sorted(set(cur.index) & set(old.index))
+    both = pd.DataFrame({"p": cur.loc[common, "p"], "n_eff": cur.loc[common, "n_eff"],
+                         "p_prev": old.loc[common, "p"], "n_eff_prev": old.loc[common, "n_eff"]})
+    pop_now, pop_before = population(sat, year, alpha), population(sat, prev_year, alpha)
+    both.loc[""] = [pop_now["p"], pop_now["n_eff"], pop_before["p"], pop_before["n_eff"]]
+    x1, n1 = both["p"] * both["n_eff"], both["n_eff"]
+    x0, n0 = both["p_prev"] * both["n_eff_prev"], both["n_eff_prev"]
+    both["diff"] = both["p"] - both["p_prev"]
+    both["ci_low"], both["ci_high"] = newcombe_diff_interval(x1, n1, x0, n0, alpha)
+    both["p_value"] = two_proportion_ztest(x1, n1, x0, n0)[1]
+    units = both.index != ""
+    both["p_adjusted"] = np.nan
+    both.loc[units, "p_adjusted"] = bh_adjust(both.loc[units, "p_value"].to_numpy())
+    both.loc[~units, "p_adjusted"] = both.loc[~units, "p_value"]
+    both["significant"] = (both["p_adjusted"] < alpha).to_numpy()
+    both["year"], both["prev_year"] = year, prev_year
+    both["like_for_like"] = like_for_like(ds, year, prev_year)
+    out = both.reset_index(names="unit_id")
+    return out[YOY_COLUMNS].sort_values("unit_id", kind="stable", ignore_index=True)

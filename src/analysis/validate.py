@@ -1,0 +1,29 @@
+"""`par-report validate`: check every file of a dataset folder and summarise what it holds."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from analysis.dataset import load_dataset
+
+
+def validate(data_dir: Path) -> str:
+    """A readable summary of a valid dataset; raises InputError listing every problem otherwise."""
+    ds = load_dataset(data_dir)
+    lines = [f"{ds.root}: valid ({ds.name})",
+             f"- {len(ds.units)} units; years with data: {', '.join(map(str, ds.years())) or 'none'}"]
+    for table in ("index_scores", "satisfaction", "published", "crosswalk"):
+        frame = getattr(ds, table)
+        if frame is not None:
+            lines.append(f"- {ds.file_name(table)}: {len(frame)} rows")
+    if ds.index_scores is not None:
+        gaps = int(ds.index_scores["points"].isna().sum())
+        if gaps:
+            lines.append(f"- {gaps} blank points in {ds.file_name('index_scores')} (reported as gaps)")
+    if ds.ballots_path is not None:
+        from analysis.ballots import summarise_ballots
+        summary = summarise_ballots(ds.ballots_path, ds.units, ds.config.satisfied_answers)
+        counted = int(summary.units["n_ballots"].sum())
+        lines.append(f"- {ds.ballots_path.name}: {counted} ballots count, {len(summary.rejected)} left out")
+        for reason, n in summary.rejected["reason"].value_counts().sort_index().items():
+            lines.append(f"    {reason}: {n}")
+    return "\n".join(lines)
