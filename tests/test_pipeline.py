@@ -1,0 +1,132 @@
+"""End to end: `par-report run` on a real dataset publishes both editions, atomically and
+reproducibly; `verify` reproduces it, refuses changed inputs and reports changed computations."""
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from analysis import cli, pipeline
+from analysis.i18n import load_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+MINISTRIES = ROOT / "data" / "par-ministries"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    folder = pipeline.run(MINISTRIES, 2023, out_root=out, progress=False)
+    return folder
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_run_publishes_every_file(published):
+    for lang in ("vi", "en"):
+        for name in ("report.html", "report.pdf", "report.xlsx", "report.ipynb"):
+            assert (published / lang / name).stat().st_size > 1000, (lang, name)
+        assert list((published / lang / "figures").glob("*.svg"))
+    for table in ("index_units", "index_groups", "reconciliation", "rejected", "gaps"):
+        assert (published / "tables" / f"{table}.csv").is_file()
+    assert (published / "manifest.json").is_file()
+    assert not list(published.parent.glob(".*partial*"))
+
+
+def test_pdf_text_has_diacritics_and_no_catalog_keys(published):
+    keys = set(load_catalog())
+    vi, en = pdf_text(published / "vi" / "report.pdf"), pdf_text(published / "en" / "report.pdf")
+    assert "Bộ Tư pháp" in vi and "Xếp hạng các đơn vị" in vi and "84,38%" in vi
+    assert "Ministry of Justice" in en and "84.38%" in en
+    for text in (vi, en):
+        leaked = {k for k in keys if k in text}
+        assert not leaked, leaked
+        assert not re.search(r"\b(section|col|finding|chart|methods)\.[a-z_]+", text)
+
+
+def test_pdf_fonts_are_embedded(published):
+    reader = PdfReader(published / "vi" / "report.pdf")
+    fonts = {}
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            if descriptor is None and "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            descriptor = descriptor.get_object()
+            fonts[font["/BaseFont"]] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    assert fonts and all(fonts.values()), fonts
+
+
+def test_html_has_no_code_and_links_the_other_edition(published):
+    html = (published / "vi" / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="vi">' in html
+    assert 'href="../en/report.html"' in html
+    assert "from analysis" not in html and "report.render" not in html
+    assert "In&nbsp;[" not in html and "jp-InputPrompt" not in html
+    assert "cdn" not in html.lower() and "<script" not in html
+
+
+def test_rerun_gives_byte_identical_tables(published, tmp_path):
+    again = pipeline.run(MINISTRIES, 2023, formats=(), out_root=tmp_path, progress=False)
+    for table in sorted((published / "tables").glob("*.csv")):
+        assert (again / "tables" / table.name).read_bytes() == table.read_bytes(), table.name
+
+
+def test_verify_reproduces_then_refuses_a_changed_input(published, tmp_path, capsys):
+    data = tmp_path / "par-ministries"
+    shutil.copytree(MINISTRIES, data)
+    run = pipeline.run(data, 2023, formats=(), out_root=tmp_path / "out", progress=False)
+    assert cli.main(["verify", str(run)]) == 0
+    assert "reproduced" in capsys.readouterr().out
+    scores = data / "index_scores.csv"
+    scores.write_bytes(scores.read_bytes().replace(b"61.86", b"61.87", 1))
+    assert cli.main(["verify", str(run)]) == 1
+    out = capsys.readouterr().out
+    assert "refused" in out and "index_scores.csv" in out
+
+
+def test_verify_reports_a_changed_computation(tmp_path, monkeypatch, capsys):
+    run = pipeline.run(MINISTRIES, 2023, formats=(), out_root=tmp_path, progress=False)
+    from analysis import index
+    monkeypatch.setattr(index, "unit_scores", _shifted(index.unit_scores))
+    assert cli.main(["verify", str(run)]) == 1
+    assert "index_units.csv" in capsys.readouterr().out
+
+
+def _shifted(unit_scores):
+    def shifted(scores, year):
+        out = unit_scores(scores, year)
+        out["score"] = out["score"] + 0.001
+        return out
+    return shifted
+
+
+def test_failed_run_leaves_previous_output_untouched(tmp_path, monkeypatch):
+    good = pipeline.run(MINISTRIES, 2023, formats=(), out_root=tmp_path, progress=False)
+    before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("interrupted")
+    monkeypatch.setattr(pipeline, "write_tables", boom)
+    with pytest.raises(RuntimeError):
+        pipeline.run(MINISTRIES, 2023, formats=(), out_root=tmp_path, progress=False)
+    assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
+    assert [p.name for p in good.parent.iterdir()] == ["2023"]
+
+
+def test_unknown_year_is_a_clear_error(tmp_path, capsys):
+    assert cli.main(["run", "--data", str(MINISTRIES), "--year", "1999", "--out", str(tmp_path),
+                     "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "no data for 1999" in err and "2023" in err and "Traceback" not in err
+    assert not (tmp_path / "par-ministries" / "1999").exists()
+
+
+def test_usage_error_exits_2():
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run", "--data", str(MINISTRIES)])
+    assert exit_.value.code == 2
