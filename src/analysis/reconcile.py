@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["scope", "key", "metric", "published", "computed", "difference", "matches", "source"]
+COLUMNS = ["scope", "key", "metric", "published", "computed", "difference", "matches", "source", "note"]
 
 
 def decimals(text: str) -> int:
@@ -51,6 +51,7 @@ def reconcile(published: pd.DataFrame | None, year: int, results: dict[str, pd.D
         matches = bool(np.isfinite(computed)) and round(computed, places) == round(rec.value, places)
         rows.append({"scope": rec.scope, "key": rec.key, "metric": rec.metric,
                      "published": rec.value, "computed": computed,
-                     "difference": computed - rec.value, "matches": matches, "source": rec.source})
+                     "difference": computed - rec.value, "matches": matches, "source": rec.source,
+                     "note": getattr(rec, "note", "")})
     table = pd.DataFrame(rows, columns=COLUMNS)
     return table.sort_values(["scope", "key", "metric"], kind="stable").reset_index(drop=True)

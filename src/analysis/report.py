@@ -457,13 +457,12 @@ class Report:
             ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
             parts.append(f'<h3>{esc(self.t("section.reconciliation"))}</h3>'
                          f'<p>{esc(self.t("audit.reconciliation", ok=ok, n=len(rec)))}</p>')
-            rows = [[esc(self.t("scope." + r.scope) if r.scope != "unit" else self.names.get(r.key, r.key)),
-                     esc(r.metric), esc(self.num(r.published)), esc(self.num(r.computed, 4)),
+            rows = [[esc(self.t("scope." + r.scope)), esc(self._key_name(r.scope, r.key)), esc(r.metric), esc(self.num(r.published)), esc(self.num(r.computed, 4)),
                      esc(self.t("word.yes" if str(r.matches).lower() == "true" else "word.no"))]
                     for r in rec.itertuples()]
-            headers = [self.t(k) for k in ("col.key", "col.metric", "col.published", "col.computed",
-                                           "col.matches")]
-            parts.append(self.table(rows, headers, {2, 3}))
+            headers = [self.t(k) for k in ("col.scope", "col.key", "col.metric", "col.published",
+                                           "col.computed", "col.matches")]
+            parts.append(self.table(rows, headers, {3, 4}))
         rejected = self.tables.get("rejected")
         parts.append(f'<h3>{esc(self.t("section.rejected"))}</h3>')
         if rejected is None or not len(rejected):
@@ -483,6 +482,14 @@ class Report:
                 for p in self.ds.files]
         parts.append(self.table(rows, [self.t("col.file"), self.t("col.sha256")]))
         return self.section("audit", "".join(parts))
+
+    def _key_name(self, scope: str, key) -> str:
+        key = "" if pd.isna(key) else str(key)
+        if scope == "unit":
+            return self.names.get(key, key)
+        if scope in ("group", "region"):
+            return self.label(getattr(self.ds, scope + "s"), key, scope)
+        return ""
 
     def render(self, section: str) -> HTML:
         """The section if the run has what it needs, otherwise nothing."""

@@ -1,0 +1,100 @@
+"""The report's words: key findings against hand-written sentences in both languages, and
+every catalog key used by the sections of the real and demo datasets."""
+from pathlib import Path
+
+import pytest
+
+from analysis.dataset import load_dataset
+from analysis.i18n import load_catalog, used_keys
+from analysis.report import SECTIONS, Report
+from analysis.results import compute_results
+
+ROOT = Path(__file__).resolve().parents[1]
+
+UNITS = """unit_id,name_vi,name_en,group,region,valid_from,valid_to
+A,Đơn vị An,Unit An,g,,,
+B,Đơn vị Bình,Unit Binh,g,,,
+C,Đơn vị Cường,Unit Cuong,g,,,
+D,Đơn vị Dũng,Unit Dung,g,,,
+"""
+YAML = """name: tiny
+title_vi: Chỉ số thử
+title_en: Test index
+index_name_vi: thử nghiệm
+index_name_en: test index
+methodology:
+  components: [{code: total, label_vi: Tổng, label_en: Total, max_points: 100}]
+bands:
+  - {min_score: 90, label_vi: Xuất sắc, label_en: Excellent}
+  - {min_score: 0, label_vi: Khá, label_en: Fair}
+bootstrap: 200
+seed: 1
+"""
+# Year 2022: 80, 82, 84, 86 (mean 83); 2023: 92.5, 85, 83, 80.5 (mean 85.25, up 2.25 points)
+SCORES = {2022: {"A": 80, "B": 82, "C": 84, "D": 86}, 2023: {"A": 92.5, "B": 85, "C": 83, "D": 80.5}}
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    (tmp_path / "dataset.yaml").write_text(YAML, encoding="utf-8")
+    (tmp_path / "units.csv").write_text(UNITS, encoding="utf-8")
+    rows = ["year,unit_id,component,points,max_points"]
+    rows += [f"{y},{u},total,{v},100" for y, s in SCORES.items() for u, v in s.items()]
+    (tmp_path / "index_scores.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ds = load_dataset(tmp_path)
+    return ds, compute_results(ds, 2023)
+
+
+def test_key_findings_in_vietnamese(tiny):
+    ds, tables = tiny
+    assert Report(ds, 2023, "vi", tables).findings() == [
+        "Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 85,25%, tăng 2,25 điểm so với năm 2022.",
+        "Đơn vị An là đơn vị dẫn đầu với kết quả 92,50%.",
+        "Đơn vị Dũng là đơn vị xếp cuối với kết quả 80,50%.",
+        "Chênh lệch giữa đơn vị dẫn đầu và đơn vị xếp cuối là 12,00 điểm.",
+        "1 đơn vị được xếp loại Xuất sắc",
+        "3 đơn vị được xếp loại Khá",
+    ]
+
+
+def test_key_findings_in_english(tiny):
+    ds, tables = tiny
+    assert Report(ds, 2023, "en", tables).findings() == [
+        "In 2023 the average test index of the 4 units reached 85.25%, up 2.25 points from 2022.",
+        "Unit An ranks first with 92.50%.",
+        "Unit Dung ranks last with 80.50%.",
+        "The leading and the last-ranked unit are 12.00 points apart.",
+        "Units rated Excellent: 1",
+        "Units rated Fair: 3",
+    ]
+
+
+def test_a_fall_is_worded_as_down(tiny, tmp_path):
+    ds, _ = tiny
+    scores = ds.root / "index_scores.csv"
+    scores.write_text(scores.read_text().replace("2023,A,total,92.5", "2023,A,total,62.5"))
+    ds = load_dataset(ds.root)
+    sentence = Report(ds, 2023, "vi", compute_results(ds, 2023)).findings()[0]
+    assert sentence == ("Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 77,75%, giảm 5,25 điểm "
+                        "so với năm 2022.")
+
+
+def test_every_catalog_key_is_used(tmp_path):
+    datasets = [(ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
+                (ROOT / "data" / "par-ministries", 2023)]
+    demo = ROOT / "data" / "demo-mps"
+    if demo.is_dir():
+        datasets.append((demo, 2025))
+    from analysis import publish, xlsx
+    for folder, year in datasets:
+        ds = load_dataset(folder)
+        tables = compute_results(ds, year)
+        for lang in ("vi", "en"):
+            report = Report(ds, year, lang, tables)
+            report.title_page(), report.contents()
+            for section in SECTIONS:
+                report.render(section)
+            publish.css(lang, True, True)
+            xlsx.write_workbook(tables, ds, year, lang, tmp_path / f"{ds.name}-{lang}.xlsx")
+    unused = sorted(set(load_catalog()) - used_keys())
+    assert unused == []
