@@ -10,12 +10,12 @@ YEAR ?= 2016
 # only when missing and only where we are root; otherwise the error says what to install.
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
 
-.PHONY: report test env system bench clean
+.PHONY: report test env system browser bench clean
 
 report: $(STAMP)
 	$(BIN)/par-report run --data $(DATA) --year $(YEAR)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 env: $(STAMP)
@@ -32,6 +32,14 @@ system:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -q && apt-get install -y -q $(SYSTEM_LIBS); \
 	  else echo "WeasyPrint needs the system libraries $(SYSTEM_LIBS): install them (as root: apt-get install $(SYSTEM_LIBS))"; exit 1; fi; \
+	fi
+
+# Headless Chromium, for the test that loads the HTML edition in a real browser.
+browser:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium); \
+	  else echo "the HTML test needs chromium: install it (as root: apt-get install chromium)"; exit 1; fi; \
 	fi
 
 bench: $(STAMP)

@@ -130,3 +130,23 @@ def test_usage_error_exits_2():
     with pytest.raises(SystemExit) as exit_:
         cli.main(["run", "--data", str(MINISTRIES)])
     assert exit_.value.code == 2
+
+
+def test_html_renders_in_headless_chromium(published, tmp_path):
+    """The HTML edition loads in a real browser: a screenshot is taken and is not blank."""
+    import subprocess
+
+    from PIL import Image
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "chromium is installed by `make test` (see the README)"
+    shot = tmp_path / "vi.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+                    f"--screenshot={shot}", "--window-size=1200,1600",
+                    (published / "vi" / "report.html").as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    image = Image.open(shot).convert("L")
+    assert image.size == (1200, 1600)
+    low, high = image.getextrema()
+    assert high - low > 100, "the screenshot is blank"
