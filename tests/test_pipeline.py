@@ -150,3 +150,28 @@ def test_html_renders_in_headless_chromium(published, tmp_path):
     assert image.size == (1200, 1600)
     low, high = image.getextrema()
     assert high - low > 100, "the screenshot is blank"
+
+
+def test_failing_notebook_is_reported_and_kept_and_publishes_nothing(tmp_path, monkeypatch, capsys):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from analysis import publish
+    broken = new_notebook(cells=[
+        new_code_cell('data_dir = ""\nyear = 0\nlang = "vi"\ntables_dir = ""\nout_dir = ""',
+                      metadata={"tags": ["parameters"]}),
+        new_code_cell('raise ValueError("planted failure")')],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(broken, path)
+    good = pipeline.run(MINISTRIES, 2023, formats=(), out_root=tmp_path, progress=False)
+    before = sorted(p.name for p in good.rglob("*"))
+    monkeypatch.setattr(publish, "REPORT_NOTEBOOK", path)
+    code = cli.main(["run", "--data", str(MINISTRIES), "--year", "2023", "--out", str(tmp_path),
+                     "--format", "html", "--lang", "vi", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "ValueError: planted failure" in err and "Traceback" not in err
+    kept = tmp_path / "par-ministries" / "failed" / "2023-vi.ipynb"
+    assert kept.is_file() and "planted failure" in kept.read_text()
+    assert sorted(p.name for p in good.rglob("*")) == before

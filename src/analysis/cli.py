@@ -10,6 +10,7 @@ from pathlib import Path
 
 from analysis.errors import InputError
 from analysis.pipeline import FORMATS, LANGS
+from analysis.publish import NotebookError
 
 
 def _list(allowed: tuple[str, ...]):
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             kwargs = {} if args.seed is None else {"seed": args.seed}
             synth.make_demo_mps(args.out, **kwargs)
             print(f"wrote {args.out}")
-    except InputError as err:
+    except (InputError, NotebookError) as err:
         print(err, file=sys.stderr)
         return 1
     return 0

@@ -58,7 +58,7 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
             bar.update()
             if formats:
                 def edition(lang):
-                    publish.execute_notebook(ds.root, year, lang, tables, tmp / lang)
+                    publish.execute_notebook(ds.root, year, lang, tables, tmp / lang, final.parent / "failed")
                     bar.update()
                     publish.render_edition(ds, year, lang, results, tmp, formats, langs)
                     bar.update()

@@ -24,15 +24,32 @@ FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 SOURCE_DATE_EPOCH = "946684800"  # fixed PDF dates: reruns give the same PDF metadata
 
 
-def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path) -> Path:
-    """Run the report notebook for one edition; the executed copy stays in the run for audit."""
+class NotebookError(Exception):
+    """The report notebook failed; the failed copy is kept (outside the run) for diagnosis."""
+
+
+def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path,
+                     failed_dir: Path | None = None) -> Path:
+    """Run the report notebook for one edition; the executed copy stays in the run for audit.
+
+    On failure the executed copy (with papermill's banner at the failing cell) is moved to
+    `failed_dir` and a NotebookError names the cell, the exception and that copy."""
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / "report.ipynb"
-    papermill.execute_notebook(
-        str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
-        request_save_on_cell_execute=False,
-        parameters={"data_dir": str(Path(data_dir).resolve()), "year": int(year), "lang": lang,
-                    "tables_dir": str(tables_dir.resolve()), "out_dir": str(out_dir.resolve())})
+    try:
+        papermill.execute_notebook(
+            str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
+            request_save_on_cell_execute=False,
+            parameters={"data_dir": str(Path(data_dir).resolve()), "year": int(year), "lang": lang,
+                        "tables_dir": str(tables_dir.resolve()), "out_dir": str(out_dir.resolve())})
+    except papermill.PapermillExecutionError as err:
+        kept = executed
+        if failed_dir is not None:
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            kept = failed_dir / f"{year}-{lang}.ipynb"
+            executed.replace(kept)
+        raise NotebookError(f"the {lang} report notebook failed at cell {err.exec_count}: "
+                            f"{err.ename}: {err.evalue}\nthe failed notebook is kept at {kept}") from None
     return executed
 
 

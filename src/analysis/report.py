@@ -157,6 +157,10 @@ class Report:
         else:
             sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
                                     n=len(scored), mean=self.pct(overall["mean"])))
+        scale = self.scale()
+        if scale and (scale.get("min"), scale.get("max")) != (0, 100):
+            sentences.append(self.t("finding.mean_scale", points=self.num(scored["points"].mean()),
+                                    low=self.num(scale["min"], 0), high=self.num(scale["max"], 0)))
         ranked = scored.sort_values(["rank", "unit_id"], kind="stable")
         lead, last = ranked.iloc[0], ranked.iloc[-1]
         sentences.append(self.t("finding.leader", unit=self.names[lead["unit_id"]],
