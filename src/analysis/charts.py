@@ -43,7 +43,9 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
     y = np.arange(n)[::-1]
     ax.barh(y, values, color=colours, height=0.72)
     if low is not None:
-        ax.errorbar(values, y, xerr=[np.asarray(values) - low, np.asarray(high) - values],
+        below = np.clip(np.asarray(values) - low, 0, None)  # rounding can put p a hair outside
+        above = np.clip(np.asarray(high) - values, 0, None)
+        ax.errorbar(values, y, xerr=[below, above],
                     fmt="none", ecolor="#333333", elinewidth=0.8, capsize=1.5)
     ax.axvline(mean, color="#000000", linestyle="--", linewidth=0.9)
     ax.text(mean, n - 0.2, mean_label, ha="left", va="bottom", fontsize=7)

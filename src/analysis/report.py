@@ -30,6 +30,9 @@ SECTIONS = ["summary", "ranking", "groups", "regions", "components", "change", "
             "gaps", "funnel", "methods", "audit"]
 
 
+MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
+
+
 def esc(value) -> str:
     return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value))
                        else str(value))
@@ -343,8 +346,12 @@ class Report:
                                  self.t("chart.satisfaction_caption", year=self.year)))
         if yoy is not None and len(yoy):
             units = yoy[yoy["unit_id"].fillna("") != ""]
-            sig = units[units["significant"].astype(str).str.lower() == "true"].sort_values("diff", kind="stable")
+            sig = units[units["significant"].astype(str).str.lower() == "true"]
             parts.append(f'<h3>{esc(self.t("satisfaction.significant_title"))}</h3>')
+            if len(sig) > MAX_ROWS:
+                parts.append(f'<p>{esc(self.t("report.longest_rows", shown=MAX_ROWS, n=len(sig), file="tables/satisfaction_yoy.csv"))}</p>')
+                sig = sig.loc[sig["diff"].abs().sort_values(ascending=False, kind="stable").index[:MAX_ROWS]]
+            sig = sig.sort_values("diff", kind="stable")
             if len(sig):
                 rows = [[esc(self.names.get(r.unit_id, r.unit_id)), esc(self.pct(100 * r.p_prev)), esc(self.pct(100 * r.p)),
                          esc(fmt_points(100 * r.diff, self.lang, signed=True)),
@@ -413,6 +420,11 @@ class Report:
         out = f[f["outside"].fillna("") != ""]
         ri = self.tables.get("rank_intervals")
         ri = ri.set_index("unit_id") if ri is not None else None
+        more = ""
+        if len(out) > MAX_ROWS:
+            more = f'<p>{esc(self.t("report.longest_rows", shown=MAX_ROWS, n=len(out), file="tables/funnel.csv"))}</p>'
+            distance = (out["p"] - out["p0"]).abs() / (out["upper998"] - out["p0"]).abs()
+            out = out.loc[distance.sort_values(ascending=False, kind="stable").index[:MAX_ROWS]]
         if len(out):
             rows = [[esc(self.names.get(r.unit_id, r.unit_id)), esc(fmt_int(round(r.n), self.lang)), esc(self.pct(100 * r.p)),
                      esc(f"{self.pct(100 * r.lower998)} – {self.pct(100 * r.upper998)}"),
@@ -420,7 +432,7 @@ class Report:
                      esc("" if ri is None or r.unit_id not in ri.index else f"{int(ri.at[r.unit_id, 'rank'])} ({ri.at[r.unit_id, 'rank_low']:.0f}–{ri.at[r.unit_id, 'rank_high']:.0f})")]
                     for r in out.sort_values("p", kind="stable").itertuples()]
             headers = [self.t(k) for k in ("col.name", "col.n_eff", "col.p", "col.limits998", "col.outside", "col.rank_interval")]
-            table = self.table(rows, headers, {1, 2, 3, 5})
+            table = more + self.table(rows, headers, {1, 2, 3, 5})
         else:
             table = f'<p>{esc(self.t("funnel.none_outside"))}</p>'
         text = f'<p>{esc(self.t("funnel.explain", count=len(out), n=len(f)))}</p>'
