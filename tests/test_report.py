@@ -79,8 +79,24 @@ def test_a_fall_is_worded_as_down(tiny, tmp_path):
                         "so với năm 2022.")
 
 
-def test_every_catalog_key_is_used(tmp_path):
-    datasets = [(ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
+@pytest.fixture
+def tiny_counts(tmp_path):
+    """Aggregated counts, no real change: the report's 'nothing happened' wording."""
+    folder = tmp_path / "counts"
+    folder.mkdir()
+    (folder / "dataset.yaml").write_text(YAML, encoding="utf-8")
+    (folder / "units.csv").write_text(UNITS, encoding="utf-8")
+    rows = ["year,unit_id,component,points,max_points"]
+    rows += [f"{y},{u},total,{v},100" for y in (2022, 2023) for u, v in SCORES[2022].items()]
+    (folder / "index_scores.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    counts = ["year,unit_id,n_respondents,n_satisfied"]
+    counts += [f"{y},{u},200,{170 + i}" for y in (2022, 2023) for i, u in enumerate("ABCD")]
+    (folder / "satisfaction.csv").write_text("\n".join(counts) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_every_catalog_key_is_used(tmp_path, tiny_counts):
+    datasets = [(tiny_counts, 2023), (ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
                 (ROOT / "data" / "par-ministries", 2023)]
     demo = ROOT / "data" / "demo-mps"
     if demo.is_dir():

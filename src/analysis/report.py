@@ -473,7 +473,8 @@ class Report:
             ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
             parts.append(f'<h3>{esc(self.t("section.reconciliation"))}</h3>'
                          f'<p>{esc(self.t("audit.reconciliation", ok=ok, n=len(rec)))}</p>')
-            rows = [[esc(self.t("scope." + r.scope)), esc(self._key_name(r.scope, r.key)), esc(r.metric), esc(self.num(r.published)), esc(self.num(r.computed, 4)),
+            rows = [[esc(self.t(("scope." if r.scope in ("all", "unit") else "col.") + r.scope)),
+                     esc(self._key_name(r.scope, r.key)), esc(r.metric), esc(self.num(r.published)), esc(self.num(r.computed, 4)),
                      esc(self.t("word.yes" if str(r.matches).lower() == "true" else "word.no"))]
                     for r in rec.itertuples()]
             headers = [self.t(k) for k in ("col.scope", "col.key", "col.metric", "col.published",
@@ -484,10 +485,12 @@ class Report:
         if rejected is None or not len(rejected):
             parts.append(f'<p>{esc(self.t("audit.no_rejected"))}</p>')
         else:
-            counts = rejected.groupby(["file", "reason"]).size().reset_index(name="n")
-            rows = [[esc(r.file), esc(self.t("reason." + r.reason)), esc(fmt_int(r.n, self.lang))]
-                    for r in counts.itertuples()]
-            parts.append(self.table(rows, [self.t("col.file"), self.t("col.reason"), self.t("col.count")], {2}))
+            counts = rejected.assign(year=rejected["year"].fillna(-1)).groupby(
+                ["file", "year", "reason"]).size().reset_index(name="n")
+            rows = [[esc(r.file), esc("–" if r.year < 0 else int(r.year)), esc(self.t("reason." + r.reason)),
+                     esc(fmt_int(r.n, self.lang))] for r in counts.itertuples()]
+            parts.append(self.table(rows, [self.t(k) for k in ("col.file", "col.year", "col.reason", "col.count")],
+                                    {1, 3}))
             if len(rejected) <= 20:
                 rows = [[esc(r.file), esc(int(r.row)), esc(self.names.get(r.unit_id, r.unit_id)),
                          esc(self.t("reason." + r.reason))] for r in rejected.itertuples()]

@@ -80,7 +80,7 @@ def compute_results(ds: Dataset, year: int) -> dict[str, pd.DataFrame]:
     if sat is not None:
         years |= set(sat.by_year)
         if sat.rejected is not None:
-            rejected.append(sat.rejected[sat.rejected["year"].isna() | (sat.rejected["year"] == year)])
+            rejected.append(sat.rejected)  # every year of the ballot file was screened
         if year in sat.by_year:
             tables, sat_gaps = satisfaction_tables(ds, year, sat)
             results.update(tables)
