@@ -145,9 +145,10 @@ def dumbbell(labels, leaders, laggards, leader_label, laggard_label, xlabel, fmt
     return fig
 
 
-def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt):
+def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt, max_labels=8):
     """Units' proportions against their (effective) sample size, with 95% and 99.8% limits
-    around the pooled proportion (Spiegelhalter 2005); units outside 99.8% are labelled."""
+    around the pooled proportion (Spiegelhalter 2005); units outside 99.8% are highlighted and
+    the `max_labels` farthest from p0 are labelled."""
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.6))
     n = np.asarray(n, dtype=float)
     grid = np.geomspace(max(n.min() * 0.8, 1), n.max() * 1.2, 200)
@@ -158,9 +159,10 @@ def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt):
     flagged = np.asarray([o in ("above", "below") for o in outside])
     ax.scatter(n[~flagged], np.asarray(p)[~flagged], s=12, color=OKABE_ITO[0], alpha=0.8)
     ax.scatter(n[flagged], np.asarray(p)[flagged], s=22, color=OKABE_ITO[5])
-    for x, y, label, f in zip(n, p, labels, flagged):
-        if f:
-            ax.annotate(label, (x, y), xytext=(4, 2), textcoords="offset points", fontsize=6.5)
+    distance = np.where(flagged, np.abs(np.asarray(p) - p0) * np.sqrt(n), -1)
+    for i in np.argsort(-distance, kind="stable")[:max_labels]:
+        if flagged[i]:
+            ax.annotate(labels[i], (n[i], p[i]), xytext=(4, 2), textcoords="offset points", fontsize=6.5)
     ax.set_xscale("log")
     _number_axis(ax.yaxis, fmt)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}".replace(",", "\u2009")))

@@ -95,7 +95,8 @@ class Report:
         body = "".join("<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
                        for row in rows)
         cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-        return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        wide = ' class="wide"' if len(headers) > 7 else ""
+        return f"<table{wide}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
     def section(self, key: str, body: str) -> HTML:
         return HTML(f'<section id="{key}"><h2>{esc(self.t("section." + key))}</h2>{body}</section>')
