@@ -175,3 +175,14 @@ def test_failing_notebook_is_reported_and_kept_and_publishes_nothing(tmp_path, m
     kept = tmp_path / "par-ministries" / "failed" / "2023-vi.ipynb"
     assert kept.is_file() and "planted failure" in kept.read_text()
     assert sorted(p.name for p in good.rglob("*")) == before
+
+
+def test_archival_pdfa_edition_on_request(tmp_path):
+    run = pipeline.run(MINISTRIES, 2023, langs=("en",), formats=("pdf",), out_root=tmp_path,
+                       progress=False, archival=True)
+    pdfa = run / "en" / "report-pdfa.pdf"
+    reader = PdfReader(pdfa)
+    assert reader.trailer["/Root"].get("/OutputIntents") is not None  # PDF/A needs an output intent
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b"pdfaid:part" in xmp                                       # and declares its part in XMP
+    assert "Ministry of Justice" in pdf_text(pdfa)

@@ -33,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--format", type=_list(FORMATS), default=FORMATS,
                      help='publication formats, e.g. html,pdf,xlsx ("" = tables and manifest only)')
     run.add_argument("--out", type=Path, default=Path("reports"), help="output root (default reports/)")
+    run.add_argument("--pdfa", action="store_true", help="also write an archival PDF/A-3b edition")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     val = sub.add_parser("validate", help="check every file of a dataset folder")
     val.add_argument("--data", type=Path, required=True)
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             from analysis.pipeline import run
             folder = run(args.data, args.year, args.lang, args.format, args.out,
-                         progress=not args.quiet)
+                         progress=not args.quiet, archival=args.pdfa)
             print(f"published {folder}")
         elif args.command == "validate":
             from analysis.validate import validate

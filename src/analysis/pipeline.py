@@ -42,7 +42,7 @@ def staging(final: Path):
 
 
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
-        progress: bool = True) -> Path:
+        progress: bool = True, archival: bool = False) -> Path:
     """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that folder."""
     started = manifest.now()
     steps = 2 + (2 * len(langs) if formats else 0)
@@ -60,12 +60,12 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                 def edition(lang):
                     publish.execute_notebook(ds.root, year, lang, tables, tmp / lang, final.parent / "failed")
                     bar.update()
-                    publish.render_edition(ds, year, lang, results, tmp, formats, langs)
+                    publish.render_edition(ds, year, lang, results, tmp, formats, langs, archival)
                     bar.update()
                 bar.set_postfix_str("editions " + ", ".join(langs))
                 with ThreadPoolExecutor(max_workers=len(langs)) as pool:
                     list(pool.map(edition, langs))
             parameters = {"data": str(Path(data_dir).resolve()), "year": year,
-                          "lang": list(langs), "format": list(formats)}
+                          "lang": list(langs), "format": list(formats), "pdfa": archival}
             manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
     return final

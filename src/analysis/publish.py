@@ -89,8 +89,13 @@ def notebook_html(executed: Path, lang: str, title: str, stylesheet: str) -> str
     return body
 
 
-def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats, langs) -> None:
-    """Write report.html / report.pdf / report.xlsx of one edition into run_dir/<lang>/."""
+PDFA = "pdf/a-3b"  # archival variant (ISO 19005-3, level B), on request
+
+
+def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats, langs,
+                   archival: bool = False) -> None:
+    """Write report.html / report.pdf / report.xlsx of one edition into run_dir/<lang>/, and
+    report-pdfa.pdf (PDF/A-3b) when `archival`."""
     out = run_dir / lang
     executed = out / "report.ipynb"
     title = t("report.title", lang, title=ds.config.title(lang), year=year)
@@ -103,6 +108,9 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
         page = notebook_html(executed, lang, title, css(lang, synthetic, True))
-        HTML(string=page, base_url=str(out)).write_pdf(out / "report.pdf")
+        document = HTML(string=page, base_url=str(out)).render()
+        document.write_pdf(out / "report.pdf")
+        if archival:
+            document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
     if "xlsx" in formats:
         xlsx.write_workbook(results, ds, year, lang, out / "report.xlsx")
