@@ -366,8 +366,22 @@ class Report:
         small = su[su["n_ballots"].fillna(su["n_valid"]) < 30]
         if len(small):
             parts.append(f'<p class="note">{esc(self.t("satisfaction.small_units", count=len(small), names=", ".join(self.names.get(i, i) for i in small["unit_id"])))}</p>')
+        parts.append(self.elements())
         parts.append(self.channels())
         return self.section("satisfaction", "".join(parts))
+
+    def elements(self) -> str:
+        """Pooled share satisfied by survey element (answers pooled over all units)."""
+        el = self.tables.get("satisfaction_elements")
+        if el is None or not len(el):
+            return ""
+        labels = {e["code"]: e[f"label_{self.lang}"] for e in (self.ds.config.raw.get("survey") or {}).get("elements", [])}
+        pooled = el.groupby("element", sort=False)[["n_valid", "n_satisfied"]].sum()
+        pooled = pooled.reindex([c for c in labels if c in pooled.index] + [c for c in pooled.index if c not in labels])
+        rows = [[esc(labels.get(code, code)), esc(fmt_int(r.n_valid, self.lang)),
+                 esc(self.pct(100 * r.n_satisfied / r.n_valid))] for code, r in pooled.iterrows()]
+        headers = [self.t("col.element"), self.t("col.n_valid"), self.t("col.p")]
+        return f'<h3>{esc(self.t("satisfaction.elements_title"))}</h3>' + self.table(rows, headers, {1, 2})
 
     def channels(self) -> str:
         ch = self.tables.get("ballot_channels")

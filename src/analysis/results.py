@@ -59,6 +59,13 @@ def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
         q = sat.questions[sat.questions["year"] == year].copy()
         q["p"] = q["n_satisfied"] / q["n_valid"].where(q["n_valid"] > 0)
         out["satisfaction_questions"] = q.reset_index(drop=True)
+        element_of = {x["code"]: x.get("element", x["code"])
+                      for x in (cfg.raw.get("survey") or {}).get("questions") or []}
+        if element_of:
+            q["element"] = q["question"].map(element_of)
+            e = q.groupby(["unit_id", "element"], as_index=False)[["n_valid", "n_satisfied"]].sum()
+            e["p"] = e["n_satisfied"] / e["n_valid"].where(e["n_valid"] > 0)
+            out["satisfaction_elements"] = e
         out["ballot_channels"] = sat.channels[sat.channels["year"].isin(
             [year] + ([prev_year] if prev_year else []))].reset_index(drop=True)
     return out, gaps
