@@ -93,7 +93,7 @@ class TableReader:
         missing = [c for c in columns if c not in self.frame.columns]
         for column in missing:
             self.problem(1, column, "required column is missing",
-                         f"add a column '{column}' (columns found: {', '.join(self.frame.columns)})")
+                         f"add a column '{column}' (columns found: {', '.join(c for c in self.frame.columns if c != '_row')})")
         return not missing
 
     def text(self, column: str, required: bool = True) -> pd.Series:
