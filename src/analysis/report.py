@@ -19,7 +19,7 @@ from IPython.display import HTML
 from analysis import charts
 from analysis.dataset import Dataset, load_dataset
 from analysis.formatting import (fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_percent,
-                                 fmt_points, sort_vi)
+                                 fmt_points, sort_vi, vi_sort_key)
 from analysis.i18n import LANGS, t
 from analysis.manifest import sha256
 from analysis.paths import ROOT
@@ -27,7 +27,7 @@ from analysis.results import compute_results
 from analysis.tables import read_tables
 
 SECTIONS = ["summary", "ranking", "groups", "regions", "components", "change", "satisfaction",
-            "gaps", "funnel", "methods", "audit"]
+            "gaps", "funnel", "directory", "methods", "audit"]
 
 
 MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
@@ -103,7 +103,7 @@ class Report:
 
     def has(self, section: str) -> bool:
         units = self.units
-        if section in ("summary", "ranking", "groups"):
+        if section in ("summary", "ranking", "groups", "directory"):
             return units is not None and units["score"].notna().any()
         if section == "regions":
             return units is not None and (units["region"].fillna("") != "").any()
@@ -454,6 +454,19 @@ class Report:
         return self.section("funnel", text + chart + table)
 
     # --- appendices -----------------------------------------------------------------------
+    def directory(self) -> HTML:
+        """Every unit in alphabetical order of the edition's language (Vietnamese collation in VI)."""
+        u = self.units.copy()
+        u["name"] = u["unit_id"].map(self.names)
+        key = vi_sort_key if self.lang == "vi" else str.casefold
+        u = u.iloc[sorted(range(len(u)), key=lambda i: (key(u["name"].iloc[i]), u["unit_id"].iloc[i]))]
+        rows = [[esc(r.name), esc(self.label(self.ds.groups, r.group, "group")),
+                 esc(self.label(self.ds.regions, r.region, "region") if isinstance(r.region, str) else ""),
+                 esc(self.t("report.no_score") if pd.isna(r.score) else self.pct(r.score)),
+                 esc("–" if pd.isna(r.rank) else int(r.rank))] for r in u.itertuples()]
+        headers = [self.t(k) for k in ("col.name", "col.group", "col.region", "col.score", "col.rank")]
+        return self.section("directory", self.table(rows, headers, {3, 4}))
+
     def methods(self) -> HTML:
         cfg = self.ds.config
         comps = ", ".join(f'{c[f"label_{self.lang}"]} ({self.num(c["max_points"])})' for c in cfg.components)
