@@ -3,6 +3,9 @@
 DuckDB reads the ballot file (`ballots.csv`, `ballots.parquet`, or a folder of Parquet files)
 with every cell as text, so nothing is coerced silently, and applies the rules in SQL; only the
 aggregated sums and the rejected rows come back to pandas, so files of national scale are fine.
+A cell is trimmed of surrounding spaces; nothing left means blank. An integer is written with
+digits only, optionally with a zero decimal part ("4", "4.0"; a NaN in a Parquet float column
+is blank). unit_id, ballot_id and channel are compared in Unicode NFC.
 
 Row numbers. Parquet: DuckDB's `file_row_number` (0-based) + 1. CSV: the reader has no line
 number, so we rely on DuckDB's documented order preservation (sql/dialect/order_preservation):
@@ -64,7 +67,8 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
     gets n_ballots, Σm, Σy, Σy², Σm², Σym. A rejected ballot gets the first reason of `REASONS`
     that applies; the first copy of a repeated (year, ballot_id) in file order is the only one
     that can count; a blank ballot_id is never a repeat. With `years`, only those years are
-    read, plus the rows without a readable year (always rejected as missing_year).
+    read, plus the rows without a readable year (always rejected as missing_year). `questions`
+    has a row for every question of every unit-year in `units` (zeros included).
     """
     path = Path(path)
     satisfied = sorted({int(v) for v in satisfied_answers})
@@ -82,9 +86,7 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
         try:
             groups = con.sql(sql).df()
         except (duckdb.InvalidInputException, duckdb.IOException) as err:
-            raise InputError([Problem(source.name, None, None,
-                                      f"the file cannot be read: {str(err).splitlines()[0]}",
-                                      "save it again as CSV UTF-8 or Parquet")]) from None
+            raise _unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
         if is_csv:
             _raise_unreadable_lines(con, source.name)
     finally:
@@ -101,6 +103,11 @@ def _registry(units: pd.DataFrame) -> pd.DataFrame:
     if frame["unit_id"].duplicated().any():
         raise ValueError("the unit registry repeats a unit_id")
     return frame
+
+
+def _unreadable(name: str, err: duckdb.Error, fix: str) -> InputError:
+    return InputError([Problem(name, None, None, f"the file cannot be read: {str(err).splitlines()[0]}",
+                               fix)])
 
 
 def _nfc(text: str) -> str:
@@ -134,7 +141,7 @@ def _csv_source(path: Path) -> _Source:
         raise InputError([Problem(path.name, 1, None, "the file is not UTF-8",
                                   "save it as 'CSV UTF-8'")]) from None
     internal = [f"c{i}" for i in range(len(names))]
-    columns = ", ".join(f"'{c}': 'VARCHAR'" for c in internal) or "'c0': 'VARCHAR'"
+    columns = ", ".join(f"'{c}': 'VARCHAR'" for c in internal)
     relation = (f"SELECT 0 AS _file, row_number() OVER () AS _pos, * FROM read_csv("
                 f"{_sql_text(str(path))}, columns = {{{columns}}}, header = true, "
                 "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
@@ -168,7 +175,8 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     name = path.name
     if not files:
         raise InputError([Problem(name, None, None, "no ballot file found (.csv or .parquet)",
-                                  "give ballots.csv, ballots.parquet or a folder of .parquet files")])
+                                  "give ballots.csv, ballots.parquet or a folder of .parquet "
+                                  "files")])
     listed = ", ".join(_sql_text(str(f)) for f in files)
     relation = (f"SELECT file_index AS _file, file_row_number + 1 AS _pos, * "
                 f"EXCLUDE (file_row_number) FROM read_parquet([{listed}], file_row_number = true, "
@@ -176,15 +184,14 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     try:
         described = con.sql(f"DESCRIBE {relation}").fetchall()
     except (duckdb.InvalidInputException, duckdb.IOException) as err:
-        raise InputError([Problem(name, None, None, f"the file cannot be read: {str(err).splitlines()[0]}",
-                                  "write it again as Parquet")]) from None
+        raise _unreadable(name, err, "write it again as Parquet") from None
     names, sql = [], []
     for column, dtype, *_ in described[2:]:
-        cell = _identifier(column)
-        if dtype in ("FLOAT", "DOUBLE"):               # NaN is how some tools write "no value"
-            cell = f"IF(isnan({cell}), NULL, {cell})"
+        text = f"CAST({_identifier(column)} AS VARCHAR)"
+        if dtype in ("FLOAT", "DOUBLE"):   # NaN is how some tools write "no value"; tested on the
+            text = f"IF({text} IN ('nan', '-nan'), NULL, {text})"   # text: isnan() was unreliable
         names.append(column)
-        sql.append(f"CAST({cell} AS VARCHAR)")
+        sql.append(text)
     rel = tuple(f.relative_to(path.parent).as_posix() for f in files)
     return _Source(name, rel, relation, _cells(name, names, sql, None), None)
 
@@ -207,21 +214,31 @@ def _query(source: _Source, questions: list[str], satisfied: list[int], scale, y
     ballot stays a row of its own (with its file, row and ballot_id)."""
     low, high = (int(v) for v in scale)
     q = range(len(questions))
-    cell = {c: f"nullif(trim({source.cells[c]}, ' \t'), '')" for c in (*KEY_COLUMNS, *questions)}
+    cell = {c: f"nullif(trim({source.cells[c]}), '')" for c in (*KEY_COLUMNS, *questions)}
 
     def label(column: str) -> str:
         return f"coalesce(nfc_normalize({cell[column]}), '')"
 
     def whole(text: str) -> str:
-        return f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') THEN TRY_CAST({text} AS BIGINT) END"
+        return (f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') "
+                f"THEN TRY_CAST({text} AS BIGINT) END")
 
-    def total(terms: list[str]) -> str:
-        return " + ".join(f"({t})::INTEGER" for t in terms)
+    # the usual spellings ('1' … '5') are looked up; only other texts go through the pattern
+    pleasing = ", ".join(f"'{v}'" for v in range(low, high + 1) if v in satisfied) or "NULL"
+    plain = ", ".join(f"'{v}'" for v in range(low, high + 1) if v not in satisfied) or "NULL"
 
-    answered = [f"a{i} IS NOT NULL" for i in q]
-    pleased = [f"coalesce(v{i} IN ({', '.join(map(str, satisfied))}), false)" for i in q]
-    off_scale = [f"a{i} IS NOT NULL AND NOT coalesce(v{i} BETWEEN {low} AND {high}, false)" for i in q]
-    chosen = f"WHERE year IS NULL OR year IN ({', '.join(str(int(y)) for y in years)})" if years else ""
+    def code(i: int) -> str:  # 0 blank, 1 valid, 2 valid and satisfied, 3 outside the scale
+        value = whole(f"a{i}")
+        return f"""CASE WHEN a{i} IS NULL THEN 0 WHEN a{i} IN ({pleasing}) THEN 2
+            WHEN a{i} IN ({plain}) THEN 1 WHEN NOT coalesce({value} BETWEEN {low} AND {high}, false)
+            THEN 3 WHEN {value} IN ({', '.join(map(str, satisfied))}) THEN 2 ELSE 1
+            END::TINYINT AS c{i}"""
+
+    def count(condition: str) -> str:
+        return " + ".join(f"(c{i} {condition})::INTEGER" for i in q)
+
+    chosen = (f"WHERE year IS NULL OR year IN ({', '.join(str(int(y)) for y in years)})"
+              if years else "")
     return f"""
     WITH raw AS ({source.relation}),
     cells AS (
@@ -230,15 +247,15 @@ def _query(source: _Source, questions: list[str], satisfied: list[int], scale, y
                {', '.join(f"{cell[c]} AS a{i}" for i, c in enumerate(questions))}
         FROM raw
     ),
-    ballots AS (
-        SELECT * EXCLUDE (year_text), {whole('year_text')} AS year,
-               {', '.join(f"{whole(f'a{i}')} AS v{i}" for i in q)}
+    ballots AS (  -- narrow rows (answers reduced to codes) keep the window below cheap
+        SELECT _file, _pos, {whole('year_text')} AS year, unit_id, ballot_id, channel,
+               {', '.join(code(i) for i in q)}
         FROM cells
     ),
     scored AS (
         SELECT b.*, r.unit_id IS NOT NULL AS known, r.valid_from, r.valid_to,
                row_number() OVER (PARTITION BY b.year, b.ballot_id ORDER BY b._file, b._pos) AS copy,
-               {total(answered)} AS m, {total(pleased)} AS y, {total(off_scale)} AS n_bad
+               {count("IN (1, 2)")} AS m, {count("= 2")} AS y, {count("= 3")} AS n_bad
         FROM (SELECT * FROM ballots {chosen}) b LEFT JOIN registry r ON b.unit_id = r.unit_id
     ),
     classified AS (
@@ -247,7 +264,7 @@ def _query(source: _Source, questions: list[str], satisfied: list[int], scale, y
             WHEN NOT known THEN 'unknown_unit'
             WHEN year < valid_from OR year > valid_to THEN 'outside_validity'
             WHEN ballot_id <> '' AND copy > 1 THEN 'duplicate_ballot'
-            WHEN m = 0 THEN 'no_answer'
+            WHEN m + n_bad = 0 THEN 'no_answer'
             WHEN n_bad > 0 THEN 'answer_out_of_scale'
         END AS reason
         FROM scored
@@ -257,20 +274,20 @@ def _query(source: _Source, questions: list[str], satisfied: list[int], scale, y
            IF(reason IS NULL, NULL, ballot_id) AS ballot_id,
            count(*) AS n_ballots, sum(m)::BIGINT AS n_valid, sum(y)::BIGINT AS n_satisfied,
            sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-           {', '.join(f"sum(({answered[i]})::INTEGER)::BIGINT AS valid{i}, "
-                      f"sum(({pleased[i]})::INTEGER)::BIGINT AS satisfied{i}" for i in q)}
+           {', '.join(f"count(*) FILTER (c{i} IN (1, 2)) AS valid{i}, "
+                      f"count(*) FILTER (c{i} = 2) AS satisfied{i}" for i in q)}
     FROM classified
     GROUP BY ALL
     """
 
 
 def _raise_unreadable_lines(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    rows = con.sql("SELECT DISTINCT line, error_type, error_message FROM reject_errors "
-                   "ORDER BY line, error_type").fetchall()
+    rows = con.sql("SELECT line, arg_min(error_type, column_idx), arg_min(error_message, column_idx) "
+                   "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
     if rows:
         raise InputError([Problem(name, int(line), None, f"the line cannot be read: {message}",
                                   "save the file as CSV UTF-8, comma-separated, one line per ballot"
-                                  if kind == "INVALID UNICODE" else
+                                  if kind == "INVALID ENCODING" else
                                   "check for a stray comma or quote on this line")
                           for line, kind, message in rows])
 
@@ -300,7 +317,8 @@ def _summary(groups: pd.DataFrame, source: _Source, codes: list[str]) -> BallotS
         rows = _csv_lines(rows, source.empty_lines)
     rejected = pd.DataFrame({
         "file": [source.files[int(i)] for i in rejected["file"]], "row": rows,
-        **{c: rejected[c].reset_index(drop=True) for c in ("year", "unit_id", "ballot_id", "channel", "reason")},
+        **{c: rejected[c].reset_index(drop=True)
+           for c in ("year", "unit_id", "ballot_id", "channel", "reason")},
     }).astype({"file": "str", "year": "Int64", "unit_id": "str", "ballot_id": "str",
                "channel": "str", "reason": "str"})
     rejected = rejected.sort_values(["file", "row"], ignore_index=True)

@@ -115,7 +115,8 @@ def load_config(root: Path) -> Config:
             bad(key, "required text is missing")
     if isinstance(raw.get("name"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", raw["name"]):
         bad("name", f"'{raw['name']}' must be lower-case letters, digits, '-' or '_' (a folder name)")
-    components = (raw.get("methodology") or {}).get("components")
+    methodology = raw.get("methodology")
+    components = methodology.get("components") if isinstance(methodology, dict) else None
     if not isinstance(components, list) or not components:
         bad("methodology.components", "expected a list of components (code, label_vi, label_en, "
             "max_points)")
@@ -124,28 +125,37 @@ def load_config(root: Path) -> Config:
             if not isinstance(c, dict) or not all(k in c for k in ("code", "label_vi", "label_en",
                                                                   "max_points")):
                 bad(f"methodology.components[{i}]", "needs code, label_vi, label_en, max_points")
-            elif not isinstance(c["max_points"], (int, float)) or c["max_points"] <= 0:
+            elif not _is_number(c["max_points"]) or c["max_points"] <= 0:
                 bad(f"methodology.components[{i}].max_points", "must be a positive number")
     bands = raw.get("bands") or []
     if not isinstance(bands, list):
         bad("bands", "expected a list")
         bands = []
+    thresholds = []
     for i, b in enumerate(bands, start=1):
-        has_threshold = isinstance(b, dict) and (("min_score" in b) != ("min_quantile" in b))
-        if not has_threshold or not all(k in b for k in ("label_vi", "label_en")):
+        kinds = [k for k in ("min_score", "min_quantile") if isinstance(b, dict) and k in b]
+        if len(kinds) != 1 or not all(k in b for k in ("label_vi", "label_en")):
             bad(f"bands[{i}]", "needs label_vi, label_en and exactly one of min_score, min_quantile")
-    thresholds = [b.get("min_score", b.get("min_quantile")) for b in bands if isinstance(b, dict)]
-    if thresholds != sorted(thresholds, reverse=True):
+        elif not _is_number(b[kinds[0]]):
+            bad(f"bands[{i}].{kinds[0]}", f"must be a number, found '{b[kinds[0]]}'")
+        else:
+            thresholds.append((kinds[0], b[kinds[0]]))
+    if len({kind for kind, _ in thresholds}) > 1:
+        bad("bands", "use either min_score or min_quantile for every band, not both")
+    elif [v for _, v in thresholds] != sorted((v for _, v in thresholds), reverse=True):
         bad("bands", "bands must be listed highest first")
-    if not 0 < float(raw["leader_share"]) <= 0.5:
-        bad("leader_share", "must be in (0, 0.5]")
-    if not 0 < float(raw["alpha"]) < 1:
-        bad("alpha", "must be in (0, 1)")
-    if not isinstance(raw["bootstrap"], int) or raw["bootstrap"] < 100:
+    for key, low, high in (("leader_share", 0, 0.5), ("alpha", 0, 1)):
+        if not _is_number(raw[key]) or not low < raw[key] <= high or raw[key] == 1:
+            bad(key, f"must be a number in ({low}, {high}{']' if key == 'leader_share' else ')'}")
+    if not isinstance(raw["bootstrap"], int) or isinstance(raw["bootstrap"], bool) or raw["bootstrap"] < 100:
         bad("bootstrap", "must be a whole number of at least 100")
     if problems:
         raise InputError(problems)
     return Config(raw)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def load_dataset(root: Path | str) -> Dataset:
@@ -230,7 +240,7 @@ def _units(r: TableReader | None, groups, regions) -> pd.DataFrame | None:
 
 def _check_units(r: TableReader, frame: pd.DataFrame, ds: Dataset) -> None:
     """Every row must name a known unit, in a year inside that unit's validity."""
-    units = ds.units.set_index("unit_id")
+    units = ds.units.drop_duplicates("unit_id").set_index("unit_id")
     rows = r.rows()
     for idx, unit, year in zip(frame.index, frame["unit_id"], frame["year"]):
         if unit == "":
@@ -269,6 +279,14 @@ def _index_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFra
         if not np.isnan(pts) and not np.isnan(mx) and pts > mx + 1e-9:
             r.problem(int(rows[idx]), "points", f"points {pts:g} exceed max_points {mx:g}",
                       "correct the score or its maximum")
+    known_rows = s["component"].isin(maxima) & s["unit_id"].isin(ds.units["unit_id"])
+    present = s[known_rows].groupby(["year", "unit_id"])["component"].agg(set)
+    for (year, unit), found in ([] if r.malformed else present.items()):
+        missing = [c for c in maxima if c not in found]
+        if missing:
+            first = s[(s["year"] == year) & (s["unit_id"] == unit)].index[0]
+            r.problem(int(rows[first]), "component", f"unit '{unit}' has no row for {', '.join(missing)} "
+                      f"in {year}", "add the missing component rows (leave points empty for a gap)")
     if known:
         _check_units(r, s, ds)
     return s

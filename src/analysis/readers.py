@@ -7,6 +7,7 @@ every cell it cannot accept. Row numbers are those a user sees: the header is ro
 from __future__ import annotations
 
 import csv
+import io
 import unicodedata
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class TableReader:
         self.path = path
         self.name = str(path.relative_to(root)) if root else path.name
         self.problems = problems
+        self.malformed = False  # a row could not be read: checks across rows would mislead
         self.frame = self._read()
         if self.frame is not None and "_row" not in self.frame:
             self.frame["_row"] = np.arange(2, len(self.frame) + 2)
@@ -49,7 +51,9 @@ class TableReader:
         if self.path.suffix == ".xlsx":
             frame = pd.read_excel(self.path, dtype=str, keep_default_na=False, engine="openpyxl")
             frame.columns = [str(c).strip() for c in frame.columns]
-            return frame.map(lambda v: nfc(str(v)).strip())
+            frame = frame.map(lambda v: nfc(str(v)).strip())
+            frame["_row"] = np.arange(2, len(frame) + 2)   # Excel's row numbers, header = 1
+            return frame[(frame.drop(columns="_row") != "").any(axis=1)].reset_index(drop=True)
         raw = self.path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
@@ -59,24 +63,25 @@ class TableReader:
                          f"{err.start}); it looks like a legacy encoding such as Windows-1258 or TCVN3",
                          "save the file as 'CSV UTF-8' (in Excel: Save As → CSV UTF-8)")
             return None
-        lines = text.splitlines()
-        if not lines:
+        header = text.split("\n", 1)[0]
+        if not text.strip():
             self.problem(None, None, "the file is empty", "add a header row and the data rows")
             return None
-        header = lines[0]
         if ";" in header and "," not in header:
             self.problem(1, None, "the columns are separated by semicolons",
                          "save it comma-separated (with '.' as the decimal point)")
             return None
-        rows = list(csv.reader(lines))
-        columns = [nfc(c).strip() for c in rows[0]]
+        reader = csv.reader(io.StringIO(text, newline=""))
+        columns = [nfc(c).strip() for c in next(reader)]
         body = []
-        for number, row in enumerate(rows[1:], start=2):
+        for row in reader:
+            number = reader.line_num  # the line where this record ends (quoted cells may span lines)
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(columns):
                 self.problem(number, None, f"{len(row)} fields where the header has {len(columns)}",
                              "check for a stray comma or quote on this line")
+                self.malformed = True
                 continue
             body.append([nfc(cell).strip() for cell in row] + [number])
         frame = pd.DataFrame(body, columns=[*columns, "_row"], dtype=object)

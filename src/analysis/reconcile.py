@@ -5,10 +5,17 @@ published value was written with, equals it (CONTRACT.md, `reconciliation.csv`).
 """
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import numpy as np
 import pandas as pd
 
 COLUMNS = ["scope", "key", "metric", "published", "computed", "difference", "matches", "source", "note"]
+
+
+def round_half_up(value: float, places: int) -> Decimal:
+    """Round as publishers and spreadsheets do (halves away from zero), on the decimal form."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def decimals(text: str) -> int:
@@ -21,7 +28,13 @@ def _lookup(results: dict[str, pd.DataFrame], scope: str, key: str, metric: str)
     groups = results["index_groups"]
     if scope == "unit" and metric in ("index", "rank", "points"):
         column = {"index": "score", "rank": "rank", "points": "points"}[metric]
-        return float(units[column].get(key, np.nan)) if key in units.index else np.nan
+        value = units[column].get(key) if key in units.index else None
+        return np.nan if value is None or pd.isna(value) else float(value)
+    if metric == "points":
+        table = units.reset_index()
+        if scope != "all":
+            table = table[table[scope] == key]
+        return float(table["points"].mean()) if len(table) else np.nan
     if metric in ("index", "n_units"):
         row = groups[(groups["scope"] == scope) & (groups["key"] == (key if scope != "all" else ""))]
         return float(row[{"index": "mean", "n_units": "n_units"}[metric]].iloc[0]) if len(row) else np.nan
@@ -48,7 +61,7 @@ def reconcile(published: pd.DataFrame | None, year: int, results: dict[str, pd.D
     for rec in published[published["year"] == year].itertuples():
         computed = _lookup(results, rec.scope, rec.key, rec.metric)
         places = decimals(rec.value_text)
-        matches = bool(np.isfinite(computed)) and round(computed, places) == round(rec.value, places)
+        matches = bool(np.isfinite(computed)) and round_half_up(computed, places) == Decimal(rec.value_text)
         rows.append({"scope": rec.scope, "key": rec.key, "metric": rec.metric,
                      "published": rec.value, "computed": computed,
                      "difference": computed - rec.value, "matches": matches, "source": rec.source,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,7 +26,9 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         series = out[column]
-        if pd.api.types.is_bool_dtype(series):
+        present = series.dropna()
+        if pd.api.types.is_bool_dtype(series) or (len(present) and present.map(
+                lambda v: isinstance(v, (bool, np.bool_))).all()):
             out[column] = series.map({True: "true", False: "false"})
         elif pd.api.types.is_string_dtype(series) or series.dtype == object:
             out[column] = series.map(neutralise)

@@ -1,0 +1,240 @@
+"""Loading a dataset folder: the broken-input corpus (tests/corpus/) and the real datasets.
+
+Each corpus case is the `valid` case changed in one way. A broken case must be refused with
+exactly the problems listed here (file, row as the user sees it with the header as row 1,
+column, distinctive words), and `par-report validate` must exit 1 and print them on stderr
+without a traceback. The other cases (BOM, CRLF, NFD, Excel) must load with the right values.
+Expectations are written by hand from the files, never taken from the code's output.
+"""
+import shutil
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from analysis import cli
+from analysis.dataset import load_dataset
+from analysis.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+# case: [(file, row, column, words in the message, words in the fix or None), ...] — every
+# problem the case must produce, in the order they are reported.
+REFUSED = {
+    # units.csv saved as Windows-1258: "Hà" is b"H\xe0" on line 2.
+    "legacy_encoding": [("units.csv", 2, None, "not UTF-8", "CSV UTF-8")],
+    # "50,5" quoted, so the row has 5 fields and the comma sits in the number.
+    "decimal_comma": [("index_scores.csv", 2, "points", "found '50,5'", "write 50.5 with a decimal point")],
+    # 50,5 unquoted: the row splits into 6 fields.
+    "decimal_comma_unquoted": [("index_scores.csv", 2, None, "6 fields where the header has 5", None)],
+    "semicolons": [("index_scores.csv", 1, None, "separated by semicolons", "comma-separated")],
+    "text_in_number": [("index_scores.csv", 3, "points", "found 'thirty'", "replace 'thirty'")],
+    # A blank line 4 is skipped but still counted: 'thirty' is on line 6 of the file.
+    "blank_line_before_error": [("index_scores.csv", 6, "points", "found 'thirty'", None)],
+    # Line 6 repeats 2023/HN/a of line 2.
+    "duplicate_key": [("index_scores.csv", 6, "component",
+                       "duplicate key (year=2023, unit_id=HN, component=a)", None)],
+    "points_over_max": [("index_scores.csv", 5, "points", "points 45 exceed max_points 40", None)],
+    "counts_do_not_add_up": [("satisfaction.csv", 3, "n_satisfied",
+                              "55 satisfied out of 50 respondents", "must not exceed")],
+    "unknown_unit": [("index_scores.csv", 6, "unit_id", "unknown unit 'DN'", None)],
+    # HP is valid to 2024; both 2025 rows (lines 6 and 7) are outside.
+    "outside_validity": [("index_scores.csv", 6, "year", "unit 'HP' is not valid in 2025 (valid –2024)", None),
+                         ("index_scores.csv", 7, "year", "unit 'HP' is not valid in 2025 (valid –2024)", None)],
+    # units.csv has 'grp' for 'group'.
+    "missing_column": [("units.csv", 1, "group", "required column is missing", "add a column 'group'")],
+    "missing_units": [("units.csv", None, None, "required file is missing", None)],
+    "missing_yaml": [(str(CORPUS / "missing_yaml"), None, None, "no dataset.yaml", None)],
+    "bands_not_highest_first": [("dataset.yaml", None, "bands", "highest first", None)],
+    "missing_title_en": [("dataset.yaml", None, "title_en", "required text is missing", None)],
+    "yaml_syntax_error": [("dataset.yaml", None, None, "not valid YAML", None)],
+}
+
+# Cases that show bugs in the modules (reported, not fixed here): (expected problems, reason).
+REFUSED_BUGS = {
+    "blank_alpha": (
+        [("dataset.yaml", None, "alpha", "(0, 1)", None)],
+        "dataset.load_config: `alpha:` left empty gives float(None) -> TypeError traceback"),
+    "band_threshold_as_text": (
+        [("dataset.yaml", None, "bands[1].min_score", "number", None)],
+        "dataset.load_config: min_score '90%' (text) makes sorted() compare str with int -> "
+        "TypeError traceback"),
+    "bands_mixed_kinds": (
+        [("dataset.yaml", None, "bands", "min_quantile", None)],
+        "dataset.load_config: one band with min_score and another with min_quantile is accepted "
+        "(data/README.md: a dataset uses one kind or the other, never both)"),
+    "methodology_without_components": (
+        [("dataset.yaml", None, "methodology.components", "expected a list of components", None)],
+        "dataset.load_config: `methodology:` holding a list calls .get on it -> AttributeError traceback"),
+    "duplicate_unit_id": (
+        [("units.csv", 4, "unit_id", "duplicate key (unit_id=HN)", None)],
+        "dataset._check_units: with a unit_id twice in units.csv, units.at[unit, 'valid_from'] is a "
+        "Series and `pd.notna(start) and ...` raises ValueError (traceback)"),
+}
+
+
+def problems_of(folder: Path) -> list:
+    with pytest.raises(InputError) as err:
+        load_dataset(folder)
+    return err.value.problems
+
+
+def check_refused(case: str, expected: list, capsys) -> None:
+    folder = CORPUS / case
+    problems = problems_of(folder)
+    assert len(problems) == len(expected), [str(p) for p in problems]
+    for problem, (file, row, column, words, fix_words) in zip(problems, expected):
+        assert (problem.file, problem.row, problem.column) == (file, row, column), str(problem)
+        assert words in problem.message, str(problem)
+        assert problem.fix, str(problem)
+        if fix_words:
+            assert fix_words in problem.fix, str(problem)
+    capsys.readouterr()
+    assert cli.main(["validate", "--data", str(folder)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    for file, row, column, words, _ in expected:
+        assert file in err and words in err
+        if row is not None:
+            assert f"row {row}" in err
+        if column is not None:
+            assert f"'{column}'" in err
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_broken_input_is_refused_with_every_problem_in_its_place(case, capsys):
+    check_refused(case, REFUSED[case], capsys)
+
+
+@pytest.mark.parametrize("case", [
+    case for case in sorted(REFUSED_BUGS)])
+def test_broken_input_that_once_gave_a_traceback_is_refused(case, capsys):
+    check_refused(case, REFUSED_BUGS[case][0], capsys)
+
+
+LOADABLE = ["valid", "bom_and_crlf", "nfd_names"]
+
+
+def test_each_case_changes_the_valid_case_in_one_file():
+    base = {p.name: p.read_bytes() for p in (CORPUS / "valid").iterdir()}
+    cases = {p.name for p in CORPUS.iterdir() if p.is_dir()} - {"valid"}
+    assert set(REFUSED) | set(REFUSED_BUGS) | set(LOADABLE) | {"line_break_in_quoted_cell"} >= cases
+    for case in sorted(cases):
+        files = {p.name: p.read_bytes() for p in (CORPUS / case).iterdir()}
+        changed = {n for n in base.keys() | files.keys() if base.get(n) != files.get(n)}
+        # bom_and_crlf is one change (saved by Excel on Windows) applied to both CSV files.
+        assert len(changed) == (2 if case == "bom_and_crlf" else 1), (case, changed)
+
+
+@pytest.mark.parametrize("case", LOADABLE)
+def test_loadable_cases_validate(case, capsys):
+    assert cli.main(["validate", "--data", str(CORPUS / case)]) == 0
+    out, err = capsys.readouterr()
+    assert "valid (corpus)" in out and err == ""
+
+
+def test_the_valid_case_loads_its_values():
+    ds = load_dataset(CORPUS / "valid")
+    assert ds.name == "corpus" and ds.years() == [2023]
+    assert ds.units["unit_id"].tolist() == ["HN", "HP"]
+    assert ds.units["valid_to"].tolist() == [pd.NA, 2024]
+    s = ds.index_scores
+    assert s["points"].tolist() == [50.5, 30.0, 55.0, 35.0]
+    assert s["max_points"].tolist() == [60.0, 40.0, 60.0, 40.0]
+    assert s["row"].tolist() == [2, 3, 4, 5]
+    assert ds.satisfaction["n_satisfied"].tolist() == [90, 45]
+    assert ds.config.alpha == 0.05 and ds.config.satisfied_answers == [4, 5]  # contract defaults
+
+
+def test_bom_and_crlf_load_like_the_valid_case():
+    raw = (CORPUS / "bom_and_crlf" / "units.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    ds = load_dataset(CORPUS / "bom_and_crlf")
+    assert ds.units.columns[0] == "unit_id"  # not "\ufeffunit_id"
+    assert ds.units["unit_id"].tolist() == ["HN", "HP"]
+    assert ds.units["name_vi"].tolist() == ["Hà Nội", "Hải Phòng"]
+    assert ds.units["valid_to"].tolist() == [pd.NA, 2024]  # last column: no stray '\r'
+    assert ds.index_scores["max_points"].tolist() == [60.0, 40.0, 60.0, 40.0]
+    assert ds.index_scores["points"].tolist() == [50.5, 30.0, 55.0, 35.0]
+
+
+def test_nfd_text_is_normalised_to_nfc():
+    raw = (CORPUS / "nfd_names" / "units.csv").read_text(encoding="utf-8")
+    assert unicodedata.normalize("NFD", "Hà Nội") in raw  # the file really is decomposed
+    ds = load_dataset(CORPUS / "nfd_names")
+    assert ds.units["name_vi"].tolist() == ["H\u00e0 N\u1ed9i", "H\u1ea3i Ph\u00f2ng"]
+
+
+def excel_copy(tmp_path: Path, rows: list[list]) -> Path:
+    folder = tmp_path / "xlsx"
+    shutil.copytree(CORPUS / "valid", folder)
+    (folder / "index_scores.csv").unlink()
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append(["year", "unit_id", "component", "points", "max_points"])
+    for row in rows:
+        sheet.append(row)
+    wb.save(folder / "index_scores.xlsx")
+    return folder
+
+
+VALID_ROWS = [[2023, "HN", "a", 50.5, 60], [2023, "HN", "b", 30, 40],
+              [2023, "HP", "a", 55, 60], [2023, "HP", "b", 35, 40]]
+
+
+def test_an_excel_index_scores_loads_like_the_csv(tmp_path):
+    folder = excel_copy(tmp_path, VALID_ROWS)
+    from_xlsx = load_dataset(folder)
+    assert from_xlsx.file_name("index_scores") == "index_scores.xlsx"
+    pd.testing.assert_frame_equal(from_xlsx.index_scores, load_dataset(CORPUS / "valid").index_scores)
+
+
+def test_an_excel_problem_has_the_spreadsheet_row(tmp_path):
+    folder = excel_copy(tmp_path, [VALID_ROWS[0], [2023, "HN", "b", "thirty", 40], *VALID_ROWS[2:]])
+    [problem] = problems_of(folder)
+    assert (problem.file, problem.row, problem.column) == ("index_scores.xlsx", 3, "points")
+    assert "found 'thirty'" in problem.message
+
+
+def test_a_blank_excel_row_is_skipped_like_a_blank_csv_line(tmp_path):
+    folder = excel_copy(tmp_path, [*VALID_ROWS[:2], [], *VALID_ROWS[2:]])
+    ds = load_dataset(folder)
+    assert ds.index_scores["row"].tolist() == [2, 3, 5, 6]
+
+
+def test_a_line_break_inside_a_quoted_cell_is_kept():
+    ds = load_dataset(CORPUS / "line_break_in_quoted_cell")
+    assert ds.units["name_en"].tolist() == ["Ha Noi\n(capital)", "Hai Phong"]
+
+
+# --- the real datasets -------------------------------------------------------------------
+
+def test_papi_loads_with_ids_as_text_and_gaps_as_empty():
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    assert ds.units["unit_id"].iloc[0] == "01"  # not 1
+    s = ds.index_scores
+    assert len(s) == 63 * 6 * 6  # README: 2,268 rows
+    blank = s[s["points"].isna()]
+    assert sorted(set(blank["unit_id"])) == ["24", "87"] and set(blank["year"]) == {2014}
+    assert len(blank) == 12 and not (s["points"] == 0).any()  # an empty cell is not 0
+    assert s["row"].iloc[0] == 2 and s["row"].iloc[-1] == 63 * 36 + 1
+    assert ds.years() == [2011, 2012, 2013, 2014, 2015, 2016]
+
+
+def test_par_ministries_loads():
+    ds = load_dataset(ROOT / "data" / "par-ministries")
+    assert len(ds.units) == 17 and len(ds.index_scores) == 34
+    moj = ds.index_scores[ds.index_scores["unit_id"] == "MOJ"].set_index("component")["points"]
+    assert moj.to_dict() == {"appraisal": 61.86, "survey": 28.10}  # README table
+    assert ds.published["note"].iloc[0] != ""  # extra columns are kept
+    assert np.isclose(ds.config.components[0]["max_points"], 68.5)
+
+
+def test_the_legacy_case_really_is_windows_1258():
+    raw = (CORPUS / "legacy_encoding" / "units.csv").read_bytes()
+    text = unicodedata.normalize("NFC", raw.decode("cp1258"))
+    assert "HN,Hà Nội,Ha Noi" in text and text.splitlines()[1].startswith("HN,Hà Nội")

@@ -1,0 +1,170 @@
+"""Reconciliation of published figures with computed ones: against hand-made tables, and on the
+real datasets against what their READMEs say independently (par-ministries: the 9 ministries
+whose published parts do not add up to their published total; PAPI 2016: all 13 press figures)."""
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.dataset import load_dataset
+from analysis.index import index_groups, index_units
+from analysis.reconcile import COLUMNS, decimals, reconcile
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("text, places", [
+    ("84.38", 2), ("17", 0), ("0", 0), ("0.10", 2), ("89.950", 3), ("-3.5", 1), ("38.53", 2),
+    ("100.0", 1)])
+def test_decimals(text, places):
+    assert decimals(text) == places
+
+
+# --- hand-made tables ---------------------------------------------------------------------------
+
+def hand_results() -> dict[str, pd.DataFrame]:
+    units = pd.DataFrame({
+        "unit_id": ["U1", "U2", "U3", "U4"],
+        "group": ["g1", "g1", "g2", "g2"], "region": ["r1", "r2", "r1", ""],
+        "score": [89.96, 84.3765, 62.5, np.nan],
+        "rank": pd.array([1, 2, 3, pd.NA], dtype="Int64"),
+        "points": [53.976, 50.6259, 37.5, np.nan],
+        "band": pd.array(["B", "B", "C", pd.NA], dtype="string"),
+    })
+    groups = pd.DataFrame({"scope": ["all", "group", "group", "region"], "key": ["", "g1", "g2", "r1"],
+                           "n_units": [3, 2, 1, 2], "mean": [78.9455, 87.16825, 62.5, 76.23]})
+    return {"index_units": units, "index_groups": groups}
+
+
+def published(rows: list[tuple]) -> pd.DataFrame:
+    """(year, scope, key, metric, value as written) -> the frame dataset.py builds."""
+    frame = pd.DataFrame(rows, columns=["year", "scope", "key", "metric", "value_text"])
+    frame["value"] = frame["value_text"].astype(float)
+    frame["source"], frame["note"] = "hand", ""
+    return frame
+
+
+def test_hand_made_reconciliation():
+    pub = published([
+        (2023, "unit", "U1", "index", "89.95"),     # 89.96 -> 89.96 ≠ 89.95
+        (2023, "unit", "U2", "index", "84.38"),     # 84.3765 -> 84.38
+        (2023, "unit", "U2", "index_x", "1"),       # unknown metric: nothing computed
+        (2023, "unit", "U1", "rank", "1"),
+        (2023, "unit", "U2", "rank", "3"),          # computed 2
+        (2023, "unit", "U9", "index", "50"),        # unknown unit
+        (2023, "unit", "U2", "points", "50.63"),    # 50.6259 -> 50.63
+        (2023, "all", "", "index", "78.9"),         # 78.9455 -> 78.9
+        (2023, "all", "", "n_units", "3"),
+        (2023, "group", "g1", "index", "87.17"),    # 87.16825 -> 87.17
+        (2023, "region", "r1", "index", "76.2"),    # 76.23 -> 76.2
+        (2023, "all", "", "band_count:B", "2"),
+        (2023, "group", "g2", "band_count:C", "1"),
+        (2023, "group", "g2", "band_count:B", "1"),  # computed 0
+        (2022, "unit", "U1", "index", "1"),         # another year: left out
+    ])
+    rec = reconcile(pub, 2023, hand_results())
+    assert list(rec.columns) == COLUMNS
+    assert len(rec) == 14
+    got = {(r.scope, r.key, r.metric, r.published): r for r in rec.itertuples()}
+    expected = {  # (scope, key, metric, published): (computed, matches)
+        ("unit", "U1", "index", 89.95): (89.96, False),
+        ("unit", "U2", "index", 84.38): (84.3765, True),
+        ("unit", "U2", "index_x", 1.0): (None, False),
+        ("unit", "U1", "rank", 1.0): (1.0, True),
+        ("unit", "U2", "rank", 3.0): (2.0, False),
+        ("unit", "U9", "index", 50.0): (None, False),
+        ("unit", "U2", "points", 50.63): (50.6259, True),
+        ("all", "", "index", 78.9): (78.9455, True),
+        ("all", "", "n_units", 3.0): (3.0, True),
+        ("group", "g1", "index", 87.17): (87.16825, True),
+        ("region", "r1", "index", 76.2): (76.23, True),
+        ("all", "", "band_count:B", 2.0): (2.0, True),
+        ("group", "g2", "band_count:C", 1.0): (1.0, True),
+        ("group", "g2", "band_count:B", 1.0): (0.0, False),
+    }
+    assert set(got) == set(expected)
+    for key, (computed, matches) in expected.items():
+        row = got[key]
+        assert bool(row.matches) == matches, key
+        if computed is None:
+            assert np.isnan(row.computed) and np.isnan(row.difference), key
+        else:
+            assert row.computed == pytest.approx(computed) and \
+                row.difference == pytest.approx(computed - key[3]), key
+    # sorted by scope, key, metric
+    order = list(zip(rec["scope"], rec["key"], rec["metric"]))
+    assert order == sorted(order)
+
+
+def test_nothing_published_gives_an_empty_table():
+    rec = reconcile(None, 2023, hand_results())
+    assert list(rec.columns) == COLUMNS and rec.empty
+
+
+def test_a_published_rank_of_a_unit_without_score_does_not_match():
+    rec = reconcile(published([(2023, "unit", "U4", "rank", "4")]), 2023, hand_results())
+    assert not rec.at[0, "matches"] and np.isnan(rec.at[0, "computed"])
+
+
+def test_points_of_all_is_the_mean_of_the_unit_totals():
+    rec = reconcile(published([(2023, "all", "", "points", "47.37")]), 2023, hand_results())
+    # (53.976 + 50.6259 + 37.5) / 3 = 47.3673
+    assert rec.at[0, "computed"] == pytest.approx(47.3673) and rec.at[0, "matches"]
+
+
+def test_a_half_is_rounded_up_like_the_publisher():
+    rec = reconcile(published([(2023, "unit", "U3", "index", "63")]), 2023, hand_results())
+    assert rec.at[0, "matches"]
+
+
+# --- real data ------------------------------------------------------------------------------
+
+def computed(folder: Path, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ds = load_dataset(folder)
+    units = index_units(ds, year)
+    return ds.published, reconcile(ds.published, year, {"index_units": units,
+                                                        "index_groups": index_groups(units)})
+
+
+# data/par-ministries/README.md, "Check": appraisal + survey minus the published total.
+MINISTRIES_OFF_BY_A_CENT = {"MOJ": +0.01, "SBV": -0.01, "MOHA": -0.01, "MONRE": -0.01,
+                            "MARD": +0.01, "MOLISA": -0.01, "MOCST": +0.01, "MOST": -0.01,
+                            "MOFA": -0.01}
+
+
+def test_par_ministries_2023():
+    pub, rec = computed(ROOT / "data" / "par-ministries", 2023)
+    assert len(rec) == len(pub) == 17 * 2 + 2 + 3
+    ranks = rec[rec["metric"] == "rank"]
+    assert len(ranks) == 17 and ranks["matches"].all()
+    assert (ranks["difference"] == 0).all()
+    mean = rec[(rec["scope"] == "all") & (rec["metric"] == "index")].squeeze()
+    # README: the mean of the 17 sums is 84.3765, published 84.38
+    assert mean["published"] == 84.38 and mean["computed"] == pytest.approx(84.3765) and mean["matches"]
+    n = rec[rec["metric"] == "n_units"].squeeze()
+    assert n["published"] == 17 and n["computed"] == 17 and n["matches"]
+    bands = rec[rec["metric"].str.startswith("band_count:")].set_index("metric")
+    assert bands["computed"].to_dict() == {"band_count:Group A (≥ 90%)": 0, "band_count:Group B (80–90%)": 14,
+                                           "band_count:Group C (< 80%)": 3}
+    assert bands["matches"].all()
+    index = rec[(rec["scope"] == "unit") & (rec["metric"] == "index")].set_index("key")
+    assert len(index) == 17
+    assert set(index.index[~index["matches"]]) == set(MINISTRIES_OFF_BY_A_CENT)
+    for key, difference in MINISTRIES_OFF_BY_A_CENT.items():
+        assert index.at[key, "difference"] == pytest.approx(difference, abs=1e-9), key
+    assert (index.loc[index["matches"], "difference"].abs() < 0.005).all()
+    # every one of them is a two-decimal figure, so a match means |difference| < 0.005
+    assert set(pub.loc[pub["metric"] == "index", "value_text"].map(decimals)) == {2}
+
+
+def test_papi_2016_every_published_figure_matches():
+    pub, rec = computed(ROOT / "data" / "papi-provinces", 2016)
+    assert len(rec) == len(pub[pub["year"] == 2016]) == 13  # README: all 13 agree
+    assert set(rec["metric"]) == {"points", "rank"}
+    assert rec["matches"].all()
+    points = rec[rec["metric"] == "points"]
+    # points are totals on the 6–60 scale with 2 decimals
+    assert (points["difference"].abs() < 0.005).all()
+    assert all(math.isclose(c, round(c)) for c in rec.loc[rec["metric"] == "rank", "computed"])
