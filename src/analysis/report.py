@@ -27,7 +27,7 @@ from analysis.results import compute_results
 from analysis.tables import read_tables
 
 SECTIONS = ["summary", "ranking", "groups", "regions", "components", "change", "satisfaction",
-            "gaps", "funnel", "directory", "methods", "audit"]
+            "gaps", "funnel", "integrity", "directory", "methods", "audit"]
 
 
 MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
@@ -111,8 +111,9 @@ class Report:
             return "index_components" in self.tables and len(self.ds.config.components) > 1
         if section == "change":
             return units is not None and units["score_prev"].notna().any()
-        if section in ("satisfaction", "gaps", "funnel"):
-            return {"satisfaction": "satisfaction_units", "gaps": "gaps", "funnel": "funnel"}[section] in self.tables
+        if section in ("satisfaction", "gaps", "funnel", "integrity"):
+            return {"satisfaction": "satisfaction_units", "gaps": "gaps", "funnel": "funnel",
+                    "integrity": "integrity"}[section] in self.tables
         return section in ("methods", "audit")
 
     # --- front matter ---------------------------------------------------------------------
@@ -452,6 +453,26 @@ class Report:
             table = f'<p>{esc(self.t("funnel.none_outside"))}</p>'
         text = f'<p>{esc(self.t("funnel.explain", count=len(out), n=len(f)))}</p>'
         return self.section("funnel", text + chart + table)
+
+    def integrity(self) -> HTML:
+        """Units the ballot screen points at: prompts to look, with the test and threshold."""
+        table = self.tables["integrity"]
+        flagged = table[table["flagged"].astype(str).str.lower() == "true"]
+        parts = [f'<p>{esc(self.t("integrity.explain", n=table["unit_id"].nunique(), count=len(flagged)))}</p>']
+        per_check = table.groupby("check", sort=True)["flagged"].apply(
+            lambda f: int(f.astype(str).str.lower().eq("true").sum()))
+        parts.append(self.table([[esc(self.t("check." + c)), esc(fmt_int(n, self.lang))] for c, n in per_check.items()],
+                                [self.t("col.check"), self.t("col.flagged")], {1}))
+        if len(flagged):
+            rows = [[esc(self.names.get(r.unit_id, r.unit_id)), esc(self.t("check." + r.check)),
+                     esc(self.num(r.statistic)), esc(self.num(r.threshold))] for r in flagged.itertuples()]
+            headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold")]
+            parts.append(self.table(rows, headers, {2, 3}))
+        paper = table[table["check"] == "paper_share"]
+        if len(paper):
+            parts.append(f'<p>{esc(self.t("integrity.paper", none=int((paper["statistic"] == 0).sum()), n=len(paper)))}</p>')
+        parts.append(f'<p class="legend">{esc(self.t("integrity.checks"))}</p>')
+        return self.section("integrity", "".join(parts))
 
     # --- appendices -----------------------------------------------------------------------
     def directory(self) -> HTML:

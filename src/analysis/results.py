@@ -9,6 +9,7 @@ from analysis.dataset import Dataset
 from analysis.errors import InputError, Problem
 from analysis.funnel import funnel_table
 from analysis.gaps import leader_laggard
+from analysis.integrity import screen_ballots
 from analysis.rank_intervals import bootstrap_rank_intervals
 from analysis.reconcile import reconcile
 
@@ -92,6 +93,11 @@ def compute_results(ds: Dataset, year: int) -> dict[str, pd.DataFrame]:
             tables, sat_gaps = satisfaction_tables(ds, year, sat)
             results.update(tables)
             gaps += sat_gaps
+            if ds.ballots_path is not None:
+                results["integrity"] = screen_ballots(
+                    ds.ballots_path, ds.units, year,
+                    tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5))),
+                    ds.config.satisfied_answers)
     check_year(ds, year, sorted(years))
     if gaps:
         results["gaps"] = pd.DataFrame(gaps)
