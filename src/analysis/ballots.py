@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +75,17 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
     satisfied = sorted({int(v) for v in satisfied_answers})
     if not satisfied:
         raise ValueError("satisfied_answers is empty")
+    with open_source(path, units) as (con, source, questions):
+        groups = con.sql(_query(source, questions, satisfied, scale, years)).df()
+        if source.empty_lines is not None:
+            _raise_unreadable_lines(con, source.name)
+    return _summary(groups, source, [q[2:] for q in questions])
+
+
+@contextmanager
+def open_source(path: Path, units: pd.DataFrame):
+    """A DuckDB connection with the registry and the ballot source (CSV file, Parquet file or
+    folder) registered, its question columns checked; unreadable input becomes an InputError."""
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")
@@ -82,16 +94,12 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
         source = _csv_source(path) if is_csv else _parquet_source(con, path)
         questions = [c for c in source.cells if c.startswith("q_") and len(c) > 2]
         _require_columns(source, questions)
-        sql = _query(source, questions, satisfied, scale, years)
         try:
-            groups = con.sql(sql).df()
+            yield con, source, questions
         except (duckdb.InvalidInputException, duckdb.IOException) as err:
             raise _unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
-        if is_csv:
-            _raise_unreadable_lines(con, source.name)
     finally:
         con.close()
-    return _summary(groups, source, [q[2:] for q in questions])
 
 
 def _registry(units: pd.DataFrame) -> pd.DataFrame:

@@ -40,12 +40,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.ballots import (INTEGER_PATTERN, _csv_source, _parquet_source, _registry,
-                              _require_columns, _unreadable)
+from analysis.ballots import INTEGER_PATTERN, open_source
 
 CHECKS = ("burst", "duplicates", "identical_patterns", "paper_share", "perfect_results",
           "straight_lining")
@@ -70,23 +68,11 @@ def screen_ballots(path, units: pd.DataFrame, year: int, scale=(1, 5),
     path = Path(path)
     year = int(year)
     satisfied = sorted({int(v) for v in satisfied_answers})
-    con = duckdb.connect()
-    try:
-        con.execute("SET preserve_insertion_order = true")
-        con.register("registry", _registry(units))
-        is_csv = path.is_file() and path.suffix.lower() == ".csv"
-        source = _csv_source(path) if is_csv else _parquet_source(con, path)
-        questions = [c for c in source.cells if c.startswith("q_") and len(c) > 2]
-        _require_columns(source, questions)
+    with open_source(path, units) as (con, source, questions):
         _build(con, source, questions, year, scale)
-        try:
-            per_unit = _per_unit(con, len(questions), satisfied)
-            patterns = _patterns(con, len(questions))
-            bursts = _bursts(con)
-        except (duckdb.InvalidInputException, duckdb.IOException) as err:
-            raise _unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
-    finally:
-        con.close()
+        per_unit = _per_unit(con, len(questions), satisfied)
+        patterns = _patterns(con, len(questions))
+        bursts = _bursts(con)
     rows: list[dict] = []
     if per_unit.empty:
         return pd.DataFrame(columns=COLUMNS).astype(
