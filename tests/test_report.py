@@ -1,6 +1,9 @@
 """The report's words: key findings against hand-written sentences in both languages, and
 every catalog key used by the sections of the real and demo datasets."""
+import shutil
 from pathlib import Path
+
+import numpy as np
 
 import pytest
 
@@ -89,14 +92,20 @@ def tiny_counts(tmp_path):
     rows = ["year,unit_id,component,points,max_points"]
     rows += [f"{y},{u},total,{v},100" for y in (2022, 2023) for u, v in SCORES[2022].items()]
     (folder / "index_scores.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    counts = ["year,unit_id,n_respondents,n_satisfied"]
-    counts += [f"{y},{u},200,{170 + i}" for y in (2022, 2023) for i, u in enumerate("ABCD")]
+    counts = ["year,unit_id,n_respondents,n_satisfied,satisfied_pct"]
+    counts += [f"{y},{u},200,{170 + i}," for y in (2022, 2023) for i, u in enumerate("ABC")]
+    counts += ["2022,D,,,88.5", "2023,D,,,90"]  # a published rate, sample size unknown
     (folder / "satisfaction.csv").write_text("\n".join(counts) + "\n", encoding="utf-8")
     return folder
 
 
 def test_every_catalog_key_is_used(tmp_path, tiny_counts):
-    datasets = [(tiny_counts, 2023), (ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
+    all_counts = tmp_path / "all_counts"   # every sample size known: a pooled, untestable-free run
+    shutil.copytree(tiny_counts, all_counts)
+    sat = all_counts / "satisfaction.csv"
+    sat.write_text(sat.read_text().replace("2022,D,,,88.5", "2022,D,200,177,").replace(
+        "2023,D,,,90", "2023,D,200,180,"), encoding="utf-8")
+    datasets = [(tiny_counts, 2023), (all_counts, 2023), (ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
                 (ROOT / "data" / "par-ministries", 2023)]
     demo = ROOT / "data" / "demo-mps"
     if demo.is_dir():
@@ -114,3 +123,17 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
             xlsx.write_workbook(tables, ds, year, lang, tmp_path / f"{ds.name}-{lang}.xlsx")
     unused = sorted(set(load_catalog()) - used_keys())
     assert unused == []
+
+
+def test_unknown_sample_size_gives_no_test_and_says_so(tiny_counts):
+    ds = load_dataset(tiny_counts)
+    tables = compute_results(ds, 2023)
+    yoy = tables["satisfaction_yoy"].set_index("unit_id")
+    assert yoy.at["D", "diff"] == pytest.approx(0.015)
+    assert np.isnan(yoy.at["D", "p_value"]) and np.isnan(yoy.at["D", "ci_low"])
+    assert not yoy.at["D", "significant"]
+    assert np.isnan(yoy.at["", "p"])  # no pooled rate when a unit's sample size is unknown
+    html = Report(ds, 2023, "en", tables).render("satisfaction").data
+    assert "No test is possible for the change at Unit Dung" in html
+    html = Report(ds, 2023, "vi", tables).render("satisfaction").data
+    assert "Không thể kiểm định mức thay đổi của Đơn vị Dũng" in html

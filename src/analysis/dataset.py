@@ -297,9 +297,16 @@ def _satisfaction(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFra
         return None
     r.duplicates(["year", "unit_id"])
     s = pd.DataFrame({"year": r.year(), "unit_id": r.text("unit_id"),
-                      "n_respondents": r.number("n_respondents", integer=True, minimum=0),
-                      "n_satisfied": r.number("n_satisfied", integer=True, minimum=0)})
+                      "n_respondents": r.number("n_respondents", False, integer=True, minimum=0),
+                      "n_satisfied": r.number("n_satisfied", False, integer=True, minimum=0),
+                      "satisfied_pct": r.number("satisfied_pct", False, minimum=0)})
     rows = r.rows()
+    # A published rate whose sample size is unknown: satisfied_pct with both counts empty.
+    counts = s["n_respondents"].notna() & s["n_satisfied"].notna()
+    rate_only = s["n_respondents"].isna() & s["n_satisfied"].isna() & s["satisfied_pct"].notna()
+    for idx in s.index[~(counts | rate_only)]:
+        r.problem(int(rows[idx]), "n_respondents", "give both n_respondents and n_satisfied, or only "
+                  "satisfied_pct when the sample size is unknown", "fill in the counts or the rate")
     for idx in s.index[(s["n_satisfied"] > s["n_respondents"]).fillna(False).astype(bool)]:
         r.problem(int(rows[idx]), "n_satisfied", f"{s.at[idx, 'n_satisfied']:g} satisfied out of "
                   f"{s.at[idx, 'n_respondents']:g} respondents: the counts do not add up",

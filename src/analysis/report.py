@@ -332,7 +332,11 @@ class Report:
         yoy = self.tables.get("satisfaction_yoy")
         whole = yoy[yoy["unit_id"].fillna("") == ""] if yoy is not None else None
         parts = []
-        if whole is not None and len(whole):
+        if yoy is not None and len(yoy):
+            untestable = yoy[yoy["p_value"].isna() & yoy["diff"].notna() & (yoy["unit_id"].fillna("") != "")]
+            if len(untestable):
+                parts.append(f'<p class="note">{esc(self.t("satisfaction.no_test", names=", ".join(self.names.get(i, i) for i in untestable["unit_id"])))}</p>')
+        if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
             w = whole.iloc[0]
             parts.append(f'<p>{esc(self.t("satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year), p_prev=self.pct(100 * w.p_prev), direction=self.t(_direction(100 * w["diff"])), diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low), ci_high=self.num(100 * w.ci_high), significance=self.t("word.significant" if str(w.significant).lower() == "true" else "word.not_significant")))}</p>')
         parts.append(self.method_note())
@@ -364,7 +368,7 @@ class Report:
                 parts.append(self.table(rows, headers, {1, 2, 3, 4, 5}))
             else:
                 parts.append(f'<p>{esc(self.t("satisfaction.no_significant", n=len(units)))}</p>')
-        small = su[su["n_ballots"].fillna(su["n_valid"]) < 30]
+        small = su[su["n_ballots"].fillna(su["n_valid"]).fillna(np.inf) < 30]
         if len(small):
             parts.append(f'<p class="note">{esc(self.t("satisfaction.small_units", count=len(small), names=", ".join(self.names.get(i, i) for i in small["unit_id"])))}</p>')
         parts.append(self.elements())

@@ -62,8 +62,9 @@ def _from_sums(sums: pd.DataFrame, alpha: float) -> pd.DataFrame:
 def _from_counts(counts: pd.DataFrame, alpha: float) -> pd.DataFrame:
     n, x = counts["n_respondents"].to_numpy(float), counts["n_satisfied"].to_numpy(float)
     low, high = wilson_interval(x, n, alpha)
+    rate = counts["satisfied_pct"].to_numpy(float) / 100 if "satisfied_pct" in counts else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(n > 0, x / n, np.nan)
+        p = np.where(n > 0, x / n, rate)  # sample size unknown: the published rate, no interval
     out = pd.DataFrame({"unit_id": counts["unit_id"].to_numpy(), "n_ballots": np.nan, "n_valid": n,
                         "n_satisfied": x, "p": p, "ci_low": low, "ci_high": high, "deff": 1.0,
                         "n_eff": n})
@@ -81,6 +82,8 @@ def population(sat: Satisfaction, year: int, alpha: float) -> pd.Series:
         s = sat.sums[sat.sums["year"] == year][["n_ballots", "n_valid", "n_satisfied", "s_yy",
                                                  "s_mm", "s_ym"]].sum()
         return _from_sums(pd.DataFrame([{"unit_id": "", **s.to_dict()}]), alpha).iloc[0]
+    if sat.by_year[year]["n_valid"].isna().any():  # some sample size unknown: no pooled rate
+        return pd.Series({"p": np.nan, "n_eff": np.nan})
     t = sat.by_year[year][["n_valid", "n_satisfied"]].sum()
     frame = pd.DataFrame([{"unit_id": "", "n_respondents": t["n_valid"], "n_satisfied": t["n_satisfied"]}])
     return _from_counts(frame, alpha).iloc[0]
