@@ -186,3 +186,13 @@ def test_archival_pdfa_edition_on_request(tmp_path):
     xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     assert b"pdfaid:part" in xmp                                       # and declares its part in XMP
     assert "Ministry of Justice" in pdf_text(pdfa)
+
+
+def test_plain_papermill_runs_the_report_notebook(tmp_path):
+    """Analysts can run the notebook with plain papermill (relative paths from the repo root)."""
+    import papermill
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / "report.ipynb"), str(out), kernel_name="python3",
+                               parameters={"year": 2015, "lang": "en"}, progress_bar=False)
+    text = out.read_text(encoding="utf-8")
+    assert "Ranking of units" in text and "In 2015 the average PAPI" in text
