@@ -169,3 +169,23 @@ def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt, max_labels=8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return fig
+
+
+def tile_map(rows, cols, labels, colours, legend):
+    """A tile-grid map: one square per unit at its (row, col) in a schematic layout, coloured
+    by band; `legend` is [(label, colour)]. No map file is needed."""
+    rows, cols = np.asarray(rows, dtype=int), np.asarray(cols, dtype=int)
+    height = rows.max() + 1
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN * 0.5, 0.21 * height + 0.4))
+    for r, c, label, colour in zip(rows, cols, labels, colours):
+        ax.add_patch(plt.Rectangle((c, -r), 0.94, 0.94, color=colour, linewidth=0))
+        ax.text(c + 0.47, -r + 0.47, label, ha="center", va="center", fontsize=4.5,
+                color="#ffffff" if colour in BAND_COLOURS[:1] + BAND_COLOURS[3:4] else "#000000")
+    ax.set_xlim(-0.1, cols.max() + 1.1)
+    ax.set_ylim(-height + 0.9, 1.05)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for _, colour in legend]
+    ax.legend(handles, [label for label, _ in legend], loc="upper left", bbox_to_anchor=(1.0, 1.0),
+              frameon=False, fontsize=5.5, handlelength=1.0)
+    return fig

@@ -63,6 +63,7 @@ class Dataset:
     satisfaction: pd.DataFrame | None = None
     published: pd.DataFrame | None = None
     crosswalk: pd.DataFrame | None = None
+    tiles: pd.DataFrame | None = None
     ballots_path: Path | None = None
     files: list[Path] = field(default_factory=list)
 
@@ -187,6 +188,7 @@ def load_dataset(root: Path | str) -> Dataset:
     ds.satisfaction = _satisfaction(reader("satisfaction"), ds, known)
     ds.published = _published(reader("published"))
     ds.crosswalk = _crosswalk(reader("crosswalk"), ds, known)
+    ds.tiles = _tiles(reader("tiles"), ds, known)
     for name in BALLOT_FILES:
         path = root / name
         if path.exists():
@@ -329,6 +331,22 @@ def _published(r: TableReader | None) -> pd.DataFrame | None:
                   f"use one of {', '.join(SCOPES)}")
     r.duplicates(["year", "scope", "key", "metric"])
     return p
+
+
+def _tiles(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:
+    """Optional tile-grid map layout: each unit's row and column and a short label."""
+    if r is None or not r.require(["unit_id", "row", "col", "label"]):
+        return None
+    r.duplicates(["unit_id"])
+    t = pd.DataFrame({"unit_id": r.text("unit_id"), "row": r.number("row", integer=True, minimum=0),
+                      "col": r.number("col", integer=True, minimum=0), "label": r.text("label")})
+    r.duplicates(["row", "col"])
+    rows = r.rows()
+    if known:
+        for idx in t.index[~t["unit_id"].isin(ds.units["unit_id"])]:
+            r.problem(int(rows[idx]), "unit_id", f"unknown unit '{t.at[idx, 'unit_id']}'",
+                      "add the unit to units.csv or correct the id")
+    return t
 
 
 def _crosswalk(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:

@@ -74,7 +74,7 @@ class Report:
     def scale(self) -> dict | None:
         return self.ds.config.raw.get("scale")
 
-    def figure(self, fig, name: str, alt: str, caption: str) -> str:
+    def figure(self, fig, name: str, alt: str, caption: str, narrow: bool = False) -> str:
         """Embed a chart (SVG, alt text) and keep it as a file in the edition's figures/."""
         svg = charts.to_svg(fig)
         self._figure += 1
@@ -84,7 +84,8 @@ class Report:
             (folder / f"{self._figure:02d}-{name}.svg").write_text(svg, encoding="utf-8")
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         number = self.t("report.figure", n=self._figure)
-        return (f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{esc(alt)}">'
+        cls = ' class="narrow"' if narrow else ""
+        return (f'<figure{cls}><img src="data:image/svg+xml;base64,{data}" alt="{esc(alt)}">'
                 f"<figcaption>{esc(number)} {esc(caption)}</figcaption></figure>")
 
     def table(self, rows: list[list[str]], headers: list[str], numeric: set[int] = frozenset(),
@@ -190,7 +191,8 @@ class Report:
     # --- index sections -------------------------------------------------------------------
     def _band_colours(self, bands: pd.Series) -> list[str]:
         order = [b["label_en"] for b in self.ds.config.bands]
-        return [charts.BAND_COLOURS[order.index(b)] if b in order else charts.GREY for b in bands]
+        return [charts.BAND_COLOURS[order.index(b)] if isinstance(b, str) and b in order else charts.GREY
+                for b in bands]
 
     def ranking(self) -> HTML:
         u = self.units.copy()
@@ -262,7 +264,21 @@ class Report:
                          esc(self.pct(r.min)), esc(self.pct(r.max)), esc(self.names.get(first, ""))])
         headers = [self.t(k) for k in ("col.region", "col.n_units", "col.mean", "col.min",
                                        "col.max", "col.region_leader")]
-        return self.section("regions", chart + self.table(rows, headers, {1, 2, 3, 4}))
+        return self.section("regions", chart + self.tile_map() + self.table(rows, headers, {1, 2, 3, 4}))
+
+    def tile_map(self) -> str:
+        """The units of the dataset's tile grid (tiles.csv) coloured by band, if it has one."""
+        tiles = self.ds.tiles
+        if tiles is None:
+            return ""
+        t = tiles.merge(self.units[["unit_id", "band"]], on="unit_id", how="inner")
+        if t.empty:
+            return ""
+        legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)]
+        legend.append((self.t("report.no_score"), charts.GREY))
+        fig = charts.tile_map(t["row"], t["col"], t["label"], self._band_colours(t["band"]), legend)
+        return self.figure(fig, "tile-map", self.t("chart.tiles_alt", n=len(t)),
+                           self.t("chart.tiles_caption", year=self.year), narrow=True)
 
     def components(self) -> HTML:
         comps = self.tables["index_components"]
