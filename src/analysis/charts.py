@@ -5,6 +5,7 @@ deterministically (fixed hash salt, no date metadata)."""
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -39,7 +40,8 @@ def _number_axis(axis, fmt) -> None:
 def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None, high=None):
     """Horizontal bars, best at the top, a dashed line at the mean, optional interval whiskers."""
     n = len(values)
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, max(2.0, 0.16 * n + 0.8)))
+    # at most 8.4 in tall, so a heading and the chart fit on one A4 page
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(8.4, max(2.0, 0.16 * n + 0.8))))
     y = np.arange(n)[::-1]
     ax.barh(y, values, color=colours, height=0.72)
     if low is not None:
@@ -49,7 +51,7 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
                     fmt="none", ecolor="#333333", elinewidth=0.8, capsize=1.5)
     ax.axvline(mean, color="#000000", linestyle="--", linewidth=0.9)
     ax.text(mean, n - 0.2, mean_label, ha="left", va="bottom", fontsize=7)
-    ax.set_yticks(y, labels, fontsize=6.5 if n > 30 else 8)
+    ax.set_yticks(y, labels, fontsize=8 if n <= 30 else (6.5 if n <= 60 else 4.6))
     ax.set_ylim(-0.7, n + 0.6)
     finite = np.asarray(values, dtype=float)[np.isfinite(values)]
     lo = min(finite.min(), mean) if len(finite) else 0
@@ -62,10 +64,11 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
 
 
 def band_counts(labels, counts, ylabel):
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.2))
+    """Number of units in each band, bands in their order (highest first)."""
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.4))
     bars = ax.bar(range(len(counts)), counts, color=BAND_COLOURS[: len(counts)])
     ax.bar_label(bars, labels=[str(c) for c in counts], padding=2)
-    ax.set_xticks(range(len(counts)), labels)
+    ax.set_xticks(range(len(counts)), [textwrap.fill(label, 16) for label in labels], fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, max(max(counts, default=0) * 1.18, 1))
     return fig

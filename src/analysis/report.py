@@ -228,7 +228,13 @@ class Report:
             rows.append(row)
         numeric = {0, 2, 3, 5, 6} if own else {0, 2, 4, 5}
         table = self.table(rows, headers, numeric, self.t("table.ranking_caption", year=self.year))
-        return self.section("ranking", f'<p class="legend">{legend}</p>{chart}{table}')
+        bands = self.ds.config.bands
+        counts = [int((scored["band"] == b["label_en"]).sum()) for b in bands]
+        distribution = self.figure(
+            charts.band_counts([b[f"label_{self.lang}"] for b in bands], counts, self.t("chart.units_axis")),
+            "bands", self.t("chart.bands_alt", n=len(scored)),
+            self.t("chart.bands_caption", year=self.year), narrow=True) if bands else ""
+        return self.section("ranking", f'<p class="legend">{legend}</p>{chart}{distribution}{table}')
 
     def groups(self) -> HTML:
         g = self.tables["index_groups"]
