@@ -27,7 +27,7 @@ def main():
         tables = Path(tmp) / "tables"
         write_tables(results, tables)
         timed("execute notebook, one edition (vi)", publish.execute_notebook, DATA, YEAR, "vi", tables, Path(tmp) / "vi")
-        timed("HTML + PDF + XLSX, one edition (vi)", publish.render_edition, ds, YEAR, "vi", results, Path(tmp), ("html", "pdf", "xlsx"), ("vi", "en"))
+        timed("HTML + PDF + XLSX, one edition (vi)", publish.render_edition, ds, YEAR, "vi", results, Path(tmp), ("html", "pdf", "xlsx"))
         timed("full run, both editions (first)", pipeline.run, DATA, YEAR, out_root=Path(tmp) / "a", progress=False)
         timed("full run, both editions (rerun)", pipeline.run, DATA, YEAR, out_root=Path(tmp) / "a", progress=False)
 

@@ -76,7 +76,7 @@ def test_rerun_gives_byte_identical_tables(published, tmp_path):
         assert (again / "tables" / table.name).read_bytes() == table.read_bytes(), table.name
 
 
-def test_verify_reproduces_then_refuses_a_changed_input(published, tmp_path, capsys):
+def test_verify_reproduces_then_refuses_a_changed_input(tmp_path, capsys):
     data = tmp_path / "par-ministries"
     shutil.copytree(MINISTRIES, data)
     run = pipeline.run(data, 2023, formats=(), out_root=tmp_path / "out", progress=False)
@@ -109,7 +109,7 @@ def test_failed_run_leaves_previous_output_untouched(tmp_path, monkeypatch):
     good = pipeline.run(MINISTRIES, 2023, formats=(), out_root=tmp_path, progress=False)
     before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
 
-    def boom(*args, **kwargs):
+    def boom(*_args, **_kwargs):
         raise RuntimeError("interrupted")
     monkeypatch.setattr(pipeline, "write_tables", boom)
     with pytest.raises(RuntimeError):

@@ -72,7 +72,7 @@ def test_key_findings_in_english(tiny):
     ]
 
 
-def test_a_fall_is_worded_as_down(tiny, tmp_path):
+def test_a_fall_is_worded_as_down(tiny):
     ds, _ = tiny
     scores = ds.root / "index_scores.csv"
     scores.write_text(scores.read_text().replace("2023,A,total,92.5", "2023,A,total,62.5"))

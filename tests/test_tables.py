@@ -4,7 +4,6 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from analysis.tables import read_tables, write_table, write_tables
 

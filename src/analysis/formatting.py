@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pandas as pd
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent, get_minus_sign_symbol, get_plus_sign_symbol
+from babel.numbers import format_decimal, format_percent, get_plus_sign_symbol
 
 from analysis.i18n import LANGS
 

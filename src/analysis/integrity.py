@@ -260,7 +260,7 @@ def _burst_rows(u: pd.DataFrame) -> list[dict]:
         windows = max(float(r.span_minutes), BURST_WINDOW_MINUTES) / BURST_WINDOW_MINUTES
         average = r.n_timed / windows
         threshold = max(BURST_MIN, BURST_FACTOR * average)
-        flagged = r.burst_max >= BURST_MIN and r.burst_max >= BURST_FACTOR * average
+        flagged = r.burst_max >= threshold
         start = pd.Timestamp(r.burst_start).strftime("%Y-%m-%d %H:%M")
         rows.append(_row(r.unit_id, "burst", r.burst_max, threshold, flagged,
                          f"{int(r.burst_max)} ballots within {BURST_WINDOW_MINUTES} minutes from "

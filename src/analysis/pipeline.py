@@ -60,7 +60,7 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                 def edition(lang):
                     publish.execute_notebook(ds.root, year, lang, tables, tmp / lang, final.parent / "failed")
                     bar.update()
-                    publish.render_edition(ds, year, lang, results, tmp, formats, langs, archival)
+                    publish.render_edition(ds, year, lang, results, tmp, formats, archival)
                     bar.update()
                 bar.set_postfix_str("editions " + ", ".join(langs))
                 with ThreadPoolExecutor(max_workers=len(langs)) as pool:

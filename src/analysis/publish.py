@@ -92,7 +92,7 @@ def notebook_html(executed: Path, lang: str, title: str, stylesheet: str) -> str
 PDFA = "pdf/a-3b"  # archival variant (ISO 19005-3, level B), on request
 
 
-def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats, langs,
+def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats,
                    archival: bool = False) -> None:
     """Write report.html / report.pdf / report.xlsx of one edition into run_dir/<lang>/, and
     report-pdfa.pdf (PDF/A-3b) when `archival`."""

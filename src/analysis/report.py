@@ -154,8 +154,7 @@ class Report:
         prev_year = u["prev_year"].dropna()
         common = scored[scored["score_prev"].notna()]
         if len(prev_year) and len(common):
-            change = overall["mean"] - common["score_prev"].mean() if len(common) == len(scored) else \
-                common["score"].mean() - common["score_prev"].mean()
+            change = common["score"].mean() - common["score_prev"].mean()  # units in both years
             sentences.append(self.t("finding.mean", year=self.year, index_name=index_name,
                                     n=len(scored), mean=self.pct(overall["mean"]),
                                     direction=self.t(_direction(change)),
@@ -350,7 +349,6 @@ class Report:
     def satisfaction(self) -> HTML:
         su = self.tables["satisfaction_units"].copy()
         su = su[su["p"].notna()].sort_values(["p", "unit_id"], ascending=[False, True], kind="stable")
-        names = [self.names.get(i, i) for i in su["unit_id"]]
         yoy = self.tables.get("satisfaction_yoy")
         whole = yoy[yoy["unit_id"].fillna("") == ""] if yoy is not None else None
         parts = []
