@@ -22,7 +22,7 @@ import csv
 import re
 import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -36,6 +36,8 @@ REASONS = ("missing_year", "unknown_unit", "outside_validity", "duplicate_ballot
 KEY_COLUMNS = ("year", "unit_id", "ballot_id", "channel")
 # A whole number, optionally written with a zero decimal part ("4", "4.0"); not "2.5" or "x".
 INTEGER_PATTERN = r"[+-]?[0-9]+(\.0*)?"
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                 "UINTEGER", "UBIGINT")
 SUMS = ("n_ballots", "n_valid", "n_satisfied", "s_yy", "s_mm", "s_ym")
 
 
@@ -57,6 +59,20 @@ class _Source:
     relation: str                    # SQL giving `_file`, `_pos` and the raw columns
     cells: dict[str, str]            # normalised column name -> SQL of its cell as text
     empty_lines: np.ndarray | None   # CSV only: line numbers of empty lines
+    integers: dict[str, str] = field(default_factory=dict)  # Parquet integer columns -> SQL
+
+    def whole(self, column: str) -> str:
+        """SQL of the cell as a whole number (BIGINT); NULL when blank or not a whole number.
+        Integer Parquet columns are read as they are (the fast path of national files)."""
+        if column in self.integers:
+            return f"CAST({self.integers[column]} AS BIGINT)"
+        text = self.text(column)
+        return (f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') "
+                f"THEN TRY_CAST({text} AS BIGINT) END")
+
+    def text(self, column: str) -> str:
+        """SQL of the cell as trimmed text, NULL when blank."""
+        return f"nullif(trim({self.cells[column]}), '')"
 
 
 def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale=(1, 5),
@@ -79,7 +95,7 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
         groups = con.sql(_query(source, questions, satisfied, scale, years)).df()
         if source.empty_lines is not None:
             _raise_unreadable_lines(con, source.name)
-    return _summary(groups, source, [q[2:] for q in questions])
+    return _summary(groups, source.files, [q[2:] for q in questions], source.empty_lines)
 
 
 @contextmanager
@@ -193,15 +209,17 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
         described = con.sql(f"DESCRIBE {relation}").fetchall()
     except (duckdb.InvalidInputException, duckdb.IOException) as err:
         raise _unreadable(name, err, "write it again as Parquet") from None
-    names, sql = [], []
+    names, sql, integers = [], [], {}
     for column, dtype, *_ in described[2:]:
         text = f"CAST({_identifier(column)} AS VARCHAR)"
         if dtype in ("FLOAT", "DOUBLE"):   # NaN is how some tools write "no value"; tested on the
             text = f"IF({text} IN ('nan', '-nan'), NULL, {text})"   # text: isnan() was unreliable
+        if dtype in INTEGER_TYPES:
+            integers[_nfc(column)] = _identifier(column)
         names.append(column)
         sql.append(text)
     rel = tuple(f.relative_to(path.parent).as_posix() for f in files)
-    return _Source(name, rel, relation, _cells(name, names, sql, None), None)
+    return _Source(name, rel, relation, _cells(name, names, sql, None), None, integers)
 
 
 def _require_columns(source: _Source, questions: list[str]) -> None:
@@ -222,24 +240,29 @@ def _query(source: _Source, questions: list[str], satisfied: list[int], scale, y
     ballot stays a row of its own (with its file, row and ballot_id)."""
     low, high = (int(v) for v in scale)
     q = range(len(questions))
-    cell = {c: f"nullif(trim({source.cells[c]}), '')" for c in (*KEY_COLUMNS, *questions)}
 
     def label(column: str) -> str:
-        return f"coalesce(nfc_normalize({cell[column]}), '')"
+        return f"coalesce(nfc_normalize({source.text(column)}), '')"
 
-    def whole(text: str) -> str:
-        return (f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') "
-                f"THEN TRY_CAST({text} AS BIGINT) END")
-
-    # the usual spellings ('1' … '5') are looked up; only other texts go through the pattern
+    # text: the usual spellings ('1' … '5') are looked up; only other texts go through the pattern
     pleasing = ", ".join(f"'{v}'" for v in range(low, high + 1) if v in satisfied) or "NULL"
     plain = ", ".join(f"'{v}'" for v in range(low, high + 1) if v not in satisfied) or "NULL"
+    wanted = ", ".join(map(str, satisfied))
+
+    def answer(i: int) -> str:
+        column = questions[i]
+        return source.integers.get(column, source.text(column))
 
     def code(i: int) -> str:  # 0 blank, 1 valid, 2 valid and satisfied, 3 outside the scale
-        value = whole(f"a{i}")
-        return f"""CASE WHEN a{i} IS NULL THEN 0 WHEN a{i} IN ({pleasing}) THEN 2
-            WHEN a{i} IN ({plain}) THEN 1 WHEN NOT coalesce({value} BETWEEN {low} AND {high}, false)
-            THEN 3 WHEN {value} IN ({', '.join(map(str, satisfied))}) THEN 2 ELSE 1
+        a = f"a{i}"
+        if questions[i] in source.integers:
+            return f"""CASE WHEN {a} IS NULL THEN 0 WHEN {a} IN ({wanted}) THEN 2
+                WHEN {a} BETWEEN {low} AND {high} THEN 1 ELSE 3 END::TINYINT AS c{i}"""
+        value = (f"CASE WHEN regexp_full_match({a}, '{INTEGER_PATTERN}') "
+                 f"THEN TRY_CAST({a} AS BIGINT) END")
+        return f"""CASE WHEN {a} IS NULL THEN 0 WHEN {a} IN ({pleasing}) THEN 2
+            WHEN {a} IN ({plain}) THEN 1 WHEN NOT coalesce({value} BETWEEN {low} AND {high}, false)
+            THEN 3 WHEN {value} IN ({wanted}) THEN 2 ELSE 1
             END::TINYINT AS c{i}"""
 
     def count(condition: str) -> str:
@@ -250,13 +273,13 @@ def _query(source: _Source, questions: list[str], satisfied: list[int], scale, y
     return f"""
     WITH raw AS ({source.relation}),
     cells AS (
-        SELECT _file, _pos, {cell['year']} AS year_text, {label('unit_id')} AS unit_id,
+        SELECT _file, _pos, {source.whole('year')} AS year, {label('unit_id')} AS unit_id,
                {label('ballot_id')} AS ballot_id, {label('channel')} AS channel,
-               {', '.join(f"{cell[c]} AS a{i}" for i, c in enumerate(questions))}
+               {', '.join(f"{answer(i)} AS a{i}" for i in q)}
         FROM raw
     ),
     ballots AS (  -- narrow rows (answers reduced to codes) keep the window below cheap
-        SELECT _file, _pos, {whole('year_text')} AS year, unit_id, ballot_id, channel,
+        SELECT _file, _pos, year, unit_id, ballot_id, channel,
                {', '.join(code(i) for i in q)}
         FROM cells
     ),
@@ -300,7 +323,10 @@ def _raise_unreadable_lines(con: duckdb.DuckDBPyConnection, name: str) -> None:
                           for line, kind, message in rows])
 
 
-def _summary(groups: pd.DataFrame, source: _Source, codes: list[str]) -> BallotSummary:
+def _summary(groups: pd.DataFrame, files: tuple[str, ...], codes: list[str],
+             empty_lines: np.ndarray | None = None) -> BallotSummary:
+    """The summary from one row per (year, unit, channel) of counted ballots and one per rejected
+    ballot; `row` is a line number, or a CSV data-row position when `empty_lines` is given."""
     counted = groups[groups["reason"].isna()].astype({"year": "int64"})
     units = (counted.groupby(["year", "unit_id"], as_index=False)[list(SUMS)].sum()
              .sort_values(["year", "unit_id"], ignore_index=True))
@@ -321,10 +347,10 @@ def _summary(groups: pd.DataFrame, source: _Source, codes: list[str]) -> BallotS
 
     rejected = groups[groups["reason"].notna()]
     rows = rejected["row"].to_numpy(dtype=np.int64)
-    if source.empty_lines is not None:
-        rows = _csv_lines(rows, source.empty_lines)
+    if empty_lines is not None:
+        rows = _csv_lines(rows, empty_lines)
     rejected = pd.DataFrame({
-        "file": [source.files[int(i)] for i in rejected["file"]], "row": rows,
+        "file": [files[int(i)] for i in rejected["file"]], "row": rows,
         **{c: rejected[c].reset_index(drop=True)
            for c in ("year", "unit_id", "ballot_id", "channel", "reason")},
     }).astype({"file": "str", "year": "Int64", "unit_id": "str", "ballot_id": "str",

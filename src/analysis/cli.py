@@ -40,9 +40,14 @@ def parser() -> argparse.ArgumentParser:
     ver = sub.add_parser("verify", help="rerun a run from its manifest and compare its tables")
     ver.add_argument("run_dir", type=Path)
     syn = sub.add_parser("synth", help="write a seeded synthetic dataset")
-    syn.add_argument("kind", choices=["demo-mps"])
+    syn.add_argument("kind", choices=["demo-mps", "ballots"],
+                     help="demo-mps: the MPS demo; ballots: a large ballot file with planted "
+                          "anomalies (Parquet parts)")
     syn.add_argument("--out", type=Path, required=True)
     syn.add_argument("--seed", type=int, default=None)
+    syn.add_argument("--rows", type=int, default=1_000_000, help="ballots (kind ballots)")
+    syn.add_argument("--units", type=int, default=500, help="units (kind ballots)")
+    syn.add_argument("--questions", type=int, default=8, help="questions (kind ballots)")
     return p
 
 
@@ -63,9 +68,14 @@ def main(argv: list[str] | None = None) -> int:
             print(report)
             return 0 if ok else 1
         elif args.command == "synth":
-            from analysis import synth
             kwargs = {} if args.seed is None else {"seed": args.seed}
-            synth.make_demo_mps(args.out, **kwargs)
+            if args.kind == "demo-mps":
+                from analysis.synth import make_demo_mps
+                make_demo_mps(args.out, **kwargs)
+            else:
+                from analysis.synth_ballots import make_ballot_dataset
+                make_ballot_dataset(args.out, args.rows, n_units=args.units,
+                                    questions=args.questions, **kwargs)
             print(f"wrote {args.out}")
     except (InputError, NotebookError) as err:
         print(err, file=sys.stderr)

@@ -13,14 +13,16 @@ back to pandas.
 Checks, one row per (unit_id, check), columns unit_id, check, statistic, threshold, flagged,
 evidence:
 
-1. identical_patterns: the largest number of ballots sharing one full answer pattern (blanks
-   included), against the count that independent questions would give the same pattern:
-   expected = n · Π_q P̂(answer_q = modal answer_q), with the unit's own answer shares (so "all
-   5" in a very satisfied unit is expected to be common). Flagged when observed ≥ 20 and
-   observed > 4 × expected + 10. statistic = observed, threshold = max(20, 4 × expected + 10).
+1. identical_patterns: the largest number of ballots sharing one mixed answer pattern (at
+   least two different answers; blanks part of the pattern), against the count that independent
+   questions would give the same pattern: expected = n · Π_q P̂(answer_q = modal answer_q), with
+   the unit's own answer shares over its n ballots. Flagged when observed ≥ 20 and observed >
+   4 × expected + 10. statistic = observed, threshold = max(20, 4 × expected + 10).
+   Patterns with one answer throughout ("all 5") are left to straight_lining: honest
+   respondents' answers are correlated, so on 8 questions "all 5" runs at 10× the independence
+   count in clean synthetic units, and a copied "all 5" form cannot be told from enthusiasm.
    (Tuned on demo-mps: the 60 copied forms of CA35 2023 sit in their own unit's answer shares and
-   so raise their own expectation; factor 5 missed them, factor 4 finds them, with clean units at
-   most 0.85 of the threshold.)
+   so raise their own expectation; factor 5 missed them, factor 4 finds them.)
 2. straight_lining: share of ballots with ≥ 3 answers that give the same answer to every
    answered question, against the median share of the other units that year. Flagged when
    share ≥ median + 0.4 and the unit has ≥ 30 ballots with ≥ 3 answers. threshold = median + 0.4.
@@ -171,14 +173,15 @@ def _per_unit(con, k: int, satisfied: list[int]) -> pd.DataFrame:
 
 
 def _patterns(con, k: int) -> pd.DataFrame:
-    """The modal full pattern per unit (ties: the smallest pattern text) and its expectation."""
+    """The modal mixed pattern per unit (ties: the smallest pattern text) and its expectation."""
     values = ", ".join(f"v{i}" for i in range(k))
     shares = " * ".join(
         f"(count(*) FILTER (s.v{i} IS NOT DISTINCT FROM m.v{i}))::DOUBLE / count(*)"
         for i in range(k))
     return con.sql(f"""
     WITH counts AS (
-        SELECT unit_id, pattern, {values}, count(*) AS n_pattern FROM screened GROUP BY ALL
+        SELECT unit_id, pattern, {values}, count(*) AS n_pattern FROM screened
+        WHERE least({values}) < greatest({values}) GROUP BY ALL
     ),
     modal AS (
         SELECT * FROM counts

@@ -72,8 +72,9 @@ def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
     return out, gaps
 
 
-def compute_results(ds: Dataset, year: int) -> dict[str, pd.DataFrame]:
-    """All contract tables for `year` whose inputs the dataset has."""
+def compute_results(ds: Dataset, year: int, engine: str = "duckdb") -> dict[str, pd.DataFrame]:
+    """All contract tables for `year` whose inputs the dataset has (`engine`: how ballots are
+    summed, see `satisfaction.load`; the integrity screen always runs in DuckDB)."""
     results: dict[str, pd.DataFrame] = {}
     rejected, gaps, tests = [], [], []
     years = set(ds.years())
@@ -84,7 +85,7 @@ def compute_results(ds: Dataset, year: int) -> dict[str, pd.DataFrame]:
         if index_tests is not None:
             tests.append(index_tests)
         rejected.append(index.missing_scores(ds, year))
-    sat = satisfaction.load(ds)
+    sat = satisfaction.load(ds, engine)
     if sat is not None:
         years |= set(sat.by_year)
         if sat.rejected is not None:

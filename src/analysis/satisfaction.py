@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.ballots import summarise_ballots
+from analysis.ballots_pandas import summarise_ballots_pandas
 from analysis.dataset import Dataset
 from analysis.proportions import (bh_adjust, cluster_proportion, newcombe_diff_interval,
                                   two_proportion_ztest, wilson_interval)
@@ -37,11 +38,14 @@ class Satisfaction:
     rejected: pd.DataFrame | None = None
 
 
-def load(ds: Dataset) -> Satisfaction | None:
+def load(ds: Dataset, engine: str = "duckdb") -> Satisfaction | None:
+    """Per-unit proportions of every year; ballots are summed by `engine` ("duckdb", the
+    columnar path, or "pandas", the in-memory reference of `analysis.ballots_pandas`)."""
     alpha = float(ds.config.alpha)
     if ds.ballots_path is not None:
         scale = tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5)))
-        summary = summarise_ballots(ds.ballots_path, ds.units, ds.config.satisfied_answers, scale)
+        summarise = {"duckdb": summarise_ballots, "pandas": summarise_ballots_pandas}[engine]
+        summary = summarise(ds.ballots_path, ds.units, ds.config.satisfied_answers, scale)
         by_year = {int(y): _from_sums(part, alpha) for y, part in summary.units.groupby("year")}
         return Satisfaction(by_year, "ballots", summary.units, summary.questions,
                             summary.channels, summary.rejected)

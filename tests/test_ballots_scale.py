@@ -1,0 +1,129 @@
+"""Large ballot files: the columnar (DuckDB) path against the pandas reference, the seeded
+generator, and the integrity screen measured on the generator's planted anomalies."""
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.ballots import summarise_ballots
+from analysis.ballots_pandas import summarise_ballots_pandas
+from analysis.dataset import load_dataset
+from analysis.integrity import screen_ballots
+from analysis.results import compute_results
+from analysis.synth_ballots import KINDS, make_ballot_dataset
+from analysis.tables import write_tables
+
+ROOT = Path(__file__).resolve().parents[1]
+# the check that should find each planted kind
+CHECK_OF = {"copied_forms": "identical_patterns", "straight_lining": "straight_lining",
+            "burst": "burst", "duplicates": "duplicates", "perfect_results": "perfect_results"}
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scale") / "synthetic-ballots"
+    planted = make_ballot_dataset(root, 300_000, n_units=200, chunk_rows=100_000)
+    return root, planted
+
+
+def assert_same_summary(path, units, **kwargs):
+    columnar = summarise_ballots(path, units, **kwargs)
+    reference = summarise_ballots_pandas(path, units, **kwargs)
+    for name in ("units", "questions", "channels", "rejected"):
+        pd.testing.assert_frame_equal(getattr(columnar, name), getattr(reference, name),
+                                      check_dtype=False, obj=name)
+    assert columnar.questions_found == reference.questions_found
+    return columnar
+
+
+def test_demo_tables_identical_on_both_paths(tmp_path):
+    """Every result table of the demo, written as CSV, is byte-identical on both paths."""
+    ds = load_dataset(ROOT / "data" / "demo-mps")
+    for engine in ("duckdb", "pandas"):
+        write_tables(compute_results(ds, 2025, engine=engine), tmp_path / engine)
+    files = sorted(p.name for p in (tmp_path / "duckdb").iterdir())
+    assert "satisfaction_units.csv" in files and "rejected.csv" in files
+    assert files == sorted(p.name for p in (tmp_path / "pandas").iterdir())
+    for name in files:
+        assert (tmp_path / "duckdb" / name).read_bytes() == (tmp_path / "pandas" / name).read_bytes(), name
+
+
+def test_partitioned_parquet_same_on_both_paths(synthetic):
+    root, _ = synthetic
+    ds = load_dataset(root)
+    summary = assert_same_summary(ds.ballots_path, ds.units)
+    assert len(list((root / "ballots").glob("part-*.parquet"))) >= 3
+    assert set(summary.rejected["reason"]) >= {"unknown_unit", "answer_out_of_scale",
+                                               "no_answer", "duplicate_ballot"}
+    # the integer fast path agrees with reading the same ballots as text
+    csv = root.parent / "as-text.csv"
+    pd.concat([pd.read_parquet(p) for p in sorted((root / "ballots").glob("*.parquet"))]).to_csv(
+        csv, index=False)
+    as_text = summarise_ballots(csv, ds.units)
+    for name in ("units", "questions", "channels"):
+        pd.testing.assert_frame_equal(getattr(summary, name), getattr(as_text, name), obj=name)
+    assert (summary.rejected["reason"].value_counts().to_dict()
+            == as_text.rejected["reason"].value_counts().to_dict())
+
+
+def test_hand_made_file_on_both_paths(tmp_path):
+    """Every rule and odd spelling at once, on a file small enough to read."""
+    path = tmp_path / "ballots.csv"
+    path.write_text(
+        "year,unit_id,ballot_id,channel,q_a,q_b\n"
+        "2024,A,1,paper,5,4\n"
+        "2024, A ,2,qr,4.0,\n"          # spaces around the unit, "4.0" is 4, blank answer
+        "\n"                            # empty line: skipped, not a ballot
+        "2024,A,1,paper,5,5\n"          # repeated id: duplicate
+        "2024,B,3,paper,5,5\n"          # unknown unit
+        "2024,A,4,paper,,\n"            # no answer
+        "2024,A,5,paper,6,5\n"          # out of scale
+        "2024,A,6,paper,2.5,5\n"        # not a whole number
+        ",A,7,paper,5,5\n"              # missing year
+        "2030,A,8,paper,5,5\n"          # outside validity
+        "2024,A,,kiosk,1,3\n"           # blank id: never a repeat
+        "2024,A,,kiosk,+5,2\n",
+        encoding="utf-8")
+    units = pd.DataFrame({"unit_id": ["A"], "valid_from": pd.array([None], "Int64"),
+                          "valid_to": pd.array([2025], "Int64")})
+    summary = assert_same_summary(path, units)
+    assert summary.rejected[["row", "reason"]].values.tolist() == [
+        [5, "duplicate_ballot"], [6, "unknown_unit"], [7, "no_answer"],
+        [8, "answer_out_of_scale"], [9, "answer_out_of_scale"], [10, "missing_year"],
+        [11, "outside_validity"]]
+    unit = summary.units.iloc[0]
+    # counted: (5,4) (4,blank) (1,3) (+5,2) → 7 valid answers, 4 satisfied (5, 4, 4, 5)
+    assert (unit["n_ballots"], unit["n_valid"], unit["n_satisfied"]) == (4, 7, 4)
+
+
+def test_generator_is_seeded(tmp_path):
+    def digest(root):
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+    a = make_ballot_dataset(tmp_path / "a", 20_000, n_units=30, seed=7)
+    b = make_ballot_dataset(tmp_path / "b", 20_000, n_units=30, seed=7)
+    c = make_ballot_dataset(tmp_path / "c", 20_000, n_units=30, seed=8)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    assert digest(tmp_path / "a") != digest(tmp_path / "c")
+    pd.testing.assert_frame_equal(a, b)
+    assert load_dataset(tmp_path / "a").config.raw["synthetic"] is True
+    total = sum(len(pd.read_parquet(p)) for p in (tmp_path / "a" / "ballots").glob("*.parquet"))
+    assert 20_000 <= total <= 20_000 + 30 * len(a)   # plus the re-entered duplicates
+
+
+def test_screen_finds_planted_anomalies(synthetic):
+    """At least 90% of the planted anomalies are flagged by the check meant for them, and at most
+    5% of the units without an anomaly get any flag."""
+    root, planted = synthetic
+    ds = load_dataset(root)
+    assert set(planted["case"]) == set(KINDS) and len(planted) >= 15
+    table = screen_ballots(ds.ballots_path, ds.units, 2025)
+    flags = table[table["flagged"]]
+    found = [((flags["unit_id"] == r.unit_id) & (flags["check"] == CHECK_OF[r.case])).any()
+             for r in planted.itertuples()]
+    assert sum(found) / len(planted) >= 0.9, planted[[not f for f in found]]
+    clean = set(table["unit_id"]) - set(planted["unit_id"])
+    assert len(clean) >= 150
+    wrongly = set(flags["unit_id"]) & clean
+    assert len(wrongly) / len(clean) <= 0.05, flags[flags["unit_id"].isin(wrongly)]
