@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import csv
 import re
+import time
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from analysis.errors import InputError, Problem
 
@@ -70,13 +73,17 @@ class _Source:
         return (f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') "
                 f"THEN TRY_CAST({text} AS BIGINT) END")
 
+    def present(self, column: str) -> str:
+        """SQL: the cell is not blank."""
+        return f"{self.integers.get(column) or self.text(column)} IS NOT NULL"
+
     def text(self, column: str) -> str:
         """SQL of the cell as trimmed text, NULL when blank."""
         return f"nullif(trim({self.cells[column]}), '')"
 
 
 def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale=(1, 5),
-                      years=None) -> BallotSummary:
+                      years=None, progress: bool = False) -> BallotSummary:
     """Apply the ballot rules to the file or folder at `path` and sum the ballots that count.
 
     `units` is the registry (unit_id, valid_from, valid_to; empty years are open-ended). Per
@@ -85,14 +92,16 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
     that applies; the first copy of a repeated (year, ballot_id) in file order is the only one
     that can count; a blank ballot_id is never a repeat. With `years`, only those years are
     read, plus the rows without a readable year (always rejected as missing_year). `questions`
-    has a row for every question of every unit-year in `units` (zeros included).
+    has a row for every question of every unit-year in `units` (zeros included). `progress`
+    shows a bar while the query runs, if it runs over 2 s.
     """
     path = Path(path)
     satisfied = sorted({int(v) for v in satisfied_answers})
     if not satisfied:
         raise ValueError("satisfied_answers is empty")
     with open_source(path, units) as (con, source, questions):
-        groups = con.sql(_query(source, questions, satisfied, scale, years)).df()
+        groups = run_query(con, _query(source, questions, satisfied, scale, years),
+                           "ballots: rules and sums" if progress else None)
         if source.empty_lines is not None:
             _raise_unreadable_lines(con, source.name)
     return _summary(groups, source.files, [q[2:] for q in questions], source.empty_lines)
@@ -105,6 +114,7 @@ def open_source(path: Path, units: pd.DataFrame):
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")
+        con.execute("SET enable_progress_bar = false")   # it writes to stdout; see run_query
         con.register("registry", _registry(units))
         is_csv = path.is_file() and path.suffix.lower() == ".csv"
         source = _csv_source(path) if is_csv else _parquet_source(con, path)
@@ -116,6 +126,23 @@ def open_source(path: Path, units: pd.DataFrame):
             raise _unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
     finally:
         con.close()
+
+
+def run_query(con: duckdb.DuckDBPyConnection, sql: str, label: str | None) -> pd.DataFrame:
+    """The query's result; with a `label`, a tqdm bar (on stderr, from 2 s on) follows DuckDB's
+    own estimate of its progress while it runs in a worker thread."""
+    if label is None:
+        return con.sql(sql).df()
+    with ThreadPoolExecutor(max_workers=1) as pool, \
+            tqdm(total=100, desc=label, unit="%", delay=2, leave=False,
+                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}") as bar:
+        result = pool.submit(lambda: con.execute(sql).df())
+        while not result.done():
+            time.sleep(0.25)
+            done = con.query_progress()
+            if done > bar.n:
+                bar.update(done - bar.n)
+        return result.result()
 
 
 def _registry(units: pd.DataFrame) -> pd.DataFrame:

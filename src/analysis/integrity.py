@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.ballots import INTEGER_PATTERN, open_source
+from analysis.ballots import open_source, run_query
 
 CHECKS = ("burst", "duplicates", "identical_patterns", "paper_share", "perfect_results",
           "straight_lining")
@@ -65,13 +65,14 @@ PERFECT_PEERS_BELOW = 0.97  # … and same-decile peers average below this
 
 
 def screen_ballots(path, units: pd.DataFrame, year: int, scale=(1, 5),
-                   satisfied_answers=(4, 5)) -> pd.DataFrame:
-    """The integrity table of `year` for the ballot file or folder at `path` (see module doc)."""
+                   satisfied_answers=(4, 5), progress: bool = False) -> pd.DataFrame:
+    """The integrity table of `year` for the ballot file or folder at `path` (see module doc);
+    `progress` shows a bar while the ballots are read, if that takes over 2 s."""
     path = Path(path)
     year = int(year)
     satisfied = sorted({int(v) for v in satisfied_answers})
     with open_source(path, units) as (con, source, questions):
-        _build(con, source, questions, year, scale)
+        _build(con, source, questions, year, scale, progress)
         per_unit = _per_unit(con, len(questions), satisfied)
         patterns = _patterns(con, len(questions))
         bursts = _bursts(con)
@@ -96,43 +97,36 @@ def screen_ballots(path, units: pd.DataFrame, year: int, scale=(1, 5),
 
 # --- SQL -------------------------------------------------------------------------------------
 
-def _build(con, source, questions: list[str], year: int, scale) -> None:
-    """Temp table `screened` (the ballots that count, answers as canonical integer text or NULL,
-    `ts` the submission time if it has one) and `dupes` (duplicate_ballot copies per unit)."""
+def _build(con, source, questions: list[str], year: int, scale, progress: bool) -> None:
+    """Temp table `screened` (the ballots that count, answers as whole numbers or NULL, `ts` the
+    submission time if it has one) and `dupes` (duplicate_ballot copies per unit)."""
     low, high = (int(v) for v in scale)
-    cell = {c: f"nullif(trim({source.cells[c]}), '')" for c in (*source.cells,)}
-
-    def whole(text: str) -> str:
-        return (f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') "
-                f"THEN TRY_CAST({text} AS BIGINT) END")
 
     def label(column: str) -> str:
-        return f"coalesce(nfc_normalize({cell[column]}), '')"
+        return f"coalesce(nfc_normalize({source.text(column)}), '')"
 
-    answers = ", ".join(f"{cell[c]} AS r{i}" for i, c in enumerate(questions))
-    coded = ", ".join(f"{whole(f'r{i}')} AS v{i}" for i in range(len(questions)))
+    k = range(len(questions))
+    answers = ", ".join(f"{source.present(c)} AS p{i}, {source.whole(c)} AS v{i}"
+                        for i, c in enumerate(questions))
     # an answer is bad when present but not a whole number on the scale
-    bad = " + ".join(f"(r{i} IS NOT NULL AND coalesce(NOT v{i} BETWEEN {low} AND {high}, true))"
-                     "::INTEGER" for i in range(len(questions)))
-    answered = " + ".join(f"(v{i} IS NOT NULL)::INTEGER" for i in range(len(questions)))
-    submitted = cell["submitted_at"] if "submitted_at" in source.cells else "NULL::VARCHAR"
-    con.execute(f"""
+    bad = " + ".join(f"(p{i} AND coalesce(NOT v{i} BETWEEN {low} AND {high}, true))::INTEGER"
+                     for i in k)
+    answered = " + ".join(f"(v{i} IS NOT NULL)::INTEGER" for i in k)
+    submitted = source.text("submitted_at") if "submitted_at" in source.cells else "NULL::VARCHAR"
+    run_query(con, f"""
     CREATE TEMP TABLE all_rows AS
     WITH raw AS ({source.relation}),
-    cells AS (
-        SELECT _file, _pos, {whole(cell['year'])} AS year, {label('unit_id')} AS unit_id,
-               {label('ballot_id')} AS ballot_id, {label('channel')} AS channel,
-               {submitted} AS submitted_at, {answers}
-        FROM raw
-    ),
-    this_year AS (SELECT *, {coded} FROM cells WHERE year = {year})
-    SELECT t.*, r.unit_id IS NOT NULL AS known,
-           r.unit_id IS NOT NULL AND coalesce(r.valid_from <= {year}, true)
+    this_year AS (
+        SELECT _file, _pos, {label('unit_id')} AS unit_id, {label('ballot_id')} AS ballot_id,
+               {label('channel')} AS channel, {submitted} AS submitted_at, {answers}
+        FROM raw WHERE {source.whole('year')} = {year}
+    )
+    SELECT t.*, r.unit_id IS NOT NULL AND coalesce(r.valid_from <= {year}, true)
                AND coalesce(r.valid_to >= {year}, true) AS valid,
            row_number() OVER (PARTITION BY t.ballot_id ORDER BY t._file, t._pos) AS copy,
            {bad} AS n_bad, {answered} AS m
     FROM this_year t LEFT JOIN registry r ON t.unit_id = r.unit_id
-    """)
+    """, f"integrity screen {year}" if progress else None)
     con.execute("""CREATE TEMP TABLE dupes AS SELECT unit_id, count(*) AS n_duplicates
                    FROM all_rows WHERE valid AND ballot_id <> '' AND copy > 1 GROUP BY unit_id""")
     con.execute(f"""

@@ -49,7 +49,7 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
     with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar:
         bar.set_postfix_str("loading and checking the data")
         ds = load_dataset(data_dir)
-        results = compute_results(ds, year)
+        results = compute_results(ds, year, progress=progress)
         bar.update()
         final = Path(out_root).resolve() / ds.name / str(year)
         with staging(final) as tmp:

@@ -72,9 +72,11 @@ def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
     return out, gaps
 
 
-def compute_results(ds: Dataset, year: int, engine: str = "duckdb") -> dict[str, pd.DataFrame]:
+def compute_results(ds: Dataset, year: int, engine: str = "duckdb",
+                    progress: bool = False) -> dict[str, pd.DataFrame]:
     """All contract tables for `year` whose inputs the dataset has (`engine`: how ballots are
-    summed, see `satisfaction.load`; the integrity screen always runs in DuckDB)."""
+    summed, see `satisfaction.load`; the integrity screen always runs in DuckDB; `progress`:
+    bars on the long ballot steps)."""
     results: dict[str, pd.DataFrame] = {}
     rejected, gaps, tests = [], [], []
     years = set(ds.years())
@@ -85,7 +87,7 @@ def compute_results(ds: Dataset, year: int, engine: str = "duckdb") -> dict[str,
         if index_tests is not None:
             tests.append(index_tests)
         rejected.append(index.missing_scores(ds, year))
-    sat = satisfaction.load(ds, engine)
+    sat = satisfaction.load(ds, engine, progress)
     if sat is not None:
         years |= set(sat.by_year)
         if sat.rejected is not None:
@@ -98,7 +100,7 @@ def compute_results(ds: Dataset, year: int, engine: str = "duckdb") -> dict[str,
                 results["integrity"] = screen_ballots(
                     ds.ballots_path, ds.units, year,
                     tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5))),
-                    ds.config.satisfied_answers)
+                    ds.config.satisfied_answers, progress)
     check_year(ds, year, sorted(years))
     if gaps:
         results["gaps"] = pd.DataFrame(gaps)

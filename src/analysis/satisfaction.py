@@ -38,14 +38,16 @@ class Satisfaction:
     rejected: pd.DataFrame | None = None
 
 
-def load(ds: Dataset, engine: str = "duckdb") -> Satisfaction | None:
+def load(ds: Dataset, engine: str = "duckdb", progress: bool = False) -> Satisfaction | None:
     """Per-unit proportions of every year; ballots are summed by `engine` ("duckdb", the
-    columnar path, or "pandas", the in-memory reference of `analysis.ballots_pandas`)."""
+    columnar path, with a progress bar on request, or "pandas", the in-memory reference of
+    `analysis.ballots_pandas`)."""
     alpha = float(ds.config.alpha)
     if ds.ballots_path is not None:
         scale = tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5)))
-        summarise = {"duckdb": summarise_ballots, "pandas": summarise_ballots_pandas}[engine]
-        summary = summarise(ds.ballots_path, ds.units, ds.config.satisfied_answers, scale)
+        args = (ds.ballots_path, ds.units, ds.config.satisfied_answers, scale)
+        summary = (summarise_ballots_pandas(*args) if engine == "pandas"
+                   else summarise_ballots(*args, progress=progress))
         by_year = {int(y): _from_sums(part, alpha) for y, part in summary.units.groupby("year")}
         return Satisfaction(by_year, "ballots", summary.units, summary.questions,
                             summary.channels, summary.rejected)

@@ -1,0 +1,90 @@
+"""Ballot statistics at national scale: the columnar path against pandas and the bare scan.
+
+    .venv/bin/python benchmarks/bench_ballots.py [--rows 1000000 10000000] [--methods ...]
+
+For each size a seeded synthetic dataset (`par-report synth ballots`, 8 questions, 500 units,
+two years, Parquet parts of 2 M ballots) is written to a temporary folder, then each method runs
+in a fresh child process and the table gives its wall time and peak resident memory:
+
+- columnar: `summarise_ballots` (validity rules and per-unit sums in DuckDB) and the ballot-level
+  (cluster) interval of every unit-year (`satisfaction.cluster_proportion`);
+- pandas: the same numbers with `summarise_ballots_pandas` (the whole file in memory);
+- scan: DuckDB reading every column of every row and nothing else (the floor);
+- integrity: the integrity screen of the last year (`screen_ballots`), columnar only.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+METHODS = ("scan", "columnar", "pandas", "integrity")
+
+
+def measure(method: str, root: Path) -> float:
+    """Run one method on the dataset at `root` (in this process); its wall seconds, imports and
+    reading the registry excluded."""
+    import duckdb  # noqa: F401  (imported before the clock starts, like the others)
+    import pandas  # noqa: F401
+    from analysis.dataset import load_dataset
+    from analysis.integrity import screen_ballots
+    from analysis.satisfaction import load
+    ds = load_dataset(root)
+    start = time.perf_counter()
+    if method == "scan":
+        import duckdb
+        columns = duckdb.sql(f"DESCRIBE SELECT * FROM '{ds.ballots_path}/*.parquet'").fetchall()
+        hashes = ", ".join(f'bit_xor(hash("{c[0]}"))' for c in columns)
+        duckdb.sql(f"SELECT count(*), {hashes} FROM '{ds.ballots_path}/*.parquet'").fetchall()
+    elif method == "integrity":
+        screen_ballots(ds.ballots_path, ds.units, int(ds.config.default_year))
+    else:
+        load(ds, "duckdb" if method == "columnar" else method)
+    return time.perf_counter() - start
+
+
+def child(method: str, root: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of `method` in a fresh interpreter."""
+    proc = subprocess.Popen([sys.executable, __file__, "--child", method, str(root)],
+                            stdout=subprocess.PIPE, text=True)
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        return float("nan"), float("nan")
+    return float(output), usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    parser.add_argument("--data", type=Path, help="use this synthetic dataset (one size only)")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(measure(args.child[0], Path(args.child[1])))
+        return
+    print("| ballots | method | wall (s) | peak RSS (MiB) | × scan time |")
+    print("|---:|---|---:|---:|---:|")
+    for rows in args.rows:
+        with tempfile.TemporaryDirectory() as folder:
+            root = args.data or Path(folder) / "synthetic-ballots"
+            if args.data is None:
+                subprocess.run([Path(sys.executable).parent / "par-report", "synth", "ballots",
+                                "--rows", str(rows), "--out", str(root)], check=True,
+                               stdout=subprocess.DEVNULL)
+            times = {}
+            for method in args.methods:
+                seconds, peak = child(method, root)
+                times[method] = seconds
+                ratio = seconds / times["scan"] if "scan" in times else float("nan")
+                print(f"| {rows:,} | {method} | {seconds:.1f} | {peak:,.0f} | {ratio:.1f} |",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()
