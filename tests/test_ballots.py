@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.ballots import REASONS, _empty_lines, summarise_ballots
+from analysis.ballots import REASONS, summarise_ballots
+from analysis.sources import empty_lines
 from analysis.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -538,4 +539,4 @@ def test_empty_lines_are_found_across_block_boundaries(tmp_path, block):
     path = tmp_path / "f.csv"
     path.write_bytes(data)
     expected = [n for n, line in enumerate(data.split(b"\n")[:-1], start=1) if line in (b"", b"\r")]
-    assert _empty_lines(path, block).tolist() == expected == [2, 4, 5, 6, 8]
+    assert empty_lines(path, block).tolist() == expected == [2, 4, 5, 6, 8]

@@ -103,7 +103,7 @@ def test_generator_is_seeded(tmp_path):
                 for p in sorted(root.rglob("*")) if p.is_file()}
     a = make_ballot_dataset(tmp_path / "a", 20_000, n_units=30, seed=7)
     b = make_ballot_dataset(tmp_path / "b", 20_000, n_units=30, seed=7)
-    c = make_ballot_dataset(tmp_path / "c", 20_000, n_units=30, seed=8)
+    make_ballot_dataset(tmp_path / "c", 20_000, n_units=30, seed=8)
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
     assert digest(tmp_path / "a") != digest(tmp_path / "c")
     pd.testing.assert_frame_equal(a, b)

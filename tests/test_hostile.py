@@ -45,7 +45,7 @@ def test_names_are_escaped_in_html_and_neutralised_in_csv_and_xlsx(tmp_path):
     run = pipeline.run(ds.root, 2023, formats=(), out_root=tmp_path / "out", progress=False)
     csv = (run / "tables" / "index_units.csv").read_text(encoding="utf-8")
     assert "'=HYPERLINK" in csv and ",=HYPERLINK" not in csv
-    write_workbook(results, ds, 2023, "en", tmp_path / "t.xlsx")
+    write_workbook(results, ds, "title", "en", tmp_path / "t.xlsx")
     sheet = load_workbook(tmp_path / "t.xlsx")["index_units"]
     values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(v.startswith("'=HYPERLINK") for v in values)

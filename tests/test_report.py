@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 import pytest
 
@@ -120,9 +121,35 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
             for section in SECTIONS:
                 report.render(section)
             publish.css(lang, True, True)
-            xlsx.write_workbook(tables, ds, year, lang, tmp_path / f"{ds.name}-{lang}.xlsx")
+            xlsx.write_workbook(tables, ds, str(year), lang, tmp_path / f"{ds.name}-{lang}.xlsx")
+    dossiers = load_dataset(ROOT / "data" / "demo-dossiers")
+    for period in ("2025-07", "2025"):
+        tables = compute_results(dossiers, int(period[:4]), period=period)
+        for variant in (tables, rare_service_cases(tables)):
+            for lang in ("vi", "en"):
+                report = Report(dossiers, int(period[:4]), lang, variant, period=period)
+                report.title_page(), report.contents()
+                for section in SECTIONS:
+                    report.render(section)
+                xlsx.write_workbook(variant, dossiers, period, lang, tmp_path / f"d-{lang}.xlsx")
     unused = sorted(set(load_catalog()) - used_keys())
     assert unused == []
+
+
+def rare_service_cases(tables):
+    """The demo's service tables with the cases it lacks: no previous figure, a previous figure
+    apportioned by weight, no national rate, a unit without region, a rejected dossier of each
+    reason."""
+    from analysis.service_quality import REASONS
+    s = tables["service_index"].copy()
+    s.loc[0, ["points_change", "rank_change"]] = float("nan")
+    s.loc[1, "prev_basis"] = "weighted_aggregates"
+    s["national_online_payment"] = float("nan")
+    s.loc[s["rank"] == 1, ["rank_region", "n_region"]] = pd.NA
+    rejected = pd.DataFrame({"file": "dossiers.csv", "row": range(2, 2 + len(REASONS)),
+                             "year": 2025, "unit_id": "01", "ballot_id": "", "channel": "",
+                             "reason": list(REASONS)})
+    return {**tables, "service_index": s, "rejected": rejected}
 
 
 def test_unknown_sample_size_gives_no_test_and_says_so(tiny_counts):

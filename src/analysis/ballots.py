@@ -7,40 +7,27 @@ A cell is trimmed of surrounding spaces; nothing left means blank. An integer is
 digits only, optionally with a zero decimal part ("4", "4.0"; a NaN in a Parquet float column
 is blank). unit_id, ballot_id and channel are compared in Unicode NFC.
 
-Row numbers. Parquet: DuckDB's `file_row_number` (0-based) + 1. CSV: the reader has no line
-number, so we rely on DuckDB's documented order preservation (sql/dialect/order_preservation):
-with `preserve_insertion_order` (set explicitly), `row_number() OVER ()` over a single-table scan
-numbers the rows in file order. Two things separate that number from the line a user sees: the
-header (line 1) and empty lines, which the reader skips without a trace; `_empty_lines` finds
-those by scanning the bytes. Lines the reader cannot parse (wrong number of fields, not UTF-8)
-raise an InputError listing them, so they never shift the numbering. Fields holding a line
-break are not supported.
+Integer Parquet columns are read as numbers (the fast path). Rows are numbered as
+`analysis.sources` explains (file lines for CSV, 1-based positions in each Parquet file).
 """
 from __future__ import annotations
 
-import csv
-import re
-import time
-import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from analysis.errors import InputError, Problem
+from analysis.sources import (INTEGER_PATTERN, INTEGER_TYPES, Source, connect, csv_lines, nfc,
+                              raise_unreadable_lines, run_query, unreadable)
+from analysis.sources import open_source as read_source
 
 REASONS = ("missing_year", "unknown_unit", "outside_validity", "duplicate_ballot", "no_answer",
            "answer_out_of_scale")
 KEY_COLUMNS = ("year", "unit_id", "ballot_id", "channel")
-# A whole number, optionally written with a zero decimal part ("4", "4.0"); not "2.5" or "x".
-INTEGER_PATTERN = r"[+-]?[0-9]+(\.0*)?"
-INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                 "UINTEGER", "UBIGINT")
 SUMS = ("n_ballots", "n_valid", "n_satisfied", "s_yy", "s_mm", "s_ym")
 
 
@@ -53,33 +40,6 @@ class BallotSummary:
     channels: pd.DataFrame   # year, channel, n_ballots, n_counted, n_rejected
     rejected: pd.DataFrame   # file, row, year, unit_id, ballot_id, channel, reason
     questions_found: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Source:
-    name: str                        # the input as the user names it, e.g. "ballots.csv"
-    files: tuple[str, ...]           # file names relative to the dataset folder, by `_file`
-    relation: str                    # SQL giving `_file`, `_pos` and the raw columns
-    cells: dict[str, str]            # normalised column name -> SQL of its cell as text
-    empty_lines: np.ndarray | None   # CSV only: line numbers of empty lines
-    integers: dict[str, str] = field(default_factory=dict)  # Parquet integer columns -> SQL
-
-    def whole(self, column: str) -> str:
-        """SQL of the cell as a whole number (BIGINT); NULL when blank or not a whole number.
-        Integer Parquet columns are read as they are (the fast path of national files)."""
-        if column in self.integers:
-            return f"CAST({self.integers[column]} AS BIGINT)"
-        text = self.text(column)
-        return (f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') "
-                f"THEN TRY_CAST({text} AS BIGINT) END")
-
-    def present(self, column: str) -> str:
-        """SQL: the cell is not blank."""
-        return f"{self.integers.get(column) or self.text(column)} IS NOT NULL"
-
-    def text(self, column: str) -> str:
-        """SQL of the cell as trimmed text, NULL when blank."""
-        return f"nullif(trim({self.cells[column]}), '')"
 
 
 def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale=(1, 5),
@@ -103,7 +63,7 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
         groups = run_query(con, _query(source, questions, satisfied, scale, years),
                            "ballots: rules and sums" if progress else None)
         if source.empty_lines is not None:
-            _raise_unreadable_lines(con, source.name)
+            raise_unreadable_lines(con, source.name, "ballot")
     return _summary(groups, source.files, [q[2:] for q in questions], source.empty_lines)
 
 
@@ -111,43 +71,23 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
 def open_source(path: Path, units: pd.DataFrame):
     """A DuckDB connection with the registry and the ballot source (CSV file, Parquet file or
     folder) registered, its question columns checked; unreadable input becomes an InputError."""
-    con = duckdb.connect()
+    con = connect()
     try:
-        con.execute("SET preserve_insertion_order = true")
-        con.execute("SET enable_progress_bar = false")   # it writes to stdout; see run_query
         con.register("registry", _registry(units))
-        is_csv = path.is_file() and path.suffix.lower() == ".csv"
-        source = _csv_source(path) if is_csv else _parquet_source(con, path)
-        questions = [c for c in source.cells if c.startswith("q_") and len(c) > 2]
+        source = read_source(con, path, "ballot")
+        questions = [c for c in source.raw if c.startswith("q_") and len(c) > 2]
         _require_columns(source, questions)
         try:
             yield con, source, questions
         except (duckdb.InvalidInputException, duckdb.IOException) as err:
-            raise _unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
+            raise unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
     finally:
         con.close()
 
 
-def run_query(con: duckdb.DuckDBPyConnection, sql: str, label: str | None) -> pd.DataFrame:
-    """The query's result; with a `label`, a tqdm bar (on stderr, from 2 s on) follows DuckDB's
-    own estimate of its progress while it runs in a worker thread."""
-    if label is None:
-        return con.sql(sql).df()
-    with ThreadPoolExecutor(max_workers=1) as pool, \
-            tqdm(total=100, desc=label, unit="%", delay=2, leave=False,
-                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}") as bar:
-        result = pool.submit(lambda: con.execute(sql).df())
-        while not result.done():
-            time.sleep(0.25)
-            done = con.query_progress()
-            if done > bar.n:
-                bar.update(done - bar.n)
-        return result.result()
-
-
 def _registry(units: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame({
-        "unit_id": [_nfc(str(u)) for u in units["unit_id"]],
+        "unit_id": [nfc(str(u)) for u in units["unit_id"]],
         "valid_from": pd.to_numeric(units["valid_from"]).astype("Int64").to_numpy(),
         "valid_to": pd.to_numeric(units["valid_to"]).astype("Int64").to_numpy(),
     })
@@ -156,113 +96,21 @@ def _registry(units: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _unreadable(name: str, err: duckdb.Error, fix: str) -> InputError:
-    return InputError([Problem(name, None, None, f"the file cannot be read: {str(err).splitlines()[0]}",
-                               fix)])
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()
-
-
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _cells(name: str, names: list[str], sql: list[str], row: int | None) -> dict[str, str]:
-    """Cell SQL by normalised column name; a name given twice is a problem."""
-    normalised = [_nfc(n) for n in names]
-    repeated = sorted({n for n in normalised if normalised.count(n) > 1})
-    if repeated:
-        raise InputError([Problem(name, row, n, "the column appears more than once",
-                                  "keep one column of that name") for n in repeated])
-    return dict(zip(normalised, sql))
-
-
-def _csv_source(path: Path) -> _Source:
-    with path.open("rb") as handle:
-        header = handle.readline()
+def _require_columns(source: Source, questions: list[str]) -> None:
+    problems = []
     try:
-        names = next(csv.reader([header.decode("utf-8-sig").rstrip("\r\n")]), [])
-    except UnicodeDecodeError:
-        raise InputError([Problem(path.name, 1, None, "the file is not UTF-8",
-                                  "save it as 'CSV UTF-8'")]) from None
-    internal = [f"c{i}" for i in range(len(names))]
-    columns = ", ".join(f"'{c}': 'VARCHAR'" for c in internal)
-    relation = (f"SELECT 0 AS _file, row_number() OVER () AS _pos, * FROM read_csv("
-                f"{_sql_text(str(path))}, columns = {{{columns}}}, header = true, "
-                "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-                "store_rejects = true)")
-    return _Source(path.name, (path.name,), relation, _cells(path.name, names, internal, 1),
-                   _empty_lines(path))
-
-
-def _empty_lines(path: Path, block: int = 1 << 24) -> np.ndarray:
-    """Line numbers (1-based) of the empty lines of a file, which DuckDB's CSV reader skips."""
-    found, line, rest = [], 1, b""
-    with path.open("rb") as handle:
-        while chunk := handle.read(block):
-            data = rest + chunk
-            end = data.rfind(b"\n") + 1        # scan whole lines only; the rest waits
-            lines, rest = b"\n" + data[:end], data[end:]
-            seen, counted = 0, 0               # newlines counted in lines[1:seen]
-            for match in re.finditer(rb"\n(?=\r?\n)", lines):
-                counted += lines.count(b"\n", seen + 1, match.start() + 1)
-                seen = match.start()
-                found.append(line + counted)
-            line += lines.count(b"\n") - 1
-    return np.array(found, dtype=np.int64)
-
-
-def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
-    if path.is_dir():
-        files = sorted(path.rglob("*.parquet"), key=lambda f: f.relative_to(path).as_posix())
-    else:
-        files = [path] if path.is_file() else []
-    name = path.name
-    if not files:
-        raise InputError([Problem(name, None, None, "no ballot file found (.csv or .parquet)",
-                                  "give ballots.csv, ballots.parquet or a folder of .parquet "
-                                  "files")])
-    listed = ", ".join(_sql_text(str(f)) for f in files)
-    relation = (f"SELECT file_index AS _file, file_row_number + 1 AS _pos, * "
-                f"EXCLUDE (file_row_number) FROM read_parquet([{listed}], file_row_number = true, "
-                "union_by_name = true, hive_partitioning = true, hive_types_autocast = false)")
-    try:
-        described = con.sql(f"DESCRIBE {relation}").fetchall()
-    except (duckdb.InvalidInputException, duckdb.IOException) as err:
-        raise _unreadable(name, err, "write it again as Parquet") from None
-    names, sql, integers = [], [], {}
-    for column, dtype, *_ in described[2:]:
-        text = f"CAST({_identifier(column)} AS VARCHAR)"
-        if dtype in ("FLOAT", "DOUBLE"):   # NaN is how some tools write "no value"; tested on the
-            text = f"IF({text} IN ('nan', '-nan'), NULL, {text})"   # text: isnan() was unreliable
-        if dtype in INTEGER_TYPES:
-            integers[_nfc(column)] = _identifier(column)
-        names.append(column)
-        sql.append(text)
-    rel = tuple(f.relative_to(path.parent).as_posix() for f in files)
-    return _Source(name, rel, relation, _cells(name, names, sql, None), None, integers)
-
-
-def _require_columns(source: _Source, questions: list[str]) -> None:
-    row = 1 if source.empty_lines is not None else None
-    found = ", ".join(source.cells) or "none"
-    problems = [Problem(source.name, row, c, "required column is missing",
-                        f"add a column '{c}' (columns found: {found})")
-                for c in KEY_COLUMNS if c not in source.cells]
+        source.require(KEY_COLUMNS)
+    except InputError as err:
+        problems += err.problems
     if not questions:
-        problems.append(Problem(source.name, row, None, "no question column (named q_<code>)",
+        problems.append(Problem(source.name, source.header_row, None,
+                                "no question column (named q_<code>)",
                                 "add one column per question, named q_ followed by its code"))
     if problems:
         raise InputError(problems)
 
 
-def _query(source: _Source, questions: list[str], satisfied: list[int], scale, years) -> str:
+def _query(source: Source, questions: list[str], satisfied: list[int], scale, years) -> str:
     """One pass: counted ballots collapse into one row per (year, unit, channel); each rejected
     ballot stays a row of its own (with its file, row and ballot_id)."""
     low, high = (int(v) for v in scale)
@@ -276,13 +124,15 @@ def _query(source: _Source, questions: list[str], satisfied: list[int], scale, y
     plain = ", ".join(f"'{v}'" for v in range(low, high + 1) if v not in satisfied) or "NULL"
     wanted = ", ".join(map(str, satisfied))
 
+    def typed(i: int) -> bool:
+        return source.types[questions[i]] in INTEGER_TYPES
+
     def answer(i: int) -> str:
-        column = questions[i]
-        return source.integers.get(column, source.text(column))
+        return source.raw[questions[i]] if typed(i) else source.text(questions[i])
 
     def code(i: int) -> str:  # 0 blank, 1 valid, 2 valid and satisfied, 3 outside the scale
         a = f"a{i}"
-        if questions[i] in source.integers:
+        if typed(i):
             return f"""CASE WHEN {a} IS NULL THEN 0 WHEN {a} IN ({wanted}) THEN 2
                 WHEN {a} BETWEEN {low} AND {high} THEN 1 ELSE 3 END::TINYINT AS c{i}"""
         value = (f"CASE WHEN regexp_full_match({a}, '{INTEGER_PATTERN}') "
@@ -339,17 +189,6 @@ def _query(source: _Source, questions: list[str], satisfied: list[int], scale, y
     """
 
 
-def _raise_unreadable_lines(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    rows = con.sql("SELECT line, arg_min(error_type, column_idx), arg_min(error_message, column_idx) "
-                   "FROM reject_errors GROUP BY line ORDER BY line").fetchall()
-    if rows:
-        raise InputError([Problem(name, int(line), None, f"the line cannot be read: {message}",
-                                  "save the file as CSV UTF-8, comma-separated, one line per ballot"
-                                  if kind == "INVALID ENCODING" else
-                                  "check for a stray comma or quote on this line")
-                          for line, kind, message in rows])
-
-
 def _summary(groups: pd.DataFrame, files: tuple[str, ...], codes: list[str],
              empty_lines: np.ndarray | None = None) -> BallotSummary:
     """The summary from one row per (year, unit, channel) of counted ballots and one per rejected
@@ -375,7 +214,7 @@ def _summary(groups: pd.DataFrame, files: tuple[str, ...], codes: list[str],
     rejected = groups[groups["reason"].notna()]
     rows = rejected["row"].to_numpy(dtype=np.int64)
     if empty_lines is not None:
-        rows = _csv_lines(rows, empty_lines)
+        rows = csv_lines(rows, empty_lines)
     rejected = pd.DataFrame({
         "file": [files[int(i)] for i in rejected["file"]], "row": rows,
         **{c: rejected[c].reset_index(drop=True)
@@ -384,9 +223,3 @@ def _summary(groups: pd.DataFrame, files: tuple[str, ...], codes: list[str],
                "channel": "str", "reason": "str"})
     rejected = rejected.sort_values(["file", "row"], ignore_index=True)
     return BallotSummary(units, questions, channels, rejected, tuple(codes))
-
-
-def _csv_lines(positions: np.ndarray, empty_lines: np.ndarray) -> np.ndarray:
-    """Line numbers of data rows 1, 2, … given the empty lines the reader skipped (header = 1)."""
-    rows_before = empty_lines - 2 - np.arange(len(empty_lines))   # data rows above each empty line
-    return positions + 1 + np.searchsorted(rows_before, positions, side="left")

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from analysis.ballots import (INTEGER_PATTERN, KEY_COLUMNS, REASONS, BallotSummary, _empty_lines,
-                              _summary)
+from analysis.ballots import KEY_COLUMNS, REASONS, BallotSummary, _summary
+from analysis.sources import INTEGER_PATTERN, empty_lines
 from analysis.errors import InputError, Problem
 
 
@@ -81,7 +81,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, tuple[str, ...]]:
                             encoding="utf-8-sig")
         frame.columns = [str(c).strip() for c in frame.columns]
         lines = np.arange(len(frame)) + 2
-        frame = frame.assign(_file=0, _row=lines)[~np.isin(lines, _empty_lines(path))]
+        frame = frame.assign(_file=0, _row=lines)[~np.isin(lines, empty_lines(path))]
         return frame.reset_index(drop=True), (path.name,)
     files = sorted(path.rglob("*.parquet"), key=lambda f: f.relative_to(path).as_posix()) \
         if path.is_dir() else [path]

@@ -5,6 +5,7 @@ Exit status: 0 success; 1 invalid input or a failed check (nothing published); 2
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -23,12 +24,21 @@ def _list(allowed: tuple[str, ...]):
     return parse
 
 
+def _period(text: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month; write YYYY-MM, e.g. 2025-10")
+    return text.strip()
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="par-report", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="compute the tables and publish the editions of one year")
     run.add_argument("--data", type=Path, required=True, help="dataset folder")
-    run.add_argument("--year", type=int, required=True)
+    when = run.add_mutually_exclusive_group(required=True)
+    when.add_argument("--year", type=int, help="assessment year")
+    when.add_argument("--period", type=_period,
+                      help="a month YYYY-MM (datasets of dossier records: the monthly index)")
     run.add_argument("--lang", type=_list(LANGS), default=LANGS, help="editions, e.g. vi,en")
     run.add_argument("--format", type=_list(FORMATS), default=FORMATS,
                      help='publication formats, e.g. html,pdf,xlsx ("" = tables and manifest only)')
@@ -40,12 +50,13 @@ def parser() -> argparse.ArgumentParser:
     ver = sub.add_parser("verify", help="rerun a run from its manifest and compare its tables")
     ver.add_argument("run_dir", type=Path)
     syn = sub.add_parser("synth", help="write a seeded synthetic dataset")
-    syn.add_argument("kind", choices=["demo-mps", "ballots"],
+    syn.add_argument("kind", choices=["demo-mps", "ballots", "dossiers"],
                      help="demo-mps: the MPS demo; ballots: a large ballot file with planted "
-                          "anomalies (Parquet parts)")
+                          "anomalies; dossiers: Decision 766 dossier records (Parquet parts)")
     syn.add_argument("--out", type=Path, required=True)
     syn.add_argument("--seed", type=int, default=None)
-    syn.add_argument("--rows", type=int, default=1_000_000, help="ballots (kind ballots)")
+    syn.add_argument("--rows", type=int, default=None,
+                     help="ballots (default 1,000,000) or dossiers a year (default 200,000)")
     syn.add_argument("--units", type=int, default=500, help="units (kind ballots)")
     syn.add_argument("--questions", type=int, default=8, help="questions (kind ballots)")
     return p
@@ -56,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             from analysis.pipeline import run
-            folder = run(args.data, args.year, args.lang, args.format, args.out,
-                         progress=not args.quiet, archival=args.pdfa)
+            year = int(args.period[:4]) if args.period else args.year
+            folder = run(args.data, year, args.lang, args.format, args.out,
+                         progress=not args.quiet, archival=args.pdfa, period=args.period)
             print(f"published {folder}")
         elif args.command == "validate":
             from analysis.validate import validate
@@ -72,10 +84,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.kind == "demo-mps":
                 from analysis.synth import make_demo_mps
                 make_demo_mps(args.out, **kwargs)
-            else:
+            elif args.kind == "ballots":
                 from analysis.synth_ballots import make_ballot_dataset
-                make_ballot_dataset(args.out, args.rows, n_units=args.units,
+                make_ballot_dataset(args.out, args.rows or 1_000_000, n_units=args.units,
                                     questions=args.questions, **kwargs)
+            else:
+                from analysis.synth_dossiers import make_demo_dossiers
+                make_demo_dossiers(args.out, dossiers_per_year=args.rows or 200_000, **kwargs)
             print(f"wrote {args.out}")
     except (InputError, NotebookError) as err:
         print(err, file=sys.stderr)

@@ -21,6 +21,7 @@ DEFAULTS = {"satisfied_answers": [4, 5], "leader_share": 0.25, "alpha": 0.05,
             "bootstrap": 10000, "seed": 0, "synthetic": False}
 SCOPES = ("unit", "group", "region", "all")
 BALLOT_FILES = ("ballots.parquet", "ballots.csv", "ballots")
+DOSSIER_FILES = ("dossiers.parquet", "dossiers.csv", "dossiers")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Dataset:
     crosswalk: pd.DataFrame | None = None
     tiles: pd.DataFrame | None = None
     ballots_path: Path | None = None
+    dossiers_path: Path | None = None
+    dossier_counts_path: Path | None = None
     files: list[Path] = field(default_factory=list)
 
     @property
@@ -118,7 +121,9 @@ def load_config(root: Path) -> Config:
         bad("name", f"'{raw['name']}' must be lower-case letters, digits, '-' or '_' (a folder name)")
     methodology = raw.get("methodology")
     components = methodology.get("components") if isinstance(methodology, dict) else None
-    if not isinstance(components, list) or not components:
+    if components is None and "service_index" in raw:
+        raw["methodology"] = {"components": []}   # a dossier-only dataset scores no components
+    elif not isinstance(components, list) or not components:
         bad("methodology.components", "expected a list of components (code, label_vi, label_en, "
             "max_points)")
     else:
@@ -150,6 +155,12 @@ def load_config(root: Path) -> Config:
             bad(key, f"must be a number in ({low}, {high}{']' if key == 'leader_share' else ')'}")
     if not isinstance(raw["bootstrap"], int) or isinstance(raw["bootstrap"], bool) or raw["bootstrap"] < 100:
         bad("bootstrap", "must be a whole number of at least 100")
+    if "service_index" in raw:
+        from analysis.service_quality import service_mapping   # checks it, naming the key
+        try:
+            service_mapping(raw["service_index"])
+        except InputError as err:
+            problems += err.problems
     if problems:
         raise InputError(problems)
     return Config(raw)
@@ -189,12 +200,12 @@ def load_dataset(root: Path | str) -> Dataset:
     ds.published = _published(reader("published"))
     ds.crosswalk = _crosswalk(reader("crosswalk"), ds, known)
     ds.tiles = _tiles(reader("tiles"), ds, known)
-    for name in BALLOT_FILES:
-        path = root / name
-        if path.exists():
-            ds.ballots_path = path
+    for names, attribute in ((BALLOT_FILES, "ballots_path"), (DOSSIER_FILES, "dossiers_path"),
+                             (("dossier_counts.csv",), "dossier_counts_path")):
+        path = next((root / n for n in names if (root / n).exists()), None)
+        if path is not None:
+            setattr(ds, attribute, path)
             files.extend(sorted(path.rglob("*.parquet")) if path.is_dir() else [path])
-            break
     ds.files = files
     if problems:
         raise InputError(problems)
@@ -224,6 +235,7 @@ def _units(r: TableReader | None, groups, regions) -> pd.DataFrame | None:
         "group": r.text("group"), "region": r.text("region", required=False),
         "valid_from": r.year("valid_from", required=False),
         "valid_to": r.year("valid_to", required=False),
+        "valid_from_month": r.month("valid_from_month"), "valid_to_month": r.month("valid_to_month"),
     })
     rows = r.rows()
     backwards = (u["valid_from"] > u["valid_to"]).fillna(False).astype(bool)
@@ -354,7 +366,8 @@ def _crosswalk(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame 
         return None
     c = pd.DataFrame({"from_unit_id": r.text("from_unit_id"), "to_unit_id": r.text("to_unit_id"),
                       "effective_year": r.year("effective_year"),
-                      "weight": r.number("weight", minimum=0)})
+                      "weight": r.number("weight", minimum=0),
+                      "effective_from": r.month("effective_from")})
     rows = r.rows()
     if known:
         for column in ("from_unit_id", "to_unit_id"):

@@ -98,6 +98,27 @@ def fmt_date(d: dt.date | None, lang: str) -> str:
     return format_date(d, _DATE_PATTERNS[lang], locale=locale)
 
 
+def fmt_period(period: object, lang: str) -> str:
+    """A period: a year as it is ("2025"); a month "2025-10" → "tháng 10/2025" (vi, the form of
+    Vietnamese official documents) / "October 2025" (en, Babel's "MMMM y")."""
+    text = str(period)
+    if len(text) == 4:
+        return text
+    month = dt.date(int(text[:4]), int(text[5:7]), 1)
+    if lang == "vi":
+        return f"tháng {month.month:02d}/{month.year}"
+    return format_date(month, "MMMM y", locale=_locale(lang))
+
+
+def fmt_ordinal(n: object, lang: str) -> str:
+    """A rank as said in a sentence: "5" (vi, "thứ 5") / "5th" (en)."""
+    n = int(n)
+    if lang == "vi":
+        return str(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def fmt_p_value(p: object, lang: str) -> str:
     """Three decimals ("0,042"), or "< 0,001" / "< 0.001" below 0.001."""
     _locale(lang)

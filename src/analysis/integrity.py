@@ -45,7 +45,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.ballots import open_source, run_query
+from analysis.ballots import open_source
+from analysis.sources import run_query
 
 CHECKS = ("burst", "duplicates", "identical_patterns", "paper_share", "perfect_results",
           "straight_lining")
@@ -112,7 +113,7 @@ def _build(con, source, questions: list[str], year: int, scale, progress: bool) 
     bad = " + ".join(f"(p{i} AND coalesce(NOT v{i} BETWEEN {low} AND {high}, true))::INTEGER"
                      for i in k)
     answered = " + ".join(f"(v{i} IS NOT NULL)::INTEGER" for i in k)
-    submitted = source.text("submitted_at") if "submitted_at" in source.cells else "NULL::VARCHAR"
+    submitted = source.text("submitted_at") if "submitted_at" in source.raw else "NULL::VARCHAR"
     run_query(con, f"""
     CREATE TEMP TABLE all_rows AS
     WITH raw AS ({source.relation}),

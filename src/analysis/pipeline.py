@@ -42,30 +42,32 @@ def staging(final: Path):
 
 
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
-        progress: bool = True, archival: bool = False) -> Path:
-    """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that folder."""
+        progress: bool = True, archival: bool = False, period: str | None = None) -> Path:
+    """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that
+    folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/."""
     started = manifest.now()
     steps = 2 + (2 * len(langs) if formats else 0)
     with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar:
         bar.set_postfix_str("loading and checking the data")
         ds = load_dataset(data_dir)
-        results = compute_results(ds, year, progress=progress)
+        results = compute_results(ds, year, progress=progress, period=period)
         bar.update()
-        final = Path(out_root).resolve() / ds.name / str(year)
+        final = Path(out_root).resolve() / ds.name / (period or str(year))
         with staging(final) as tmp:
             tables = tmp / "tables"
             write_tables(results, tables)
             bar.update()
             if formats:
                 def edition(lang):
-                    publish.execute_notebook(ds.root, year, lang, tables, tmp / lang, final.parent / "failed")
+                    publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
+                                             final.parent / "failed", period)
                     bar.update()
-                    publish.render_edition(ds, year, lang, results, tmp, formats, archival)
+                    publish.render_edition(ds, year, lang, results, tmp, formats, archival, period)
                     bar.update()
                 bar.set_postfix_str("editions " + ", ".join(langs))
                 with ThreadPoolExecutor(max_workers=len(langs)) as pool:
                     list(pool.map(edition, langs))
-            parameters = {"data": str(Path(data_dir).resolve()), "year": year,
+            parameters = {"data": str(Path(data_dir).resolve()), "year": year, "period": period,
                           "lang": list(langs), "format": list(formats), "pdfa": archival}
             manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
     return final

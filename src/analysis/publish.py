@@ -29,7 +29,7 @@ class NotebookError(Exception):
 
 
 def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path,
-                     failed_dir: Path | None = None) -> Path:
+                     failed_dir: Path | None = None, period: str | None = None) -> Path:
     """Run the report notebook for one edition; the executed copy stays in the run for audit.
 
     On failure the executed copy (with papermill's banner at the failing cell) is moved to
@@ -41,12 +41,13 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
             str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
             request_save_on_cell_execute=False,
             parameters={"data_dir": str(Path(data_dir).resolve()), "year": int(year), "lang": lang,
-                        "tables_dir": str(tables_dir.resolve()), "out_dir": str(out_dir.resolve())})
+                        "tables_dir": str(tables_dir.resolve()), "out_dir": str(out_dir.resolve()),
+                        "period": period or ""})
     except papermill.PapermillExecutionError as err:
         kept = executed
         if failed_dir is not None:
             failed_dir.mkdir(parents=True, exist_ok=True)
-            kept = failed_dir / f"{year}-{lang}.ipynb"
+            kept = failed_dir / f"{period or year}-{lang}.ipynb"
             executed.replace(kept)
         raise NotebookError(f"the {lang} report notebook failed at cell {err.exec_count}: "
                             f"{err.ename}: {err.evalue}\nthe failed notebook is kept at {kept}") from None
@@ -93,12 +94,13 @@ PDFA = "pdf/a-3b"  # archival variant (ISO 19005-3, level B), on request
 
 
 def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats,
-                   archival: bool = False) -> None:
+                   archival: bool = False, period: str | None = None) -> None:
     """Write report.html / report.pdf / report.xlsx of one edition into run_dir/<lang>/, and
     report-pdfa.pdf (PDF/A-3b) when `archival`."""
+    from analysis.report import edition_title
     out = run_dir / lang
     executed = out / "report.ipynb"
-    title = t("report.title", lang, title=ds.config.title(lang), year=year)
+    title = edition_title(ds.config, lang, period or str(year))
     synthetic = bool(ds.config.synthetic)
     if "html" in formats:
         (out / "report.html").write_text(notebook_html(executed, lang, title, css(lang, synthetic, False)),
@@ -113,4 +115,4 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
         if archival:
             document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
     if "xlsx" in formats:
-        xlsx.write_workbook(results, ds, year, lang, out / "report.xlsx")
+        xlsx.write_workbook(results, ds, title, lang, out / "report.xlsx")

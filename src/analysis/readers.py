@@ -134,6 +134,15 @@ class TableReader:
                              "correct the value")
         return parsed
 
+    def month(self, column: str) -> pd.Series:
+        """An optional `YYYY-MM` column (a full date `YYYY-MM-DD` is cut to its month)."""
+        values = self.text(column, required=False).str.strip()
+        bad = (values != "") & ~values.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])(-\d{2})?").fillna(False)
+        for row, value in zip(self.rows()[bad], values[bad]):
+            self.problem(int(row), column, f"'{value}' is not a month",
+                         "write the month as YYYY-MM (e.g. 2025-07), or leave it empty")
+        return values.str.slice(0, 7)
+
     def year(self, column: str = "year", required: bool = True) -> pd.Series:
         return self.number(column, required=required, integer=True).astype("Int64")
 

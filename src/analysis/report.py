@@ -8,7 +8,6 @@ tables the run does not have returns an empty string (and is left out of the con
 from __future__ import annotations
 
 import base64
-import html
 from datetime import date
 from pathlib import Path
 
@@ -19,29 +18,33 @@ from IPython.display import HTML
 from analysis import charts
 from analysis.dataset import Dataset, load_dataset
 from analysis.formatting import (fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_percent,
-                                 fmt_points, sort_vi, vi_sort_key)
+                                 fmt_period, fmt_points, sort_vi, vi_sort_key)
 from analysis.i18n import LANGS, t
 from analysis.manifest import sha256
+from analysis.markup import direction, esc, signed_int
 from analysis.paths import ROOT
 from analysis.results import compute_results
+from analysis.service_report import ServiceSections
 from analysis.tables import read_tables
 
-SECTIONS = ["summary", "ranking", "groups", "regions", "components", "change", "satisfaction",
+SECTIONS = ["summary", "service_quality", "ranking", "groups", "regions", "components", "change", "satisfaction",
             "gaps", "funnel", "integrity", "directory", "methods", "audit"]
 
 
 MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
 
 
-def esc(value) -> str:
-    return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value))
-                       else str(value))
+def edition_title(config, lang: str, period: str) -> str:
+    """The edition's title: "Báo cáo … năm 2025" / "…: 2025 report", or of a month."""
+    key = "report.title" if len(str(period)) == 4 else "report.title_month"
+    return t(key, lang, title=config.title(lang), year=period, period=fmt_period(period, lang))
 
 
-class Report:
+class Report(ServiceSections):
     def __init__(self, ds: Dataset, year: int, lang: str, tables: dict[str, pd.DataFrame],
-                 out_dir: Path | None = None):
+                 out_dir: Path | None = None, period: str | None = None):
         self.ds, self.year, self.lang, self.tables = ds, year, lang, tables
+        self.period = period or str(year)
         self.out_dir = Path(out_dir) if out_dir else None
         self.units = tables.get("index_units")
         names = ds.units.set_index("unit_id")[f"name_{lang}"]
@@ -49,12 +52,16 @@ class Report:
         self._figure = 0
 
     @classmethod
-    def load(cls, data_dir, year: int, lang: str, tables_dir: str = "", out_dir: str = ""):
-        """Read the run's tables (or compute them, when the notebook runs on its own)."""
+    def load(cls, data_dir, year: int, lang: str, tables_dir: str = "", out_dir: str = "",
+             period: str = ""):
+        """Read the run's tables (or compute them, when the notebook runs on its own); `period`
+        a month YYYY-MM of a dossier dataset (empty: the year)."""
         folder = Path(data_dir)
         ds = load_dataset(folder if folder.is_absolute() else ROOT / folder)
-        tables = read_tables(Path(tables_dir)) if tables_dir else compute_results(ds, year)
-        return cls(ds, int(year), lang, tables, out_dir or None)
+        year = int(period[:4]) if period else int(year)
+        tables = (read_tables(Path(tables_dir)) if tables_dir
+                  else compute_results(ds, year, period=period or None))
+        return cls(ds, year, lang, tables, out_dir or None, period or None)
 
     # --- helpers --------------------------------------------------------------------------
     def t(self, key: str, **fields) -> str:
@@ -104,7 +111,11 @@ class Report:
 
     def has(self, section: str) -> bool:
         units = self.units
-        if section in ("summary", "ranking", "groups", "directory"):
+        if section == "summary":
+            return self.service is not None or (units is not None and units["score"].notna().any())
+        if section == "service_quality":
+            return self.service is not None
+        if section in ("ranking", "groups", "directory"):
             return units is not None and units["score"].notna().any()
         if section == "regions":
             return units is not None and (units["region"].fillna("") != "").any()
@@ -120,13 +131,12 @@ class Report:
     # --- front matter ---------------------------------------------------------------------
     def title_page(self) -> HTML:
         cfg = self.ds.config
-        title = cfg.title(self.lang)
         other = [lang for lang in LANGS if lang != self.lang]
         links = "".join(f'<a class="other-edition" href="../{o}/report.html" hreflang="{o}">'
                         f'{esc(self.t("report.other_edition"))}</a>' for o in other)
         banner = (f'<p class="synthetic">{esc(self.t("report.synthetic_banner"))}</p>'
                   if cfg.synthetic else "")
-        facts = [(self.t("report.year"), str(self.year)),
+        facts = [(self.t("report.year"), fmt_period(self.period, self.lang)),
                  (self.t("report.edition"), self.t(f"lang.{self.lang}")),
                  (self.t("report.dataset"), cfg.name),
                  (self.t("report.date"), fmt_date(date.today(), self.lang))]
@@ -134,7 +144,7 @@ class Report:
         return HTML(f'{banner}<header class="title-page">'
                     f'<p class="edition" data-edition="{esc(self.t("lang." + self.lang))}">'
                     f'{esc(self.t("report.kicker"))}</p>'
-                    f'<h1 class="doc-title">{esc(self.t("report.title", title=title, year=self.year))}</h1>'
+                    f'<h1 class="doc-title">{esc(edition_title(cfg, self.lang, self.period))}</h1>'
                     f'<table class="facts">{rows}</table>{links}</header>')
 
     def contents(self) -> HTML:
@@ -145,6 +155,10 @@ class Report:
 
     # --- key findings ---------------------------------------------------------------------
     def findings(self) -> list[str]:
+        index = self.index_findings() if self.has("ranking") else []
+        return index + (self.service_findings() if self.service is not None else [])
+
+    def index_findings(self) -> list[str]:
         u = self.units
         scored = u[u["score"].notna()]
         groups = self.tables["index_groups"]
@@ -157,7 +171,7 @@ class Report:
             change = common["score"].mean() - common["score_prev"].mean()  # units in both years
             sentences.append(self.t("finding.mean", year=self.year, index_name=index_name,
                                     n=len(scored), mean=self.pct(overall["mean"]),
-                                    direction=self.t(_direction(change)),
+                                    direction=self.t(direction(change)),
                                     change=self.num(abs(change)), prev_year=int(prev_year.iloc[0])))
         else:
             sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
@@ -223,7 +237,7 @@ class Report:
                 row.append(esc(self.num(r.points)))
             band = getattr(r, "band_vi" if self.lang == "vi" else "band")
             row += [esc(band), esc(fmt_points(r.change, self.lang, signed=True)),
-                    esc(_signed_int(r.rank_change))]
+                    esc(signed_int(r.rank_change))]
             rows.append(row)
         numeric = {0, 2, 3, 5, 6} if own else {0, 2, 4, 5}
         table = self.table(rows, headers, numeric, self.t("table.ranking_caption", year=self.year))
@@ -316,7 +330,7 @@ class Report:
         up, down = int((u["change"] > 0).sum()), int((u["change"] < 0).sum())
         text = f'<p>{esc(self.t("change.counts", up=up, down=down, n=len(u), prev_year=prev_year))}</p>'
         rows = [[esc(self.names[r.unit_id]), esc(self.pct(r.score_prev)), esc(self.pct(r.score)),
-                 esc(fmt_points(r.change, self.lang, signed=True)), esc(_signed_int(r.rank_change))]
+                 esc(fmt_points(r.change, self.lang, signed=True)), esc(signed_int(r.rank_change))]
                 for r in pd.concat([u.head(5), u.tail(5)]).drop_duplicates("unit_id").itertuples()]
         headers = [self.t("col.name"), str(prev_year), str(self.year), self.t("col.change"),
                    self.t("col.rank_change")]
@@ -358,7 +372,7 @@ class Report:
                 parts.append(f'<p class="note">{esc(self.t("satisfaction.no_test", names=", ".join(self.names.get(i, i) for i in untestable["unit_id"])))}</p>')
         if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
             w = whole.iloc[0]
-            parts.append(f'<p>{esc(self.t("satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year), p_prev=self.pct(100 * w.p_prev), direction=self.t(_direction(100 * w["diff"])), diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low), ci_high=self.num(100 * w.ci_high), significance=self.t("word.significant" if str(w.significant).lower() == "true" else "word.not_significant")))}</p>')
+            parts.append(f'<p>{esc(self.t("satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year), p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])), diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low), ci_high=self.num(100 * w.ci_high), significance=self.t("word.significant" if str(w.significant).lower() == "true" else "word.not_significant")))}</p>')
         parts.append(self.method_note())
         ballots = su["n_ballots"].notna().any()
         text_key = "satisfaction.how_ballots" if ballots else "satisfaction.how_counts"
@@ -518,9 +532,12 @@ class Report:
         items = [self.t("methods.index", components=comps),
                  self.t("methods.rank"), self.t("methods.bands_quantile" if any(
                      "min_quantile" in b for b in cfg.bands) else "methods.bands_fixed"),
-                 self.t("methods.groups"), self.t("methods.change"),
-                 self.t("methods.parameters", alpha=self.num(cfg.alpha), share=self.pct(100 * cfg.leader_share, 0),
-                        bootstrap=fmt_int(cfg.bootstrap, self.lang), seed=cfg.seed)]
+                 self.t("methods.groups"), self.t("methods.change")] if self.has("ranking") else []
+        if self.service is not None:
+            items += self.service_methods()
+        items.append(self.t("methods.parameters", alpha=self.num(cfg.alpha),
+                            share=self.pct(100 * cfg.leader_share, 0),
+                            bootstrap=fmt_int(cfg.bootstrap, self.lang), seed=cfg.seed))
         su = self.tables.get("satisfaction_units")
         if su is not None:
             answers = ", ".join(str(a) for a in cfg.satisfied_answers)
@@ -586,16 +603,3 @@ class Report:
     def render(self, section: str) -> HTML:
         """The section if the run has what it needs, otherwise nothing."""
         return getattr(self, section)() if self.has(section) else HTML("")
-
-
-def _direction(change: float) -> str:
-    if abs(change) < 0.005:
-        return "word.unchanged"
-    return "word.up" if change > 0 else "word.down"
-
-
-def _signed_int(value) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    value = int(value)
-    return f"+{value}" if value > 0 else ("0" if value == 0 else f"−{abs(value)}")

@@ -12,6 +12,8 @@ from analysis.gaps import leader_laggard
 from analysis.integrity import screen_ballots
 from analysis.rank_intervals import bootstrap_rank_intervals
 from analysis.reconcile import reconcile
+from analysis.service_quality import (period_months, previous_period, read_dossier_counts,
+                                      read_dossiers, service_index)
 
 REJECTED_COLUMNS = ["file", "row", "year", "unit_id", "ballot_id", "channel", "reason"]
 
@@ -72,14 +74,45 @@ def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
     return out, gaps
 
 
-def compute_results(ds: Dataset, year: int, engine: str = "duckdb",
-                    progress: bool = False) -> dict[str, pd.DataFrame]:
+def service_tables(ds: Dataset, period: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The Decision 766 index of `period` (a month YYYY-MM or a year) from the dossier records
+    (and `dossier_counts.csv` where a unit has no records), and the dossiers rejected."""
+    months = period_months(previous_period(period)) + period_months(period)
+    read = read_dossiers(ds.dossiers_path, ds.units, months)
+    counts = read.counts
+    if ds.dossier_counts_path is not None:
+        counts = pd.concat([counts, read_dossier_counts(ds.dossier_counts_path)], ignore_index=True)
+    table = service_index(counts, ds.units, period, ds.crosswalk, ds.config.raw.get("service_index"))
+    if table["n_received"].sum() == 0:
+        found = sorted(counts.loc[counts["n_received"] > 0, "period"].unique())
+        raise InputError([Problem(ds.dossiers_path.name, None, "received_at",
+                                  f"no dossier received in {period} (periods with dossiers: "
+                                  f"{', '.join(found[:3])} … {', '.join(found[-3:])})" if found else
+                                  f"no dossier received in {period}",
+                                  "choose a period with records, e.g. --period " +
+                                  (found[-1] if found else "YYYY-MM"))])
+    rejected = read.rejected
+    rejected = pd.DataFrame({"file": rejected["file"], "row": rejected["row"],
+                             "year": pd.to_numeric(rejected["month"].str[:4]).astype("Int64"),
+                             "unit_id": rejected["unit_id"], "ballot_id": "", "channel": "",
+                             "reason": rejected["reason"]})
+    return {"service_index": table}, rejected
+
+
+def compute_results(ds: Dataset, year: int, engine: str = "duckdb", progress: bool = False,
+                    period: str | None = None) -> dict[str, pd.DataFrame]:
     """All contract tables for `year` whose inputs the dataset has (`engine`: how ballots are
     summed, see `satisfaction.load`; the integrity screen always runs in DuckDB; `progress`:
-    bars on the long ballot steps)."""
+    bars on the long ballot steps). With dossier records, the service index of `period`
+    (default: the year)."""
     results: dict[str, pd.DataFrame] = {}
     rejected, gaps, tests = [], [], []
     years = set(ds.years())
+    if ds.dossiers_path is not None:
+        tables, dossiers_rejected = service_tables(ds, period or str(year))
+        results.update(tables)
+        rejected.append(dossiers_rejected)
+        years.add(year)
     if ds.index_scores is not None and (ds.index_scores["year"] == year).any():
         tables, index_gaps, index_tests = index_tables(ds, year)
         results.update(tables)

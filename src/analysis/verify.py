@@ -39,7 +39,7 @@ def verify(run_dir: Path) -> tuple[bool, str]:
     tables = sorted(n for n in recorded["outputs"] if n.startswith("tables/"))
     with tempfile.TemporaryDirectory() as tmp:
         rerun = run(data, recorded["parameters"]["year"], formats=(), out_root=Path(tmp),
-                    progress=False)
+                    progress=False, period=recorded["parameters"].get("period"))
         produced = sorted(f"tables/{p.name}" for p in (rerun / "tables").glob("*.csv"))
         differences = [f"- {n}: not produced by the rerun" for n in tables if n not in produced]
         differences += [f"- {n}: produced by the rerun only" for n in produced if n not in tables]

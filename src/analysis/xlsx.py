@@ -17,7 +17,12 @@ from analysis.i18n import t
 from analysis.tables import neutralise
 
 
-def _header(column: str, lang: str) -> str:
+def _header(column: str, lang: str, labels: dict[str, str]) -> str:
+    """The column's header; a service-index column named after an indicator or a group of the
+    dataset's mapping (rate_…, national_…, points_…) takes that label."""
+    kind, _, code = column.partition("_")
+    if kind in ("rate", "national", "points") and code in labels:
+        return t(f"col.{kind}_of", lang, label=labels[code])
     return t(f"col.{column}", lang)
 
 
@@ -38,11 +43,11 @@ def _fill(sheet, frame: pd.DataFrame, headers: list[str]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def write_workbook(results: dict[str, pd.DataFrame], ds, year: int, lang: str, path: Path) -> None:
+def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, path: Path) -> None:
     book = Workbook()
     about = book.active
     about.title = t("xlsx.about_sheet", lang)[:31]
-    notes = [[t("xlsx.title", lang), t("report.title", lang, title=ds.config.title(lang), year=year)],
+    notes = [[t("xlsx.title", lang), title],
              [t("xlsx.dataset", lang), ds.name],
              [t("xlsx.synthetic", lang), t("word.yes" if ds.config.synthetic else "word.no", lang)],
              [t("xlsx.note_units", lang), t("xlsx.note_units_text", lang)]]
@@ -54,8 +59,11 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, year: int, lang: str, p
         for url in sorted(set(published["source"].dropna())):
             notes.append([t("xlsx.source", lang), url])
     _fill(about, pd.DataFrame(notes, columns=["k", "v"]), [t("xlsx.item", lang), t("xlsx.value", lang)])
+    mapping = ds.config.raw.get("service_index") or {}
+    labels = {code: spec[f"label_{lang}"] for code, spec in (mapping.get("indicators") or {}).items()}
+    labels.update({g["code"]: g[f"label_{lang}"] for g in mapping.get("groups") or []})
     for name in sorted(results):
         frame = results[name]
-        _fill(book.create_sheet(name[:31]), frame, [_header(c, lang) for c in frame.columns])
+        _fill(book.create_sheet(name[:31]), frame, [_header(c, lang, labels) for c in frame.columns])
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)

@@ -1,0 +1,198 @@
+"""The publication's service-quality section (Decision 766/QĐ-TTg), mixed into `Report`.
+
+Reads the run's `service_index` table (`analysis.service_quality.service_index`): one row per
+unit ranked in the period, with its previous-period figures recomputed on the same units. The
+sentences follow the register of the published monthly results ("Hưng Yên xếp thứ 5/63 với
+87,69 điểm, tăng 10,85 điểm so với tháng trước").
+"""
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import HTML
+
+from analysis import charts
+from analysis.formatting import fmt_int, fmt_ordinal, fmt_period, fmt_points
+from analysis.markup import direction, esc, signed_int
+from analysis.service_quality import service_mapping
+
+GAINERS = 3  # units named for the largest rise in points, per group
+
+
+class ServiceSections:
+    """Needs of the host: ds, lang, tables, names, t(), num(), pct(), table(), figure(),
+    section()."""
+
+    @property
+    def service(self) -> pd.DataFrame | None:
+        return self.tables.get("service_index")
+
+    def _mapping(self) -> dict:
+        return service_mapping(self.ds.config.raw.get("service_index"))
+
+    def _service_groups(self) -> list[str]:
+        """The groups of the table, in the order of groups.csv (then alphabetical)."""
+        present = set(self.service["group"])
+        listed = list(self.ds.groups["group"]) if self.ds.groups is not None else []
+        return [g for g in listed if g in present] + sorted(present - set(listed))
+
+    def _prev_word(self) -> str:
+        return self.t("service.prev_month" if "-" in str(self.service["period"].iloc[0])
+                      else "service.prev_year")
+
+    # --- sentences ------------------------------------------------------------------------
+    def rank_sentence(self, row) -> str:
+        """'{unit} xếp thứ 5/63 với 87,69 điểm, tăng 10,85 điểm so với tháng trước.'"""
+        fields = dict(unit=self.names.get(row["unit_id"], row["unit_id"]),
+                      rank=fmt_ordinal(row["rank"], self.lang), n=int(row["n_ranked"]),
+                      points=self.num(row["total"]))
+        change = row["points_change"]
+        if pd.isna(change):
+            return self.t("finding.service_rank_no_prev", **fields)
+        return self.t("finding.service_rank", **fields, direction=self.t(direction(change)),
+                      change=self.num(abs(change)), prev=self._prev_word())
+
+    def unit_profile(self, unit_id: str) -> str:
+        """The unit's rates against the national rates, its rank and its rank in its region."""
+        row = self.service.set_index("unit_id").loc[unit_id]
+        parts = []
+        for code, indicator in self._mapping()["indicators"].items():
+            rate, national = row.get(f"rate_{code}"), row.get(f"national_{code}")
+            if rate is None or pd.isna(rate):
+                continue
+            label = indicator[f"label_{self.lang}"]
+            label = label[0].lower() + label[1:]
+            parts.append(self.t("finding.service_rate" if pd.isna(national) else
+                                "finding.service_rate_national", label=label,
+                                rate=self.pct(100 * rate), national=self.pct(100 * national)))
+        fields = dict(unit=self.names.get(unit_id, unit_id), rates="; ".join(parts),
+                      rank=fmt_ordinal(row["rank"], self.lang), n=int(row["n_ranked"]))
+        if pd.isna(row.get("rank_region")):
+            return self.t("finding.service_profile", **fields)
+        return self.t("finding.service_profile_region", **fields,
+                      rank_region=fmt_ordinal(row["rank_region"], self.lang))
+
+    def service_findings(self) -> list[str]:
+        s = self.service
+        period = fmt_period(s["period"].iloc[0], self.lang)
+        sentences = []
+        for group in self._service_groups():
+            part = s[(s["group"] == group) & s["rank"].notna()].sort_values(["rank", "unit_id"])
+            if part.empty:
+                continue
+            sentences.append(self.t("finding.service_overview", period=period, n=len(part),
+                                    group=self.label(self.ds.groups, group, "group"),
+                                    mean=self.num(part["national_average"].iloc[0])))
+            named = [part.iloc[0]]
+            risers = part[part["points_change"] > 0].sort_values(
+                ["points_change", "unit_id"], ascending=[False, True]).head(GAINERS)
+            named += [r for _, r in risers.iterrows() if r["unit_id"] != part.iloc[0]["unit_id"]]
+            sentences += [self.rank_sentence(r) for r in named]
+        recomputed = s[s["prev_basis"].isin(["recomputed_from_records", "weighted_aggregates"])]
+        if len(recomputed):
+            sentences.append(self.t("finding.service_recomputed", n=len(recomputed),
+                                    prev=fmt_period(s["prev_period"].iloc[0], self.lang)))
+        return sentences
+
+    # --- the section ----------------------------------------------------------------------
+    def service_quality(self) -> HTML:
+        s = self.service
+        mapping = self._mapping()
+        period = fmt_period(s["period"].iloc[0], self.lang)
+        prev = fmt_period(s["prev_period"].iloc[0], self.lang)
+        parts = [f'<p>{esc(self.t("service.intro", period=period, prev=prev))}</p>']
+        if not mapping.get("confirmed", False):
+            parts.append(f'<p class="note">{esc(self.t("service.unconfirmed"))}</p>')
+        parts.append(self._merged())
+        for group in self._service_groups():
+            parts.append(self._group_ranking(group, period))
+        parts.append(self._national_rates(mapping))
+        parts.append(self._group_points(mapping))
+        return self.section("service_quality", "".join(parts))
+
+    def _merged(self) -> str:
+        s = self.service
+        moved = s[s["prev_basis"].isin(["recomputed_from_records", "weighted_aggregates"])]
+        if moved.empty:
+            return ""
+        prev = fmt_period(s["prev_period"].iloc[0], self.lang)
+        text = self.t("service.recomputed", n=len(s), k=len(moved), prev=prev)
+        if (moved["prev_basis"] == "weighted_aggregates").any():
+            text += " " + self.t("service.weighted")
+        rows = [[esc(self.names.get(r.unit_id, r.unit_id)),
+                 esc(", ".join(self.names.get(f, f) for f in str(r.prev_former_units).split(";"))),
+                 esc(self.t("basis." + r.prev_basis))]
+                for r in moved.sort_values("unit_id").itertuples()]
+        headers = [self.t("col.new_unit"), self.t("col.former_units"), self.t("col.prev_basis")]
+        return (f'<p>{esc(text)}</p>'
+                + self.table(rows, headers, caption=self.t("table.service_merged_caption")))
+
+    def _group_ranking(self, group: str, period: str) -> str:
+        s = self.service
+        part = s[(s["group"] == group) & s["rank"].notna()].sort_values(["rank", "unit_id"])
+        if part.empty:
+            return ""
+        label = self.label(self.ds.groups, group, "group")
+        names = [self.names.get(u, u) for u in part["unit_id"]]
+        mean = part["national_average"].iloc[0]
+        fig = charts.ranked_bars(names, part["total"].to_numpy(), [charts.BAND_COLOURS[1]] * len(part),
+                                 mean, self.t("chart.mean_line", mean=self.num(mean)),
+                                 self.t("chart.points_axis"), lambda v: self.num(v, 0))
+        chart = self.figure(fig, f"service-{group}", self.t(
+            "chart.service_alt", n=len(part), leader=names[0], last=names[-1]),
+            self.t("chart.service_caption", period=period, group=label))
+        regional = part["rank_region"].notna().any()
+        rows = []
+        for r in part.itertuples():
+            row = [esc(int(r.rank)), esc(self.names.get(r.unit_id, r.unit_id)),
+                   esc(self.num(r.total)), esc(fmt_points(r.points_change, self.lang, signed=True)),
+                   esc(signed_int(r.rank_change)), esc(fmt_points(r.vs_national_average, self.lang,
+                                                                 signed=True))]
+            if regional:
+                row.append(esc("–" if pd.isna(r.rank_region) else
+                                f"{int(r.rank_region)}/{int(r.n_region)}"))
+            rows.append(row)
+        headers = [self.t(k) for k in ("col.rank", "col.name", "col.total_points",
+                                       "col.points_change", "col.rank_change", "col.vs_national")]
+        if regional:
+            headers.append(self.t("col.rank_region"))
+        table = self.table(rows, headers, {0, 2, 3, 4, 5, 6},
+                           self.t("table.service_ranking_caption", group=label, period=period))
+        ends = dict.fromkeys([part["unit_id"].iloc[0], part["unit_id"].iloc[-1]])
+        profiles = "".join(f"<li>{esc(self.unit_profile(u))}</li>" for u in ends)
+        return (f"<h3>{esc(label)}</h3>{chart}{table}"
+                f'<ul class="findings">{profiles}</ul>')
+
+    def _national_rates(self, mapping: dict) -> str:
+        s = self.service
+        rows = []
+        for code, indicator in mapping["indicators"].items():
+            national = s[f"national_{code}"].iloc[0]
+            rates = s[f"rate_{code}"].dropna()
+            rows.append([esc(indicator[f"label_{self.lang}"]),
+                         esc(self.pct(100 * national) if pd.notna(national) else "–"),
+                         esc(self.pct(100 * rates.min()) if len(rates) else "–"),
+                         esc(self.pct(100 * rates.max()) if len(rates) else "–")])
+        headers = [self.t(k) for k in ("col.indicator", "col.national_rate", "col.min", "col.max")]
+        total = fmt_int(s["n_received"].sum(), self.lang)
+        return self.table(rows, headers, {1, 2, 3},
+                          self.t("table.service_national_caption", n=total))
+
+    def _group_points(self, mapping: dict) -> str:
+        s = self.service[self.service["rank"].notna()]
+        rows = [[esc(g[f"label_{self.lang}"]), esc(self.num(g["max_points"])),
+                 esc(self.num(s[f"points_{g['code']}"].mean())),
+                 esc(self.pct(100 * s[f"points_{g['code']}"].mean() / g["max_points"]))]
+                for g in mapping["groups"]]
+        headers = [self.t(k) for k in ("col.component", "col.max_points", "col.group_points",
+                                       "col.share_of_max")]
+        return self.table(rows, headers, {1, 2, 3}, self.t("table.service_groups_caption"))
+
+    def service_methods(self) -> list[str]:
+        mapping = self._mapping()
+        groups = ", ".join(f'{g[f"label_{self.lang}"]} ({self.num(g["max_points"], 0)})'
+                           for g in mapping["groups"])
+        items = [self.t("methods.service", groups=groups), self.t("methods.service_periods")]
+        if not mapping.get("confirmed", False):
+            items.append(self.t("service.unconfirmed"))
+        items.append(self.t("methods.source", source=" ".join(str(mapping.get("source", "")).split())))
+        return items

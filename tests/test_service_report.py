@@ -1,0 +1,100 @@
+"""The service-quality section in both languages: the generated sentences state the published
+figures of the source articles, and a monthly run across the July 2025 reorganisation says
+which comparisons are recomputed."""
+from pathlib import Path
+
+import pytest
+
+from analysis.dataset import load_dataset
+from analysis.report import Report
+from analysis.results import compute_results
+from analysis.synth_dossiers import make_demo_dossiers
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("service") / "demo-dossiers"
+    make_demo_dossiers(root, dossiers_per_year=60_000)
+    return root
+
+
+@pytest.fixture(scope="module")
+def october_2024(demo):
+    """The demo's October 2024 table with the published figures of that month written in
+    (Decision 766 index, October 2024: Vietnam Social Security 79.45 points, +14.7 on the month,
+    2nd; Hung Yen 87.69, +10.85, 5th of 63; Bac Kan 82.58, +13.09, 22nd) and Ha Tinh's 2023
+    rates against the national ones (online submission 57.01% vs 38.26%, online payment 34.37%
+    vs 27.08%, satisfaction 94.44%, 27th of 63, 2nd in its region)."""
+    ds = load_dataset(demo)
+    tables = compute_results(ds, 2024, period="2024-10")
+    s = tables["service_index"].set_index("unit_id")
+    s["points_change"] = 1.0                       # every other unit moved little
+    published = {"m_bhxh": (2, 79.45, 14.7), "33": (5, 87.69, 10.85), "06": (22, 82.58, 13.09)}
+    for unit, (rank, total, change) in published.items():
+        s.loc[unit, ["rank", "total", "points_change"]] = [rank, total, change]
+    s.loc[["33", "06", "42"], "n_ranked"] = 63
+    rates = [c for c in s.columns if c.startswith(("rate_", "national_"))]
+    s.loc["42", rates] = float("nan")
+    s.loc["42", ["rate_online_submission", "national_online_submission", "rate_online_payment",
+                 "national_online_payment", "rate_satisfaction"]] = [0.5701, 0.3826, 0.3437,
+                                                                     0.2708, 0.9444]
+    s.loc["42", ["rank", "rank_region"]] = [27, 2]
+    tables["service_index"] = s.reset_index()
+    return ds, tables
+
+
+def row(tables, unit):
+    s = tables["service_index"]
+    return s[s["unit_id"] == unit].iloc[0]
+
+
+def test_rank_sentences_state_the_published_figures(october_2024):
+    ds, tables = october_2024
+    vi, en = Report(ds, 2024, "vi", tables, period="2024-10"), Report(ds, 2024, "en", tables,
+                                                                     period="2024-10")
+    assert vi.rank_sentence(row(tables, "33")) == \
+        "Hưng Yên xếp thứ 5/63 với 87,69 điểm, tăng 10,85 điểm so với tháng trước."
+    assert en.rank_sentence(row(tables, "33")) == \
+        "Hung Yen ranked 5th of 63 with 87.69 points, up 10.85 points on the previous month."
+    assert vi.rank_sentence(row(tables, "06")) == \
+        "Bắc Kạn xếp thứ 22/63 với 82,58 điểm, tăng 13,09 điểm so với tháng trước."
+    assert en.rank_sentence(row(tables, "06")) == \
+        "Bac Kan ranked 22nd of 63 with 82.58 points, up 13.09 points on the previous month."
+    n = int(row(tables, "m_bhxh")["n_ranked"])
+    assert vi.rank_sentence(row(tables, "m_bhxh")) == \
+        f"Bảo hiểm xã hội Việt Nam xếp thứ 2/{n} với 79,45 điểm, tăng 14,70 điểm so với tháng trước."
+    assert en.rank_sentence(row(tables, "m_bhxh")) == \
+        f"Vietnam Social Security ranked 2nd of {n} with 79.45 points, up 14.70 points on the previous month."
+    # the largest risers of each group are among the key findings
+    findings = vi.findings()
+    for unit in ("33", "06", "m_bhxh"):
+        assert vi.rank_sentence(row(tables, unit)) in findings
+
+
+def test_profile_against_national_averages(october_2024):
+    ds, tables = october_2024
+    assert Report(ds, 2024, "vi", tables, period="2024-10").unit_profile("42") == (
+        "Hà Tĩnh: hồ sơ nộp trực tuyến 57,01% (bình quân cả nước 38,26%); thanh toán trực tuyến "
+        "34,37% (bình quân cả nước 27,08%); mức độ hài lòng 94,44%; xếp thứ 27/63 cả nước và "
+        "thứ 2 trong vùng.")
+    assert Report(ds, 2024, "en", tables, period="2024-10").unit_profile("42") == (
+        "Ha Tinh: submitted online 57.01% (national average 38.26%); paid online 34.37% "
+        "(national average 27.08%); satisfaction 94.44%; ranked 27th of 63 nationally and 2nd "
+        "in its region.")
+
+
+def test_july_2025_compared_on_34_provinces(demo):
+    ds = load_dataset(demo)
+    tables = compute_results(ds, 2025, period="2025-07")
+    s = tables["service_index"]
+    provinces = s[s["group"] == "province"]
+    assert len(provinces) == 34 and set(provinces["n_ranked"]) == {34}
+    assert (provinces["prev_basis"] == "recomputed_from_records").sum() == 23
+    assert provinces["rank_prev"].notna().all() and provinces["points_change"].notna().all()
+    for lang, words in (("vi", ("tháng 06/2025", "23 đơn vị")), ("en", ("June 2025", "23 units"))):
+        report = Report(ds, 2025, lang, tables, period="2025-07")
+        html = report.render("service_quality").data
+        assert all(w in html for w in words), (lang, words)
+        assert any(words[0] in f and words[1] in f for f in report.findings())
+    june = compute_results(ds, 2025, period="2025-06")["service_index"]
+    assert (june["group"] == "province").sum() == 63
