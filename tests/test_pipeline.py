@@ -196,3 +196,30 @@ def test_plain_papermill_runs_the_report_notebook(tmp_path):
                                parameters={"year": 2015, "lang": "en"}, progress_bar=False)
     text = out.read_text(encoding="utf-8")
     assert "Ranking of units" in text and "In 2015 the average PAPI" in text
+
+
+DOSSIERS = ROOT / "data" / "demo-dossiers"
+
+
+def test_monthly_run_of_dossier_records_and_its_verify(tmp_path, capsys):
+    assert cli.main(["run", "--data", str(DOSSIERS), "--period", "2025-07", "--format", "",
+                     "--out", str(tmp_path), "--quiet"]) == 0
+    run = tmp_path / "demo-dossiers" / "2025-07"
+    table = (run / "tables" / "service_index.csv").read_text(encoding="utf-8")
+    assert "recomputed_from_records" in table and "n25_an_giang" in table
+    assert cli.main(["verify", str(run)]) == 0
+    assert "reproduced" in capsys.readouterr().out
+
+
+def test_period_errors(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run", "--data", str(DOSSIERS), "--period", "2025-13"])
+    assert exit_.value.code == 2
+    with pytest.raises(SystemExit) as exit_:   # a year and a period: one or the other
+        cli.main(["run", "--data", str(DOSSIERS), "--period", "2025-07", "--year", "2025"])
+    assert exit_.value.code == 2
+    assert cli.main(["run", "--data", str(DOSSIERS), "--period", "2031-01", "--format", "",
+                     "--out", str(tmp_path), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "no dossier received in 2031-01" in err and "2025-12" in err
+    assert not (tmp_path / "demo-dossiers" / "2031-01").exists()

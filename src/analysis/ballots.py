@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError, Problem
-from analysis.sources import (INTEGER_PATTERN, INTEGER_TYPES, Source, connect, csv_lines, nfc,
+from analysis.sources import (INTEGER_PATTERN, INTEGER_TYPES, Source, connection, csv_lines, nfc,
                               raise_unreadable_lines, run_query, unreadable)
 from analysis.sources import open_source as read_source
 
@@ -71,8 +71,7 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
 def open_source(path: Path, units: pd.DataFrame):
     """A DuckDB connection with the registry and the ballot source (CSV file, Parquet file or
     folder) registered, its question columns checked; unreadable input becomes an InputError."""
-    con = connect()
-    try:
+    with connection() as con:
         con.register("registry", _registry(units))
         source = read_source(con, path, "ballot")
         questions = [c for c in source.raw if c.startswith("q_") and len(c) > 2]
@@ -81,8 +80,6 @@ def open_source(path: Path, units: pd.DataFrame):
             yield con, source, questions
         except (duckdb.InvalidInputException, duckdb.IOException) as err:
             raise unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
-    finally:
-        con.close()
 
 
 def _registry(units: pd.DataFrame) -> pd.DataFrame:

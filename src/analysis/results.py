@@ -84,13 +84,12 @@ def service_tables(ds: Dataset, period: str) -> tuple[dict[str, pd.DataFrame], p
         counts = pd.concat([counts, read_dossier_counts(ds.dossier_counts_path)], ignore_index=True)
     table = service_index(counts, ds.units, period, ds.crosswalk, ds.config.raw.get("service_index"))
     if table["n_received"].sum() == 0:
-        found = sorted(counts.loc[counts["n_received"] > 0, "period"].unique())
+        found = sorted(read_dossiers(ds.dossiers_path, ds.units).counts["period"].unique())
+        span = f" (months with dossiers: {found[0]} to {found[-1]})" if found else ""
         raise InputError([Problem(ds.dossiers_path.name, None, "received_at",
-                                  f"no dossier received in {period} (periods with dossiers: "
-                                  f"{', '.join(found[:3])} … {', '.join(found[-3:])})" if found else
-                                  f"no dossier received in {period}",
-                                  "choose a period with records, e.g. --period " +
-                                  (found[-1] if found else "YYYY-MM"))])
+                                  f"no dossier received in {period}{span}",
+                                  "choose a period with records, e.g. --period "
+                                  + (found[-1] if found else "YYYY-MM"))])
     rejected = read.rejected
     rejected = pd.DataFrame({"file": rejected["file"], "row": rejected["row"],
                              "year": pd.to_numeric(rejected["month"].str[:4]).astype("Int64"),

@@ -69,7 +69,7 @@ import pandas as pd
 
 from analysis.errors import InputError, Problem
 from analysis.index import min_rank
-from analysis.sources import (connect, csv_lines, open_source, raise_unreadable_lines,
+from analysis.sources import (connection, csv_lines, open_source, raise_unreadable_lines,
                               unreadable)
 
 COLUMNS = ("unit_id", "procedure", "received_at", "due_at", "resolved_at", "online", "fee",
@@ -264,8 +264,7 @@ def read_dossiers(path, units: pd.DataFrame, months=None) -> DossierCounts:
     of them are read, plus the rows without a readable `received_at` (always rejected).
     """
     path = Path(path)
-    con = connect()
-    try:
+    with connection() as con:
         con.register("registry", _registry(unit_months(units)))
         source = open_source(con, path, "dossier")
         cells = _typed_cells(source)
@@ -276,8 +275,6 @@ def read_dossiers(path, units: pd.DataFrame, months=None) -> DossierCounts:
             raise unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
         if source.empty_lines is not None:
             raise_unreadable_lines(con, source.name, "dossier")
-    finally:
-        con.close()
     return _counts(groups, source)
 
 

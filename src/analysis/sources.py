@@ -6,7 +6,7 @@ NFC, trimmed, and a name given twice is an error.
 
 Row numbers. Parquet: DuckDB's `file_row_number` (0-based) + 1. CSV: every cell is read as
 text, and the reader has no line number, so we rely on DuckDB's documented order preservation
-(sql/dialect/order_preservation): with `preserve_insertion_order` (which `connect` sets),
+(sql/dialect/order_preservation): with `preserve_insertion_order` (which `connection` sets),
 `row_number() OVER ()` over a single-table scan numbers the rows in file order. Two things
 separate that number from the line a user sees: the header (line 1) and empty lines, which the
 reader skips without a trace; `empty_lines` finds those by scanning the bytes. Lines the reader
@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import csv
 import re
+import tempfile
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from analysis.errors import InputError, Problem
 
 # A whole number, optionally written with a zero decimal part ("4", "4.0"); not "2.5" or "x".
 INTEGER_PATTERN = r"[+-]?[0-9]+(\.0*)?"
+MEMORY_LIMIT = "2GB"   # DuckDB's working memory for one record file
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                  "UINTEGER", "UBIGINT")
 
@@ -86,11 +89,19 @@ class Source:
                               for c in missing])
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = true")
-    con.execute("SET enable_progress_bar = false")   # it writes to stdout; see run_query
-    return con
+@contextmanager
+def connection():
+    """A DuckDB connection whose memory is bounded by MEMORY_LIMIT: beyond it, sorts, joins and
+    windows spill to a private temporary folder, removed afterwards (100 M ballots: 2.2 GiB
+    peak instead of 15 GiB, 105 s instead of 87 s; benchmarks/bench_ballots.py)."""
+    with tempfile.TemporaryDirectory(prefix="par-report-duckdb-") as spill:
+        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill,
+                                     "preserve_insertion_order": True})
+        con.execute("SET enable_progress_bar = false")   # it writes to stdout; see run_query
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def open_source(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Source:
