@@ -3,8 +3,9 @@
     PYTHONPATH=src python benchmarks/bench_dossiers.py [--rows N] [--keep DIR]
 
 A child process writes a year (2025, merger included) with `make_demo_dossiers`; then one
-child per run computes the index of one month (December, with November) and of the year (with
-2024, which has no records here), so each peak RSS printed is that run's alone.
+child per run computes the index of one month (December, with November; July, with June
+recomputed on the new provinces) and of the year (with 2024, which has no records here), so
+each peak RSS printed is that run's alone.
 """
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ def main() -> None:
         size = None
         for label, step, arg in (("generate", "generate", str(args.rows)),
                                  ("month 2025-12", "index", "2025-12"),
+                                 ("month 2025-07 (across the merger)", "index", "2025-07"),
                                  ("year 2025", "index", "2025")):
             result = child(step, folder, arg)
             if step == "generate":

@@ -74,11 +74,12 @@ def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
     return out, gaps
 
 
-def service_tables(ds: Dataset, period: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def service_tables(ds: Dataset, period: str,
+                   progress: bool = False) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The Decision 766 index of `period` (a month YYYY-MM or a year) from the dossier records
     (and `dossier_counts.csv` where a unit has no records), and the dossiers rejected."""
     months = period_months(previous_period(period)) + period_months(period)
-    read = read_dossiers(ds.dossiers_path, ds.units, months)
+    read = read_dossiers(ds.dossiers_path, ds.units, months, progress)
     counts = read.counts
     if ds.dossier_counts_path is not None:
         counts = pd.concat([counts, read_dossier_counts(ds.dossier_counts_path)], ignore_index=True)
@@ -108,7 +109,7 @@ def compute_results(ds: Dataset, year: int, engine: str = "duckdb", progress: bo
     rejected, gaps, tests = [], [], []
     years = set(ds.years())
     if ds.dossiers_path is not None:
-        tables, dossiers_rejected = service_tables(ds, period or str(year))
+        tables, dossiers_rejected = service_tables(ds, period or str(year), progress)
         results.update(tables)
         rejected.append(dossiers_rejected)
         years.add(year)

@@ -70,7 +70,7 @@ import pandas as pd
 from analysis.errors import InputError, Problem
 from analysis.index import min_rank
 from analysis.sources import (connection, csv_lines, open_source, raise_unreadable_lines,
-                              unreadable)
+                              run_query, unreadable)
 
 COLUMNS = ("unit_id", "procedure", "received_at", "due_at", "resolved_at", "online", "fee",
            "paid_online", "digitised", "published", "rating", "complaint")
@@ -256,12 +256,13 @@ def _period_units(units: pd.DataFrame, period: str, links: pd.DataFrame) -> pd.D
 
 # --- reading the records ---------------------------------------------------------------------
 
-def read_dossiers(path, units: pd.DataFrame, months=None) -> DossierCounts:
+def read_dossiers(path, units: pd.DataFrame, months=None, progress: bool = False) -> DossierCounts:
     """Apply the record rules to the CSV file, Parquet file or folder at `path` and count the
     dossiers that count per unit and month (DuckDB; only these aggregates reach pandas).
 
     With `months` (`YYYY-MM` strings), only dossiers received from the earliest to the latest
     of them are read, plus the rows without a readable `received_at` (always rejected).
+    `progress` shows a bar while the records are read, if that takes over 2 s.
     """
     path = Path(path)
     with connection() as con:
@@ -269,7 +270,8 @@ def read_dossiers(path, units: pd.DataFrame, months=None) -> DossierCounts:
         source = open_source(con, path, "dossier")
         cells = _typed_cells(source)
         try:
-            groups = con.sql(_query(source.relation, cells, months)).df()
+            groups = run_query(con, _query(source.relation, cells, months),
+                               "dossiers: rules and counts" if progress else None)
         except (duckdb.InvalidInputException, duckdb.IOException,
                 duckdb.ConversionException) as err:
             raise unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None

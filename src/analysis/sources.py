@@ -97,7 +97,8 @@ def connection():
     with tempfile.TemporaryDirectory(prefix="par-report-duckdb-") as spill:
         con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill,
                                      "preserve_insertion_order": True})
-        con.execute("SET enable_progress_bar = false")   # it writes to stdout; see run_query
+        # progress is tracked for run_query's bar, but DuckDB's own bar (on stdout) stays off
+        con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
         try:
             yield con
         finally:
