@@ -98,3 +98,26 @@ def test_july_2025_compared_on_34_provinces(demo):
         assert any(words[0] in f and words[1] in f for f in report.findings())
     june = compute_results(ds, 2025, period="2025-06")["service_index"]
     assert (june["group"] == "province").sum() == 63
+
+
+def test_validate_lists_dossiers_left_out_and_bad_months(demo, tmp_path, capsys):
+    import shutil
+
+    from analysis import cli
+    folder = tmp_path / "d"
+    shutil.copytree(demo, folder, ignore=shutil.ignore_patterns("dossiers"))
+    header = ("unit_id,procedure,received_at,due_at,resolved_at,online,fee,paid_online,"
+              "digitised,published,rating,complaint\n")
+    (folder / "dossiers.csv").write_text(
+        header + "01,p,2025-03-02,2025-03-09,2025-03-04,1,1,1,1,1,satisfied,0\n"
+                 "01,p,2025-03-02,,,2,0,,0,1,,0\n"              # a 0/1 column holding 2
+                 "XX,p,2025-03-02,,,1,0,,0,1,,0\n", encoding="utf-8")   # unknown unit
+    assert cli.main(["validate", "--data", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "1 dossiers count, 2025-03 to 2025-03, 2 left out" in out
+    assert "bad_flag: 1" in out and "unknown_unit: 1" in out
+    units = (folder / "units.csv").read_text(encoding="utf-8")
+    (folder / "units.csv").write_text(units.replace(",2025-06\n", ",2025-13\n", 1), encoding="utf-8")
+    assert cli.main(["validate", "--data", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "valid_to_month" in err and "'2025-13' is not a month" in err

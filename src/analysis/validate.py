@@ -26,4 +26,13 @@ def validate(data_dir: Path) -> str:
         lines.append(f"- {ds.ballots_path.name}: {counted} ballots count, {len(summary.rejected)} left out")
         for reason, n in summary.rejected["reason"].value_counts().sort_index().items():
             lines.append(f"    {reason}: {n}")
+    if ds.dossiers_path is not None:
+        from analysis.service_quality import read_dossiers
+        read = read_dossiers(ds.dossiers_path, ds.units)
+        months = sorted(read.counts["period"].unique())
+        span = f", {months[0]} to {months[-1]}" if months else ""
+        lines.append(f"- {ds.dossiers_path.name}: {int(read.counts['n_received'].sum())} dossiers "
+                     f"count{span}, {len(read.rejected)} left out")
+        for reason, n in read.rejected["reason"].value_counts().sort_index().items():
+            lines.append(f"    {reason}: {n}")
     return "\n".join(lines)
