@@ -10,8 +10,10 @@ from analysis.formatting import (
     fmt_date,
     fmt_int,
     fmt_number,
+    fmt_ordinal,
     fmt_p_value,
     fmt_percent,
+    fmt_period,
     fmt_points,
     sort_vi,
     vi_sort_key,
@@ -189,3 +191,15 @@ def test_key_is_the_same_for_nfc_and_nfd(s):
 @given(_VI_TEXT)
 def test_case_only_breaks_ties(s):
     assert vi_sort_key(s.upper())[0] == vi_sort_key(s.lower())[0]
+
+
+def test_periods_and_ordinals():
+    assert fmt_period("2025-07", "vi") == "tháng 07/2025"
+    assert fmt_period("2025-07", "en") == "July 2025"
+    assert fmt_period("2024", "vi") == "2024" and fmt_period("2024", "en") == "2024"
+    assert fmt_period("2024", "vi", spoken=True) == "năm 2024"
+    assert fmt_period("2024", "en", spoken=True) == "2024"
+    assert [fmt_ordinal(n, "en") for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 27, 111, 112)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "27th",
+        "111th", "112th"]
+    assert fmt_ordinal(27, "vi") == "27"

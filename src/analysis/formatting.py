@@ -98,12 +98,13 @@ def fmt_date(d: dt.date | None, lang: str) -> str:
     return format_date(d, _DATE_PATTERNS[lang], locale=locale)
 
 
-def fmt_period(period: object, lang: str) -> str:
-    """A period: a year as it is ("2025"); a month "2025-10" → "tháng 10/2025" (vi, the form of
-    Vietnamese official documents) / "October 2025" (en, Babel's "MMMM y")."""
+def fmt_period(period: object, lang: str, spoken: bool = False) -> str:
+    """A period: a year as it is ("2025"; in a Vietnamese sentence, `spoken`, "năm 2025"); a
+    month "2025-10" → "tháng 10/2025" (vi, the form of Vietnamese official documents) /
+    "October 2025" (en, Babel's "MMMM y")."""
     text = str(period)
     if len(text) == 4:
-        return text
+        return f"năm {text}" if spoken and lang == "vi" else text
     month = dt.date(int(text[:4]), int(text[5:7]), 1)
     if lang == "vi":
         return f"tháng {month.month:02d}/{month.year}"

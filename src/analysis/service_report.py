@@ -73,7 +73,7 @@ class ServiceSections:
 
     def service_findings(self) -> list[str]:
         s = self.service
-        period = fmt_period(s["period"].iloc[0], self.lang)
+        period = fmt_period(s["period"].iloc[0], self.lang, spoken=True)
         sentences = []
         for group in self._service_groups():
             part = s[(s["group"] == group) & s["rank"].notna()].sort_values(["rank", "unit_id"])
@@ -90,15 +90,15 @@ class ServiceSections:
         recomputed = s[s["prev_basis"].isin(["recomputed_from_records", "weighted_aggregates"])]
         if len(recomputed):
             sentences.append(self.t("finding.service_recomputed", n=len(recomputed),
-                                    prev=fmt_period(s["prev_period"].iloc[0], self.lang)))
+                                    prev=fmt_period(s["prev_period"].iloc[0], self.lang, spoken=True)))
         return sentences
 
     # --- the section ----------------------------------------------------------------------
     def service_quality(self) -> HTML:
         s = self.service
         mapping = self._mapping()
-        period = fmt_period(s["period"].iloc[0], self.lang)
-        prev = fmt_period(s["prev_period"].iloc[0], self.lang)
+        period = fmt_period(s["period"].iloc[0], self.lang, spoken=True)
+        prev = fmt_period(s["prev_period"].iloc[0], self.lang, spoken=True)
         parts = [f'<p>{esc(self.t("service.intro", period=period, prev=prev))}</p>']
         if not mapping.get("confirmed", False):
             parts.append(f'<p class="note">{esc(self.t("service.unconfirmed"))}</p>')
@@ -114,7 +114,7 @@ class ServiceSections:
         moved = s[s["prev_basis"].isin(["recomputed_from_records", "weighted_aggregates"])]
         if moved.empty:
             return ""
-        prev = fmt_period(s["prev_period"].iloc[0], self.lang)
+        prev = fmt_period(s["prev_period"].iloc[0], self.lang, spoken=True)
         text = self.t("service.recomputed", n=len(s), k=len(moved), prev=prev)
         if (moved["prev_basis"] == "weighted_aggregates").any():
             text += " " + self.t("service.weighted")
