@@ -1,5 +1,7 @@
 """The synthetic dossier dataset: reproducible, marked synthetic, the 2025 merger in its
 registry and its records, realistic national levels, and the index runs on it."""
+from pathlib import Path
+
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -93,3 +95,10 @@ def test_index_on_the_demo_across_the_merger(demo):
     assert 0.85 < on_time < 0.95
     assert 0.95 < t["national_satisfaction"].iloc[0] < 0.99
     assert t["total"].between(0, 100).all()
+
+
+def test_committed_demo_is_current(tmp_path):
+    """data/demo-dossiers is exactly what `par-report synth dossiers --rows 100000` writes."""
+    committed = Path(__file__).resolve().parents[1] / "data" / "demo-dossiers"
+    assert files(make_demo_dossiers(tmp_path / "demo-dossiers", dossiers_per_year=100_000)) == \
+        files(committed)
