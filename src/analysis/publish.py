@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
+import uuid
 from pathlib import Path
 
 import matplotlib
 import nbformat
 import papermill
+from jupyter_client.manager import KernelManager
 from nbconvert import HTMLExporter
+from traitlets import default
 
 from analysis import xlsx
 from analysis.i18n import t
@@ -22,6 +26,19 @@ from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 SOURCE_DATE_EPOCH = "946684800"  # fixed PDF dates: reruns give the same PDF metadata
+
+
+class LocalKernelManager(KernelManager):
+    """The report's kernel talks over local IPC sockets rather than TCP ports: nothing listens on
+    the network, and ipykernel has no unencrypted-TCP warning to print on every run."""
+
+    @default("transport")
+    def _transport(self):
+        return "ipc"
+
+    @default("ip")
+    def _ip(self):   # each kernel its own socket files (two editions run side by side)
+        return str(Path(tempfile.gettempdir()) / f"par-report-kernel-{uuid.uuid4().hex}")
 
 
 class NotebookError(Exception):
@@ -39,7 +56,7 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
     try:
         papermill.execute_notebook(
             str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
-            request_save_on_cell_execute=False,
+            request_save_on_cell_execute=False, kernel_manager_class=LocalKernelManager,
             parameters={"data_dir": str(Path(data_dir).resolve()), "year": int(year), "lang": lang,
                         "tables_dir": str(tables_dir.resolve()), "out_dir": str(out_dir.resolve()),
                         "period": period or ""})
