@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError, Problem
-from analysis.sources import (INTEGER_PATTERN, INTEGER_TYPES, Source, connection, csv_lines, nfc,
-                              raise_unreadable_lines, run_query, unreadable)
+from analysis.sources import (INTEGER_TYPES, Source, connection, csv_lines, nfc,
+                              raise_unreadable_lines, run_query, unreadable, whole_number)
 from analysis.sources import open_source as read_source
 
 REASONS = ("missing_year", "unknown_unit", "outside_validity", "duplicate_ballot", "no_answer",
@@ -113,9 +113,6 @@ def _query(source: Source, questions: list[str], satisfied: list[int], scale, ye
     low, high = (int(v) for v in scale)
     q = range(len(questions))
 
-    def label(column: str) -> str:
-        return f"coalesce(nfc_normalize({source.text(column)}), '')"
-
     # text: the usual spellings ('1' … '5') are looked up; only other texts go through the pattern
     pleasing = ", ".join(f"'{v}'" for v in range(low, high + 1) if v in satisfied) or "NULL"
     plain = ", ".join(f"'{v}'" for v in range(low, high + 1) if v not in satisfied) or "NULL"
@@ -132,8 +129,7 @@ def _query(source: Source, questions: list[str], satisfied: list[int], scale, ye
         if typed(i):
             return f"""CASE WHEN {a} IS NULL THEN 0 WHEN {a} IN ({wanted}) THEN 2
                 WHEN {a} BETWEEN {low} AND {high} THEN 1 ELSE 3 END::TINYINT AS c{i}"""
-        value = (f"CASE WHEN regexp_full_match({a}, '{INTEGER_PATTERN}') "
-                 f"THEN TRY_CAST({a} AS BIGINT) END")
+        value = whole_number(a)
         return f"""CASE WHEN {a} IS NULL THEN 0 WHEN {a} IN ({pleasing}) THEN 2
             WHEN {a} IN ({plain}) THEN 1 WHEN NOT coalesce({value} BETWEEN {low} AND {high}, false)
             THEN 3 WHEN {value} IN ({wanted}) THEN 2 ELSE 1
@@ -147,8 +143,8 @@ def _query(source: Source, questions: list[str], satisfied: list[int], scale, ye
     return f"""
     WITH raw AS ({source.relation}),
     cells AS (
-        SELECT _file, _pos, {source.whole('year')} AS year, {label('unit_id')} AS unit_id,
-               {label('ballot_id')} AS ballot_id, {label('channel')} AS channel,
+        SELECT _file, _pos, {source.whole('year')} AS year, {source.key('unit_id')} AS unit_id,
+               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel,
                {', '.join(f"{answer(i)} AS a{i}" for i in q)}
         FROM raw
     ),

@@ -103,9 +103,6 @@ def _build(con, source, questions: list[str], year: int, scale, progress: bool) 
     submission time if it has one) and `dupes` (duplicate_ballot copies per unit)."""
     low, high = (int(v) for v in scale)
 
-    def label(column: str) -> str:
-        return f"coalesce(nfc_normalize({source.text(column)}), '')"
-
     k = range(len(questions))
     answers = ", ".join(f"{source.present(c)} AS p{i}, {source.whole(c)} AS v{i}"
                         for i, c in enumerate(questions))
@@ -118,8 +115,8 @@ def _build(con, source, questions: list[str], year: int, scale, progress: bool) 
     CREATE TEMP TABLE all_rows AS
     WITH raw AS ({source.relation}),
     this_year AS (
-        SELECT _file, _pos, {label('unit_id')} AS unit_id, {label('ballot_id')} AS ballot_id,
-               {label('channel')} AS channel, {submitted} AS submitted_at, {answers}
+        SELECT _file, _pos, {source.key('unit_id')} AS unit_id, {source.key('ballot_id')} AS ballot_id,
+               {source.key('channel')} AS channel, {submitted} AS submitted_at, {answers}
         FROM raw WHERE {source.whole('year')} = {year}
     )
     SELECT t.*, r.unit_id IS NOT NULL AND coalesce(r.valid_from <= {year}, true)

@@ -301,7 +301,7 @@ def _typed_cells(source) -> dict[str, str]:
             problems.append(Problem(source.name, row, column, f"the column has type {kind}",
                                     "write it as text (ids keep their leading zeros)"))
         elif column == "unit_id":
-            out[column] = f"coalesce(nfc_normalize({text}), '')"
+            out[column] = source.key(column)
         elif column == "rating":
             out[column] = (f"CASE lower({text}) WHEN 'satisfied' THEN 1 WHEN 'dissatisfied' "
                            f"THEN 2 ELSE IF({text} IS NULL, 0, 9) END")

@@ -7,6 +7,8 @@ sentences follow the register of the published monthly results ("Hưng Yên xế
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import pandas as pd
 from IPython.display import HTML
 
@@ -26,7 +28,9 @@ class ServiceSections:
     def service(self) -> pd.DataFrame | None:
         return self.tables.get("service_index")
 
+    @cached_property
     def _mapping(self) -> dict:
+        """The dataset's checked `service_index` mapping (the default when it gives none)."""
         return service_mapping(self.ds.config.raw.get("service_index"))
 
     def _service_groups(self) -> list[str]:
@@ -55,7 +59,7 @@ class ServiceSections:
         """The unit's rates against the national rates, its rank and its rank in its region."""
         row = self.service.set_index("unit_id").loc[unit_id]
         parts = []
-        for code, indicator in self._mapping()["indicators"].items():
+        for code, indicator in self._mapping["indicators"].items():
             rate, national = row.get(f"rate_{code}"), row.get(f"national_{code}")
             if rate is None or pd.isna(rate):
                 continue
@@ -96,7 +100,7 @@ class ServiceSections:
     # --- the section ----------------------------------------------------------------------
     def service_quality(self) -> HTML:
         s = self.service
-        mapping = self._mapping()
+        mapping = self._mapping
         period = fmt_period(s["period"].iloc[0], self.lang, spoken=True)
         prev = fmt_period(s["prev_period"].iloc[0], self.lang, spoken=True)
         parts = [f'<p>{esc(self.t("service.intro", period=period, prev=prev))}</p>']
@@ -188,7 +192,7 @@ class ServiceSections:
         return self.table(rows, headers, {1, 2, 3}, self.t("table.service_groups_caption"))
 
     def service_methods(self) -> list[str]:
-        mapping = self._mapping()
+        mapping = self._mapping
         groups = ", ".join(f'{g[f"label_{self.lang}"]} ({self.num(g["max_points"], 0)})'
                            for g in mapping["groups"])
         items = [self.t("methods.service", groups=groups), self.t("methods.service_periods")]

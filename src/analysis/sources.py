@@ -64,14 +64,17 @@ class Source:
         """SQL of the cell as text trimmed of spaces; NULL when blank."""
         return f"nullif(trim({self.cell(column)}), '')"
 
+    def key(self, column: str) -> str:
+        """SQL of an id or label cell: trimmed, in NFC, '' when blank (so ids compare as users
+        read them)."""
+        return f"coalesce(nfc_normalize({self.text(column)}), '')"
+
     def whole(self, column: str) -> str:
         """SQL of the cell as a whole number (BIGINT); NULL when blank or not a whole number.
         Integer Parquet columns are read as they are (the fast path of national files)."""
         if self.types[column] in INTEGER_TYPES:
             return f"CAST({self.raw[column]} AS BIGINT)"
-        text = self.text(column)
-        return (f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') "
-                f"THEN TRY_CAST({text} AS BIGINT) END")
+        return whole_number(self.text(column))
 
     def present(self, column: str) -> str:
         """SQL: the cell is not blank."""
@@ -87,6 +90,12 @@ class Source:
             raise InputError([Problem(self.name, self.header_row, c, "required column is missing",
                                       f"add a column '{c}' (columns found: {found}){fix}")
                               for c in missing])
+
+
+def whole_number(text: str) -> str:
+    """SQL: the text `text` (an SQL expression) as a BIGINT when it is a whole number, else NULL."""
+    return (f"CASE WHEN regexp_full_match({text}, '{INTEGER_PATTERN}') "
+            f"THEN TRY_CAST({text} AS BIGINT) END")
 
 
 @contextmanager
