@@ -30,9 +30,9 @@ def measure(method: str, root: Path) -> float:
     reading the registry excluded."""
     import duckdb  # noqa: F401  (imported before the clock starts, like the others)
     import pandas  # noqa: F401
-    from analysis.dataset import load_dataset
-    from analysis.integrity import screen_ballots
-    from analysis.satisfaction import load
+    from analysis.inputs.dataset import load_dataset
+    from analysis.indices.integrity import screen_ballots
+    from analysis.indices.satisfaction import load
     ds = load_dataset(root)
     start = time.perf_counter()
     if method == "scan":

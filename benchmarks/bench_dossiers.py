@@ -25,12 +25,12 @@ def measure(step: str, folder: str, arg: str) -> dict:
     """Run one step in this process and return its wall time and peak RSS."""
     start = time.perf_counter()
     if step == "generate":
-        from analysis.synth_dossiers import make_demo_dossiers
+        from analysis.synth.dossiers import make_demo_dossiers
         make_demo_dossiers(folder, dossiers_per_year=int(arg), months=MONTHS)
         detail = ""
     else:
-        from analysis.dataset import load_dataset
-        from analysis.results import service_tables
+        from analysis.inputs.dataset import load_dataset
+        from analysis.indices.results import service_tables
         tables, rejected = service_tables(load_dataset(folder), arg)
         table = tables["service_index"]
         detail = (f"{int(table['n_received'].sum()):,} dossiers counted, "

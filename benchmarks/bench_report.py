@@ -4,9 +4,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis import pipeline, publish
-from analysis.dataset import load_dataset
-from analysis.results import compute_results
+from analysis import pipeline
+from analysis.publication import publish
+from analysis.inputs.dataset import load_dataset
+from analysis.indices.results import compute_results
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA, YEAR = ROOT / "data" / "papi-provinces", 2016
@@ -23,7 +24,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         ds = timed("load + validate dataset", load_dataset, DATA)
         results = timed("compute tables (once per run)", compute_results, ds, YEAR)
-        from analysis.tables import write_tables
+        from analysis.indices.tables import write_tables
         tables = Path(tmp) / "tables"
         write_tables(results, tables)
         timed("execute notebook, one edition (vi)", publish.execute_notebook, DATA, YEAR, "vi", tables, Path(tmp) / "vi")

@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.ballots import REASONS, summarise_ballots
-from analysis.sources import empty_lines
-from analysis.errors import InputError
+from analysis.indices.ballots import REASONS, summarise_ballots
+from analysis.inputs.sources import empty_lines
+from analysis.inputs.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = pd.DataFrame({"unit_id": ["A", "B"], "valid_from": pd.array([None, None], dtype="Int64"),
@@ -85,7 +85,7 @@ def test_missing_column_is_an_input_error(tmp_path):
 
 def test_demo_rejections_are_exactly_the_planted_invalid_ballots():
     """Independent reference: the generator's own labels of what it planted."""
-    from analysis.dataset import load_dataset
+    from analysis.inputs.dataset import load_dataset
     ds = load_dataset(ROOT / "data" / "demo-mps")
     rejected = summarise_ballots(ds.ballots_path, ds.units).rejected
     planted = pd.read_csv(ROOT / "data" / "demo-mps" / "planted.csv", dtype=str)
@@ -101,7 +101,7 @@ def test_demo_rejections_are_exactly_the_planted_invalid_ballots():
 
 def test_demo_counts_agree_with_a_pandas_reading():
     """Second implementation: the same rules in plain pandas on the demo file, for 2025."""
-    from analysis.dataset import load_dataset
+    from analysis.inputs.dataset import load_dataset
     ds = load_dataset(ROOT / "data" / "demo-mps")
     s = summarise_ballots(ds.ballots_path, ds.units)
     raw = pd.read_csv(ds.ballots_path, dtype=str, keep_default_na=False)

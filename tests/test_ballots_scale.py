@@ -6,13 +6,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.ballots import summarise_ballots
-from analysis.ballots_pandas import summarise_ballots_pandas
-from analysis.dataset import load_dataset
-from analysis.integrity import screen_ballots
-from analysis.results import compute_results
-from analysis.synth_ballots import KINDS, make_ballot_dataset
-from analysis.tables import write_tables
+from analysis.indices.ballots import summarise_ballots
+from analysis.indices.ballots_pandas import summarise_ballots_pandas
+from analysis.inputs.dataset import load_dataset
+from analysis.indices.integrity import screen_ballots
+from analysis.indices.results import compute_results
+from analysis.synth.ballots import KINDS, make_ballot_dataset
+from analysis.indices.tables import write_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 # the check that should find each planted kind

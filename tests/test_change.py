@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.change import COLUMNS, index_change_tests
+from analysis.stats.change import COLUMNS, index_change_tests
 
 TESTS = [
     "beta_convergence", "brown_forsythe", "dispersion_cv", "dispersion_iqr", "dispersion_sd",

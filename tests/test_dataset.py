@@ -16,8 +16,8 @@ import pytest
 from openpyxl import Workbook
 
 from analysis import cli
-from analysis.dataset import load_dataset
-from analysis.errors import InputError
+from analysis.inputs.dataset import load_dataset
+from analysis.inputs.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "corpus"

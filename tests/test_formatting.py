@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.formatting import (
+from analysis.publication.formatting import (
     fmt_date,
     fmt_int,
     fmt_number,

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.funnel import funnel_limits, funnel_table
+from analysis.stats.funnel import funnel_limits, funnel_table
 
 # published normal quantiles for two-sided 95% and 99.8% limits
 Z95, Z998 = 1.959964, 3.090232

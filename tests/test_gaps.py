@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from analysis.gaps import cliffs_delta, leader_laggard
+from analysis.stats.gaps import cliffs_delta, leader_laggard
 
 # 8 units; by hand: k = ceil(0.25 * 8) = 2. Order (value desc, unit_id asc):
 # B 95, G 95, A 90, E 85, C 80, H 75, F 70, D 60 -> top {B, G}, bottom {F, D}.

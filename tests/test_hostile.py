@@ -15,10 +15,10 @@ from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
 from analysis import pipeline
-from analysis.dataset import load_dataset
-from analysis.report import Report
-from analysis.results import compute_results
-from analysis.xlsx import write_workbook
+from analysis.inputs.dataset import load_dataset
+from analysis.publication.report import Report
+from analysis.indices.results import compute_results
+from analysis.publication.xlsx import write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIL_NAME = '<script>alert("x")</script>'

@@ -2,8 +2,8 @@ import unicodedata
 
 import pytest
 
-from analysis import i18n
-from analysis.i18n import LANGS, load_catalog, t, used_keys
+from analysis.publication import i18n
+from analysis.publication.i18n import LANGS, load_catalog, t, used_keys
 
 # Every column of the result tables in CONTRACT.md; name_vi/name_en share col.name and
 # band/band_vi share col.band.

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dataset import load_dataset
-from analysis.errors import InputError
-from analysis.index import index_groups, index_units
-from analysis.results import compute_results
+from analysis.inputs.dataset import load_dataset
+from analysis.inputs.errors import InputError
+from analysis.indices.composite import index_groups, index_units
+from analysis.indices.results import compute_results
 
 ROOT = Path(__file__).resolve().parents[1]
 YAML = """name: hand

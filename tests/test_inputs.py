@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis import cli
-from analysis.dataset import load_dataset
-from analysis.errors import InputError
+from analysis.inputs.dataset import load_dataset
+from analysis.inputs.errors import InputError
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.ballots import summarise_ballots
-from analysis.integrity import CHECKS, COLUMNS, screen_ballots
+from analysis.indices.ballots import summarise_ballots
+from analysis.indices.integrity import CHECKS, COLUMNS, screen_ballots
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo-mps"
@@ -18,7 +18,7 @@ PLANTED = {"identical_patterns": "copied_forms", "straight_lining": "straight_li
 
 @pytest.fixture(scope="module")
 def demo():
-    from analysis.dataset import load_dataset
+    from analysis.inputs.dataset import load_dataset
     ds = load_dataset(DEMO)
     tables = {y: screen_ballots(DEMO / "ballots.csv", ds.units, y) for y in YEARS}
     return ds, tables

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from analysis import cli, pipeline
-from analysis.i18n import load_catalog
+from analysis import cli
+from analysis import pipeline
+from analysis.publication.i18n import load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 MINISTRIES = ROOT / "data" / "par-ministries"
@@ -91,7 +92,7 @@ def test_verify_reproduces_then_refuses_a_changed_input(tmp_path, capsys):
 
 def test_verify_reports_a_changed_computation(tmp_path, monkeypatch, capsys):
     run = pipeline.run(MINISTRIES, 2023, formats=(), out_root=tmp_path, progress=False)
-    from analysis import index
+    from analysis.indices import composite as index
     monkeypatch.setattr(index, "unit_scores", _shifted(index.unit_scores))
     assert cli.main(["verify", str(run)]) == 1
     assert "index_units.csv" in capsys.readouterr().out
@@ -156,7 +157,7 @@ def test_failing_notebook_is_reported_and_kept_and_publishes_nothing(tmp_path, m
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from analysis import publish
+    from analysis.publication import publish
     broken = new_notebook(cells=[
         new_code_cell('data_dir = ""\nyear = 0\nlang = "vi"\ntables_dir = ""\nout_dir = ""',
                       metadata={"tags": ["parameters"]}),

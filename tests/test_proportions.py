@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
-from analysis.proportions import (
+from analysis.stats.proportions import (
     bh_adjust,
     cluster_proportion,
     newcombe_diff_interval,

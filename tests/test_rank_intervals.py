@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.rank_intervals import bootstrap_rank_intervals
+from analysis.stats.rank_intervals import bootstrap_rank_intervals
 
 
 def slow_reference(x, n, n_boot, seed):

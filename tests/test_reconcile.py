@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.dataset import load_dataset
-from analysis.index import index_groups, index_units
-from analysis.reconcile import COLUMNS, decimals, reconcile
+from analysis.inputs.dataset import load_dataset
+from analysis.indices.composite import index_groups, index_units
+from analysis.audit.reconcile import COLUMNS, decimals, reconcile
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,10 +8,10 @@ import pandas as pd
 
 import pytest
 
-from analysis.dataset import load_dataset
-from analysis.i18n import load_catalog, used_keys
-from analysis.report import SECTIONS, Report
-from analysis.results import compute_results
+from analysis.inputs.dataset import load_dataset
+from analysis.publication.i18n import load_catalog, used_keys
+from analysis.publication.report import SECTIONS, Report
+from analysis.indices.results import compute_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,7 +111,8 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
     demo = ROOT / "data" / "demo-mps"
     if demo.is_dir():
         datasets.append((demo, 2025))
-    from analysis import publish, xlsx
+    from analysis.publication import publish
+    from analysis.publication import xlsx
     for folder, year in datasets:
         ds = load_dataset(folder)
         tables = compute_results(ds, year)
@@ -140,7 +141,7 @@ def rare_service_cases(tables):
     """The demo's service tables with the cases it lacks: no previous figure, a previous figure
     apportioned by weight, no national rate, a unit without region, a rejected dossier of each
     reason."""
-    from analysis.service_quality import REASONS
+    from analysis.indices.service_quality import REASONS
     s = tables["service_index"].copy()
     s.loc[0, ["points_change", "rank_change"]] = float("nan")
     s.loc[1, "prev_basis"] = "weighted_aggregates"

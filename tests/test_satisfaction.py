@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from analysis.dataset import load_dataset
-from analysis.results import compute_results
+from analysis.inputs.dataset import load_dataset
+from analysis.indices.results import compute_results
 
 YAML = """name: sat
 title_vi: Thử

@@ -7,8 +7,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.errors import InputError
-from analysis.service_quality import (
+from analysis.inputs.errors import InputError
+from analysis.indices.service_quality import (
     DEFAULT_SERVICE_INDEX,
     previous_period,
     read_dossier_counts,

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.dataset import load_dataset
-from analysis.report import Report
-from analysis.results import compute_results
-from analysis.synth_dossiers import make_demo_dossiers
+from analysis.inputs.dataset import load_dataset
+from analysis.publication.report import Report
+from analysis.indices.results import compute_results
+from analysis.synth.dossiers import make_demo_dossiers
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.synth import make_demo_mps
+from analysis.synth.demo_mps import make_demo_mps
 
 FILES = ("dataset.yaml", "groups.csv", "regions.csv", "units.csv", "index_scores.csv",
          "ballots.csv", "planted.csv")

@@ -7,10 +7,10 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from analysis.dataset import load_dataset
-from analysis.results import service_tables
-from analysis.service_quality import DEFAULT_SERVICE_INDEX, unit_months
-from analysis.synth_dossiers import make_demo_dossiers
+from analysis.inputs.dataset import load_dataset
+from analysis.indices.results import service_tables
+from analysis.indices.service_quality import DEFAULT_SERVICE_INDEX, unit_months
+from analysis.synth.dossiers import make_demo_dossiers
 
 MONTHS = ("2025-05", "2025-06", "2025-07", "2025-08")
 UNCHANGED = {"01", "04", "11", "12", "14", "20", "22", "38", "40", "42", "46"}

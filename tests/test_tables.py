@@ -5,7 +5,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from analysis.tables import read_tables, write_table, write_tables
+from analysis.indices.tables import read_tables, write_table, write_tables
 
 
 def sample() -> pd.DataFrame:

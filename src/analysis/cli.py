@@ -9,9 +9,9 @@ import re
 import sys
 from pathlib import Path
 
-from analysis.errors import InputError
+from analysis.inputs.errors import InputError
 from analysis.pipeline import FORMATS, LANGS
-from analysis.publish import NotebookError
+from analysis.publication.publish import NotebookError
 
 
 def _list(allowed: tuple[str, ...]):
@@ -75,21 +75,22 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.validate import validate
             print(validate(args.data))
         elif args.command == "verify":
-            from analysis.verify import verify
-            ok, report = verify(args.run_dir)
+            from analysis.audit.verify import verify
+            from analysis.pipeline import run as rerun
+            ok, report = verify(args.run_dir, rerun)
             print(report)
             return 0 if ok else 1
         elif args.command == "synth":
             kwargs = {} if args.seed is None else {"seed": args.seed}
             if args.kind == "demo-mps":
-                from analysis.synth import make_demo_mps
+                from analysis.synth.demo_mps import make_demo_mps
                 make_demo_mps(args.out, **kwargs)
             elif args.kind == "ballots":
-                from analysis.synth_ballots import make_ballot_dataset
+                from analysis.synth.ballots import make_ballot_dataset
                 make_ballot_dataset(args.out, args.rows or 1_000_000, n_units=args.units,
                                     questions=args.questions, **kwargs)
             else:
-                from analysis.synth_dossiers import make_demo_dossiers
+                from analysis.synth.dossiers import make_demo_dossiers
                 make_demo_dossiers(args.out, dossiers_per_year=args.rows or 200_000, **kwargs)
             print(f"wrote {args.out}")
     except (InputError, NotebookError) as err:

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from analysis import manifest, publish
-from analysis.dataset import load_dataset
-from analysis.results import compute_results
-from analysis.tables import write_tables
+from analysis.audit import manifest
+from analysis.publication import publish
+from analysis.inputs.dataset import load_dataset
+from analysis.indices.results import compute_results
+from analysis.indices.tables import write_tables
 
 LANGS = ("vi", "en")
 FORMATS = ("html", "pdf", "xlsx")

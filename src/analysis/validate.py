@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis.dataset import load_dataset
+from analysis.inputs.dataset import load_dataset
 
 
 def validate(data_dir: Path) -> str:
@@ -20,14 +20,14 @@ def validate(data_dir: Path) -> str:
         if gaps:
             lines.append(f"- {gaps} blank points in {ds.file_name('index_scores')} (reported as gaps)")
     if ds.ballots_path is not None:
-        from analysis.ballots import summarise_ballots
+        from analysis.indices.ballots import summarise_ballots
         summary = summarise_ballots(ds.ballots_path, ds.units, ds.config.satisfied_answers)
         counted = int(summary.units["n_ballots"].sum())
         lines.append(f"- {ds.ballots_path.name}: {counted} ballots count, {len(summary.rejected)} left out")
         for reason, n in summary.rejected["reason"].value_counts().sort_index().items():
             lines.append(f"    {reason}: {n}")
     if ds.dossiers_path is not None:
-        from analysis.service_quality import read_dossiers
+        from analysis.indices.service_quality import read_dossiers
         read = read_dossiers(ds.dossiers_path, ds.units)
         months = sorted(read.counts["period"].unique())
         span = f", {months[0]} to {months[-1]}" if months else ""

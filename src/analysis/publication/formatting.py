@@ -18,7 +18,7 @@ import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent, get_plus_sign_symbol
 
-from analysis.i18n import LANGS
+from analysis.publication.i18n import LANGS
 
 MISSING = "–"
 _DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMMM y"}  # 15/11/2023, 15 November 2023

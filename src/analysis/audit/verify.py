@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Callable
 
-from analysis import manifest
-from analysis.pipeline import run
+from analysis.audit import manifest
 
 
 def _first_difference(a: Path, b: Path) -> str:
@@ -21,7 +21,8 @@ def _first_difference(a: Path, b: Path) -> str:
     return f"{len(old)} lines published, {len(new)} rerun"
 
 
-def verify(run_dir: Path) -> tuple[bool, str]:
+def verify(run_dir: Path, run: Callable[..., Path]) -> tuple[bool, str]:
+    """Check a run folder; `run` is the pipeline's run (passed in: audit sits below the pipeline)."""
     run_dir = Path(run_dir)
     if not (run_dir / "manifest.json").is_file():
         return False, f"{run_dir}: no manifest.json (not a run folder)"

@@ -1,4 +1,4 @@
-"""The ballot rules of `analysis.ballots`, written plainly in pandas: the whole file in memory.
+"""The ballot rules of `analysis.indices.ballots`, written plainly in pandas: the whole file in memory.
 
 A second, independent implementation of the same numbers: the tests check that it gives the same
 tables as the DuckDB path, and the ballot benchmark times it as the "straightforward pandas"
@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from analysis.ballots import KEY_COLUMNS, REASONS, BallotSummary, _summary
-from analysis.sources import INTEGER_PATTERN, empty_lines
-from analysis.errors import InputError, Problem
+from analysis.indices.ballots import KEY_COLUMNS, REASONS, BallotSummary, _summary
+from analysis.inputs.sources import INTEGER_PATTERN, empty_lines
+from analysis.inputs.errors import InputError, Problem
 
 
 def summarise_ballots_pandas(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale=(1, 5),
                              years=None) -> BallotSummary:
-    """Same contract as `analysis.ballots.summarise_ballots`."""
+    """Same contract as `analysis.indices.ballots.summarise_ballots`."""
     path = Path(path)
     frame, files = _read(path)
     questions = [c for c in frame.columns if c.startswith("q_") and len(c) > 2]

@@ -20,8 +20,8 @@ from jupyter_client.manager import KernelManager
 from nbconvert import HTMLExporter
 from traitlets import default
 
-from analysis import xlsx
-from analysis.i18n import t
+from analysis.publication import xlsx
+from analysis.publication.i18n import t
 from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -114,7 +114,7 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
                    archival: bool = False, period: str | None = None) -> None:
     """Write report.html / report.pdf / report.xlsx of one edition into run_dir/<lang>/, and
     report-pdfa.pdf (PDF/A-3b) when `archival`."""
-    from analysis.report import edition_title
+    from analysis.publication.report import edition_title
     out = run_dir / lang
     executed = out / "report.ipynb"
     title = edition_title(ds.config, lang, period or str(year))

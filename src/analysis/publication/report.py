@@ -15,17 +15,17 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from analysis import charts
-from analysis.dataset import Dataset, load_dataset
-from analysis.formatting import (fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_percent,
+from analysis.publication import charts
+from analysis.inputs.dataset import Dataset, load_dataset
+from analysis.publication.formatting import (fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_percent,
                                  fmt_period, fmt_points, sort_vi, vi_sort_key)
-from analysis.i18n import LANGS, t
-from analysis.manifest import sha256
-from analysis.markup import direction, esc, signed_int
+from analysis.publication.i18n import LANGS, t
+from analysis.audit.manifest import sha256
+from analysis.publication.markup import direction, esc, signed_int
 from analysis.paths import ROOT
-from analysis.results import compute_results
-from analysis.service_report import ServiceSections
-from analysis.tables import read_tables
+from analysis.indices.results import compute_results
+from analysis.publication.service_report import ServiceSections
+from analysis.indices.tables import read_tables
 
 SECTIONS = ["summary", "service_quality", "ranking", "groups", "regions", "components", "change", "satisfaction",
             "gaps", "funnel", "integrity", "directory", "methods", "audit"]
@@ -461,7 +461,7 @@ class Report(ServiceSections):
         return self.section("gaps", "".join(parts) + self.method_note() + chart + table + note)
 
     def funnel(self) -> HTML:
-        from analysis.funnel import funnel_limits
+        from analysis.stats.funnel import funnel_limits
         f = self.tables["funnel"]
         p0 = float(f["p0"].iloc[0])
         def limits(grid):

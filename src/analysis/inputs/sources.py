@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from analysis.errors import InputError, Problem
+from analysis.inputs.errors import InputError, Problem
 
 # A whole number, optionally written with a zero decimal part ("4", "4.0"); not "2.5" or "x".
 INTEGER_PATTERN = r"[+-]?[0-9]+(\.0*)?"

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.errors import InputError, Problem
-from analysis.readers import TableReader, find_table, nfc
+from analysis.inputs.errors import InputError, Problem
+from analysis.inputs.readers import TableReader, find_table, nfc
 
 DEFAULTS = {"satisfied_answers": [4, 5], "leader_share": 0.25, "alpha": 0.05,
             "bootstrap": 10000, "seed": 0, "synthetic": False}
@@ -156,7 +156,7 @@ def load_config(root: Path) -> Config:
     if not isinstance(raw["bootstrap"], int) or isinstance(raw["bootstrap"], bool) or raw["bootstrap"] < 100:
         bad("bootstrap", "must be a whole number of at least 100")
     if "service_index" in raw:
-        from analysis.service_quality import service_mapping   # checks it, naming the key
+        from analysis.inputs.service_mapping import service_mapping   # checks it, naming the key
         try:
             service_mapping(raw["service_index"])
         except InputError as err:

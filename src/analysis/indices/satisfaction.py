@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.ballots import summarise_ballots
-from analysis.ballots_pandas import summarise_ballots_pandas
-from analysis.dataset import Dataset
-from analysis.proportions import (bh_adjust, cluster_proportion, newcombe_diff_interval,
+from analysis.indices.ballots import summarise_ballots
+from analysis.indices.ballots_pandas import summarise_ballots_pandas
+from analysis.inputs.dataset import Dataset
+from analysis.stats.proportions import (bh_adjust, cluster_proportion, newcombe_diff_interval,
                                   two_proportion_ztest, wilson_interval)
 
 UNIT_COLUMNS = ["unit_id", "n_ballots", "n_valid", "n_satisfied", "p", "ci_low", "ci_high",
@@ -41,7 +41,7 @@ class Satisfaction:
 def load(ds: Dataset, engine: str = "duckdb", progress: bool = False) -> Satisfaction | None:
     """Per-unit proportions of every year; ballots are summed by `engine` ("duckdb", the
     columnar path, with a progress bar on request, or "pandas", the in-memory reference of
-    `analysis.ballots_pandas`)."""
+    `analysis.indices.ballots_pandas`)."""
     alpha = float(ds.config.alpha)
     if ds.ballots_path is not None:
         scale = tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5)))

@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from analysis.service_quality import DEFAULT_SERVICE_INDEX
-from analysis.synth import REGIONS
+from analysis.inputs.service_mapping import DEFAULT_SERVICE_INDEX
+from analysis.synth.demo_mps import REGIONS
 
 MONTHS = tuple(f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13))
 MERGER = "2025-07"   # Resolution 202/2025/QH15: 34 provinces from 1 July 2025
@@ -222,7 +222,7 @@ def _write_tables(out: Path, units: pd.DataFrame, seed: int, per_year: int, mont
         "seed": seed, "dossiers_per_year": per_year, "months": [months[0], months[-1]],
         "default_period": months[-1], "service_index": DEFAULT_SERVICE_INDEX,
     }
-    header = ("# SYNTHETIC: made up by analysis.synth_dossiers.make_demo_dossiers; not real data.\n"
+    header = ("# SYNTHETIC: made up by analysis.synth.dossiers.make_demo_dossiers; not real data.\n"
               "# Dossier records: dossiers/part-YYYY-MM.parquet (analysis/service_quality.py).\n")
     (out / "dataset.yaml").write_text(header + yaml.safe_dump(settings, sort_keys=False,
                                                               allow_unicode=True), encoding="utf-8")

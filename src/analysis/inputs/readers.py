@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.errors import Problem
+from analysis.inputs.errors import Problem
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 

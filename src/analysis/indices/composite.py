@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.dataset import Dataset
+from analysis.inputs.dataset import Dataset
+from analysis.stats.ranks import min_rank
 
 GROUP_STATS = ["n_units", "n_missing", "mean", "median", "sd", "min", "max"]
 
@@ -22,11 +23,6 @@ def unit_scores(scores: pd.DataFrame, year: int) -> pd.DataFrame:
         max_points=("max_points", "sum"))
     totals["score"] = 100 * totals["points"] / totals["max_points"]
     return totals.reset_index()
-
-
-def min_rank(values: pd.Series) -> pd.Series:
-    """Rank with 1 = highest; ties share the smallest rank (1, 2, 2, 4); NaN stays unranked."""
-    return values.rank(method="min", ascending=False).astype("Int64")
 
 
 def previous_year(ds: Dataset, year: int) -> int | None:

@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from analysis.i18n import t
-from analysis.tables import neutralise
+from analysis.publication.i18n import t
+from analysis.indices.tables import neutralise
 
 
 def _header(column: str, lang: str, labels: dict[str, str]) -> str:

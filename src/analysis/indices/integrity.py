@@ -3,11 +3,11 @@
 Each check is a prompt to look at the forms, never a verdict: a flag says that a unit's ballots
 look unlike what honest, independent respondents usually give, and the evidence gives the numbers.
 
-Which ballots are screened. The ballots that count under the rules of `analysis.ballots`
+Which ballots are screened. The ballots that count under the rules of `analysis.indices.ballots`
 (known unit, valid that year, first copy of a repeated (year, ballot_id), at least one answer,
 no answer outside the scale), of the chosen year only. The `duplicates` check counts the later
 copies, which are rejected as duplicate_ballot. Everything is computed in DuckDB over the file
-(read with `analysis.ballots`' own readers, every cell as text); only per-unit aggregates come
+(read with `analysis.indices.ballots`' own readers, every cell as text); only per-unit aggregates come
 back to pandas.
 
 Checks, one row per (unit_id, check), columns unit_id, check, statistic, threshold, flagged,
@@ -45,8 +45,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.ballots import open_source
-from analysis.sources import run_query
+from analysis.indices.ballots import open_source
+from analysis.inputs.sources import run_query
 
 CHECKS = ("burst", "duplicates", "identical_patterns", "paper_share", "perfect_results",
           "straight_lining")

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import index, satisfaction
-from analysis.change import index_change_tests
-from analysis.dataset import Dataset
-from analysis.errors import InputError, Problem
-from analysis.funnel import funnel_table
-from analysis.gaps import leader_laggard
-from analysis.integrity import screen_ballots
-from analysis.rank_intervals import bootstrap_rank_intervals
-from analysis.reconcile import reconcile
-from analysis.service_quality import (period_months, previous_period, read_dossier_counts,
+from analysis.indices import composite as index
+from analysis.indices import satisfaction
+from analysis.stats.change import index_change_tests
+from analysis.inputs.dataset import Dataset
+from analysis.inputs.errors import InputError, Problem
+from analysis.stats.funnel import funnel_table
+from analysis.stats.gaps import leader_laggard
+from analysis.indices.integrity import screen_ballots
+from analysis.stats.rank_intervals import bootstrap_rank_intervals
+from analysis.audit.reconcile import reconcile
+from analysis.indices.service_quality import (period_months, previous_period, read_dossier_counts,
                                       read_dossiers, service_index)
 
 REJECTED_COLUMNS = ["file", "row", "year", "unit_id", "ballot_id", "channel", "reason"]

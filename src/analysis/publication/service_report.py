@@ -1,6 +1,6 @@
 """The publication's service-quality section (Decision 766/QĐ-TTg), mixed into `Report`.
 
-Reads the run's `service_index` table (`analysis.service_quality.service_index`): one row per
+Reads the run's `service_index` table (`analysis.indices.service_quality.service_index`): one row per
 unit ranked in the period, with its previous-period figures recomputed on the same units. The
 sentences follow the register of the published monthly results ("Hưng Yên xếp thứ 5/63 với
 87,69 điểm, tăng 10,85 điểm so với tháng trước").
@@ -12,10 +12,10 @@ from functools import cached_property
 import pandas as pd
 from IPython.display import HTML
 
-from analysis import charts
-from analysis.formatting import fmt_int, fmt_ordinal, fmt_period, fmt_points
-from analysis.markup import direction, esc, signed_int
-from analysis.service_quality import service_mapping
+from analysis.publication import charts
+from analysis.publication.formatting import fmt_int, fmt_ordinal, fmt_period, fmt_points
+from analysis.publication.markup import direction, esc, signed_int
+from analysis.inputs.service_mapping import service_mapping
 
 GAINERS = 3  # units named for the largest rise in points, per group
 

@@ -8,7 +8,7 @@ digits only, optionally with a zero decimal part ("4", "4.0"; a NaN in a Parquet
 is blank). unit_id, ballot_id and channel are compared in Unicode NFC.
 
 Integer Parquet columns are read as numbers (the fast path). Rows are numbered as
-`analysis.sources` explains (file lines for CSV, 1-based positions in each Parquet file).
+`analysis.inputs.sources` explains (file lines for CSV, 1-based positions in each Parquet file).
 """
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.errors import InputError, Problem
-from analysis.sources import (INTEGER_TYPES, Source, connection, csv_lines, nfc,
+from analysis.inputs.errors import InputError, Problem
+from analysis.inputs.sources import (INTEGER_TYPES, Source, connection, csv_lines, nfc,
                               raise_unreadable_lines, run_query, unreadable, whole_number)
-from analysis.sources import open_source as read_source
+from analysis.inputs.sources import open_source as read_source
 
 REASONS = ("missing_year", "unknown_unit", "outside_validity", "duplicate_ballot", "no_answer",
            "answer_out_of_scale")
