@@ -81,10 +81,10 @@ def test_only_the_aggregation_matters_when_the_weights_are_fixed():
     indices are 1 (up to sampling error of the first-order estimator) and every weight's 0."""
     units, sobol = rank_sensitivity(SCORES, WEIGHTS, draws=4000, seed=11, spread=0.0)
     s = sobol.set_index("factor")
-    assert s.loc["aggregation", "total"] == pytest.approx(1.0, abs=0.05)
+    assert s.loc["aggregation", "total_order"] == pytest.approx(1.0, abs=0.05)
     assert s.loc["aggregation", "first_order"] == pytest.approx(1.0, abs=0.05)
     weights = s.drop(index="aggregation")
-    assert (weights["first_order"] == 0).all() and (weights["total"] == 0).all()
+    assert (weights["first_order"] == 0).all() and (weights["total_order"] == 0).all()
     # half the draws geometric: u1 at 2 or 4, so its 5th–95th percentiles span both
     u1 = units.set_index("unit_id").loc["u1"]
     assert (u1["rank_p05"], u1["rank_p95"], u1["max_shift"]) == (2, 4, 2)
@@ -104,7 +104,7 @@ def test_weights_move_ranks_within_their_range_and_are_seeded():
     for unit in ("u1", "u2", "u4"):
         assert by_unit.loc[unit, ["rank_p05", "rank_p95", "max_shift"]].tolist() == [2, 4, 2]
     # so the mean shift is always (0 + 1 + 2) ÷ 4 = 0.75: no variance, no Sobol index
-    assert sobol["first_order"].isna().all() and sobol["total"].isna().all()
+    assert sobol["first_order"].isna().all() and sobol["total_order"].isna().all()
 
 
 def test_sobol_indices_of_a_real_ranking_are_proper_shares():
@@ -113,10 +113,10 @@ def test_sobol_indices_of_a_real_ranking_are_proper_shares():
                            "c": [0.5, 0.55, 0.4, 0.7, 0.45]}, index=list("vwxyz"))
     _, sobol = rank_sensitivity(scores, pd.Series({"a": 1, "b": 1, "c": 1}), draws=20000, seed=2)
     s = sobol.set_index("factor")
-    assert (s["total"] >= s["first_order"] - 0.02).all()
-    assert (s["first_order"] > -0.02).all() and (s["total"] <= 1.02).all()
+    assert (s["total_order"] >= s["first_order"] - 0.02).all()
+    assert (s["first_order"] > -0.02).all() and (s["total_order"] <= 1.02).all()
     # the group of all weights carries at least what its members carry alone
-    assert s.loc["weights", "total"] >= s.loc[["weight:a", "weight:b", "weight:c"], "total"].max()
+    assert s.loc["weights", "total_order"] >= s.loc[["weight:a", "weight:b", "weight:c"], "total_order"].max()
 
 
 def test_papi_nominal_ranks_are_the_published_ranking_and_intervals_contain_them():

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 UNIT_COLUMNS = ["unit_id", "rank_nominal", "rank_median", "rank_p05", "rank_p95", "max_shift"]
-SOBOL_COLUMNS = ["factor", "first_order", "total"]
+SOBOL_COLUMNS = ["factor", "first_order", "total_order"]
 AGGREGATIONS = ("arithmetic", "geometric")
 
 
@@ -114,5 +114,5 @@ def rank_sensitivity(scores: pd.DataFrame, nominal_weights: pd.Series, draws: in
         "rank_p05": np.percentile(ranks_a, 5, axis=0),
         "rank_p95": np.percentile(ranks_a, 95, axis=0),
         "max_shift": np.abs(ranks_a - nominal_ranks).max(axis=0)})
-    sobol = pd.DataFrame({"factor": names, "first_order": first, "total": total})
+    sobol = pd.DataFrame({"factor": names, "first_order": first, "total_order": total})
     return units.sort_values("unit_id", kind="stable").reset_index(drop=True), sobol
