@@ -190,6 +190,7 @@ def load_config(root: Path) -> Config:
         found = invisible(text)
         if found:
             bad(where, f"the text holds the invisible character {found}")
+    _check_sensitivity(raw.get("sensitivity"), bad)
     if "service_index" in raw:
         from analysis.inputs.service_mapping import service_mapping   # checks it, naming the key
         try:
@@ -199,6 +200,27 @@ def load_config(root: Path) -> Config:
     if problems:
         raise InputError(problems)
     return Config(raw)
+
+
+def _check_sensitivity(block, bad) -> None:
+    """`sensitivity` (extension): draws 100–MAX_BOOTSTRAP, weight_spread in [0, 1), aggregations."""
+    if block is None:
+        return
+    if not isinstance(block, dict):
+        bad("sensitivity", "expected a mapping with draws, weight_spread, aggregations")
+        return
+    draws = block.get("draws")
+    if not _is_whole(draws) or not 100 <= draws <= MAX_BOOTSTRAP:
+        bad("sensitivity.draws", f"must be a whole number from 100 to {MAX_BOOTSTRAP:,}, found "
+            f"'{draws}'")
+    spread = block.get("weight_spread", 0.25)
+    if not _is_number(spread) or not 0 <= spread < 1:
+        bad("sensitivity.weight_spread", f"must be a number in [0, 1), found '{spread}'")
+    aggregations = block.get("aggregations", ["arithmetic", "geometric"])
+    if not isinstance(aggregations, list) or not aggregations or not set(aggregations) <= {
+            "arithmetic", "geometric"}:
+        bad("sensitivity.aggregations", f"must list arithmetic and/or geometric, found "
+            f"'{aggregations}'")
 
 
 def _is_number(value) -> bool:
