@@ -155,6 +155,7 @@ def load_config(root: Path) -> Config:
             bad(key, f"must be a number in ({low}, {high}{']' if key == 'leader_share' else ')'}")
     if not isinstance(raw["bootstrap"], int) or isinstance(raw["bootstrap"], bool) or raw["bootstrap"] < 100:
         bad("bootstrap", "must be a whole number of at least 100")
+    _check_sensitivity(raw.get("sensitivity"), bad)
     if "service_index" in raw:
         from analysis.inputs.service_mapping import service_mapping   # checks it, naming the key
         try:
@@ -164,6 +165,26 @@ def load_config(root: Path) -> Config:
     if problems:
         raise InputError(problems)
     return Config(raw)
+
+
+def _check_sensitivity(block, bad) -> None:
+    """`sensitivity` (extension): draws ≥ 100, weight_spread in [0, 1), aggregations."""
+    if block is None:
+        return
+    if not isinstance(block, dict):
+        bad("sensitivity", "expected a mapping with draws, weight_spread, aggregations")
+        return
+    draws = block.get("draws")
+    if not isinstance(draws, int) or isinstance(draws, bool) or draws < 100:
+        bad("sensitivity.draws", f"must be a whole number of at least 100, found '{draws}'")
+    spread = block.get("weight_spread", 0.25)
+    if not _is_number(spread) or not 0 <= spread < 1:
+        bad("sensitivity.weight_spread", f"must be a number in [0, 1), found '{spread}'")
+    aggregations = block.get("aggregations", ["arithmetic", "geometric"])
+    if not isinstance(aggregations, list) or not aggregations or not set(aggregations) <= {
+            "arithmetic", "geometric"}:
+        bad("sensitivity.aggregations", f"must list arithmetic and/or geometric, found "
+            f"'{aggregations}'")
 
 
 def _is_number(value) -> bool:
