@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from analysis.publication.i18n import t
 from analysis.indices.tables import neutralise
+from analysis.inputs.readers import visible
 
 
 def _header(column: str, lang: str, labels: dict[str, str]) -> str:
@@ -31,7 +32,7 @@ def _fill(sheet, frame: pd.DataFrame, headers: list[str]) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in frame.itertuples(index=False):
-        sheet.append([None if pd.isna(v) else (neutralise(v) if isinstance(v, str) else
+        sheet.append([None if pd.isna(v) else (neutralise(visible(v)) if isinstance(v, str) else
                       (v.item() if hasattr(v, "item") else v)) for v in row])
     for index, column in enumerate(frame.columns, start=1):
         letter = get_column_letter(index)
