@@ -22,7 +22,7 @@ from analysis.inputs.dataset import load_dataset
 from analysis.inputs.service_mapping import COUNTS
 from analysis.publication.report import Report
 from analysis.indices.results import compute_results
-from analysis.publication.xlsx import write_workbook
+from analysis.publication.xlsx import sheet_name, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIL_NAME = '<script>alert("x")</script>'
@@ -50,7 +50,7 @@ def test_names_are_escaped_in_html_and_neutralised_in_csv_and_xlsx(tmp_path):
     csv = (run / "tables" / "index_units.csv").read_text(encoding="utf-8")
     assert "'=HYPERLINK" in csv and ",=HYPERLINK" not in csv
     write_workbook(results, ds, "title", "en", tmp_path / "t.xlsx")
-    sheet = load_workbook(tmp_path / "t.xlsx")["index_units"]
+    sheet = load_workbook(tmp_path / "t.xlsx")[sheet_name("index_units", "en")]
     values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(v.startswith("'=HYPERLINK") for v in values)
     assert not any(v.startswith("=") for v in values)
