@@ -231,9 +231,11 @@ def test_record_values_with_invisible_characters_are_shown_inert(tmp_path):
     or a unit id (those ballots are counted or rejected by the ballot rules); where such a value
     is shown, in the workbook or the report, each of those characters becomes U+FFFD."""
     ds = load_dataset(CORPUS / "valid")
-    results = {"rejected": pd.DataFrame({"unit_id": ["H\x00N", "H\u202eP"], "reason": ["unknown_unit"] * 2})}
+    results = {"rejected": pd.DataFrame({"unit_id": ["H\x00N", "H\u202eP"],
+                                         "reason": ["unknown_unit"] * 2})}
     write_workbook(results, ds, "title", "en", tmp_path / "t.xlsx")
-    cells = [c.value for row in load_workbook(tmp_path / "t.xlsx")["rejected"].iter_rows() for c in row]
+    sheet = load_workbook(tmp_path / "t.xlsx")[sheet_name("rejected", "en")]
+    cells = [c.value for row in sheet.iter_rows() for c in row]
     assert "H\ufffdN" in cells and "H\ufffdP" in cells
     report = Report(ds, 2023, "en", {})
     assert report.channel("pa\x02per") == "pa\ufffdper"
