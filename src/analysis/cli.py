@@ -12,6 +12,7 @@ from pathlib import Path
 from analysis.inputs.errors import InputError
 from analysis.pipeline import FORMATS, LANGS
 from analysis.publication.publish import NotebookError
+from analysis.runfolder import OutputError
 
 
 def _list(allowed: tuple[str, ...]):
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 from analysis.synth.dossiers import make_demo_dossiers
                 make_demo_dossiers(args.out, dossiers_per_year=args.rows or 200_000, **kwargs)
             print(f"wrote {args.out}")
-    except (InputError, NotebookError) as err:
+    except (InputError, NotebookError, OutputError) as err:
         print(err, file=sys.stderr)
         return 1
     return 0
