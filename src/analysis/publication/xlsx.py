@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from analysis.indices.tables import neutralise
+from analysis.inputs.readers import visible
 from analysis.publication.i18n import load_catalog, t
 
 # Columns in percent (0–100) in the result tables, and columns holding proportions (0–1): both
@@ -193,7 +194,7 @@ def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | No
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in frame.itertuples(index=False):
-        sheet.append([None if pd.isna(v) else (neutralise(v) if isinstance(v, str) else
+        sheet.append([None if pd.isna(v) else (neutralise(visible(v)) if isinstance(v, str) else
                       (v.item() if hasattr(v, "item") else v)) for v in row])
     widths = []
     for index, (column, fmt) in enumerate(zip(frame.columns, formats), start=1):
