@@ -43,6 +43,9 @@ def index_tables(ds: Dataset, year: int) -> tuple[dict, list[dict], pd.DataFrame
            "index_components": index.index_components(ds, year)}
     if ds.subcomponent_scores is not None:
         out["index_subcomponents"] = index.index_subcomponents(ds, year)
+    robustness = index.sensitivity(ds, year)
+    if robustness is not None:
+        out["sensitivity"], out["sensitivity_sobol"] = robustness
     scores = units.set_index("unit_id")
     has_prev = scores["score_prev"].notna().any()
     like = bool(scores["like_for_like"].all()) if has_prev else pd.NA

@@ -188,6 +188,7 @@ def load_config(root: Path) -> Config:
         bad("default_year", f"must be a year, found '{raw['default_year']}'")
     if "default_period" in raw and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(raw["default_period"])):
         bad("default_period", f"must be a month YYYY-MM, found '{raw['default_period']}'")
+    _check_sensitivity(raw.get("sensitivity"), bad)
     if "service_index" in raw:
         from analysis.inputs.service_mapping import service_mapping   # checks it, naming the key
         try:
@@ -276,6 +277,26 @@ def _check_components(version: dict, prefix: str, optional: bool, bad) -> None:
         elif sub["parent"] not in codes:
             bad(f"{prefix}.subcomponents[{j}].parent",
                 f"'{sub['parent']}' is not a component of this version")
+
+
+def _check_sensitivity(block, bad) -> None:
+    """`sensitivity` (extension): draws ≥ 100, weight_spread in [0, 1), aggregations."""
+    if block is None:
+        return
+    if not isinstance(block, dict):
+        bad("sensitivity", "expected a mapping with draws, weight_spread, aggregations")
+        return
+    draws = block.get("draws")
+    if not isinstance(draws, int) or isinstance(draws, bool) or draws < 100:
+        bad("sensitivity.draws", f"must be a whole number of at least 100, found '{draws}'")
+    spread = block.get("weight_spread", 0.25)
+    if not _is_number(spread) or not 0 <= spread < 1:
+        bad("sensitivity.weight_spread", f"must be a number in [0, 1), found '{spread}'")
+    aggregations = block.get("aggregations", ["arithmetic", "geometric"])
+    if not isinstance(aggregations, list) or not aggregations or not set(aggregations) <= {
+            "arithmetic", "geometric"}:
+        bad("sensitivity.aggregations", f"must list arithmetic and/or geometric, found "
+            f"'{aggregations}'")
 
 
 def _is_number(value) -> bool:
