@@ -247,7 +247,7 @@ def _versions(methodology: dict, raw: dict, optional: bool, bad) -> list[dict]:
 
 def _check_components(version: dict, prefix: str, optional: bool, bad) -> None:
     comps = version["components"]
-    if comps is None and optional:
+    if not comps and optional:
         version["components"] = []
     elif not isinstance(comps, list) or not comps:
         bad(f"{prefix}.components", "expected a list of components (code, label_vi, label_en, "
