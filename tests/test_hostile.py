@@ -1,6 +1,7 @@
 """Hostile content: names from data cannot inject HTML or spreadsheet formulas, and papermill
 parameters with quotes or newlines cannot change the executed code; an interrupted run leaves
-the previous output intact."""
+the previous output intact; every user mistake in a corpus of broken inputs and output folders
+is refused with a clear message, never a traceback."""
 import ast
 import os
 import shutil
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from papermill.iorw import load_notebook_node
@@ -222,3 +224,20 @@ def test_output_folders_and_run_folders_that_cannot_be_used(tmp_path, capsys):
         assert code == 1 and "no manifest.json" in printed
     code, printed = _no_traceback(["validate", "--data", str(tmp_path / "file")], capsys)
     assert code == 1 and "no such folder" in printed
+
+
+def test_record_values_with_invisible_characters_are_shown_inert(tmp_path):
+    """Ballots are not refused for a control character or a right-to-left override in a channel
+    or a unit id (those ballots are counted or rejected by the ballot rules); where such a value
+    is shown, in the workbook or the report, each of those characters becomes U+FFFD."""
+    ds = load_dataset(CORPUS / "valid")
+    results = {"rejected": pd.DataFrame({"unit_id": ["H\x00N", "H\u202eP"],
+                                         "reason": ["unknown_unit"] * 2})}
+    write_workbook(results, ds, "title", "en", tmp_path / "t.xlsx")
+    sheet = load_workbook(tmp_path / "t.xlsx")[sheet_name("rejected", "en")]
+    cells = [c.value for row in sheet.iter_rows() for c in row]
+    assert "H\ufffdN" in cells and "H\ufffdP" in cells
+    report = Report(ds, 2023, "en", {})
+    assert report.channel("pa\x02per") == "pa\ufffdper"
+    assert report.channel("paper") == "Paper"              # catalog.yaml
+    assert report.channel("") == "–"

@@ -359,7 +359,7 @@ def service_index(counts: pd.DataFrame, units: pd.DataFrame, period: str,
     Rate = numerator ÷ denominator (undefined when the denominator is 0); group points =
     max_points × mean of its indicators' defined rates (the linear rule); total = Σ group
     points (none if a group has no rate). rank: within the unit's group (ministries, provinces),
-    1 = highest total, ties (totals equal to 9 decimals) share the smallest rank; n_ranked the
+    1 = highest total, ties (totals equal at the published 2 decimals) share the smallest rank; n_ranked the
     units of the group with a total; national_average the mean total of those units;
     rank_region/n_region the same within its region. national_<indicator>: the rate pooled over
     every dossier of the period. Previous period: the month (year) before; its counts are put
@@ -435,7 +435,7 @@ def _score(t: pd.DataFrame, spec: dict) -> pd.DataFrame:
         points.append(f"points_{group['code']}")
         t[points[-1]] = group["max_points"] * rates.mean(axis=1)
     t["total"] = t[points].sum(axis=1, min_count=len(points))
-    key = t["total"].round(9)
+    key = t["total"]
     t["rank"] = key.groupby(t["group"]).transform(min_rank).astype("Int64")
     t["n_ranked"] = key.groupby(t["group"]).transform("count").astype("int64")
     t["national_average"] = t["total"].groupby(t["group"]).transform("mean")

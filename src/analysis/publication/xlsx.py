@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from analysis.indices.tables import neutralise
+from analysis.inputs.readers import visible
 from analysis.publication.i18n import load_catalog, t
 
 # Columns in percent (0–100) in the result tables, and columns holding proportions (0–1): both
@@ -177,21 +178,35 @@ def _number_format(table: str, column: str, values: pd.Series) -> str | None:
     return POINTS
 
 
+LINE_PT = 15  # height of one line of 11-pt text, in points
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines `text` takes when wrapped in a column `width` characters wide."""
+    return max(1, -(-len(str(text)) // max(1, int(width) - 2)))
+
+
 def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | None]) -> None:
+    """Header (bold, wrapped, its row as tall as its longest header) and rows; number formats;
+    columns as wide as their text (numbers 12), at most 60."""
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in frame.itertuples(index=False):
-        sheet.append([None if pd.isna(v) else (neutralise(v) if isinstance(v, str) else
+        sheet.append([None if pd.isna(v) else (neutralise(visible(v)) if isinstance(v, str) else
                       (v.item() if hasattr(v, "item") else v)) for v in row])
+    widths = []
     for index, (column, fmt) in enumerate(zip(frame.columns, formats), start=1):
-        letter = get_column_letter(index)
         if fmt:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = fmt
-        width = max([min(len(str(headers[index - 1])), 24)] + [len(str(v)) for v in frame[column].head(500)])
-        sheet.column_dimensions[letter].width = min(max(8, width + 2), 60)
+        values = frame[column].head(500).dropna()
+        body = 12 if pd.api.types.is_numeric_dtype(frame[column]) else max(map(len, map(str, values)), default=0)
+        width = min(max(10, body + 2, min(len(str(headers[index - 1])), 12) + 2), 60)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        widths.append(width)
+    sheet.row_dimensions[1].height = LINE_PT * max(map(_lines, headers, widths), default=1)
     sheet.freeze_panes = "A2"
 
 
@@ -248,8 +263,9 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     _fill(about, pd.DataFrame(notes, columns=["k", "v"]), [t("xlsx.item", lang), t("xlsx.value", lang)],
           [None, None])
     about.column_dimensions["B"].width = 90
-    for row in about.iter_rows(min_row=2, min_col=2, max_col=2):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    for (cell,) in about.iter_rows(min_row=2, min_col=2, max_col=2):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        about.row_dimensions[cell.row].height = LINE_PT * _lines(cell.value, 90)
     _for_print(about, 2)
     mapping = ds.config.raw.get("service_index") or {}
     labels = {code: spec[f"label_{lang}"] for code, spec in (mapping.get("indicators") or {}).items()}
