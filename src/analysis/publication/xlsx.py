@@ -26,7 +26,7 @@ from analysis.publication.i18n import load_catalog, t
 
 # Columns in percent (0–100) in the result tables, and columns holding proportions (0–1): both
 # are written as proportions with PERCENT. Service-index columns rate_… and national_… are
-# proportions too. Differences of proportions are written in percentage points (× 100).
+# proportions too (national_average is in points). Differences of proportions are written in percentage points (× 100).
 IN_PERCENT = {"index_units": {"score", "score_prev"}, "index_groups": {"mean", "median", "min", "max"},
               "index_components": {"subindex"},
               "gaps": {"leader_value", "laggard_value", "top_mean", "bottom_mean"}}
@@ -74,8 +74,8 @@ def _kind(table: str, column: str) -> str:
         return "percent"
     if column in PROPORTION_DIFFERENCES.get(table, ()):
         return "pp"
-    if column in PROPORTIONS.get(table, ()) or (
-            table == "service_index" and column.partition("_")[0] in ("rate", "national")):
+    if column in PROPORTIONS.get(table, ()) or (table == "service_index" and column != "national_average"
+                                                and column.partition("_")[0] in ("rate", "national")):
         return "proportion"
     return ""
 
