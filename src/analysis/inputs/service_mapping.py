@@ -20,6 +20,11 @@ DEFAULT_SERVICE_INDEX = {
               "lượng phục vụ người dân, doanh nghiệp): five groups, 100 points — transparency "
               "18, progress and results 20, digitisation 22, online services 22, satisfaction "
               "18; satisfaction = (all dossiers − dissatisfied or complained about) ÷ all.",
+    "source_vi": "Quyết định 766/QĐ-TTg ngày 23/6/2022 (Bộ chỉ số chỉ đạo, điều hành và đánh giá "
+                 "chất lượng phục vụ người dân, doanh nghiệp): năm nhóm, 100 điểm — công khai, minh "
+                 "bạch 18; tiến độ, kết quả giải quyết 20; số hóa hồ sơ 22; cung cấp dịch vụ trực "
+                 "tuyến 22; mức độ hài lòng 18; mức độ hài lòng = (tổng số hồ sơ − số hồ sơ không "
+                 "hài lòng hoặc bị phản ánh, kiến nghị) ÷ tổng số hồ sơ.",
     "notes": "Indicator per group and the linear rule (points = maximum × rate; a group of "
              "several indicators takes their mean rate) are this project's reading, not the "
              "annex's text: unconfirmed.",
