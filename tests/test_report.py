@@ -140,7 +140,7 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
 def rare_service_cases(tables):
     """The demo's service tables with the cases it lacks: no previous figure, a previous figure
     apportioned by weight, no national rate, a unit without region, a rejected dossier of each
-    reason."""
+    reason, a published figure that does not reconcile."""
     from analysis.indices.service_quality import REASONS
     s = tables["service_index"].copy()
     s.loc[0, ["points_change", "rank_change"]] = float("nan")
@@ -150,7 +150,10 @@ def rare_service_cases(tables):
     rejected = pd.DataFrame({"file": "dossiers.csv", "row": range(2, 2 + len(REASONS)),
                              "year": 2025, "unit_id": "01", "ballot_id": "", "channel": "",
                              "reason": list(REASONS)})
-    return {**tables, "service_index": s, "rejected": rejected}
+    unreconciled = pd.DataFrame({"scope": ["unit"], "key": ["01"], "metric": ["points"], "published": [50.0],
+                                 "computed": [49.0], "difference": [-1.0], "matches": [False],
+                                 "source": [""], "note": [""]})  # a draft: a figure that does not reconcile
+    return {**tables, "service_index": s, "rejected": rejected, "reconciliation": unreconciled}
 
 
 def test_unknown_sample_size_gives_no_test_and_says_so(tiny_counts):

@@ -85,10 +85,10 @@ class Report(ServiceSections):
 
     @cached_property
     def own_scale(self) -> dict | None:
-        """The index's own scale (dataset.yaml `scale`: min, max, label_vi, label_en) when the
-        dataset declares one: scores are then led in points on it (the `points` column, e.g. PAPI
+        """The index's own scale in the year (dataset.yaml `scale`: min, max, label_vi, label_en)
+        when the dataset declares one: scores are then led in points on it (the `points` column, e.g. PAPI
         6–60), the percent of the maximum second; otherwise scores are percents."""
-        scale = self.ds.config.raw.get("scale")
+        scale = self.ds.config.scale(self.year)
         return scale if scale and self.units is not None and "points" in self.units else None
 
     def _factor(self) -> float:
@@ -712,8 +712,7 @@ class Report(ServiceSections):
             items += [self.t("methods.funnel"), self.t("methods.rank_intervals")]
         if "tests" in self.tables:
             items.append(self.t("methods.tests"))
-        methodology = cfg.raw.get("methodology") or {}
-        source = methodology.get(f"source_{self.lang}") or methodology.get("source")
+        source = cfg.method_text(self.year, "source", self.lang)
         if source:
             items.append(self.t("methods.source", source=source))
         return self.section("methods", items=items)
