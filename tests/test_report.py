@@ -151,6 +151,7 @@ def rare_service_cases(tables):
     s.loc[1, "prev_basis"] = "weighted_aggregates"
     s["national_online_payment"] = float("nan")
     s.loc[s["rank"] == 1, ["rank_region", "n_region"]] = pd.NA
+    s.loc[2, "missing_indicators"] = "online_payment"  # an indicator without a denominator
     rejected = pd.DataFrame({"file": "dossiers.csv", "row": range(2, 2 + len(REASONS)),
                              "year": 2025, "unit_id": "01", "ballot_id": "", "channel": "",
                              "reason": list(REASONS)})
