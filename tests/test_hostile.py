@@ -115,20 +115,24 @@ def _workbook(content: bytes):
     return edit
 
 
-def _parquet(name: str, corrupt: bool):
-    """A valid ballots/dossiers Parquet file, then (with `corrupt`) its footer overwritten."""
+def _parquet(name: str, damage: str):
+    """A valid Parquet file of 5,000 ballots, then its footer or a data page overwritten."""
     def edit(folder: Path) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
-        table = pa.table({"year": [2023, 2023], "unit_id": ["HN", "HP"], "ballot_id": ["1", "2"],
-                          "channel": ["paper", "paper"], "submitted_at": ["", ""],
-                          "q_access": [4, 5]})
+        n = 5000
+        table = pa.table({"year": [2023] * n, "unit_id": ["HN", "HP"] * (n // 2),
+                          "ballot_id": [str(i) for i in range(n)], "channel": ["paper"] * n,
+                          "submitted_at": [""] * n, "q_access": [4, 5, 3, 2, 1] * (n // 5)})
         path = folder / name
-        pq.write_table(table, path)
-        if corrupt:
-            data = bytearray(path.read_bytes())
+        pq.write_table(table, path, compression="none")
+        data = bytearray(path.read_bytes())
+        if damage == "footer":
             data[-12:-4] = b"\xff" * 8          # the footer length and the end of the metadata
-            path.write_bytes(bytes(data))
+        else:
+            middle = len(data) // 3
+            data[middle:middle + 2000] = b"\x00\xff" * 1000
+        path.write_bytes(bytes(data))
     return edit
 
 
@@ -140,7 +144,12 @@ def _encrypted_workbook() -> bytes:
 BROKEN = {  # case: (edit of the valid dataset, words the message must hold)
     "xlsx_corrupt": (_workbook(b"PK\x03\x04 this is not a workbook"), "index_scores.xlsx: the workbook cannot be read"),
     "xlsx_password": (_workbook(_encrypted_workbook()), "protected with a password"),
-    "parquet_corrupt_footer": (_parquet("ballots.parquet", corrupt=True), "ballots.parquet"),
+    "parquet_corrupt_footer": (_parquet("ballots.parquet", "footer"),
+                               "ballots.parquet: the file cannot be read"),
+    "parquet_corrupt_page": (_parquet("ballots.parquet", "page"),
+                             "ballots.parquet: the file cannot be read"),
+    "dossiers_parquet_corrupt_footer": (_parquet("dossiers.parquet", "footer"),
+                                        "dossiers.parquet: the file cannot be read"),
     "nul_in_name": (_edit("units.csv", "Ha Noi", "Ha\x00Noi"), "U+0000"),
     "rtl_override_in_name": (_edit("units.csv", "Hải Phòng", "Hải\u202ePhòng"), "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
     "control_in_yaml_title": (_edit("dataset.yaml", "Test dataset", "Test\x07dataset"),

@@ -71,8 +71,8 @@ from analysis.inputs.errors import InputError, Problem
 from analysis.inputs.service_mapping import (COUNTS, DEFAULT_SERVICE_INDEX,  # noqa: F401
                                              MIN_DOSSIERS, indicator_rules, service_mapping)
 from analysis.stats.ranks import min_rank
-from analysis.inputs.sources import (connection, csv_lines, open_source, raise_unreadable_lines,
-                              run_query, unreadable)
+from analysis.inputs.sources import (connection, csv_lines, damaged, open_source,
+                              raise_unreadable_lines, run_query, unreadable)
 
 COLUMNS = ("unit_id", "procedure", "received_at", "due_at", "resolved_at", "online", "fee",
            "paid_online", "digitised", "published", "rating", "complaint")
@@ -198,8 +198,9 @@ def read_dossiers(path, units: pd.DataFrame, months=None, progress: bool = False
         try:
             groups = run_query(con, _query(source.relation, cells, months),
                                "dossiers: rules and counts" if progress else None)
-        except (duckdb.InvalidInputException, duckdb.IOException,
-                duckdb.ConversionException) as err:
+        except duckdb.Error as err:
+            if not damaged(err):
+                raise
             raise unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
         if source.empty_lines is not None:
             raise_unreadable_lines(con, source.name, "dossier")
