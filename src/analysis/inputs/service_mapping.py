@@ -140,19 +140,28 @@ def service_mapping(settings: dict | None = None) -> dict:
     problems = []
 
     def bad(key: str, message: str) -> None:
-        problems.append(Problem("dataset.yaml", None, f"service_index.{key}", message,
+        problems.append(Problem("dataset.yaml", None, f"service_index.{key}".rstrip("."), message,
                                 "see DEFAULT_SERVICE_INDEX in analysis/inputs/service_mapping.py"))
 
+    if not isinstance(spec, dict):
+        bad("", "expected a mapping (rule, indicators, groups)")
+        raise InputError(problems)
     if spec.get("rule") not in RULES:
         bad("rule", f"unknown rule {spec.get('rule')!r}; one of {RULES}")
     minimum = spec.get("min_dossiers", MIN_DOSSIERS)
     if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 0:
         bad("min_dossiers", f"{minimum!r} is not a whole number ≥ 0")
     indicators = spec.get("indicators") or {}
+    if not isinstance(indicators, dict):
+        bad("indicators", "expected a mapping of indicator codes")
+        indicators = {}
     for code, ind in indicators.items():
         for part in ("numerator", "denominator"):
-            if ind.get(part) not in COUNTS:
-                bad(f"indicators.{code}.{part}", f"{ind.get(part)!r} is not one of {COUNTS}")
+            found = ind.get(part) if isinstance(ind, dict) else None
+            if not isinstance(found, str) or found not in COUNTS:
+                bad(f"indicators.{code}.{part}", f"{found!r} is not one of {COUNTS}")
+        if not isinstance(ind, dict):
+            continue
         target = ind.get("target", 1)
         if not isinstance(target, (int, float)) or isinstance(target, bool) or not 0 < target <= 1:
             bad(f"indicators.{code}.target", f"{target!r} is not a rate in (0, 1]")
@@ -163,15 +172,23 @@ def service_mapping(settings: dict | None = None) -> dict:
         points = ind.get("max_points", 0)
         if not isinstance(points, (int, float)) or isinstance(points, bool) or points < 0:
             bad(f"indicators.{code}.max_points", "a number ≥ 0 is required")
-    if not spec.get("groups"):
-        bad("groups", "no groups")
-    for i, group in enumerate(spec.get("groups") or []):
-        if not isinstance(group.get("max_points"), (int, float)):
+    groups = spec.get("groups")
+    if not groups or not isinstance(groups, list):
+        bad("groups", "no groups (expected a list)")
+        groups = []
+    for i, group in enumerate(groups):
+        if not isinstance(group, dict):
+            bad(f"groups[{i}]", "expected a mapping (code, labels, max_points, indicators)")
+            continue
+        if not isinstance(group.get("max_points"), (int, float)) or isinstance(group["max_points"], bool):
             bad(f"groups[{i}].max_points", "a number is required")
-        if not group.get("indicators") or set(group["indicators"]) - set(indicators):
+        members = group.get("indicators")
+        if not members or not isinstance(members, list) or not all(
+                isinstance(m, str) and m in indicators for m in members):
             bad(f"groups[{i}].indicators", "list indicators defined under service_index.indicators")
         elif isinstance(group.get("max_points"), (int, float)):
-            given = [indicators[c].get("max_points") for c in group["indicators"]]
+            given = [indicators[c].get("max_points") if isinstance(indicators[c], dict) else None
+                     for c in members]
             if all(isinstance(p, (int, float)) for p in given) and abs(sum(given) - group["max_points"]) > 1e-9:
                 bad(f"groups[{i}].indicators", f"the indicators' max_points add up to {sum(given)}, "
                     f"not the group's {group['max_points']}")
