@@ -177,7 +177,7 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> So
                 "union_by_name = true, hive_partitioning = true, hive_types_autocast = false)")
     try:
         described = con.sql(f"DESCRIBE {relation}").fetchall()[2:]
-    except (duckdb.InvalidInputException, duckdb.IOException) as err:
+    except duckdb.Error as err:   # a damaged file: bad magic, footer or metadata
         raise unreadable(path.name, err, "write it again as Parquet") from None
     names = [column for column, *_ in described]
     raw = _named(path.name, names, [_identifier(n) for n in names], None)
