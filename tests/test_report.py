@@ -110,7 +110,7 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
                 (ROOT / "data" / "par-ministries", 2023)]
     demo = ROOT / "data" / "demo-mps"
     if demo.is_dir():
-        datasets.append((demo, 2025))
+        datasets += [(demo, 2025), (demo, 2023)]   # 2023: paper and digital (channel_gap)
     from analysis.publication import publish
     from analysis.publication import xlsx
     for folder, year in datasets:
