@@ -37,11 +37,12 @@ def drawn(fig):
 
 def test_png_at_300_dpi_beside_the_svg(tmp_path):
     fig = charts.band_counts(["A", "B"], [3, 4], "Số đơn vị")
+    inches = fig.get_figwidth()
     svg = charts.save(fig, tmp_path / "figures", "02-bands")
     assert (tmp_path / "figures" / "02-bands.svg").read_text(encoding="utf-8") == svg
     with Image.open(tmp_path / "figures" / "02-bands.png") as png:
         assert [round(d) for d in png.info["dpi"]] == [300, 300]
-        assert png.width >= 5 * 300  # about the A4 text width (6.7 in less white space) at 300 dpi
+        assert png.width >= 0.8 * inches * 300  # the figure's width (less white space) at 300 dpi
 
 
 def test_same_figure_same_bytes(tmp_path):
@@ -138,6 +139,14 @@ def test_funnel_labels_do_not_overprint():
     assert sorted(t.get_text() for t in texts) == sorted(["Công an tỉnh Hà Giang", "Công an tỉnh Bắc Ninh",
                                                           "Cục Y tế", "Cục A", "Cục B"])
     assert_no_overlap(fig, texts)
+
+
+def test_heat_map_column_labels_do_not_overprint():
+    components = ["Tham gia của người dân ở cấp cơ sở", "Công khai, minh bạch",
+                  "Trách nhiệm giải trình với người dân", "Kiểm soát tham nhũng trong khu vực công",
+                  "Thủ tục hành chính công", "Cung ứng dịch vụ công"]  # PAPI's six dimensions
+    fig = drawn(charts.heat_map(["Cần Thơ", "Hà Tĩnh"], components, np.full((2, 6), 60.0), "%", vi(0)))
+    assert_no_overlap(fig, fig.axes[0].get_xticklabels())
 
 
 VIETNAMESE = ("aăâbcdđeêghiklmnoôơpqrstuưvxy"

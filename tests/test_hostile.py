@@ -1,6 +1,7 @@
 """Hostile content: names from data cannot inject HTML or spreadsheet formulas, and papermill
 parameters with quotes or newlines cannot change the executed code; an interrupted run leaves
-the previous output intact."""
+the previous output intact; every user mistake in a corpus of broken inputs and output folders
+is refused with a clear message, never a traceback."""
 import ast
 import os
 import shutil
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from papermill.iorw import load_notebook_node
@@ -113,20 +115,24 @@ def _workbook(content: bytes):
     return edit
 
 
-def _parquet(name: str, corrupt: bool):
-    """A valid ballots/dossiers Parquet file, then (with `corrupt`) its footer overwritten."""
+def _parquet(name: str, damage: str):
+    """A valid Parquet file of 5,000 ballots, then its footer or a data page overwritten."""
     def edit(folder: Path) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
-        table = pa.table({"year": [2023, 2023], "unit_id": ["HN", "HP"], "ballot_id": ["1", "2"],
-                          "channel": ["paper", "paper"], "submitted_at": ["", ""],
-                          "q_access": [4, 5]})
+        n = 5000
+        table = pa.table({"year": [2023] * n, "unit_id": ["HN", "HP"] * (n // 2),
+                          "ballot_id": [str(i) for i in range(n)], "channel": ["paper"] * n,
+                          "submitted_at": [""] * n, "q_access": [4, 5, 3, 2, 1] * (n // 5)})
         path = folder / name
-        pq.write_table(table, path)
-        if corrupt:
-            data = bytearray(path.read_bytes())
+        pq.write_table(table, path, compression="none")
+        data = bytearray(path.read_bytes())
+        if damage == "footer":
             data[-12:-4] = b"\xff" * 8          # the footer length and the end of the metadata
-            path.write_bytes(bytes(data))
+        else:
+            middle = len(data) // 3
+            data[middle:middle + 2000] = b"\x00\xff" * 1000
+        path.write_bytes(bytes(data))
     return edit
 
 
@@ -138,7 +144,12 @@ def _encrypted_workbook() -> bytes:
 BROKEN = {  # case: (edit of the valid dataset, words the message must hold)
     "xlsx_corrupt": (_workbook(b"PK\x03\x04 this is not a workbook"), "index_scores.xlsx: the workbook cannot be read"),
     "xlsx_password": (_workbook(_encrypted_workbook()), "protected with a password"),
-    "parquet_corrupt_footer": (_parquet("ballots.parquet", corrupt=True), "ballots.parquet"),
+    "parquet_corrupt_footer": (_parquet("ballots.parquet", "footer"),
+                               "ballots.parquet: the file cannot be read"),
+    "parquet_corrupt_page": (_parquet("ballots.parquet", "page"),
+                             "ballots.parquet: the file cannot be read"),
+    "dossiers_parquet_corrupt_footer": (_parquet("dossiers.parquet", "footer"),
+                                        "dossiers.parquet: the file cannot be read"),
     "nul_in_name": (_edit("units.csv", "Ha Noi", "Ha\x00Noi"), "U+0000"),
     "rtl_override_in_name": (_edit("units.csv", "Hải Phòng", "Hải\u202ePhòng"), "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
     "control_in_yaml_title": (_edit("dataset.yaml", "Test dataset", "Test\x07dataset"),
@@ -164,6 +175,16 @@ BROKEN = {  # case: (edit of the valid dataset, words the message must hold)
     "dossier_counts_1e308": (lambda f: (f / "dossier_counts.csv").write_text(
         "unit_id,period," + ",".join(COUNTS) + "\nHN,2023-07," + ",".join(["1e308"] * len(COUNTS))
         + "\n", encoding="utf-8"), "dossier_counts.csv, row 2, column 'n_received': expected at most"),
+    "component_code_a_number": (_edit("dataset.yaml", "code: b", "code: 7"), "must be text"),
+    "component_code_twice": (_edit("dataset.yaml", "code: b", "code: a"), "the code 'a' is given twice"),
+    "band_label_a_number": (_edit("dataset.yaml", "label_en: Good", "label_en: 5"), "must be text"),
+    "service_index_a_number": (_yaml("service_index: 5"), "service_index"),
+    "service_index_group_text": (_yaml("service_index: {rule: linear, indicators: {}, groups: [x]}"),
+                                 "service_index.groups[0]"),
+    "collection_a_list": (_yaml("survey:\n  collection: [1, 2]"), "survey.collection"),
+    "index_name_a_list": (_yaml("index_name_en: [x]"), "index_name_en"),
+    "zero_width_in_unit_id": (_edit("units.csv", "HN,", "H\u200bN,"), "U+200B (ZERO WIDTH SPACE)"),
+    "bom_inside_unit_id": (_edit("units.csv", "HN,", "\ufeffHN,"), "U+FEFF"),
     "empty_units": (lambda f: (f / "units.csv").write_text("", encoding="utf-8"), "the file is empty"),
     "units_xlsx_empty": (lambda f: ((f / "units.csv").unlink(), (f / "units.xlsx").write_bytes(b"")),
                          "units.xlsx: the workbook cannot be read"),
@@ -222,3 +243,20 @@ def test_output_folders_and_run_folders_that_cannot_be_used(tmp_path, capsys):
         assert code == 1 and "no manifest.json" in printed
     code, printed = _no_traceback(["validate", "--data", str(tmp_path / "file")], capsys)
     assert code == 1 and "no such folder" in printed
+
+
+def test_record_values_with_invisible_characters_are_shown_inert(tmp_path):
+    """Ballots are not refused for a control character or a right-to-left override in a channel
+    or a unit id (those ballots are counted or rejected by the ballot rules); where such a value
+    is shown, in the workbook or the report, each of those characters becomes U+FFFD."""
+    ds = load_dataset(CORPUS / "valid")
+    results = {"rejected": pd.DataFrame({"unit_id": ["H\x00N", "H\u202eP"],
+                                         "reason": ["unknown_unit"] * 2})}
+    write_workbook(results, ds, "title", "en", tmp_path / "t.xlsx")
+    sheet = load_workbook(tmp_path / "t.xlsx")[sheet_name("rejected", "en")]
+    cells = [c.value for row in sheet.iter_rows() for c in row]
+    assert "H\ufffdN" in cells and "H\ufffdP" in cells
+    report = Report(ds, 2023, "en", {})
+    assert report.channel("pa\x02per") == "pa\ufffdper"
+    assert report.channel("paper") == "Paper"              # catalog.yaml
+    assert report.channel("") == "–"

@@ -33,7 +33,7 @@ def workbook(tmp_path, ds, results, lang):
     return load_workbook(path)
 
 
-def column(sheet, header):
+def column_of(sheet, header):
     """The cells under `header` (row 1)."""
     index = [c.value for c in sheet[1]].index(header) + 1
     return [row[0] for row in sheet.iter_rows(min_row=2, min_col=index, max_col=index)]
@@ -56,13 +56,15 @@ def test_every_percent_is_a_proportion_with_a_percent_format(tmp_path, ministrie
     ds, results = ministries
     book = workbook(tmp_path, ds, {**results, **satisfaction_tables()}, "en")
     units = book[sheet_name("index_units", "en")]
-    scores = {c.value: s for c, s in zip(column(units, "Unit ID"), column(units, "Score (%)"))}
+    scores = {c.value: s for c, s in zip(column_of(units, "Unit ID"), column_of(units, "Score (%)"))}
     # Bộ Tư pháp 2023: 89.96 computed from its parts (the old sheet held 89.96 under "(%)")
     assert scores["MOJ"].value == pytest.approx(0.8996, abs=1e-9)
     assert scores["MOJ"].number_format == PERCENT
-    satisfied = column(book[sheet_name("satisfaction_units", "en")], "Satisfied (%)")
+    satisfied = column_of(book[sheet_name("satisfaction_units", "en")], "Satisfied (%)")
     assert [c.value for c in satisfied] == [0.975, 0.9375] and {c.number_format for c in satisfied} == {PERCENT}
-    diff = column(book[sheet_name("satisfaction_yoy", "en")], "Difference (percentage points)")
+    yoy = book[sheet_name("satisfaction_yoy", "en")]
+    assert [c.value for c in column_of(yoy, "Unit")] == ["All units", "Ministry of Justice"]
+    diff = column_of(yoy, "Difference (percentage points)")
     assert diff[0].value == pytest.approx(-2.37) and diff[0].number_format != PERCENT
     for sheet in book.worksheets:  # no percent-formatted cell holds a number on the 0–100 scale
         for row in sheet.iter_rows(min_row=2):
@@ -74,16 +76,16 @@ def test_every_percent_is_a_proportion_with_a_percent_format(tmp_path, ministrie
 def test_p_values_keep_their_value_under_a_real_format(tmp_path, ministries):
     ds, results = ministries
     book = workbook(tmp_path, ds, {**results, **satisfaction_tables()}, "vi")
-    p = column(book[sheet_name("satisfaction_yoy", "vi")], "Giá trị p")
+    p = column_of(book[sheet_name("satisfaction_yoy", "vi")], "Giá trị p")
     assert p[0].value == 3.2e-26 and p[0].number_format == P_VALUE
 
 
 def test_ranks_and_counts_are_whole_numbers(tmp_path, ministries):
     ds, results = ministries
     book = workbook(tmp_path, ds, results, "vi")
-    assert {c.number_format for c in column(book[sheet_name("index_units", "vi")], "Xếp hạng")} == {WHOLE}
+    assert {c.number_format for c in column_of(book[sheet_name("index_units", "vi")], "Xếp hạng")} == {WHOLE}
     sheet = book[sheet_name("reconciliation", "vi")]
-    formats = {(m.value, c.number_format) for m, c in zip(column(sheet, "Chỉ tiêu"), column(sheet, "Số liệu đã công bố"))}
+    formats = {(m.value, c.number_format) for m, c in zip(column_of(sheet, "Chỉ tiêu"), column_of(sheet, "Số liệu đã công bố"))}
     assert ("Xếp hạng", WHOLE) in formats and ("Chỉ số", WHOLE) not in formats
 
 
@@ -97,7 +99,7 @@ def test_vietnamese_sheet_names_and_values(tmp_path, papi):
     assert {"Xếp hạng đơn vị", "Kết quả theo nhóm, vùng", "Kiểm định thống kê"} <= set(book.sheetnames)
     assert not set(book.sheetnames) & set(results)  # every table's sheet named in Vietnamese
     units = book["Xếp hạng đơn vị"]
-    hanoi = [c.row for c in column(units, "Mã đơn vị") if c.value == "01"][0]
+    hanoi = [c.row for c in column_of(units, "Mã đơn vị") if c.value == "01"][0]
     row = {h.value: c.value for h, c in zip(units[1], units[hanoi])}
     assert row["Vùng"] == "Đồng bằng sông Hồng"  # was red_river_delta
     assert row["Xếp loại"] == "Nhóm đạt điểm thấp nhất"  # was "Poor performers"
@@ -142,3 +144,17 @@ def test_about_sheet_names_the_csv_of_each_sheet(tmp_path, ministries):
     about = workbook(tmp_path, ds, results, "vi")["Giới thiệu"]
     pairs = {r[0].value: r[1].value for r in about.iter_rows(min_row=2)}
     assert pairs["Trang tính “Xếp hạng đơn vị”"] == "tables/index_units.csv"
+
+
+def test_service_rates_are_percents_and_points_are_points(tmp_path):
+    ds = load_dataset(ROOT / "data" / "demo-dossiers")
+    results = compute_results(ds, 2025, period="2025-07")
+    sheet = workbook(tmp_path, ds, results, "en")[sheet_name("service_index", "en")]
+    s = results["service_index"]
+    for header, column, fmt in (("National average", "national_average", "#,##0.00"),
+                                ("Total points", "total", "#,##0.00")):
+        cells = column_of(sheet, header)
+        assert [c.value for c in cells] == pytest.approx(s[column].tolist())  # 61.10 points, not 6110%
+        assert {c.number_format for c in cells} == {fmt}
+    rates = [h.value for h in sheet[1] if str(h.value).startswith(("Rate: ", "National: "))]
+    assert rates and all({c.number_format for c in column_of(sheet, h)} == {PERCENT} for h in rates)

@@ -148,6 +148,7 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
         ax.hlines(y, lo - pad, low, color="#eeeeee", linewidth=0.6, zorder=0)
     _mean_line(ax, mean, mean_label, rows - 0.4)
     ax.set_yticks(np.r_[y, gap], labels + [gap_label] * len(gap), fontsize=8)
+    ax.tick_params(axis="y", length=0)
     ax.set_ylim(-0.7, rows + 0.6)
     _number_axis(ax.xaxis, fmt)
     ax.set_xlabel(xlabel)
@@ -157,7 +158,7 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
 
 def band_counts(labels, counts, ylabel, fmt=None):
     """Number of units in each band, bands in their order (highest first); whole-number ticks."""
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.4))
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN * 0.75, 2.4))  # shown at 75% of the width
     bars = ax.bar(range(len(counts)), counts, color=BAND_COLOURS[: len(counts)])
     text = fmt or (lambda v: f"{v:.0f}")
     ax.bar_label(bars, labels=[text(c) for c in counts], padding=2)
@@ -204,8 +205,9 @@ def heat_map(row_labels, col_labels, matrix, cbar_label, fmt, gap_label: str = G
     n_rows, n_cols = matrix.shape
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(MAX_HEIGHT_IN, 0.2 * n_rows + 1.6)))
     image = ax.imshow(np.ma.masked_invalid(matrix), aspect="auto", cmap="cividis")
-    if n_cols <= 6:  # room for each label across its column, on up to three lines
-        ax.set_xticks(range(n_cols), [textwrap.fill(c, 22) for c in col_labels], fontsize=7)
+    if n_cols <= 8:  # each label across its column, wrapped to the column's width (~0.7 of the figure)
+        chars = max(6, int(A4_WIDTH_IN * 0.7 / n_cols * 72 / (6.5 * 0.62)))
+        ax.set_xticks(range(n_cols), [textwrap.fill(c, chars) for c in col_labels], fontsize=6.5)
     else:
         ax.set_xticks(range(n_cols), col_labels, rotation=30, ha="right", fontsize=7)
     ax.set_yticks(range(n_rows), labels, fontsize=8)

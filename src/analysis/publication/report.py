@@ -20,6 +20,7 @@ from IPython.display import HTML
 
 from analysis.publication import charts
 from analysis.inputs.dataset import Dataset, load_dataset
+from analysis.inputs.readers import visible
 from analysis.publication.formatting import (fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_percent,
                                  fmt_period, fmt_points, sort_vi, vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
@@ -446,11 +447,21 @@ class Report(ServiceSections):
         ch = self.tables.get("ballot_channels")
         if ch is None or not len(ch):
             return None
-        rows = [[int(r.year), self.t("channel." + r.channel) if isinstance(r.channel, str) and r.channel else "–",
-                 fmt_int(r.n_ballots, self.lang), fmt_int(r.n_counted, self.lang),
+        rows = [[int(r.year), self.channel(r.channel), fmt_int(r.n_ballots, self.lang), fmt_int(r.n_counted, self.lang),
                  fmt_int(r.n_rejected, self.lang)] for r in ch.itertuples()]
         headers = [self.t(k) for k in ("col.year", "col.channel", "col.n_ballots", "col.n_counted", "col.n_rejected")]
         return self.table(rows, headers, {2, 3, 4})
+
+    def channel(self, code) -> str:
+        """A survey channel's label: the catalog's, else dataset.yaml's `survey.channels`, else
+        the code as the ballots give it (a channel the report does not know is still shown)."""
+        if not isinstance(code, str) or not code:
+            return "–"
+        if f"channel.{code}" in load_catalog():
+            return self.t(f"channel.{code}")
+        listed = {c.get("code"): c.get(f"label_{self.lang}") for c in
+                  (self.ds.config.raw.get("survey") or {}).get("channels") or [] if isinstance(c, dict)}
+        return listed.get(code) or visible(code)
 
     def gaps(self) -> HTML:
         g = self.tables["gaps"]

@@ -23,14 +23,16 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from analysis.indices.integrity import shown_facts
 from analysis.indices.tables import neutralise
+from analysis.inputs.readers import visible
 from analysis.publication.i18n import load_catalog, t
 
 # Columns in percent (0–100) in the result tables, and columns holding proportions (0–1): both
 # are written as proportions with PERCENT. Service-index columns rate_… and national_… are
-# proportions too. Differences of proportions are written in percentage points (× 100).
+# proportions too (national_average is in points). Differences of proportions are written in percentage points (× 100).
 IN_PERCENT = {"index_units": {"score", "score_prev"}, "index_groups": {"mean", "median", "min", "max"},
               "index_components": {"subindex"},
               "gaps": {"leader_value", "laggard_value", "top_mean", "bottom_mean"}}
+<<<<<<< HEAD
 PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high"}, "satisfaction_yoy": {"p", "p_prev"},
                "satisfaction_elements": {"p"}, "satisfaction_questions": {"p"},
                "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998"},
@@ -38,6 +40,16 @@ PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high"}, "satisfaction_y
 PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high"}}
 P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p"}
 YES_NO = {"matches", "significant", "flagged", "like_for_like"}
+=======
+PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high", "p_balanced"},
+               "satisfaction_yoy": {"p", "p_prev"}, "satisfaction_elements": {"p"},
+               "satisfaction_questions": {"p"}, "gaps": {"i2"},
+               "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998", "lower998_adj",
+                          "upper998_adj", "tau"}}
+PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high", "ci_low_fcr", "ci_high_fcr"}}
+P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p", "phi_p", "q_p"}
+YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap_change_p_below"}
+>>>>>>> main
 PLAIN_WHOLE = {"year", "prev_year", "row", "k"}  # whole numbers written without grouping
 COUNTED = {"rank", "n_units", "band_count"}  # reconciled figures that are whole numbers
 
@@ -50,7 +62,7 @@ P_VALUE = '[<0.001]"<0.001";0.000'
 # A unit id column and the header key of the name column put beside it.
 NAME_BESIDE = {"unit_id": "col.name", "leader_unit": "col.leader_name", "laggard_unit": "col.laggard_name"}
 # Columns whose codes are catalog keys under a prefix ("channel" paper → channel.paper).
-CATALOG_CODES = {"test": "test.", "outside": "word.", "channel": "channel.", "check": "check.",
+CATALOG_CODES = {"test": "test.", "outside": "word.", "outside_adj": "word.", "channel": "channel.", "check": "check.",
                  "reason": "reason.", "basis": "basis.", "prev_basis": "basis.", "scope": "scope."}
 
 
@@ -76,8 +88,8 @@ def _kind(table: str, column: str) -> str:
         return "percent"
     if column in PROPORTION_DIFFERENCES.get(table, ()):
         return "pp"
-    if column in PROPORTIONS.get(table, ()) or (
-            table == "service_index" and column.partition("_")[0] in ("rate", "national")):
+    if column in PROPORTIONS.get(table, ()) or (table == "service_index" and column != "national_average"
+                                                and column.partition("_")[0] in ("rate", "national")):
         return "proportion"
     return ""
 
@@ -113,21 +125,22 @@ class Labels:
             return self.word(f"recon.{kind}", code, band=self.codes["band"].get(band, band))
         return self.word(f"recon.{kind}", code)
 
-    def unit(self, unit_id) -> str:
-        """The unit's name; a row of all units (no id) is "All units"."""
+    def unit(self, unit_id, whole: bool = False) -> str:
+        """The unit's name ("" for an id the dataset does not know); with `whole`, a row without
+        an id is the row of all units."""
         if pd.isna(unit_id) or unit_id == "":
-            return t("scope.all", self.lang)
-        return self.units.get(str(unit_id), str(unit_id))
+            return t("scope.all", self.lang) if whole else ""
+        return self.units.get(str(unit_id), "")
 
     def key(self, scope: str, key: str) -> str:
         """The name of a group-means or reconciliation key: a unit, a group or a region."""
         if scope == "unit":
-            return self.unit(key)
+            return self.unit(key) or key
         return self.codes.get(scope, {}).get(key, key)
 
     def value(self, column: str, value, table: str = ""):
         """`value` of `column` (of `table`) in the edition's words, or as it is."""
-        if isinstance(value, bool) or column in YES_NO and str(value).lower() in ("true", "false", "1", "0"):
+        if isinstance(value, bool) or (column in YES_NO and str(value).lower() in ("true", "false", "1", "0")):
             return self.word("word.yes" if str(value).lower() in ("true", "1") else "word.no", str(value))
         if not isinstance(value, str) or not value:
             return value
@@ -163,7 +176,8 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
         if column == "unit_id" and has_names:
             continue
         at = out.columns.get_loc(column) + 1
-        out.insert(at, f"{column}:name", [labels.unit(u) for u in frame[column]])
+        out.insert(at, f"{column}:name", [labels.unit(u, whole=table == "satisfaction_yoy")
+                                          for u in frame[column]])
     return out
 
 
@@ -183,21 +197,35 @@ def _number_format(table: str, column: str, values: pd.Series) -> str | None:
     return POINTS
 
 
+LINE_PT = 15  # height of one line of 11-pt text, in points
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines `text` takes when wrapped in a column `width` characters wide."""
+    return max(1, -(-len(str(text)) // max(1, int(width) - 2)))
+
+
 def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | None]) -> None:
+    """Header (bold, wrapped, its row as tall as its longest header) and rows; number formats;
+    columns as wide as their text (numbers 12), at most 60."""
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in frame.itertuples(index=False):
-        sheet.append([None if pd.isna(v) else (neutralise(v) if isinstance(v, str) else
+        sheet.append([None if pd.isna(v) else (neutralise(visible(v)) if isinstance(v, str) else
                       (v.item() if hasattr(v, "item") else v)) for v in row])
+    widths = []
     for index, (column, fmt) in enumerate(zip(frame.columns, formats), start=1):
-        letter = get_column_letter(index)
         if fmt:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = fmt
-        width = max([min(len(str(headers[index - 1])), 24)] + [len(str(v)) for v in frame[column].head(500)])
-        sheet.column_dimensions[letter].width = min(max(8, width + 2), 60)
+        values = frame[column].head(500).dropna()
+        body = 12 if pd.api.types.is_numeric_dtype(frame[column]) else max(map(len, map(str, values)), default=0)
+        width = min(max(10, body + 2, min(len(str(headers[index - 1])), 12) + 2), 60)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        widths.append(width)
+    sheet.row_dimensions[1].height = LINE_PT * max(map(_lines, headers, widths), default=1)
     sheet.freeze_panes = "A2"
 
 
@@ -254,8 +282,9 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     _fill(about, pd.DataFrame(notes, columns=["k", "v"]), [t("xlsx.item", lang), t("xlsx.value", lang)],
           [None, None])
     about.column_dimensions["B"].width = 90
-    for row in about.iter_rows(min_row=2, min_col=2, max_col=2):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    for (cell,) in about.iter_rows(min_row=2, min_col=2, max_col=2):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        about.row_dimensions[cell.row].height = LINE_PT * _lines(cell.value, 90)
     _for_print(about, 2)
     mapping = ds.config.raw.get("service_index") or {}
     labels = {code: spec[f"label_{lang}"] for code, spec in (mapping.get("indicators") or {}).items()}
