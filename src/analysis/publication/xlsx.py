@@ -32,24 +32,15 @@ from analysis.publication.i18n import load_catalog, t
 IN_PERCENT = {"index_units": {"score", "score_prev"}, "index_groups": {"mean", "median", "min", "max"},
               "index_components": {"subindex"},
               "gaps": {"leader_value", "laggard_value", "top_mean", "bottom_mean"}}
-<<<<<<< HEAD
-PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high"}, "satisfaction_yoy": {"p", "p_prev"},
-               "satisfaction_elements": {"p"}, "satisfaction_questions": {"p"},
-               "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998"},
-               "integrity": {"p_published", "p_without"}}
-PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high"}}
-P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p"}
-YES_NO = {"matches", "significant", "flagged", "like_for_like"}
-=======
 PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high", "p_balanced"},
                "satisfaction_yoy": {"p", "p_prev"}, "satisfaction_elements": {"p"},
                "satisfaction_questions": {"p"}, "gaps": {"i2"},
                "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998", "lower998_adj",
-                          "upper998_adj", "tau"}}
+                          "upper998_adj", "tau"},
+               "integrity": {"p_published", "p_without"}}
 PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high", "ci_low_fcr", "ci_high_fcr"}}
 P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p", "phi_p", "q_p"}
 YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap_change_p_below"}
->>>>>>> main
 PLAIN_WHOLE = {"year", "prev_year", "row", "k"}  # whole numbers written without grouping
 COUNTED = {"rank", "n_units", "band_count"}  # reconciled figures that are whole numbers
 
