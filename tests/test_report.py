@@ -110,8 +110,8 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
                 (ROOT / "data" / "papi-provinces", 2018),
                 (ROOT / "data" / "par-ministries", 2023)]
     demo = ROOT / "data" / "demo-mps"
-    if demo.is_dir():  # 2025 vs 2024 is not like-for-like (no verdict), 2024 vs 2023 is
-        datasets += [(demo, 2025), (demo, 2024)]
+    if demo.is_dir():  # 2025 vs 2024 is not like-for-like (no verdict), 2024 vs 2023 is;
+        datasets += [(demo, 2025), (demo, 2024)]   # 2024: paper and digital (channel_gap)
     from analysis.publication import publish
     from analysis.publication import xlsx
     for folder, year in datasets:

@@ -10,6 +10,7 @@ run does not have returns an empty string (and is left out of the contents).
 from __future__ import annotations
 
 import base64
+import json
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from analysis.publication.i18n import LANGS, load_catalog, t
 from analysis.audit.manifest import sha256
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
+from analysis.indices.integrity import MEASURED_RATES, shown_facts
 from analysis.indices.results import compute_results
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
@@ -35,6 +37,7 @@ SECTIONS = ["summary", "service_quality", "ranking", "groups", "regions", "compo
 
 
 MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
+BALLOTS_SHOWN = 5  # ballots listed per integrity flag; tables/integrity_ballots.csv has them all
 
 
 def edition_title(config, lang: str, period: str) -> str:
@@ -562,7 +565,8 @@ class Report(ServiceSections):
         return self.section("funnel", explain=explain, chart=chart, longest=longest, table=table)
 
     def integrity(self) -> HTML:
-        """Units the ballot screen points at: prompts to look, with the test and threshold."""
+        """Units the ballot screen points at: prompts to look, each with its evidence in the
+        edition's language, the ballots involved, and the satisfaction without them."""
         table = self.tables["integrity"]
         flagged = table[table["flagged"].astype(str).str.lower() == "true"]
         explain = self.t("integrity.explain", n=table["unit_id"].nunique(), count=len(flagged))
@@ -570,15 +574,42 @@ class Report(ServiceSections):
             lambda f: int(f.astype(str).str.lower().eq("true").sum()))
         per_check = self.table([[self.t("check." + c), fmt_int(n, self.lang)] for c, n in per_check.items()],
                                [self.t("col.check"), self.t("col.flagged")], {1})
-        listed = None
+        listed, evidence, ballots = None, [], None
         if len(flagged):
             rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check),
-                     self.num(r.statistic), self.num(r.threshold)] for r in flagged.itertuples()]
-            headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold")]
-            listed = self.table(rows, headers, {2, 3})
+                     self.num(r.statistic), self.num(r.threshold),
+                     fmt_int(r.n_involved, self.lang) if r.n_involved else "–",
+                     self.pct(100 * r.p_published, 1),
+                     self.pct(100 * r.p_without, 1) if pd.notna(r.p_without) else "–"]
+                    for r in flagged.itertuples()]
+            headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold",
+                                           "col.n_involved", "col.p_published", "col.p_without")]
+            listed = self.table(rows, headers, {2, 3, 4, 5, 6})
+            evidence = [f"{self.names.get(r.unit_id, r.unit_id)} — {self.t('check.' + r.check)}: "
+                        + self.t("evidence." + r.check, **shown_facts(json.loads(r.facts), self.lang))
+                        for r in flagged.itertuples()]
+            ballots = self.integrity_ballots(flagged)
         paper = table[table["check"] == "paper_share"]
         paper = self.t("integrity.paper", none=int((paper["statistic"] == 0).sum()), n=len(paper)) if len(paper) else ""
-        return self.section("integrity", explain=explain, per_check=per_check, flagged=listed, paper=paper)
+        return self.section("integrity", explain=explain, per_check=per_check, flagged=listed,
+                            evidence=evidence, ballots=ballots, paper=paper,
+                            calibration=self.t("integrity.calibration", **{
+                                **MEASURED_RATES, "false_alarms": self.pct(100 * MEASURED_RATES["false_alarms"], 1)}))
+
+    def integrity_ballots(self, flagged: pd.DataFrame) -> Table | None:
+        """The first ballots behind each flag (all of them in tables/integrity_ballots.csv)."""
+        listed = self.tables.get("integrity_ballots")
+        if listed is None or listed.empty:
+            return None
+        shown = listed.groupby(["unit_id", "check"], sort=False).head(BALLOTS_SHOWN)
+        rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check), str(r.ballot_id),
+                 self.t("channel." + r.channel) if f"channel.{r.channel}" in load_catalog() else r.channel,
+                 "" if pd.isna(r.answers) else str(r.answers)]
+                for r in shown.itertuples()]
+        headers = [self.t(k) for k in ("col.name", "col.check", "col.ballot_id", "col.channel", "col.answers")]
+        caption = self.t("integrity.ballots_shown", shown=fmt_int(len(shown), self.lang),
+                         total=fmt_int(len(listed), self.lang))
+        return self.table(rows, headers, caption=caption)
 
     # --- appendices -----------------------------------------------------------------------
     def directory(self) -> HTML:

@@ -12,6 +12,7 @@ run as a formula is neutralised.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from analysis.indices.integrity import shown_facts
 from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
 from analysis.publication.i18n import load_catalog, t
@@ -34,7 +36,8 @@ PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high", "p_balanced"},
                "satisfaction_yoy": {"p", "p_prev"}, "satisfaction_elements": {"p"},
                "satisfaction_questions": {"p"}, "gaps": {"i2"},
                "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998", "lower998_adj",
-                          "upper998_adj", "tau"}}
+                          "upper998_adj", "tau"},
+               "integrity": {"p_published", "p_without"}}
 PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high", "ci_low_fcr", "ci_high_fcr"}}
 P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p", "phi_p", "q_p"}
 YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap_change_p_below",
@@ -154,6 +157,9 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
             out[column] = frame[column] / 100
         elif kind == "pp":
             out[column] = frame[column] * 100
+        elif table == "integrity" and column == "evidence":   # the sentence in the edition's language
+            out[column] = [t(f"evidence.{c}", labels.lang, **shown_facts(json.loads(f), labels.lang))
+                           for c, f in zip(frame["check"], frame["facts"])]
         elif table in ("index_groups", "reconciliation") and column == "key":
             out[column] = [labels.key(s, k) if isinstance(k, str) else k
                            for s, k in zip(frame["scope"], frame["key"])]
