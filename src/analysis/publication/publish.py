@@ -130,14 +130,22 @@ def css(lang: str, synthetic: bool, for_pdf: bool, draft: bool = False) -> str:
 """
 
 
-def notebook_html(executed: Path, lang: str, title: str, stylesheet: str, meta: dict | None = None) -> str:
-    """The page (templates/publication): the notebook's displayed sections; `meta` the document's
-    author, description and keywords (the PDF's metadata)."""
+_STYLESHEET = "/*par-report:stylesheet*/"  # stands for the stylesheet in `notebook_html`
+
+
+def notebook_html(executed: Path, lang: str, title: str, stylesheets: list[str],
+                  meta: dict | None = None) -> list[str]:
+    """The page (templates/publication) once per stylesheet: the notebook's displayed sections;
+    `meta` the document's author, description and keywords (the PDF's metadata). The notebook is
+    converted once; the template inserts the stylesheet verbatim, so each page is that one
+    conversion with its stylesheet put in place."""
     exporter = HTMLExporter(template_name="publication", extra_template_basedirs=[str(TEMPLATES)])
     nb = nbformat.read(executed, as_version=4)
     body, _ = exporter.from_notebook_node(
-        nb, resources={"publication": {"lang": lang, "title": title, "css": stylesheet, "meta": meta or {}}})
-    return body
+        nb, resources={"publication": {"lang": lang, "title": title, "css": _STYLESHEET, "meta": meta or {}}})
+    before, found, after = body.partition(_STYLESHEET)
+    assert found and _STYLESHEET not in after, "the publication template shows the stylesheet once"
+    return [before + sheet + after for sheet in stylesheets]
 
 
 def document_meta(ds, lang: str, period: str) -> dict:
@@ -163,17 +171,19 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
     synthetic = bool(ds.config.synthetic)
     draft = bool(draft_reasons(ds, results))
     meta = document_meta(ds, lang, period or str(year))
+    wanted = [for_pdf for for_pdf, fmt in ((False, "html"), (True, "pdf")) if fmt in formats]
+    pages = dict(zip(wanted, notebook_html(executed, lang, title,
+                                           [css(lang, synthetic, p, draft) for p in wanted], meta)
+                             if wanted else []))
     if "html" in formats:
-        (out / "report.html").write_text(notebook_html(executed, lang, title, css(lang, synthetic, False),
-                                                       meta), encoding="utf-8")
+        (out / "report.html").write_text(pages[False], encoding="utf-8")
     if "pdf" in formats:
         from weasyprint import HTML  # slow import: only when a PDF is asked for
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-        page = notebook_html(executed, lang, title, css(lang, synthetic, True, draft), meta)
         # No base URL: a relative link (the other edition) cannot become a file:// URI of this
         # machine's staging folder; the PDF keeps its text. Tagged (PDF/UA-1) for screen readers.
-        document = HTML(string=page, base_url=None).render()
+        document = HTML(string=pages[True], base_url=None).render()
         document.write_pdf(out / "report.pdf", pdf_variant=PDFUA)
         if archival:
             document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
