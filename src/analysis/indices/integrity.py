@@ -132,11 +132,18 @@ def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers
            progress: bool = False) -> Screen:
     """Both integrity tables of `year`; `progress` shows a bar while the ballots are read."""
     with open_source(Path(path), units) as (con, source, questions):
-        _build(con, source, questions, int(year), scale, progress)
-        return screen_table(con, len(questions), int(year), scale, satisfied_answers, source)
+        return screen_source(con, source, questions, int(year), scale, satisfied_answers, progress)
 
 
-def screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> Screen:
+def screen_source(con, source, questions: list[str], year: int, scale, satisfied_answers,
+                  progress: bool = False) -> Screen:
+    """Both integrity tables of `year` from the ballot `source` registered on connection `con`
+    (`analysis.indices.ballots.summarise_ballots` passes its in-memory copy of the file)."""
+    _build(con, source, questions, year, scale, progress)
+    return _screen_table(con, len(questions), year, scale, satisfied_answers, source)
+
+
+def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> Screen:
     """The screen over the temp tables `screened` and `dupes` (see `_build`) of connection `con`."""
     low, high = (int(v) for v in scale)
     satisfied = sorted({int(v) for v in satisfied_answers})
