@@ -28,7 +28,7 @@ from analysis.audit.manifest import sha256
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
 from analysis.indices.integrity import MEASURED_RATES, shown_facts
-from analysis.indices.results import compute_results
+from analysis.indices.results import compute_results, min_sample
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -374,7 +374,29 @@ class Report(ServiceSections):
         movers = self.table(rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption"))
         note = "" if self.like_for_like() else self.break_note()
         return self.section("change", counts=counts, chart=chart, movers=movers,
-                            tests=self.tests_table(), note=note)
+                            tests=self.tests_table(), note=note, convergence=self.convergence())
+
+    def convergence(self) -> str:
+        """Sigma-convergence (Pitman–Morgan) with beta-convergence beside it, never alone."""
+        tests = self.tables.get("tests")
+        if tests is None or not {"pitman_morgan", "beta_convergence", "dispersion_sd"} <= set(tests["test"]):
+            return ""
+        if not self.like_for_like():  # no verdict across a method change
+            return ""
+        row = tests.set_index("test")
+        sd, pm, beta = row.loc["dispersion_sd"], row.loc["pitman_morgan"], row.loc["beta_convergence"]
+        if pd.isna(pm["p_value"]):
+            return ""
+        return self.t("change.convergence", sd_prev=self.num(sd["statistic"] - sd["effect"]),
+                      sd=self.num(sd["statistic"]), direction=self.t(direction(sd["effect"])),
+                      n=int(sd["n"]), p=self.p_text(pm["p_value"]), b=self.num(beta["effect"], 3))
+
+    def p_text(self, p, below: bool = False) -> str:
+        """"= 0,042", "< 0,001"; with `below` (a bootstrap p under 1/B), "< 1/B"."""
+        if below:
+            return "< " + fmt_number(p, self.lang, 4)
+        text = fmt_p_value(p, self.lang)
+        return text if text.startswith("<") else "= " + text
 
     def tests_table(self) -> Table | None:
         tests = self.tables.get("tests")
@@ -394,16 +416,17 @@ class Report(ServiceSections):
             "table.tests_caption" if metric == "index" else "table.tests_shared_caption"))
 
     # --- satisfaction and comparisons ------------------------------------------------------
+    def method_label(self, year: int) -> str:
+        m = self.ds.config.collection_method(year) or {}
+        return m.get(f"label_{self.lang}", m.get("method", ""))
+
     def method_note(self) -> str:
         yoy = self.tables.get("satisfaction_yoy")
         if yoy is None or not len(yoy) or str(yoy["like_for_like"].iloc[0]).lower() == "true":
             return ""
         prev_year, year = int(yoy["prev_year"].iloc[0]), int(yoy["year"].iloc[0])
-        def method(y):
-            m = self.ds.config.collection_method(y) or {}
-            return m.get(f"label_{self.lang}", m.get("method", ""))
         return self.t("satisfaction.not_like_for_like", year=year, prev_year=prev_year,
-                      method=method(year), method_prev=method(prev_year))
+                      method=self.method_label(year), method_prev=self.method_label(prev_year))
 
     def satisfaction(self) -> HTML:
         su = self.tables["satisfaction_units"].copy()
@@ -416,14 +439,20 @@ class Report(ServiceSections):
             if len(untestable):
                 data["no_test"] = self.t("satisfaction.no_test", names=", ".join(
                     self.names.get(i, i) for i in untestable["unit_id"]))
+        alike = yoy is None or not len(yoy) or str(yoy["like_for_like"].iloc[0]).lower() == "true"
         if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
             w = whole.iloc[0]
-            data["overall"] = self.t(
-                "satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
-                p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
-                diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
-                ci_high=self.num(100 * w.ci_high), significance=self.t(
+            fields = dict(year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
+                          p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
+                          diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
+                          ci_high=self.num(100 * w.ci_high))
+            if alike:
+                data["overall"] = self.t("satisfaction.overall", **fields, significance=self.t(
                     "word.significant" if str(w.significant).lower() == "true" else "word.not_significant"))
+            else:  # no verdict across a method change: the caveat in the same sentence
+                data["overall"] = self.t("satisfaction.overall_no_verdict", **fields,
+                                         method=self.method_label(int(w.year)),
+                                         method_prev=self.method_label(int(w.prev_year)))
         ballots = su["n_ballots"].notna().any()
         text_key = "satisfaction.how_ballots" if ballots else "satisfaction.how_counts"
         data["how"] = self.t(text_key, n=fmt_int(int(su["n_ballots"].sum() if ballots else su["n_valid"].sum()),
@@ -456,18 +485,35 @@ class Report(ServiceSections):
                 rows = [[self.names.get(r.unit_id, r.unit_id), self.pct(100 * r.p_prev), self.pct(100 * r.p),
                          fmt_points(100 * r.diff, self.lang, signed=True),
                          f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}",
+                         f"{self.num(100 * r.ci_low_fcr)} – {self.num(100 * r.ci_high_fcr)}",
                          fmt_p_value(r.p_adjusted, self.lang)] for r in sig.itertuples()]
                 headers = [self.t("col.name"), str(int(yoy["prev_year"].iloc[0])), str(self.year),
-                           self.t("col.diff"), self.t("col.ci"), self.t("col.p_adjusted")]
-                significant["table"] = self.table(rows, headers, {1, 2, 3, 4, 5})
+                           self.t("col.diff"), self.t("col.ci_unadjusted"), self.t("col.ci_fcr"),
+                           self.t("col.p_adjusted")]
+                significant["table"] = self.table(rows, headers, {1, 2, 3, 4, 5, 6})
+            elif not alike:
+                significant["none"] = self.t("satisfaction.no_verdict")
             else:
                 significant["none"] = self.t("satisfaction.no_significant", n=len(units))
-        small = su[su["n_ballots"].fillna(su["n_valid"]).fillna(np.inf) < 30]
+        enough = min_sample(self.ds)
+        small = su[su["n_ballots"].fillna(su["n_valid"]).fillna(np.inf) < enough]
         if len(small):
-            data["small_units"] = self.t("satisfaction.small_units", count=len(small), names=", ".join(
-                self.names.get(i, i) for i in small["unit_id"]))
+            data["small_units"] = self.t("satisfaction.small_units", count=len(small), min=enough,
+                                         names=", ".join(self.names.get(i, i) for i in small["unit_id"]))
         return self.section("satisfaction", **data, method_note=self.method_note(),
-                            elements=self.elements(), channels=self.channels())
+                            elements=self.elements(), balanced=self.balanced(),
+                            channels=self.channels())
+
+    def balanced(self) -> str:
+        """The element-balanced overall rate (mean of the pooled element rates) beside the pooled."""
+        el = self.tables.get("satisfaction_elements")
+        if el is None or not len(el):
+            return ""
+        pooled = el.groupby("element")[["n_valid", "n_satisfied"]].sum()
+        pooled = pooled[pooled["n_valid"] > 0]
+        rate = (pooled["n_satisfied"] / pooled["n_valid"]).mean()
+        return self.t("satisfaction.balanced", balanced=self.pct(100 * rate),
+                      pooled=self.pct(100 * pooled["n_satisfied"].sum() / pooled["n_valid"].sum()))
 
     def elements(self) -> Table | None:
         """Pooled share satisfied by survey element (answers pooled over all units)."""
@@ -506,31 +552,45 @@ class Report(ServiceSections):
         g = self.tables["gaps"]
         metrics = []
         labels, tops, bottoms = [], [], []
+        level = self.pct(100 * (1 - float(self.ds.config.alpha)), 0)
         for r in g.itertuples():
             metric = self.t("metric." + r.metric)
             labels.append(metric)
             tops.append(r.top_mean)
             bottoms.append(r.bottom_mean)
-            level = self.pct(100 * (1 - float(self.ds.config.alpha)), 0)
+            if pd.isna(r.gap):
+                continue
+            below = str(getattr(r, "gap_change_p_below", "")).lower() == "true"
+            heterogeneity = "" if pd.isna(getattr(r, "q", np.nan)) else self.t(
+                "gaps.heterogeneity", q=self.num(r.q), q_p=self.p_text(r.q_p), i2=self.pct(100 * r.i2, 0),
+                tau=self.num(r.tau), tau_low=self.num(r.tau_ci_low), tau_high=self.num(r.tau_ci_high),
+                fixed_low=self.num(r.gap_fixed_ci_low), fixed_high=self.num(r.gap_fixed_ci_high),
+                min=min_sample(self.ds), n=int(r.n))
             metrics.append(dict(
                 gap=self.t("finding.gap", k=int(r.k), gap=self.num(r.gap), level=level,
                            ci_low=self.num(r.gap_ci_low), ci_high=self.num(r.gap_ci_high)),
                 ends=self.t("gaps.metric_line", metric=metric,
                             leader=self.names.get(r.leader_unit, r.leader_unit),
                             laggard=self.names.get(r.laggard_unit, r.laggard_unit)),
+                heterogeneity=heterogeneity,
                 change="" if pd.isna(r.gap_change) else self.t(
                     "gaps.change", direction=self.t("word.narrowed" if r.gap_change < 0 else "word.widened"),
                     change=self.num(abs(r.gap_change)), ci_low=self.num(r.gap_change_ci_low),
-                    ci_high=self.num(r.gap_change_ci_high), p=fmt_p_value(r.gap_change_p, self.lang))))
+                    ci_high=self.num(r.gap_change_ci_high), p=self.p_text(r.gap_change_p, below))))
         fig = charts.dumbbell(labels, tops, bottoms, self.t("chart.top_group"), self.t("chart.bottom_group"),
                               self.t("chart.value_axis"), lambda v: self.num(v, 1))
         chart = self.figure(fig, "gaps", self.t("chart.gaps_alt"), self.t("chart.gaps_caption", year=self.year))
+
+        def interval(low, high):
+            return "" if pd.isna(low) else f"{self.num(low)} – {self.num(high)}"
+
         rows = [[self.t("metric." + r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
-                 self.num(r.gap), f"{self.num(r.gap_ci_low)} – {self.num(r.gap_ci_high)}",
-                 fmt_p_value(r.welch_p, self.lang), fmt_p_value(r.mannwhitney_p, self.lang),
-                 self.num(r.cliffs_delta)] for r in g.itertuples()]
+                 self.num(r.gap), interval(r.gap_ci_low, r.gap_ci_high),
+                 interval(getattr(r, "gap_fixed_ci_low", np.nan), getattr(r, "gap_fixed_ci_high", np.nan)),
+                 "" if pd.isna(getattr(r, "i2", np.nan)) else self.pct(100 * r.i2, 0),
+                 "" if pd.isna(getattr(r, "tau", np.nan)) else self.num(r.tau)] for r in g.itertuples()]
         headers = [self.t(k) for k in ("col.metric", "col.k", "col.top_mean", "col.bottom_mean", "col.gap",
-                                       "col.ci", "col.welch_p", "col.mannwhitney_p", "col.cliffs_delta")]
+                                       "col.ci_over_units", "col.ci_units_fixed", "col.i2", "col.tau")]
         table = self.table(rows, headers, {1, 2, 3, 4, 5, 6, 7, 8})
         return self.section("gaps", metrics=metrics, method_note=self.method_note(), chart=chart, table=table)
 
@@ -538,30 +598,43 @@ class Report(ServiceSections):
         from analysis.stats.funnel import funnel_limits
         f = self.tables["funnel"]
         p0 = float(f["p0"].iloc[0])
+        tau = float(f["tau"].iloc[0]) if pd.notna(f["tau"].iloc[0]) else 0.0
         def limits(grid):
-            lim = funnel_limits(grid, p0)
-            return [(100 * lim["lower95"], 100 * lim["upper95"]), (100 * lim["lower998"], 100 * lim["upper998"])]
-        fig = charts.funnel(f["n"].to_numpy(), 100 * f["p"].to_numpy(), 100 * p0, limits, f["outside"].fillna("").tolist(),
+            lim = funnel_limits(grid, p0, tau=tau)
+            return [(100 * lim["lower95"], 100 * lim["upper95"]), (100 * lim["lower998_adj"], 100 * lim["upper998_adj"])]
+        fig = charts.funnel(f["n"].to_numpy(), 100 * f["p"].to_numpy(), 100 * p0, limits, f["outside_adj"].fillna("").tolist(),
                             [self.names.get(i, i) for i in f["unit_id"]], self.t("chart.n_axis"),
                             self.t("chart.satisfaction_axis"), lambda v: self.num(v, 0))
         chart = self.figure(fig, "funnel", self.t("chart.funnel_alt"), self.t("chart.funnel_caption", p0=self.pct(100 * p0)))
-        out = f[f["outside"].fillna("") != ""]
+        sized = f[f["n"] > 0]
+        explain = self.t("funnel.explain", count_plain=int((sized["outside"].fillna("") != "").sum()),
+                         n=len(sized), expected=self.num(0.002 * len(sized), 2),
+                         phi=self.num(sized["phi"].iloc[0]) if len(sized) else "–",
+                         phi_p=self.p_text(sized["phi_p"].iloc[0]) if len(sized) else "–",
+                         tau=self.num(100 * tau), count=int((sized["outside_adj"].fillna("") != "").sum()))
+        out = f[f["outside_adj"].fillna("") != ""]
         ri = self.tables.get("rank_intervals")
         ri = ri.set_index("unit_id") if ri is not None else None
         longest, table = "", None
         if len(out) > MAX_ROWS:
             longest = self.t("report.longest_rows", shown=MAX_ROWS, n=len(out), file="tables/funnel.csv")
-            distance = (out["p"] - out["p0"]).abs() / (out["upper998"] - out["p0"]).abs()
+            distance = (out["p"] - out["p0"]).abs() / (out["upper998_adj"] - out["p0"]).abs()
             out = out.loc[distance.sort_values(ascending=False, kind="stable").index[:MAX_ROWS]]
+
+        def rank(unit):
+            if ri is None or unit not in ri.index:
+                return ""
+            r = ri.loc[unit]
+            return (f"{int(r['rank'])} ({int(r['rank_low'])}–{int(r['rank_high'])}; "
+                    f"{int(r['rank_low_joint'])}–{int(r['rank_high_joint'])})")
+
         if len(out):
             rows = [[self.names.get(r.unit_id, r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
-                     f"{self.pct(100 * r.lower998)} – {self.pct(100 * r.upper998)}",
-                     self.t("word." + r.outside),
-                     "" if ri is None or r.unit_id not in ri.index else f"{int(ri.at[r.unit_id, 'rank'])} ({ri.at[r.unit_id, 'rank_low']:.0f}–{ri.at[r.unit_id, 'rank_high']:.0f})"]
+                     f"{self.pct(100 * r.lower998_adj)} – {self.pct(100 * r.upper998_adj)}",
+                     self.t("word." + r.outside_adj), rank(r.unit_id)]
                     for r in out.sort_values("p", kind="stable").itertuples()]
             headers = [self.t(k) for k in ("col.name", "col.n_eff", "col.p", "col.limits998", "col.outside", "col.rank_interval")]
             table = self.table(rows, headers, {1, 2, 3, 5})
-        explain = self.t("funnel.explain", count=len(out), n=len(f))
         return self.section("funnel", explain=explain, chart=chart, longest=longest, table=table)
 
     def integrity(self) -> HTML:
@@ -644,6 +717,9 @@ class Report(ServiceSections):
             items.append(self.t("methods.satisfaction_rule", answers=answers))
             items.append(self.t("methods.cluster" if su["n_ballots"].notna().any() else "methods.wilson"))
             items.append(self.t("methods.yoy"))
+            items.append(self.t("methods.min_sample", min=min_sample(self.ds)))
+            if "satisfaction_elements" in self.tables:
+                items.append(self.t("methods.balanced"))
         if "gaps" in self.tables:
             items.append(self.t("methods.gaps", share=self.pct(100 * cfg.leader_share, 0)))
         if "funnel" in self.tables:
