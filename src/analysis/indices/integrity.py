@@ -547,10 +547,13 @@ def _perfect(ctx: _Context):
     order = counted.sort_values(["n", "unit_id"]).index
     rank = pd.Series(np.arange(len(order)), index=order)
     counted["decile"] = (rank.reindex(counted.index) * 10 // len(counted)).astype(int)
+    # the mean of the other units of the decile: (decile sum − own) ÷ (decile count − 1)
+    total = counted.groupby("decile")["p"].transform("sum")
+    others = counted.groupby("decile")["p"].transform("size") - 1
+    counted["peers"] = ((total - counted["p"]) / others.where(others > 0)).astype(float)
     rows = []
     for r in counted.itertuples():
-        peers = counted[(counted["decile"] == r.decile) & (counted["unit_id"] != r.unit_id)]
-        peer_mean = float(peers["p"].mean()) if len(peers) else math.nan
+        peer_mean = r.peers
         flagged = (r.s_y == r.s_m and r.n >= MIN_BALLOTS and not math.isnan(peer_mean)
                    and peer_mean < PERFECT_PEERS_BELOW)
         rows.append(_row(r.unit_id, "perfect_results", r.p, 1.0, flagged, {
