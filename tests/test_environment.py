@@ -1,5 +1,11 @@
-"""The pinned versions in environment.yml agree with requirements.lock, the one lock file."""
+"""The pinned versions in environment.yml agree with requirements.lock, the one lock file;
+every package the code imports is declared in pyproject.toml."""
+import ast
 import re
+import runpy
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import yaml
@@ -24,6 +30,37 @@ def test_environment_yml_agrees_with_the_lock():
     assert env_pins, "environment.yml pins nothing"
     assert set(env_pins) <= set(lock), f"not in the lock: {sorted(set(env_pins) - set(lock))}"
     assert {k: v for k, v in env_pins.items() if lock[k] != v} == {}
+
+
+def test_environment_yml_is_generated_from_the_whole_lock():
+    render = runpy.run_path(str(ROOT / "tools" / "environment_yml.py"))["render"]
+    expected = render((ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    assert (ROOT / "environment.yml").read_text(encoding="utf-8") == expected, \
+        "environment.yml is out of date: run python tools/environment_yml.py"
+    env = yaml.safe_load(expected)
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pins(pip) == pins((ROOT / "requirements.lock").read_text().splitlines())
+
+
+def third_party_imports() -> set[str]:
+    """Top-level names of every module imported anywhere in src/analysis (lazy imports too)."""
+    found = set()
+    for path in (ROOT / "src" / "analysis").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - {"analysis", "__future__"}
+
+
+def test_every_import_is_declared_in_pyproject():
+    declared = {re.split(r"[<>=\[ ;]", d)[0].lower().replace("_", "-") for d in
+                tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    distributions = packages_distributions()
+    undeclared = {name: distributions.get(name) for name in third_party_imports()
+                  if not {d.lower().replace("_", "-") for d in distributions.get(name, [name])} & declared}
+    assert undeclared == {}, f"imported but not in pyproject.toml dependencies: {undeclared}"
 
 
 def test_lock_pins_every_package_exactly():

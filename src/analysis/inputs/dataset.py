@@ -256,8 +256,16 @@ def _check_units(r: TableReader, frame: pd.DataFrame, ds: Dataset) -> None:
     """Every row must name a known unit, in a year inside that unit's validity."""
     units = ds.units.drop_duplicates("unit_id").set_index("unit_id")
     rows = r.rows()
+    zeros = _lost_zeros(frame["unit_id"], units.index)
+    if zeros:
+        first = rows[frame.index[frame["unit_id"].isin(zeros)][0]]
+        examples = ", ".join(f"'{short}' for '{full}'" for short, full in list(zeros.items())[:3])
+        r.problem(int(first), "unit_id", f"{int(frame['unit_id'].isin(zeros).sum())} rows give unit ids "
+                  f"without their leading zeros ({examples}): Excel stored the ids as numbers",
+                  "format the unit_id column as Text and type the ids again (or save from the "
+                  "template in data/templates/), or write the file as CSV UTF-8")
     for idx, unit, year in zip(frame.index, frame["unit_id"], frame["year"]):
-        if unit == "":
+        if unit == "" or unit in zeros:
             continue
         if unit not in units.index:
             r.problem(int(rows[idx]), "unit_id", f"unknown unit '{unit}'",
@@ -269,6 +277,13 @@ def _check_units(r: TableReader, frame: pd.DataFrame, ds: Dataset) -> None:
             r.problem(int(rows[idx]), "year", f"unit '{unit}' is not valid in {year} (valid {span})",
                       "correct the year, or the unit's valid_from/valid_to in units.csv "
                       "(merged units are mapped by crosswalk.csv)")
+
+
+def _lost_zeros(ids: pd.Series, known: pd.Index) -> dict[str, str]:
+    """Unknown ids that are known ones without their leading zeros ('1' for '01'): a
+    spreadsheet read the column as numbers. {found: registry id}."""
+    padded = {k.lstrip("0"): k for k in known if k.startswith("0") and k.isdigit()}
+    return {u: padded[u] for u in sorted(set(ids) - set(known)) if u in padded}
 
 
 def _index_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:
