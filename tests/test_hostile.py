@@ -72,7 +72,9 @@ def test_a_killed_run_leaves_the_previous_output_intact(tmp_path):
                              "--lang", "vi", "--format", "html,pdf", "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 60
-    while not list((out / "par-ministries").glob(".2023.partial-*/tables/*.csv")) and time.time() < deadline:
+    building = lambda: [p for p in (out / "par-ministries").glob(".2023.runs/*/tables/*.csv")
+                        if p.parents[1] != good.resolve()]
+    while not building() and time.time() < deadline:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -13,6 +13,7 @@ from analysis import __version__
 from analysis.inputs.errors import InputError
 from analysis.pipeline import FORMATS, LANGS
 from analysis.publication.publish import NotebookError
+from analysis.runfolder import OutputError
 
 
 def _list(allowed: tuple[str, ...]):
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                 from analysis.synth import rename
                 rename(args.out, args.name)
             print(f"wrote {args.out}")
-    except (InputError, NotebookError) as err:
+    except (InputError, NotebookError, OutputError) as err:
         print(err, file=sys.stderr)
         return 1
     return 0

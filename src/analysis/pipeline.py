@@ -1,20 +1,17 @@
 """`par-report run`: tables once, then each edition, published atomically.
 
-A run builds everything in a hidden staging folder beside its destination and swaps it into
-place only when every step succeeded; on any failure the staging folder is removed and the
-previous good output is left exactly as it was.
+A run builds everything in a new run folder and switches the published path to it only when
+every step succeeded (`runfolder.publishing`); on any failure the new folder is removed and
+the previous good output is left exactly as it was.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm import tqdm
 
+from analysis import runfolder
 from analysis.audit import manifest
 from analysis.publication import publish
 from analysis.inputs.dataset import load_dataset
@@ -23,23 +20,6 @@ from analysis.indices.tables import write_tables
 
 LANGS = ("vi", "en")
 FORMATS = ("html", "pdf", "xlsx")
-
-
-@contextmanager
-def staging(final: Path):
-    """Yield a fresh folder; on success it replaces `final` (rename is atomic on one filesystem)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = final.parent / f".{final.name}.old-{os.getpid()}"
-    if final.exists():
-        final.rename(old)
-    tmp.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
@@ -57,7 +37,7 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
         results = compute_results(ds, year, progress=progress, period=period)
         bar.update()
         final = Path(out_root).resolve() / ds.name / (period or str(year))
-        with staging(final) as tmp:
+        with runfolder.publishing(final) as tmp:
             tables = tmp / "tables"
             write_tables(results, tables)
             bar.update()

@@ -11,6 +11,7 @@ import pandas as pd
 
 from analysis.inputs.dataset import Dataset
 from analysis.stats.ranks import min_rank
+from analysis.stats.sensitivity import AGGREGATIONS, rank_sensitivity
 
 GROUP_STATS = ["n_units", "n_missing", "mean", "median", "sd", "min", "max"]
 
@@ -115,3 +116,24 @@ def missing_scores(ds: Dataset, year: int) -> pd.DataFrame:
     return pd.DataFrame({"file": ds.file_name("index_scores"), "row": blank["row"],
                          "unit_id": blank["unit_id"], "reason": "missing_points",
                          "ballot_id": ""})
+
+
+def sensitivity(ds: Dataset, year: int) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Rank uncertainty and Sobol indices of `year`'s index under the dataset's `sensitivity`
+    settings (stats.sensitivity): each unit's dimension shares points ÷ max_points, nominal
+    weights max_points ÷ Σmax_points (the contract's index is their weighted arithmetic mean);
+    units with a gap are left out. None without settings or with fewer than two dimensions."""
+    settings = ds.config.raw.get("sensitivity")
+    s = ds.index_scores[(ds.index_scores["year"] == year) & (ds.index_scores["component"] != "total")]
+    if not settings or s["component"].nunique() < 2:
+        return None
+    shares = (s.assign(share=s["points"] / s["max_points"])
+              .pivot(index="unit_id", columns="component", values="share").dropna())
+    weights = s.groupby("component")["max_points"].first()
+    units, sobol = rank_sensitivity(
+        shares, weights, draws=int(settings["draws"]), seed=int(ds.config.seed),
+        spread=float(settings.get("weight_spread", 0.25)),
+        aggregations=tuple(settings.get("aggregations", AGGREGATIONS)))
+    units.insert(1, "year", year)
+    sobol.insert(0, "year", year)
+    return units, sobol

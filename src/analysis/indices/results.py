@@ -38,6 +38,9 @@ def index_tables(ds: Dataset, year: int) -> dict[str, pd.DataFrame]:
     units = index.index_units(ds, year)
     out = {"index_units": units, "index_groups": index.index_groups(units),
            "index_components": index.index_components(ds, year)}
+    robustness = index.sensitivity(ds, year)
+    if robustness is not None:
+        out["sensitivity"], out["sensitivity_sobol"] = robustness
     scores = units.set_index("unit_id")
     has_prev = scores["score_prev"].notna().any()
     gaps = [_gap(scores["score"], scores["score_prev"] if has_prev else None, "index", ds)]

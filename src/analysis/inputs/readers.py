@@ -19,6 +19,11 @@ from analysis.inputs import headers
 from analysis.inputs.errors import Problem
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
+LARGEST = 1e15   # the largest magnitude of any number read (counts, points): far from overflow
+# C0 and C1 controls but tab and line breaks, DEL, and the bidirectional controls (embeddings,
+# overrides, isolates, marks) of Unicode TR #9, which can reorder what a reader sees.
+INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted .xlsx and .xls are OLE files
 
 
 def find_table(root: Path, name: str) -> Path | None:
@@ -58,9 +63,15 @@ class TableReader:
 
     def _read_xlsx(self) -> pd.DataFrame | None:
         """The first sheet (named in every message), its header on row 1, row numbers Excel's."""
-        with pd.ExcelFile(self.path, engine="openpyxl") as book:
-            sheet = book.sheet_names[0]
-            cells = pd.read_excel(book, sheet, header=None, dtype=str, keep_default_na=False)
+        try:
+            with pd.ExcelFile(self.path, engine="openpyxl") as book:
+                sheet = book.sheet_names[0]
+                cells = pd.read_excel(book, sheet, header=None, dtype=str, keep_default_na=False)
+        except Exception as err:   # openpyxl/zipfile raise many kinds for a damaged workbook
+            self.problem(None, None, unreadable_workbook(self.path, err),
+                         "open it in Excel, remove any password and save it again as .xlsx "
+                         "(or save it as CSV UTF-8)")
+            return None
         self.name += f", sheet '{sheet}'"
         cells = cells.map(lambda v: nfc(str(v)).strip())
         cells = cells.loc[:, (cells != "").any(axis=0)]   # columns Excel kept but left empty
@@ -80,6 +91,7 @@ class TableReader:
         frame.columns = header
         frame["_row"] = np.arange(2, len(frame) + 2)   # Excel's row numbers, header = 1
         frame = frame[(frame.drop(columns="_row") != "").any(axis=1)].reset_index(drop=True)
+        self._refuse_invisible(frame)
         return frame.astype({c: "string" for c in header})
 
     def _drop_totals(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -126,7 +138,20 @@ class TableReader:
                 continue
             body.append([nfc(cell).strip() for cell in row] + [number])
         frame = pd.DataFrame(body, columns=[*columns, "_row"], dtype=object)
-        return frame.astype({c: "string" for c in columns})
+        frame = frame.astype({c: "string" for c in columns})
+        self._refuse_invisible(frame)
+        return frame
+
+    def _refuse_invisible(self, frame: pd.DataFrame) -> None:
+        """A problem for each cell holding a control character or a bidirectional control
+        (`invisible`): they corrupt the XLSX and PDF and can disguise a name."""
+        for column in frame.columns.drop("_row"):
+            for idx, cell in frame[column].items():
+                found = invisible(cell) if isinstance(cell, str) else None
+                if found:
+                    self.problem(int(frame.at[idx, "_row"]), column, "the text holds the "
+                                 f"invisible character {found}", "delete it (retype the text "
+                                 "if unsure)")
 
     def rows(self) -> pd.Series:
         """The row number a user sees for each record (header = row 1)."""
@@ -151,8 +176,10 @@ class TableReader:
         return values
 
     def number(self, column: str, required: bool = True, integer: bool = False,
-               minimum: float | None = None) -> pd.Series:
-        """Parse a numeric column with '.' as decimal point; empty cells are NaN."""
+               minimum: float | None = None, maximum: float = LARGEST) -> pd.Series:
+        """Parse a numeric column with '.' as decimal point; empty cells are NaN. Values must be
+        finite and at most `maximum` (LARGEST by default: sums and products stay exact enough
+        and far from overflow)."""
         kind = "a whole number" if integer else "a number with '.' as decimal point"
         values = self.text(column, required=False)
         parsed = pd.to_numeric(values.where(values != ""), errors="coerce").astype(float)
@@ -178,6 +205,9 @@ class TableReader:
             elif minimum is not None and parsed[idx] < minimum:
                 self.problem(row, column, f"expected at least {minimum:g}, found '{found}'",
                              "correct the value")
+            elif not abs(parsed[idx]) <= maximum:     # also inf
+                self.problem(row, column, f"expected at most {maximum:g}, found '{found}'",
+                             "correct the value")
         return parsed
 
     def month(self, column: str) -> pd.Series:
@@ -190,7 +220,8 @@ class TableReader:
         return values.str.slice(0, 7)
 
     def year(self, column: str = "year", required: bool = True) -> pd.Series:
-        return self.number(column, required=required, integer=True).astype("Int64")
+        return self.number(column, required=required, integer=True, minimum=1000,
+                           maximum=9999).where(lambda y: (y >= 1000) & (y <= 9999)).astype("Int64")
 
     def duplicates(self, keys: list[str]) -> None:
         dup = self.frame.duplicated(subset=keys, keep="first")
@@ -207,6 +238,25 @@ def _is_thousands(text: str, integer: bool) -> bool:
     if integer and re.fullmatch(r"-?\d{1,3}([.,\s]\d{3})+", text):
         return True
     return bool(re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}(,\d+)?|-?\d{1,3}(\.\d{3})+,\d+", text))
+
+
+def invisible(text: str) -> str | None:
+    """The first control or bidirectional-control character of `text`, named, or None. Line
+    breaks and tabs are allowed (a quoted cell may span lines)."""
+    match = INVISIBLE.search(text)
+    if match is None:
+        return None
+    char = match.group()
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'control character')})"
+
+
+def unreadable_workbook(path: Path, err: Exception) -> str:
+    """Why a workbook cannot be read: encrypted (a password) or damaged."""
+    with open(path, "rb") as handle:
+        if handle.read(8) == OLE_MAGIC:
+            return ("the workbook is protected with a password (or is an old .xls file), so it "
+                    "cannot be read")
+    return f"the workbook cannot be read, it is damaged or not an .xlsx file ({type(err).__name__}: {err})"
 
 
 def _is_decimal_comma(text: str) -> bool:

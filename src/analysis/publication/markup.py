@@ -1,16 +1,54 @@
-"""Small pieces shared by the publication's sections: escaping and signed wording."""
+"""The publication's HTML: one Jinja2 template per section (`templates/sections/`), autoescaped,
+filled with data the sections build (formatted strings, tables, charts); and signed wording."""
 from __future__ import annotations
 
-import html
+import functools
+from dataclasses import dataclass, field
 
+import jinja2
 import numpy as np
 import pandas as pd
 
+from analysis.paths import TEMPLATES
 
-def esc(value) -> str:
-    """HTML-escaped text; nothing for a missing value."""
-    return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value))
-                       else str(value))
+
+def text(value) -> str:
+    """A cell's text: nothing for a missing value."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+@dataclass
+class Table:
+    """A table of already formatted cells; `numeric` the columns set right-aligned."""
+    rows: list[list]
+    headers: list[str]
+    numeric: set[int] = field(default_factory=set)
+    caption: str = ""
+
+    def __post_init__(self):
+        self.rows = [[text(c) for c in row] for row in self.rows]
+
+
+@dataclass
+class Figure:
+    """An embedded chart: its data URI, alt text, number ("Hình 2.") and caption."""
+    src: str
+    alt: str
+    number: str
+    caption: str
+    narrow: bool = False
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "sections"),
+                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                              undefined=jinja2.StrictUndefined)
+
+
+def render(template: str, **data) -> str:
+    """The template (a file name in templates/sections/) filled with `data`, escaped."""
+    return environment().get_template(template).render(**data)
 
 
 def direction(change: float) -> str:

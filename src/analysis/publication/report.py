@@ -1,9 +1,11 @@
-"""The sections of the publication, as HTML, in one language, from the run's result tables.
+"""The sections of the publication, in one language, from the run's result tables.
 
-Every visible string comes from the catalog (`i18n.t`), every number is formatted with the
-edition's locale (`formatting`), every name is the unit's name in the edition's language and
-escaped. Each section method returns an `HTML` object a notebook cell displays; a section whose
-tables the run does not have returns an empty string (and is left out of the contents).
+Each section method builds only the section's data (every visible string from the catalog,
+`i18n.t`; every number formatted with the edition's locale, `formatting`; every name the unit's
+name in the edition's language; tables as `markup.Table`, charts as `markup.Figure`) and hands it
+to the section's Jinja2 template (`templates/sections/<section>.html.j2`, autoescaped), which
+owns the markup. It returns an `HTML` object a notebook cell displays; a section whose tables the
+run does not have returns an empty string (and is left out of the contents).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from analysis.publication.formatting import (fmt_date, fmt_int, fmt_number, fmt_
                                  fmt_period, fmt_points, sort_vi, vi_sort_key)
 from analysis.publication.i18n import LANGS, t
 from analysis.audit.manifest import sha256
-from analysis.publication.markup import direction, esc, signed_int
+from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
 from analysis.indices.results import compute_results
 from analysis.publication.service_report import ServiceSections
@@ -81,7 +83,7 @@ class Report(ServiceSections):
     def scale(self) -> dict | None:
         return self.ds.config.raw.get("scale")
 
-    def figure(self, fig, name: str, alt: str, caption: str, narrow: bool = False) -> str:
+    def figure(self, fig, name: str, alt: str, caption: str, narrow: bool = False) -> Figure:
         """Embed a chart (SVG, alt text) and keep it as a file in the edition's figures/."""
         svg = charts.to_svg(fig)
         self._figure += 1
@@ -90,24 +92,17 @@ class Report(ServiceSections):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{self._figure:02d}-{name}.svg").write_text(svg, encoding="utf-8")
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-        number = self.t("report.figure", n=self._figure)
-        cls = ' class="narrow"' if narrow else ""
-        return (f'<figure{cls}><img src="data:image/svg+xml;base64,{data}" alt="{esc(alt)}">'
-                f"<figcaption>{esc(number)} {esc(caption)}</figcaption></figure>")
+        return Figure(f"data:image/svg+xml;base64,{data}", alt, self.t("report.figure", n=self._figure),
+                      caption, narrow)
 
-    def table(self, rows: list[list[str]], headers: list[str], numeric: set[int] = frozenset(),
-              caption: str = "") -> str:
-        def cls(i):
-            return ' class="num"' if i in numeric else ""
-        head = "".join(f"<th{cls(i)}>{esc(h)}</th>" for i, h in enumerate(headers))
-        body = "".join("<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
-                       for row in rows)
-        cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-        wide = ' class="wide"' if len(headers) > 7 else ""
-        return f"<table{wide}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    def table(self, rows: list[list], headers: list[str], numeric: set[int] = frozenset(),
+              caption: str = "") -> Table:
+        return Table(rows, headers, set(numeric), caption)
 
-    def section(self, key: str, body: str) -> HTML:
-        return HTML(f'<section id="{key}"><h2>{esc(self.t("section." + key))}</h2>{body}</section>')
+    def section(self, key: str, **data) -> HTML:
+        """The section's template filled with its data (plus its key, heading and `t`)."""
+        return HTML(render(f"{key}.html.j2", key=key, heading=self.t("section." + key),
+                           t=self.t, **data))
 
     def has(self, section: str) -> bool:
         units = self.units
@@ -132,26 +127,20 @@ class Report(ServiceSections):
     def title_page(self) -> HTML:
         cfg = self.ds.config
         other = [lang for lang in LANGS if lang != self.lang]
-        links = "".join(f'<a class="other-edition" href="../{o}/report.html" hreflang="{o}">'
-                        f'{esc(self.t("report.other_edition"))}</a>' for o in other)
-        banner = (f'<p class="synthetic">{esc(self.t("report.synthetic_banner"))}</p>'
-                  if cfg.synthetic else "")
+        links = [dict(href=f"../{o}/report.html", lang=o, text=self.t("report.other_edition"))
+                 for o in other]
+        banner = self.t("report.synthetic_banner") if cfg.synthetic else ""
         facts = [(self.t("report.year"), fmt_period(self.period, self.lang)),
                  (self.t("report.edition"), self.t(f"lang.{self.lang}")),
                  (self.t("report.dataset"), cfg.name),
                  (self.t("report.date"), fmt_date(date.today(), self.lang))]
-        rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
-        return HTML(f'{banner}<header class="title-page">'
-                    f'<p class="edition" data-edition="{esc(self.t("lang." + self.lang))}">'
-                    f'{esc(self.t("report.kicker"))}</p>'
-                    f'<h1 class="doc-title">{esc(edition_title(cfg, self.lang, self.period))}</h1>'
-                    f'<table class="facts">{rows}</table>{links}</header>')
+        return HTML(render("title_page.html.j2", banner=banner, links=links, facts=facts,
+                           edition=self.t("lang." + self.lang), kicker=self.t("report.kicker"),
+                           title=edition_title(cfg, self.lang, self.period)))
 
     def contents(self) -> HTML:
-        items = "".join(f'<li><a href="#{s}">{esc(self.t("section." + s))}</a></li>'
-                        for s in SECTIONS if self.has(s))
-        return HTML(f'<nav class="toc"><h2 class="toc-title">{esc(self.t("report.toc"))}</h2>'
-                    f"<ol>{items}</ol></nav>")
+        items = [(s, self.t("section." + s)) for s in SECTIONS if self.has(s)]
+        return HTML(render("contents.html.j2", heading=self.t("report.toc"), items=items))
 
     # --- key findings ---------------------------------------------------------------------
     def findings(self) -> list[str]:
@@ -198,8 +187,7 @@ class Report(ServiceSections):
         return sentences
 
     def summary(self) -> HTML:
-        items = "".join(f"<li>{esc(s)}</li>" for s in self.findings())
-        return self.section("summary", f'<ul class="findings">{items}</ul>')
+        return self.section("summary", findings=self.findings())
 
     # --- index sections -------------------------------------------------------------------
     def _band_colours(self, bands: pd.Series) -> list[str]:
@@ -217,8 +205,7 @@ class Report(ServiceSections):
             mean, self.t("chart.mean_line", mean=self.pct(mean)), self.t("chart.score_axis"),
             lambda v: self.num(v, 0))
         caption = self.t("chart.ranking_caption", year=self.year, n=len(scored))
-        legend = " · ".join(f'<span class="swatch" style="background:{c}"></span>{esc(b[f"label_{self.lang}"])}'
-                            for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS))
+        legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)]
         chart = self.figure(fig, "ranking", self.t("chart.ranking_alt", n=len(scored),
                                                     leader=scored["name"].iloc[0],
                                                     last=scored["name"].iloc[-1]), caption)
@@ -231,13 +218,12 @@ class Report(ServiceSections):
         rows = []
         for r in pd.concat([scored, u[u["score"].isna()]]).itertuples():
             missing = pd.isna(r.score)
-            row = [esc("–" if missing else int(r.rank)), esc(r.name),
-                   esc(self.t("report.no_score") if missing else self.pct(r.score))]
+            row = ["–" if missing else int(r.rank), r.name,
+                   self.t("report.no_score") if missing else self.pct(r.score)]
             if own:
-                row.append(esc(self.num(r.points)))
+                row.append(self.num(r.points))
             band = getattr(r, "band_vi" if self.lang == "vi" else "band")
-            row += [esc(band), esc(fmt_points(r.change, self.lang, signed=True)),
-                    esc(signed_int(r.rank_change))]
+            row += [band, fmt_points(r.change, self.lang, signed=True), signed_int(r.rank_change)]
             rows.append(row)
         numeric = {0, 2, 3, 5, 6} if own else {0, 2, 4, 5}
         table = self.table(rows, headers, numeric, self.t("table.ranking_caption", year=self.year))
@@ -246,8 +232,9 @@ class Report(ServiceSections):
         distribution = self.figure(
             charts.band_counts([b[f"label_{self.lang}"] for b in bands], counts, self.t("chart.units_axis")),
             "bands", self.t("chart.bands_alt", n=len(scored)),
-            self.t("chart.bands_caption", year=self.year), narrow=True) if bands else ""
-        return self.section("ranking", f'<p class="legend">{legend}</p>{chart}{distribution}{table}')
+            self.t("chart.bands_caption", year=self.year), narrow=True) if bands else None
+        return self.section("ranking", legend=legend, chart=chart, distribution=distribution,
+                            table=table)
 
     def groups(self) -> HTML:
         g = self.tables["index_groups"]
@@ -256,12 +243,11 @@ class Report(ServiceSections):
             part = g[g["scope"] == scope]
             for r in part.itertuples():
                 name = self.t("scope.all") if scope == "all" else self.label(self.ds.groups, r.key, "group")
-                rows.append([esc(name), esc(fmt_int(r.n_units, self.lang)), esc(self.pct(r.mean)),
-                             esc(self.pct(r.median)), esc(self.num(r.sd)), esc(self.pct(r.min)),
-                             esc(self.pct(r.max))])
+                rows.append([name, fmt_int(r.n_units, self.lang), self.pct(r.mean),
+                             self.pct(r.median), self.num(r.sd), self.pct(r.min), self.pct(r.max)])
         headers = [self.t(k) for k in ("col.scope", "col.n_units", "col.mean", "col.median",
                                        "col.sd", "col.min", "col.max")]
-        return self.section("groups", self.table(rows, headers, {1, 2, 3, 4, 5, 6}))
+        return self.section("groups", table=self.table(rows, headers, {1, 2, 3, 4, 5, 6}))
 
     def regions(self) -> HTML:
         g = self.tables["index_groups"]
@@ -279,20 +265,21 @@ class Report(ServiceSections):
         for r in part.itertuples():
             members = u[(u["region"] == r.key) & u["score"].notna()].sort_values("rank_in_region")
             first = members.iloc[0]["unit_id"] if len(members) else ""
-            rows.append([esc(r.label), esc(fmt_int(r.n_units, self.lang)), esc(self.pct(r.mean)),
-                         esc(self.pct(r.min)), esc(self.pct(r.max)), esc(self.names.get(first, ""))])
+            rows.append([r.label, fmt_int(r.n_units, self.lang), self.pct(r.mean),
+                         self.pct(r.min), self.pct(r.max), self.names.get(first, "")])
         headers = [self.t(k) for k in ("col.region", "col.n_units", "col.mean", "col.min",
                                        "col.max", "col.region_leader")]
-        return self.section("regions", chart + self.tile_map() + self.table(rows, headers, {1, 2, 3, 4}))
+        return self.section("regions", chart=chart, tile_map=self.tile_map(),
+                            table=self.table(rows, headers, {1, 2, 3, 4}))
 
-    def tile_map(self) -> str:
+    def tile_map(self) -> Figure | None:
         """The units of the dataset's tile grid (tiles.csv) coloured by band, if it has one."""
         tiles = self.ds.tiles
         if tiles is None:
-            return ""
+            return None
         t = tiles.merge(self.units[["unit_id", "band"]], on="unit_id", how="inner")
         if t.empty:
-            return ""
+            return None
         legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)]
         legend.append((self.t("report.no_score"), charts.GREY))
         fig = charts.tile_map(t["row"], t["col"], t["label"], self._band_colours(t["band"]), legend)
@@ -311,11 +298,11 @@ class Report(ServiceSections):
         chart = self.figure(fig, "components", self.t("chart.components_alt", n=len(codes)),
                             self.t("chart.components_caption", year=self.year))
         means = matrix.mean()
-        rows = [[esc(label), esc(self.num(c["max_points"])), esc(self.pct(means[c["code"]])),
-                 esc(self.pct(matrix[c["code"]].min())), esc(self.pct(matrix[c["code"]].max()))]
+        rows = [[label, self.num(c["max_points"]), self.pct(means[c["code"]]),
+                 self.pct(matrix[c["code"]].min()), self.pct(matrix[c["code"]].max())]
                 for label, c in zip(labels, self.ds.config.components)]
         headers = [self.t(k) for k in ("col.component", "col.max_points", "col.mean", "col.min", "col.max")]
-        return self.section("components", chart + self.table(rows, headers, {1, 2, 3, 4}))
+        return self.section("components", chart=chart, table=self.table(rows, headers, {1, 2, 3, 4}))
 
     def change(self) -> HTML:
         u = self.units[self.units["score"].notna() & self.units["score_prev"].notna()].copy()
@@ -328,23 +315,24 @@ class Report(ServiceSections):
         chart = self.figure(fig, "change", self.t("chart.change_alt", prev_year=prev_year, year=self.year),
                             self.t("chart.change_caption", prev_year=prev_year, year=self.year))
         up, down = int((u["change"] > 0).sum()), int((u["change"] < 0).sum())
-        text = f'<p>{esc(self.t("change.counts", up=up, down=down, n=len(u), prev_year=prev_year))}</p>'
-        rows = [[esc(self.names[r.unit_id]), esc(self.pct(r.score_prev)), esc(self.pct(r.score)),
-                 esc(fmt_points(r.change, self.lang, signed=True)), esc(signed_int(r.rank_change))]
+        counts = self.t("change.counts", up=up, down=down, n=len(u), prev_year=prev_year)
+        rows = [[self.names[r.unit_id], self.pct(r.score_prev), self.pct(r.score),
+                 fmt_points(r.change, self.lang, signed=True), signed_int(r.rank_change)]
                 for r in pd.concat([u.head(5), u.tail(5)]).drop_duplicates("unit_id").itertuples()]
         headers = [self.t("col.name"), str(prev_year), str(self.year), self.t("col.change"),
                    self.t("col.rank_change")]
         movers = self.table(rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption"))
-        return self.section("change", text + chart + movers + self.tests_table())
+        return self.section("change", counts=counts, chart=chart, movers=movers,
+                            tests=self.tests_table())
 
-    def tests_table(self) -> str:
+    def tests_table(self) -> Table | None:
         tests = self.tables.get("tests")
         if tests is None or not len(tests):
-            return ""
-        rows = [[esc(self.t("test." + r.test)), esc(self.num(r.statistic, 3)),
-                 esc(fmt_p_value(r.p_value, self.lang)), esc(self.num(r.effect, 3)),
-                 esc("" if pd.isna(r.ci_low) else f"{self.num(r.ci_low, 3)} – {self.num(r.ci_high, 3)}"),
-                 esc(fmt_int(r.n, self.lang))] for r in tests.itertuples()]
+            return None
+        rows = [[self.t("test." + r.test), self.num(r.statistic, 3),
+                 fmt_p_value(r.p_value, self.lang), self.num(r.effect, 3),
+                 "" if pd.isna(r.ci_low) else f"{self.num(r.ci_low, 3)} – {self.num(r.ci_high, 3)}",
+                 fmt_int(r.n, self.lang)] for r in tests.itertuples()]
         headers = [self.t(k) for k in ("col.test", "col.statistic", "col.p_value", "col.effect",
                                        "col.ci", "col.n")]
         return self.table(rows, headers, {1, 2, 3, 4, 5}, self.t("table.tests_caption"))
@@ -358,84 +346,91 @@ class Report(ServiceSections):
         def method(y):
             m = self.ds.config.collection_method(y) or {}
             return m.get(f"label_{self.lang}", m.get("method", ""))
-        return (f'<p class="note">{esc(self.t("satisfaction.not_like_for_like", year=year, prev_year=prev_year, method=method(year), method_prev=method(prev_year)))}</p>')
+        return self.t("satisfaction.not_like_for_like", year=year, prev_year=prev_year,
+                      method=method(year), method_prev=method(prev_year))
 
     def satisfaction(self) -> HTML:
         su = self.tables["satisfaction_units"].copy()
         su = su[su["p"].notna()].sort_values(["p", "unit_id"], ascending=[False, True], kind="stable")
         yoy = self.tables.get("satisfaction_yoy")
         whole = yoy[yoy["unit_id"].fillna("") == ""] if yoy is not None else None
-        parts = []
+        data = dict(no_test="", overall="", significant=None, small_units="")
         if yoy is not None and len(yoy):
             untestable = yoy[yoy["p_value"].isna() & yoy["diff"].notna() & (yoy["unit_id"].fillna("") != "")]
             if len(untestable):
-                parts.append(f'<p class="note">{esc(self.t("satisfaction.no_test", names=", ".join(self.names.get(i, i) for i in untestable["unit_id"])))}</p>')
+                data["no_test"] = self.t("satisfaction.no_test", names=", ".join(
+                    self.names.get(i, i) for i in untestable["unit_id"]))
         if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
             w = whole.iloc[0]
-            parts.append(f'<p>{esc(self.t("satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year), p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])), diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low), ci_high=self.num(100 * w.ci_high), significance=self.t("word.significant" if str(w.significant).lower() == "true" else "word.not_significant")))}</p>')
-        parts.append(self.method_note())
+            data["overall"] = self.t(
+                "satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
+                p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
+                diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
+                ci_high=self.num(100 * w.ci_high), significance=self.t(
+                    "word.significant" if str(w.significant).lower() == "true" else "word.not_significant"))
         ballots = su["n_ballots"].notna().any()
         text_key = "satisfaction.how_ballots" if ballots else "satisfaction.how_counts"
-        parts.append(f'<p>{esc(self.t(text_key, n=fmt_int(int(su["n_ballots"].sum() if ballots else su["n_valid"].sum()), self.lang), units=len(su)))}</p>')
+        data["how"] = self.t(text_key, n=fmt_int(int(su["n_ballots"].sum() if ballots else su["n_valid"].sum()),
+                                                 self.lang), units=len(su))
         shown = su if len(su) <= 70 else pd.concat([su.head(35), su.tail(35)])
         fig = charts.ranked_bars([self.names.get(i, i) for i in shown["unit_id"]], 100 * shown["p"].to_numpy(),
                                  [charts.OKABE_ITO[0]] * len(shown), 100 * float(su["n_satisfied"].sum() / su["n_valid"].sum()),
                                  self.t("chart.pooled_line"), self.t("chart.satisfaction_axis"),
                                  lambda v: self.num(v, 0), 100 * shown["ci_low"].to_numpy(), 100 * shown["ci_high"].to_numpy())
-        parts.append(self.figure(fig, "satisfaction", self.t("chart.satisfaction_alt", n=len(su)),
-                                 self.t("chart.satisfaction_caption", year=self.year)))
+        data["chart"] = self.figure(fig, "satisfaction", self.t("chart.satisfaction_alt", n=len(su)),
+                                    self.t("chart.satisfaction_caption", year=self.year))
         if yoy is not None and len(yoy):
             units = yoy[yoy["unit_id"].fillna("") != ""]
             sig = units[units["significant"].astype(str).str.lower() == "true"]
-            parts.append(f'<h3>{esc(self.t("satisfaction.significant_title"))}</h3>')
+            significant = data["significant"] = dict(longest="", table=None, none="")
             if len(sig) > MAX_ROWS:
-                parts.append(f'<p>{esc(self.t("report.longest_rows", shown=MAX_ROWS, n=len(sig), file="tables/satisfaction_yoy.csv"))}</p>')
+                significant["longest"] = self.t("report.longest_rows", shown=MAX_ROWS, n=len(sig),
+                                                file="tables/satisfaction_yoy.csv")
                 sig = sig.loc[sig["diff"].abs().sort_values(ascending=False, kind="stable").index[:MAX_ROWS]]
             sig = sig.sort_values("diff", kind="stable")
             if len(sig):
-                rows = [[esc(self.names.get(r.unit_id, r.unit_id)), esc(self.pct(100 * r.p_prev)), esc(self.pct(100 * r.p)),
-                         esc(fmt_points(100 * r.diff, self.lang, signed=True)),
-                         esc(f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}"),
-                         esc(fmt_p_value(r.p_adjusted, self.lang))] for r in sig.itertuples()]
+                rows = [[self.names.get(r.unit_id, r.unit_id), self.pct(100 * r.p_prev), self.pct(100 * r.p),
+                         fmt_points(100 * r.diff, self.lang, signed=True),
+                         f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}",
+                         fmt_p_value(r.p_adjusted, self.lang)] for r in sig.itertuples()]
                 headers = [self.t("col.name"), str(int(yoy["prev_year"].iloc[0])), str(self.year),
                            self.t("col.diff"), self.t("col.ci"), self.t("col.p_adjusted")]
-                parts.append(self.table(rows, headers, {1, 2, 3, 4, 5}))
+                significant["table"] = self.table(rows, headers, {1, 2, 3, 4, 5})
             else:
-                parts.append(f'<p>{esc(self.t("satisfaction.no_significant", n=len(units)))}</p>')
+                significant["none"] = self.t("satisfaction.no_significant", n=len(units))
         small = su[su["n_ballots"].fillna(su["n_valid"]).fillna(np.inf) < 30]
         if len(small):
-            parts.append(f'<p class="note">{esc(self.t("satisfaction.small_units", count=len(small), names=", ".join(self.names.get(i, i) for i in small["unit_id"])))}</p>')
-        parts.append(self.elements())
-        parts.append(self.channels())
-        return self.section("satisfaction", "".join(parts))
+            data["small_units"] = self.t("satisfaction.small_units", count=len(small), names=", ".join(
+                self.names.get(i, i) for i in small["unit_id"]))
+        return self.section("satisfaction", **data, method_note=self.method_note(),
+                            elements=self.elements(), channels=self.channels())
 
-    def elements(self) -> str:
+    def elements(self) -> Table | None:
         """Pooled share satisfied by survey element (answers pooled over all units)."""
         el = self.tables.get("satisfaction_elements")
         if el is None or not len(el):
-            return ""
+            return None
         labels = {e["code"]: e[f"label_{self.lang}"] for e in (self.ds.config.raw.get("survey") or {}).get("elements", [])}
         pooled = el.groupby("element", sort=False)[["n_valid", "n_satisfied"]].sum()
         pooled = pooled.reindex([c for c in labels if c in pooled.index] + [c for c in pooled.index if c not in labels])
-        rows = [[esc(labels.get(code, code)), esc(fmt_int(r.n_valid, self.lang)),
-                 esc(self.pct(100 * r.n_satisfied / r.n_valid))] for code, r in pooled.iterrows()]
+        rows = [[labels.get(code, code), fmt_int(r.n_valid, self.lang),
+                 self.pct(100 * r.n_satisfied / r.n_valid)] for code, r in pooled.iterrows()]
         headers = [self.t("col.element"), self.t("col.n_valid"), self.t("col.p")]
-        return f'<h3>{esc(self.t("satisfaction.elements_title"))}</h3>' + self.table(rows, headers, {1, 2})
+        return self.table(rows, headers, {1, 2})
 
-    def channels(self) -> str:
+    def channels(self) -> Table | None:
         ch = self.tables.get("ballot_channels")
         if ch is None or not len(ch):
-            return ""
-        rows = [[esc(int(r.year)), esc(self.t("channel." + r.channel) if isinstance(r.channel, str) and r.channel else "–"),
-                 esc(fmt_int(r.n_ballots, self.lang)), esc(fmt_int(r.n_counted, self.lang)),
-                 esc(fmt_int(r.n_rejected, self.lang))] for r in ch.itertuples()]
+            return None
+        rows = [[int(r.year), self.t("channel." + r.channel) if isinstance(r.channel, str) and r.channel else "–",
+                 fmt_int(r.n_ballots, self.lang), fmt_int(r.n_counted, self.lang),
+                 fmt_int(r.n_rejected, self.lang)] for r in ch.itertuples()]
         headers = [self.t(k) for k in ("col.year", "col.channel", "col.n_ballots", "col.n_counted", "col.n_rejected")]
-        return (f'<h3>{esc(self.t("satisfaction.channels_title"))}</h3>'
-                + self.table(rows, headers, {2, 3, 4}))
+        return self.table(rows, headers, {2, 3, 4})
 
     def gaps(self) -> HTML:
         g = self.tables["gaps"]
-        parts = []
+        metrics = []
         labels, tops, bottoms = [], [], []
         for r in g.itertuples():
             metric = self.t("metric." + r.metric)
@@ -443,22 +438,27 @@ class Report(ServiceSections):
             tops.append(r.top_mean)
             bottoms.append(r.bottom_mean)
             level = self.pct(100 * (1 - float(self.ds.config.alpha)), 0)
-            parts.append(f"<p>{esc(self.t('finding.gap', k=int(r.k), gap=self.num(r.gap), level=level, ci_low=self.num(r.gap_ci_low), ci_high=self.num(r.gap_ci_high)))} "
-                         f"{esc(self.t('gaps.metric_line', metric=metric, leader=self.names.get(r.leader_unit, r.leader_unit), laggard=self.names.get(r.laggard_unit, r.laggard_unit)))}</p>")
-            if pd.notna(r.gap_change):
-                parts.append(f"<p>{esc(self.t('gaps.change', direction=self.t('word.narrowed' if r.gap_change < 0 else 'word.widened'), change=self.num(abs(r.gap_change)), ci_low=self.num(r.gap_change_ci_low), ci_high=self.num(r.gap_change_ci_high), p=fmt_p_value(r.gap_change_p, self.lang)))}</p>")
+            metrics.append(dict(
+                gap=self.t("finding.gap", k=int(r.k), gap=self.num(r.gap), level=level,
+                           ci_low=self.num(r.gap_ci_low), ci_high=self.num(r.gap_ci_high)),
+                ends=self.t("gaps.metric_line", metric=metric,
+                            leader=self.names.get(r.leader_unit, r.leader_unit),
+                            laggard=self.names.get(r.laggard_unit, r.laggard_unit)),
+                change="" if pd.isna(r.gap_change) else self.t(
+                    "gaps.change", direction=self.t("word.narrowed" if r.gap_change < 0 else "word.widened"),
+                    change=self.num(abs(r.gap_change)), ci_low=self.num(r.gap_change_ci_low),
+                    ci_high=self.num(r.gap_change_ci_high), p=fmt_p_value(r.gap_change_p, self.lang))))
         fig = charts.dumbbell(labels, tops, bottoms, self.t("chart.top_group"), self.t("chart.bottom_group"),
                               self.t("chart.value_axis"), lambda v: self.num(v, 1))
         chart = self.figure(fig, "gaps", self.t("chart.gaps_alt"), self.t("chart.gaps_caption", year=self.year))
-        rows = [[esc(self.t("metric." + r.metric)), esc(int(r.k)), esc(self.num(r.top_mean)), esc(self.num(r.bottom_mean)),
-                 esc(self.num(r.gap)), esc(f"{self.num(r.gap_ci_low)} – {self.num(r.gap_ci_high)}"),
-                 esc(fmt_p_value(r.welch_p, self.lang)), esc(fmt_p_value(r.mannwhitney_p, self.lang)),
-                 esc(self.num(r.cliffs_delta))] for r in g.itertuples()]
+        rows = [[self.t("metric." + r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
+                 self.num(r.gap), f"{self.num(r.gap_ci_low)} – {self.num(r.gap_ci_high)}",
+                 fmt_p_value(r.welch_p, self.lang), fmt_p_value(r.mannwhitney_p, self.lang),
+                 self.num(r.cliffs_delta)] for r in g.itertuples()]
         headers = [self.t(k) for k in ("col.metric", "col.k", "col.top_mean", "col.bottom_mean", "col.gap",
                                        "col.ci", "col.welch_p", "col.mannwhitney_p", "col.cliffs_delta")]
         table = self.table(rows, headers, {1, 2, 3, 4, 5, 6, 7, 8})
-        note = f'<p class="legend">{esc(self.t("gaps.descriptive_note"))}</p>'
-        return self.section("gaps", "".join(parts) + self.method_note() + chart + table + note)
+        return self.section("gaps", metrics=metrics, method_note=self.method_note(), chart=chart, table=table)
 
     def funnel(self) -> HTML:
         from analysis.stats.funnel import funnel_limits
@@ -474,43 +474,40 @@ class Report(ServiceSections):
         out = f[f["outside"].fillna("") != ""]
         ri = self.tables.get("rank_intervals")
         ri = ri.set_index("unit_id") if ri is not None else None
-        more = ""
+        longest, table = "", None
         if len(out) > MAX_ROWS:
-            more = f'<p>{esc(self.t("report.longest_rows", shown=MAX_ROWS, n=len(out), file="tables/funnel.csv"))}</p>'
+            longest = self.t("report.longest_rows", shown=MAX_ROWS, n=len(out), file="tables/funnel.csv")
             distance = (out["p"] - out["p0"]).abs() / (out["upper998"] - out["p0"]).abs()
             out = out.loc[distance.sort_values(ascending=False, kind="stable").index[:MAX_ROWS]]
         if len(out):
-            rows = [[esc(self.names.get(r.unit_id, r.unit_id)), esc(fmt_int(round(r.n), self.lang)), esc(self.pct(100 * r.p)),
-                     esc(f"{self.pct(100 * r.lower998)} – {self.pct(100 * r.upper998)}"),
-                     esc(self.t("word." + r.outside)),
-                     esc("" if ri is None or r.unit_id not in ri.index else f"{int(ri.at[r.unit_id, 'rank'])} ({ri.at[r.unit_id, 'rank_low']:.0f}–{ri.at[r.unit_id, 'rank_high']:.0f})")]
+            rows = [[self.names.get(r.unit_id, r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
+                     f"{self.pct(100 * r.lower998)} – {self.pct(100 * r.upper998)}",
+                     self.t("word." + r.outside),
+                     "" if ri is None or r.unit_id not in ri.index else f"{int(ri.at[r.unit_id, 'rank'])} ({ri.at[r.unit_id, 'rank_low']:.0f}–{ri.at[r.unit_id, 'rank_high']:.0f})"]
                     for r in out.sort_values("p", kind="stable").itertuples()]
             headers = [self.t(k) for k in ("col.name", "col.n_eff", "col.p", "col.limits998", "col.outside", "col.rank_interval")]
-            table = more + self.table(rows, headers, {1, 2, 3, 5})
-        else:
-            table = f'<p>{esc(self.t("funnel.none_outside"))}</p>'
-        text = f'<p>{esc(self.t("funnel.explain", count=len(out), n=len(f)))}</p>'
-        return self.section("funnel", text + chart + table)
+            table = self.table(rows, headers, {1, 2, 3, 5})
+        explain = self.t("funnel.explain", count=len(out), n=len(f))
+        return self.section("funnel", explain=explain, chart=chart, longest=longest, table=table)
 
     def integrity(self) -> HTML:
         """Units the ballot screen points at: prompts to look, with the test and threshold."""
         table = self.tables["integrity"]
         flagged = table[table["flagged"].astype(str).str.lower() == "true"]
-        parts = [f'<p>{esc(self.t("integrity.explain", n=table["unit_id"].nunique(), count=len(flagged)))}</p>']
+        explain = self.t("integrity.explain", n=table["unit_id"].nunique(), count=len(flagged))
         per_check = table.groupby("check", sort=True)["flagged"].apply(
             lambda f: int(f.astype(str).str.lower().eq("true").sum()))
-        parts.append(self.table([[esc(self.t("check." + c)), esc(fmt_int(n, self.lang))] for c, n in per_check.items()],
-                                [self.t("col.check"), self.t("col.flagged")], {1}))
+        per_check = self.table([[self.t("check." + c), fmt_int(n, self.lang)] for c, n in per_check.items()],
+                               [self.t("col.check"), self.t("col.flagged")], {1})
+        listed = None
         if len(flagged):
-            rows = [[esc(self.names.get(r.unit_id, r.unit_id)), esc(self.t("check." + r.check)),
-                     esc(self.num(r.statistic)), esc(self.num(r.threshold))] for r in flagged.itertuples()]
+            rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check),
+                     self.num(r.statistic), self.num(r.threshold)] for r in flagged.itertuples()]
             headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold")]
-            parts.append(self.table(rows, headers, {2, 3}))
+            listed = self.table(rows, headers, {2, 3})
         paper = table[table["check"] == "paper_share"]
-        if len(paper):
-            parts.append(f'<p>{esc(self.t("integrity.paper", none=int((paper["statistic"] == 0).sum()), n=len(paper)))}</p>')
-        parts.append(f'<p class="legend">{esc(self.t("integrity.checks"))}</p>')
-        return self.section("integrity", "".join(parts))
+        paper = self.t("integrity.paper", none=int((paper["statistic"] == 0).sum()), n=len(paper)) if len(paper) else ""
+        return self.section("integrity", explain=explain, per_check=per_check, flagged=listed, paper=paper)
 
     # --- appendices -----------------------------------------------------------------------
     def directory(self) -> HTML:
@@ -519,12 +516,12 @@ class Report(ServiceSections):
         u["name"] = u["unit_id"].map(self.names)
         key = vi_sort_key if self.lang == "vi" else str.casefold
         u = u.iloc[sorted(range(len(u)), key=lambda i: (key(u["name"].iloc[i]), u["unit_id"].iloc[i]))]
-        rows = [[esc(r.name), esc(self.label(self.ds.groups, r.group, "group")),
-                 esc(self.label(self.ds.regions, r.region, "region") if isinstance(r.region, str) else ""),
-                 esc(self.t("report.no_score") if pd.isna(r.score) else self.pct(r.score)),
-                 esc("–" if pd.isna(r.rank) else int(r.rank))] for r in u.itertuples()]
+        rows = [[r.name, self.label(self.ds.groups, r.group, "group"),
+                 self.label(self.ds.regions, r.region, "region") if isinstance(r.region, str) else "",
+                 self.t("report.no_score") if pd.isna(r.score) else self.pct(r.score),
+                 "–" if pd.isna(r.rank) else int(r.rank)] for r in u.itertuples()]
         headers = [self.t(k) for k in ("col.name", "col.group", "col.region", "col.score", "col.rank")]
-        return self.section("directory", self.table(rows, headers, {3, 4}))
+        return self.section("directory", table=self.table(rows, headers, {3, 4}))
 
     def methods(self) -> HTML:
         cfg = self.ds.config
@@ -553,44 +550,36 @@ class Report(ServiceSections):
         source = (cfg.raw.get("methodology") or {}).get("source")
         if source:
             items.append(self.t("methods.source", source=source))
-        body = "".join(f"<p>{esc(i)}</p>" for i in items)
-        return self.section("methods", body)
+        return self.section("methods", items=items)
 
     def audit(self) -> HTML:
-        parts = []
+        reconciliation = rejected_data = None
         rec = self.tables.get("reconciliation")
         if rec is not None and len(rec):
             ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
-            parts.append(f'<h3>{esc(self.t("section.reconciliation"))}</h3>'
-                         f'<p>{esc(self.t("audit.reconciliation", ok=ok, n=len(rec)))}</p>')
-            rows = [[esc(self.t(("scope." if r.scope in ("all", "unit") else "col.") + r.scope)),
-                     esc(self._key_name(r.scope, r.key)), esc(r.metric), esc(self.num(r.published)), esc(self.num(r.computed, 4)),
-                     esc(self.t("word.yes" if str(r.matches).lower() == "true" else "word.no"))]
+            rows = [[self.t(("scope." if r.scope in ("all", "unit") else "col.") + r.scope),
+                     self._key_name(r.scope, r.key), r.metric, self.num(r.published), self.num(r.computed, 4),
+                     self.t("word.yes" if str(r.matches).lower() == "true" else "word.no")]
                     for r in rec.itertuples()]
             headers = [self.t(k) for k in ("col.scope", "col.key", "col.metric", "col.published",
                                            "col.computed", "col.matches")]
-            parts.append(self.table(rows, headers, {3, 4}))
+            reconciliation = dict(summary=self.t("audit.reconciliation", ok=ok, n=len(rec)),
+                                  table=self.table(rows, headers, {3, 4}))
         rejected = self.tables.get("rejected")
-        parts.append(f'<h3>{esc(self.t("section.rejected"))}</h3>')
-        if rejected is None or not len(rejected):
-            parts.append(f'<p>{esc(self.t("audit.no_rejected"))}</p>')
-        else:
+        if rejected is not None and len(rejected):
             counts = rejected.assign(year=rejected["year"].fillna(-1)).groupby(
                 ["file", "year", "reason"]).size().reset_index(name="n")
-            rows = [[esc(r.file), esc("–" if r.year < 0 else int(r.year)), esc(self.t("reason." + r.reason)),
-                     esc(fmt_int(r.n, self.lang))] for r in counts.itertuples()]
-            parts.append(self.table(rows, [self.t(k) for k in ("col.file", "col.year", "col.reason", "col.count")],
-                                    {1, 3}))
+            rows = [[r.file, "–" if r.year < 0 else int(r.year), self.t("reason." + r.reason),
+                     fmt_int(r.n, self.lang)] for r in counts.itertuples()]
+            rejected_data = dict(rows=None, counts=self.table(
+                rows, [self.t(k) for k in ("col.file", "col.year", "col.reason", "col.count")], {1, 3}))
             if len(rejected) <= 20:
-                rows = [[esc(r.file), esc(int(r.row)), esc(self.names.get(r.unit_id, r.unit_id)),
-                         esc(self.t("reason." + r.reason))] for r in rejected.itertuples()]
-                parts.append(self.table(rows, [self.t(k) for k in ("col.file", "col.row", "col.name",
-                                                                   "col.reason")], {1}))
-        parts.append(f'<h3>{esc(self.t("section.inputs"))}</h3>')
-        rows = [[esc(p.relative_to(self.ds.root)), f'<code class="hash">{sha256(p)}</code>']
-                for p in self.ds.files]
-        parts.append(self.table(rows, [self.t("col.file"), self.t("col.sha256")]))
-        return self.section("audit", "".join(parts))
+                rows = [[r.file, int(r.row), self.names.get(r.unit_id, r.unit_id), self.t("reason." + r.reason)]
+                        for r in rejected.itertuples()]
+                rejected_data["rows"] = self.table(
+                    rows, [self.t(k) for k in ("col.file", "col.row", "col.name", "col.reason")], {1})
+        inputs = [(str(p.relative_to(self.ds.root)), sha256(p)) for p in self.ds.files]
+        return self.section("audit", reconciliation=reconciliation, rejected=rejected_data, inputs=inputs)
 
     def _key_name(self, scope: str, key) -> str:
         key = "" if pd.isna(key) else str(key)

@@ -14,7 +14,7 @@ from IPython.display import HTML
 
 from analysis.publication import charts
 from analysis.publication.formatting import fmt_int, fmt_ordinal, fmt_period, fmt_points
-from analysis.publication.markup import direction, esc, signed_int
+from analysis.publication.markup import Table, direction, signed_int
 from analysis.inputs.service_mapping import service_mapping
 
 GAINERS = 3  # units named for the largest rise in points, per group
@@ -22,7 +22,7 @@ GAINERS = 3  # units named for the largest rise in points, per group
 
 class ServiceSections:
     """Needs of the host: ds, lang, tables, names, t(), num(), pct(), table(), figure(),
-    section()."""
+    section(); the markup is `templates/sections/service_quality.html.j2`."""
 
     @property
     def service(self) -> pd.DataFrame | None:
@@ -103,38 +103,34 @@ class ServiceSections:
         mapping = self._mapping
         period = fmt_period(s["period"].iloc[0], self.lang, spoken=True)
         prev = fmt_period(s["prev_period"].iloc[0], self.lang, spoken=True)
-        parts = [f'<p>{esc(self.t("service.intro", period=period, prev=prev))}</p>']
-        if not mapping.get("confirmed", False):
-            parts.append(f'<p class="note">{esc(self.t("service.unconfirmed"))}</p>')
-        parts.append(self._merged())
-        for group in self._service_groups():
-            parts.append(self._group_ranking(group, period))
-        parts.append(self._national_rates(mapping))
-        parts.append(self._group_points(mapping))
-        return self.section("service_quality", "".join(parts))
+        groups = [self._group_ranking(group, period) for group in self._service_groups()]
+        return self.section("service_quality", intro=self.t("service.intro", period=period, prev=prev),
+                            unconfirmed=not mapping.get("confirmed", False), merged=self._merged(),
+                            groups=[g for g in groups if g], national=self._national_rates(mapping),
+                            points=self._group_points(mapping))
 
-    def _merged(self) -> str:
+    def _merged(self) -> dict | None:
         s = self.service
         moved = s[s["prev_basis"].isin(["recomputed_from_records", "weighted_aggregates"])]
         if moved.empty:
-            return ""
+            return None
         prev = fmt_period(s["prev_period"].iloc[0], self.lang, spoken=True)
         text = self.t("service.recomputed", n=len(s), k=len(moved), prev=prev)
         if (moved["prev_basis"] == "weighted_aggregates").any():
             text += " " + self.t("service.weighted")
-        rows = [[esc(self.names.get(r.unit_id, r.unit_id)),
-                 esc(", ".join(self.names.get(f, f) for f in str(r.prev_former_units).split(";"))),
-                 esc(self.t("basis." + r.prev_basis))]
+        rows = [[self.names.get(r.unit_id, r.unit_id),
+                 ", ".join(self.names.get(f, f) for f in str(r.prev_former_units).split(";")),
+                 self.t("basis." + r.prev_basis)]
                 for r in moved.sort_values("unit_id").itertuples()]
         headers = [self.t("col.new_unit"), self.t("col.former_units"), self.t("col.prev_basis")]
-        return (f'<p>{esc(text)}</p>'
-                + self.table(rows, headers, caption=self.t("table.service_merged_caption")))
+        return dict(text=text, table=self.table(rows, headers, caption=self.t("table.service_merged_caption")))
 
-    def _group_ranking(self, group: str, period: str) -> str:
+    def _group_ranking(self, group: str, period: str) -> dict | None:
+        """One group's heading, chart, ranking table and the profiles of its first and last unit."""
         s = self.service
         part = s[(s["group"] == group) & s["rank"].notna()].sort_values(["rank", "unit_id"])
         if part.empty:
-            return ""
+            return None
         label = self.label(self.ds.groups, group, "group")
         names = [self.names.get(u, u) for u in part["unit_id"]]
         mean = part["national_average"].iloc[0]
@@ -147,13 +143,11 @@ class ServiceSections:
         regional = part["rank_region"].notna().any()
         rows = []
         for r in part.itertuples():
-            row = [esc(int(r.rank)), esc(self.names.get(r.unit_id, r.unit_id)),
-                   esc(self.num(r.total)), esc(fmt_points(r.points_change, self.lang, signed=True)),
-                   esc(signed_int(r.rank_change)), esc(fmt_points(r.vs_national_average, self.lang,
-                                                                 signed=True))]
+            row = [int(r.rank), self.names.get(r.unit_id, r.unit_id), self.num(r.total),
+                   fmt_points(r.points_change, self.lang, signed=True), signed_int(r.rank_change),
+                   fmt_points(r.vs_national_average, self.lang, signed=True)]
             if regional:
-                row.append(esc("–" if pd.isna(r.rank_region) else
-                                f"{int(r.rank_region)}/{int(r.n_region)}"))
+                row.append("–" if pd.isna(r.rank_region) else f"{int(r.rank_region)}/{int(r.n_region)}")
             rows.append(row)
         headers = [self.t(k) for k in ("col.rank", "col.name", "col.total_points",
                                        "col.points_change", "col.rank_change", "col.vs_national")]
@@ -162,30 +156,28 @@ class ServiceSections:
         table = self.table(rows, headers, {0, 2, 3, 4, 5, 6},
                            self.t("table.service_ranking_caption", group=label, period=period))
         ends = dict.fromkeys([part["unit_id"].iloc[0], part["unit_id"].iloc[-1]])
-        profiles = "".join(f"<li>{esc(self.unit_profile(u))}</li>" for u in ends)
-        return (f"<h3>{esc(label)}</h3>{chart}{table}"
-                f'<ul class="findings">{profiles}</ul>')
+        return dict(label=label, chart=chart, table=table, profiles=[self.unit_profile(u) for u in ends])
 
-    def _national_rates(self, mapping: dict) -> str:
+    def _national_rates(self, mapping: dict) -> Table:
         s = self.service
         rows = []
         for code, indicator in mapping["indicators"].items():
             national = s[f"national_{code}"].iloc[0]
             rates = s[f"rate_{code}"].dropna()
-            rows.append([esc(indicator[f"label_{self.lang}"]),
-                         esc(self.pct(100 * national) if pd.notna(national) else "–"),
-                         esc(self.pct(100 * rates.min()) if len(rates) else "–"),
-                         esc(self.pct(100 * rates.max()) if len(rates) else "–")])
+            rows.append([indicator[f"label_{self.lang}"],
+                         self.pct(100 * national) if pd.notna(national) else "–",
+                         self.pct(100 * rates.min()) if len(rates) else "–",
+                         self.pct(100 * rates.max()) if len(rates) else "–"])
         headers = [self.t(k) for k in ("col.indicator", "col.national_rate", "col.min", "col.max")]
         total = fmt_int(s["n_received"].sum(), self.lang)
         return self.table(rows, headers, {1, 2, 3},
                           self.t("table.service_national_caption", n=total))
 
-    def _group_points(self, mapping: dict) -> str:
+    def _group_points(self, mapping: dict) -> Table:
         s = self.service[self.service["rank"].notna()]
-        rows = [[esc(g[f"label_{self.lang}"]), esc(self.num(g["max_points"])),
-                 esc(self.num(s[f"points_{g['code']}"].mean())),
-                 esc(self.pct(100 * s[f"points_{g['code']}"].mean() / g["max_points"]))]
+        rows = [[g[f"label_{self.lang}"], self.num(g["max_points"]),
+                 self.num(s[f"points_{g['code']}"].mean()),
+                 self.pct(100 * s[f"points_{g['code']}"].mean() / g["max_points"])]
                 for g in mapping["groups"]]
         headers = [self.t(k) for k in ("col.component", "col.max_points", "col.group_points",
                                        "col.share_of_max")]
