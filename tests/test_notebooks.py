@@ -96,7 +96,7 @@ def test_tables_of_another_year_are_refused(tmp_path):
     run = pipeline.run(ROOT / "data" / "par-ministries", 2023, ("en",), (), tmp_path, progress=False)
     with pytest.raises(ParameterError, match="holds the tables of 2023, not of 2022"):
         check(ROOT / "data" / "par-ministries", 2022, "en", str(run / "tables"))
-    assert check("data/par-ministries", 2023, "en", str(run / "tables"))[2] == run / "tables"
+    assert check("data/par-ministries", 2023, "en", str(run / "tables"))[2] == (run / "tables").resolve()
 
 
 def test_the_notebook_stops_on_a_missing_tables_dir_and_a_year_without_data(tmp_path):
@@ -113,3 +113,30 @@ def test_jupyterlab_opens_the_notebook_in_its_folder(tmp_path):
     """JupyterLab starts the kernel in notebooks/: the default data_dir is found from there."""
     text = execute(tmp_path / "out.ipynb", cwd=ROOT / "notebooks", year=2016, lang="en")
     assert "Ranking of units" in text
+
+
+def test_the_publish_notebook_publishes_verifies_and_links(tmp_path):
+    """publish.ipynb, run as JupyterLab runs it (kernel in notebooks/), publishes, checks the
+    publication against its manifest, and links each file relative to the notebook."""
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / "publish.ipynb"), str(out), kernel_name="python3",
+                               progress_bar=False, cwd=str(ROOT / "notebooks"),
+                               parameters={"dataset": "data/par-ministries", "year": 2023,
+                                           "languages": "en", "formats": "xlsx", "final": True,
+                                           "reports": str(tmp_path / "reports")})
+    html = "".join(outputs(out))
+    target = tmp_path / "reports" / "par-ministries" / "2023" / "en" / "report.xlsx"
+    assert target.is_file()
+    href = os.path.relpath(target, ROOT / "notebooks")   # the published path, not the run it links to
+    assert f'href="{href}"' in html and ">XLSX</a>" in html
+    assert "tables identical on rerun" in out.read_text(encoding="utf-8")
+
+
+def test_the_publish_notebook_shows_data_problems(tmp_path):
+    with pytest.raises(papermill.PapermillExecutionError) as err:
+        papermill.execute_notebook(str(ROOT / "notebooks" / "publish.ipynb"), str(tmp_path / "o.ipynb"),
+                                   kernel_name="python3", progress_bar=False, cwd=str(ROOT / "notebooks"),
+                                   parameters={"dataset": "data/par-ministries", "year": 1999,
+                                               "formats": "xlsx", "reports": str(tmp_path)})
+    assert err.value.ename == "SystemExit"
+    assert "The data needs fixing" in (tmp_path / "o.ipynb").read_text(encoding="utf-8")

@@ -82,9 +82,8 @@ def write(table: str, columns: list, folder: Path = HERE) -> Path:
         cell.font = Font(bold=True)
         letter = cell.column_letter
         sheet.column_dimensions[letter].width = max(14, len(header(column)) + 2)
-        if column in TEXT:   # ids stay text: Excel keeps "01"
-            for row in range(2, 1001):
-                sheet.cell(row=row, column=i).number_format = "@"
+        if column in TEXT:   # the whole column formatted as Text: Excel keeps "01"
+            sheet.column_dimensions[letter].number_format = "@"
     sheet.freeze_panes = "A2"
     guide = book.create_sheet("Hướng dẫn - Guide")
     guide.append(["Cột / Column", "Bắt buộc / Required", "Tiếng Việt", "English"])

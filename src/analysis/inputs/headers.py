@@ -13,8 +13,8 @@ import unicodedata
 # contract column -> the Vietnamese headers accepted for it (the first is the templates' own)
 ALIASES: dict[str, tuple[str, ...]] = {
     "unit_id": ("Mã đơn vị", "Mã ĐV", "Mã tỉnh", "Mã bộ"),
-    "name_vi": ("Tên đơn vị (tiếng Việt)", "Tên tiếng Việt", "Tên đơn vị"),
-    "name_en": ("Tên đơn vị (tiếng Anh)", "Tên tiếng Anh"),
+    "name_vi": ("Tên tiếng Việt", "Tên đơn vị (tiếng Việt)", "Tên đơn vị"),
+    "name_en": ("Tên tiếng Anh", "Tên đơn vị (tiếng Anh)"),
     "group": ("Nhóm", "Khối"),
     "region": ("Vùng", "Khu vực"),
     "valid_from": ("Hiệu lực từ năm", "Từ năm"),
@@ -29,7 +29,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "max_points": ("Điểm tối đa",),
     "n_respondents": ("Số phiếu hợp lệ", "Số người trả lời", "Số phiếu"),
     "n_satisfied": ("Số phiếu hài lòng", "Số người hài lòng", "Số hài lòng"),
-    "satisfied_pct": ("Tỷ lệ hài lòng (%)", "Tỷ lệ hài lòng", "Tỉ lệ hài lòng"),
+    "satisfied_pct": ("Tỷ lệ hài lòng", "Tỷ lệ hài lòng (%)", "Tỉ lệ hài lòng"),
     "scope": ("Phạm vi",),
     "key": ("Mã",),
     "metric": ("Chỉ tiêu",),
