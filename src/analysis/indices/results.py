@@ -171,6 +171,12 @@ def compute_results(ds: Dataset, year: int, engine: str = "duckdb", progress: bo
                     tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5))),
                     ds.config.satisfied_answers, progress)
     check_year(ds, year, sorted(years))
+    present = ds.present(year)
+    if sat is not None and sat.source == "ballots" and year in sat.by_year:
+        present[ds.ballots_path.name] = set(sat.by_year[year]["unit_id"])
+    missing = ds.without_data(year, present)
+    if len(missing):
+        results["units_without_data"] = missing
     if gaps:
         results["gaps"] = pd.DataFrame(gaps)
     if tests:

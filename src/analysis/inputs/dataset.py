@@ -89,6 +89,21 @@ class Dataset:
                 years.update(int(y) for y in table["year"].dropna().unique())
         return sorted(years)
 
+    def without_data(self, year: int, present: dict[str, set]) -> pd.DataFrame:
+        """Units valid in `year` that have no row in a file that does have rows that year
+        (`present`: file name → the unit ids it has that year): year, file, unit_id, name_vi,
+        name_en. Nothing disappears silently: validate warns, the audit appendix lists them."""
+        valid = self.valid_units(year).drop_duplicates("unit_id")
+        rows = [(year, name, u, vi, en) for name, ids in present.items() if ids
+                for u, vi, en in zip(valid["unit_id"], valid["name_vi"], valid["name_en"]) if u not in ids]
+        return pd.DataFrame(rows, columns=["year", "file", "unit_id", "name_vi", "name_en"])
+
+    def present(self, year: int) -> dict[str, set]:
+        """The unit ids each aggregated input file (index scores, satisfaction counts) has in `year`."""
+        return {self.file_name(name): set(table.loc[table["year"] == year, "unit_id"])
+                for name, table in (("index_scores", self.index_scores), ("satisfaction", self.satisfaction))
+                if table is not None}
+
     def valid_units(self, year: int) -> pd.DataFrame:
         u = self.units
         ok = (u["valid_from"].isna() | (u["valid_from"] <= year)) & (

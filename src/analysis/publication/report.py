@@ -579,7 +579,13 @@ class Report(ServiceSections):
                 rejected_data["rows"] = self.table(
                     rows, [self.t(k) for k in ("col.file", "col.row", "col.name", "col.reason")], {1})
         inputs = [(str(p.relative_to(self.ds.root)), sha256(p)) for p in self.ds.files]
-        return self.section("audit", reconciliation=reconciliation, rejected=rejected_data, inputs=inputs)
+        missing = self.tables.get("units_without_data")
+        without_data = [] if missing is None else [
+            self.t("audit.without_data", file=file, n=len(part), year=self.period,
+                   units=", ".join(self.names.get(u, u) for u in part["unit_id"]))
+            for file, part in missing.groupby("file", sort=True)]
+        return self.section("audit", reconciliation=reconciliation, rejected=rejected_data, inputs=inputs,
+                            without_data=without_data)
 
     def _key_name(self, scope: str, key) -> str:
         key = "" if pd.isna(key) else str(key)
