@@ -38,6 +38,12 @@ def _name(text: str) -> str:
     return text
 
 
+def _path(text: str) -> Path:
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("a path cannot hold a NUL character (\\x00)")
+    return Path(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="par-report", description=__doc__.splitlines()[0],
@@ -45,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="compute the tables and publish the editions of one year")
-    run.add_argument("--data", type=Path, required=True, help="dataset folder")
+    run.add_argument("--data", type=_path, required=True, help="dataset folder")
     when = run.add_mutually_exclusive_group(required=True)
     when.add_argument("--year", type=int, help="assessment year")
     when.add_argument("--period", type=_period,
@@ -53,27 +59,27 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", type=_list(LANGS), default=LANGS, help="editions, e.g. vi,en")
     run.add_argument("--format", type=_list(FORMATS), default=FORMATS,
                      help='publication formats, e.g. html,pdf,xlsx ("" = tables and manifest only)')
-    run.add_argument("--out", type=Path, default=Path("reports"), help="output root (default reports/)")
+    run.add_argument("--out", type=_path, default=Path("reports"), help="output root (default reports/)")
     run.add_argument("--pdfa", action="store_true", help="also write an archival PDF/A-3b edition")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--explain", action="store_true",
                      help="also write explain/explain.ipynb: the leader's, the laggard's and every "
                           "flagged unit's figures recomputed step by step")
     val = sub.add_parser("validate", help="check every file of a dataset folder")
-    val.add_argument("--data", type=Path, required=True)
+    val.add_argument("--data", type=_path, required=True)
     ver = sub.add_parser("verify", help="rerun a run from its manifest and compare its tables")
-    ver.add_argument("run_dir", type=Path)
+    ver.add_argument("run_dir", type=_path)
     exp = sub.add_parser("explain", help="working papers: one unit's figures recomputed step by "
                                          "step (a notebook, executed into the run folder)")
-    exp.add_argument("--data", type=Path, required=True, help="dataset folder")
+    exp.add_argument("--data", type=_path, required=True, help="dataset folder")
     exp.add_argument("--year", type=int, required=True, help="assessment year")
     exp.add_argument("--unit", required=True, help="the unit's id (units.csv unit_id)")
-    exp.add_argument("--out", type=Path, default=Path("reports"), help="output root (default reports/)")
+    exp.add_argument("--out", type=_path, default=Path("reports"), help="output root (default reports/)")
     syn = sub.add_parser("synth", help="write a seeded synthetic dataset")
     syn.add_argument("kind", choices=["demo-mps", "ballots", "dossiers"],
                      help="demo-mps: the MPS demo; ballots: a large ballot file with planted "
                           "anomalies; dossiers: Decision 766 dossier records (Parquet parts)")
-    syn.add_argument("--out", type=Path, required=True)
+    syn.add_argument("--out", type=_path, required=True)
     syn.add_argument("--seed", type=int, default=None)
     syn.add_argument("--name", type=_name, default=None,
                      help="the dataset's name in dataset.yaml (default: demo-mps, "

@@ -14,7 +14,9 @@ new folder and renames it over the published path. rename(2) replaces a link ato
 never neither; the previous run is removed only after the switch. The first run over a
 published path that is a real folder (made by an older version) swaps the two with
 renameat2(RENAME_EXCHANGE) (Linux ≥ 3.15), or, where that is unavailable, moves the folder
-aside first (the one place with a window, once). Folders are made with os.mkdir, so their
+aside first (the one place with a window, once). The new run's files and folders are flushed to
+disk (fsync) before the switch, and the folder holding the link after it, so a power cut
+cannot leave the link naming files that were never written. Folders are made with os.mkdir, so their
 permissions are those the user's umask gives (0755 under umask 022).
 
 `FAULT_HOOK`, when set, is called with the name of each step of the swap (`STEPS`): tests
@@ -45,14 +47,12 @@ class OutputError(Exception):
 
 
 _WRITABLE = "choose an --out folder you may write to"
-FIXES = {errno.ENOSPC: "the disk is full: free some space or choose an --out on another disk",
-         errno.EDQUOT: "the disk quota is used up: free some space or choose another --out",
-         errno.EROFS: f"the file system is read-only: {_WRITABLE}",
-         errno.EACCES: f"permission denied: {_WRITABLE}",
-         errno.EPERM: f"not permitted: {_WRITABLE}",
-         errno.ENOTDIR: "a file stands where a folder is needed: --out must name a folder",
-         errno.EEXIST: "a file stands where a folder is needed: --out must name a folder",
-         errno.ENAMETOOLONG: "the path is too long: choose a shorter --out"}
+FIXES = {errno.ENOSPC: "free some space or choose an --out on another disk",
+         errno.EDQUOT: "free some space or choose an --out on another disk",
+         errno.EROFS: _WRITABLE, errno.EACCES: _WRITABLE, errno.EPERM: _WRITABLE,
+         errno.ENOTDIR: "--out must name a folder (a file stands where a folder is needed)",
+         errno.EEXIST: "--out must name a folder (a file stands where a folder is needed)",
+         errno.ENAMETOOLONG: "choose a shorter --out"}
 
 
 def _step(name: str) -> None:
@@ -116,6 +116,22 @@ def _clean(final: Path) -> None:
             _remove(path)
 
 
+def _sync(path: Path) -> None:
+    """Flush a file or folder to disk (fsync), so after a power cut the link names written data."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_tree(folder: Path) -> None:
+    for here, _, files in os.walk(folder):
+        for name in files:
+            _sync(Path(here) / name)
+        _sync(Path(here))
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Swap `a` and `b` atomically (renameat2 RENAME_EXCHANGE); False where unsupported."""
     try:
@@ -169,10 +185,12 @@ def publishing(final: Path) -> Iterator[Path]:
             link = final.parent / f".{final.name}.link-{os.getpid()}"
             try:
                 yield folder
+                _sync_tree(folder)
                 _step("built")
                 link.symlink_to(Path(runs_folder(final).name) / folder.name)
                 _step("linked")
                 _switch(link, final)
+                _sync(final.parent)
             except BaseException:
                 _remove(link)
                 if _current(final) != folder:

@@ -17,6 +17,7 @@ import yaml
 
 from analysis.inputs.errors import InputError, Problem
 from analysis.inputs.readers import LARGEST, TableReader, find_table, invisible, nfc
+from analysis.inputs.service_mapping import COUNTS
 
 DEFAULTS = {"satisfied_answers": [4, 5], "leader_share": 0.25, "alpha": 0.05,
             "bootstrap": 10000, "seed": 0, "synthetic": False}
@@ -204,7 +205,8 @@ def load_config(root: Path) -> Config:
     for where, text in _texts(raw):
         found = invisible(text)
         if found:
-            bad(where, f"the text holds the invisible character {found}")
+            problems.append(Problem("dataset.yaml", None, where, f"the text holds the invisible "
+                                    f"character {found}", "delete it (retype the text if unsure)"))
     _check_sensitivity(raw.get("sensitivity"), bad)
     if "service_index" in raw:
         from analysis.inputs.service_mapping import service_mapping   # checks it, naming the key
@@ -292,6 +294,8 @@ def load_dataset(root: Path | str) -> Dataset:
     ds.published = _published(reader("published"))
     ds.crosswalk = _crosswalk(reader("crosswalk"), ds, known)
     ds.tiles = _tiles(reader("tiles"), ds, known)
+    if (root / "dossier_counts.csv").is_file():   # listed in `files` below
+        _dossier_counts(TableReader(root / "dossier_counts.csv", problems, root), ds, known)
     for names, attribute in ((BALLOT_FILES, "ballots_path"), (DOSSIER_FILES, "dossiers_path"),
                              (("dossier_counts.csv",), "dossier_counts_path")):
         path = next((root / n for n in names if (root / n).exists()), None)
@@ -436,6 +440,24 @@ def _satisfaction(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFra
     if known:
         _check_units(r, s, ds)
     return s
+
+
+def _dossier_counts(r: TableReader, ds: Dataset, known: bool) -> None:
+    """Check `dossier_counts.csv` (read for the index by service_quality.read_dossier_counts):
+    known units, periods YYYY or YYYY-MM, every count a whole number ≥ 0."""
+    if not r.require(["unit_id", "period", *COUNTS]):
+        return
+    units, periods = r.text("unit_id"), r.text("period")
+    for column in COUNTS:
+        r.number(column, integer=True, minimum=0)
+    rows = r.rows()
+    for idx in periods.index[~periods.str.fullmatch(r"\d{4}(-(0[1-9]|1[0-2]))?").fillna(False)]:
+        r.problem(int(rows[idx]), "period", f"'{periods[idx]}' is not a period",
+                  "write a month YYYY-MM or a year YYYY")
+    if known:
+        for idx in units.index[(units != "") & ~units.isin(ds.units["unit_id"])]:
+            r.problem(int(rows[idx]), "unit_id", f"unknown unit '{units[idx]}'",
+                      "add the unit to units.csv or correct the id")
 
 
 def _published(r: TableReader | None) -> pd.DataFrame | None:

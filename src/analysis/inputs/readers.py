@@ -250,6 +250,12 @@ def invisible(text: str) -> str | None:
     return f"U+{ord(char):04X} ({unicodedata.name(char, 'control character')})"
 
 
+def visible(text: str) -> str:
+    """`text` with each control or bidirectional-control character (`INVISIBLE`) replaced by
+    U+FFFD, for record values shown as they are (a channel, a rejected row's unit id)."""
+    return INVISIBLE.sub("\ufffd", text)
+
+
 def unreadable_workbook(path: Path, err: Exception) -> str:
     """Why a workbook cannot be read: encrypted (a password) or damaged."""
     with open(path, "rb") as handle:
