@@ -67,3 +67,54 @@ def test_lock_pins_every_package_exactly():
     lines = [l for l in (ROOT / "requirements.lock").read_text().splitlines() if l.strip()]
     assert all("==" in l for l in lines)
     assert {"pandas", "papermill", "nbconvert", "weasyprint", "statsmodels"} <= set(pins(lines))
+
+
+def test_the_package_ships_its_notebooks_templates_and_catalog():
+    """`pip install .` copies package data by these globs (checked by hand in a fresh venv: the
+    installed par-report publishes HTML and PDF); every notebook the code runs is among them,
+    and the package's notebooks are the analysts' copies in notebooks/."""
+    from fnmatch import fnmatch
+
+    from analysis import paths
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    package = ROOT / "src" / "analysis"
+
+    def shipped(path: Path) -> bool:
+        for name, globs in data.items():
+            base = ROOT / "src" / name.replace(".", "/")
+            if path.is_relative_to(base):
+                relative = path.relative_to(base).as_posix()
+                if any(fnmatch(relative, g.replace("**/", "*")) for g in globs):
+                    return True
+        return False
+
+    for notebook in (paths.REPORT_NOTEBOOK, paths.EXPLAIN_NOTEBOOK, paths.PUBLISH_NOTEBOOK):
+        assert shipped(notebook), notebook
+        assert notebook.resolve() == (ROOT / "notebooks" / notebook.name).resolve()
+    for path in [package / "publication" / "catalog.yaml", *(package / "publication" / "templates").rglob("*.j2"),
+                 *(package / "publication" / "assets").iterdir()]:
+        assert shipped(path), path
+
+
+def test_version_and_help_cite_files_that_exist(capsys):
+    import pytest
+
+    from analysis import __version__, cli
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert capsys.readouterr().out.strip() == f"par-report {__version__}"
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = capsys.readouterr().out + (cli.__doc__ or "")
+    cited = set(re.findall(r"[\w./-]+\.md", text))
+    assert cited and all((ROOT / c).is_file() for c in cited), cited
+
+
+def test_synth_name_names_the_dataset(tmp_path):
+    from analysis import cli
+    from analysis.inputs.dataset import load_dataset
+    assert cli.main(["synth", "dossiers", "--out", str(tmp_path / "d"), "--rows", "2000",
+                     "--name", "my-dossiers"]) == 0
+    assert load_dataset(tmp_path / "d").name == "my-dossiers"
+    assert cli.main(["synth", "dossiers", "--out", str(tmp_path / "e"), "--rows", "2000"]) == 0
+    assert load_dataset(tmp_path / "e").name == "demo-dossiers"

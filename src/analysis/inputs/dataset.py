@@ -139,8 +139,10 @@ def load_config(root: Path) -> Config:
         bad("name", f"'{raw['name']}' must be lower-case letters, digits, '-' or '_' (a folder name)")
     methodology = raw.get("methodology")
     components = methodology.get("components") if isinstance(methodology, dict) else None
-    if components is None and "service_index" in raw:
-        raw["methodology"] = {"components": []}   # a dossier-only dataset scores no components
+    if methodology is None or (components is None and "service_index" in raw):
+        # a satisfaction-only or dossier-only dataset scores no components (index_scores then
+        # needs them: load_dataset says so)
+        raw["methodology"] = {**(methodology or {}), "components": []}
     elif not isinstance(components, list) or not components:
         bad("methodology.components", "expected a list of components (code, label_vi, label_en, "
             "max_points)")
@@ -289,7 +291,13 @@ def load_dataset(root: Path | str) -> Dataset:
     units = _units(reader("units", required=True), groups, regions)
     ds = Dataset(root, config, units if units is not None else _empty_units(), groups, regions)
     known = units is not None
-    ds.index_scores = _index_scores(reader("index_scores"), ds, known)
+    scores = reader("index_scores")
+    if scores is not None and not config.components:
+        problems.append(Problem("dataset.yaml", None, "methodology.components",
+                                f"{scores.name} needs the index's components", "list them under "
+                                "methodology.components (code, label_vi, label_en, max_points)"))
+        scores = None
+    ds.index_scores = _index_scores(scores, ds, known)
     ds.satisfaction = _satisfaction(reader("satisfaction"), ds, known)
     ds.published = _published(reader("published"))
     ds.crosswalk = _crosswalk(reader("crosswalk"), ds, known)

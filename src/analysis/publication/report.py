@@ -117,7 +117,8 @@ class Report(ServiceSections):
     def has(self, section: str) -> bool:
         units = self.units
         if section == "summary":
-            return self.service is not None or (units is not None and units["score"].notna().any())
+            return (self.service is not None or (units is not None and units["score"].notna().any())
+                    or "satisfaction_units" in self.tables)
         if section == "service_quality":
             return self.service is not None
         if section in ("ranking", "groups", "directory"):
@@ -155,7 +156,37 @@ class Report(ServiceSections):
     # --- key findings ---------------------------------------------------------------------
     def findings(self) -> list[str]:
         index = self.index_findings() if self.has("ranking") else []
-        return index + (self.service_findings() if self.service is not None else [])
+        satisfaction = self.satisfaction_findings() if not index and self.has("satisfaction") else []
+        return index + satisfaction + (self.service_findings() if self.service is not None else [])
+
+    def satisfaction_findings(self) -> list[str]:
+        """Key findings of a dataset whose headline is satisfaction (no index): the pooled rate
+        (the mean of the rates when a sample size is unknown) and its change, the highest and
+        lowest unit, and how many units changed significantly."""
+        su = self.tables["satisfaction_units"]
+        su = su[su["p"].notna()]
+        counted = su["n_valid"].notna().all()
+        overall = su["n_satisfied"].sum() / su["n_valid"].sum() if counted else su["p"].mean()
+        key = "finding.sat_overall" if counted else "finding.sat_overall_mean"
+        sentences = [self.t(key, year=self.year, n=len(su), p=self.pct(100 * overall))]
+        yoy = self.tables.get("satisfaction_yoy")
+        whole = None if yoy is None else yoy[yoy["unit_id"].fillna("") == ""]
+        if whole is not None and len(whole) and pd.notna(whole.iloc[0]["diff"]):
+            w = whole.iloc[0]
+            sentences.append(self.t("finding.sat_change", prev_year=int(w.prev_year),
+                                    p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
+                                    diff=self.num(abs(100 * w["diff"]))))
+        ranked = su.sort_values(["p", "unit_id"], ascending=[False, True], kind="stable")
+        for key, row in (("finding.leader", ranked.iloc[0]), ("finding.laggard", ranked.iloc[-1])):
+            sentences.append(self.t(key, unit=self.names.get(row["unit_id"], row["unit_id"]),
+                                    score=self.pct(100 * row["p"])))
+        if yoy is not None and len(yoy):
+            units = yoy[yoy["unit_id"].fillna("") != ""]
+            tested = units[units["p_value"].notna()]
+            if len(tested):
+                significant = tested["significant"].astype(str).str.lower().eq("true").sum()
+                sentences.append(self.t("finding.sat_significant", k=int(significant), n=len(tested)))
+        return sentences
 
     def index_findings(self) -> list[str]:
         u = self.units
@@ -392,14 +423,21 @@ class Report(ServiceSections):
                                  lambda v: self.num(v, 0), 100 * su["ci_low"].to_numpy(), 100 * su["ci_high"].to_numpy(),
                                  gap_label=self.gap_label(len(su)))
         data["chart"] = self.figure(fig, "satisfaction", self.t("chart.satisfaction_alt", n=len(su)),
-                                    self.t("chart.satisfaction_caption", year=self.year)
+                                    self.t("chart.satisfaction_caption" if ballots
+                                           else "chart.satisfaction_caption_counts", year=self.year)
                                     + self.ends_note(len(su), "table"))
-        if len(charts.ends(len(su))) < len(su):  # the chart shows the ends: every unit in a table
-            rows = [[i + 1, self.names.get(r.unit_id, r.unit_id), fmt_int(r.n_valid, self.lang),
-                     self.pct(100 * r.p), f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}"]
-                    for i, r in enumerate(su.itertuples())]
-            headers = [self.t(k) for k in ("col.order", "col.name", "col.n_valid", "col.p", "col.ci")]
-            data["units_table"] = self.table(rows, headers, {0, 2, 3, 4},
+        if len(charts.ends(len(su))) < len(su) or not self.has("ranking"):
+            # every unit in a table: when the chart shows only the ends, or satisfaction is the headline
+            def count(v):
+                return "–" if pd.isna(v) else fmt_int(v, self.lang)
+
+            def interval(r):
+                return "–" if pd.isna(r.ci_low) else f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}"
+            rows = [[i + 1, self.names.get(r.unit_id, r.unit_id), count(r.n_valid), count(r.n_satisfied),
+                     self.pct(100 * r.p), interval(r)] for i, r in enumerate(su.itertuples())]
+            headers = [self.t(k) for k in ("col.order", "col.name", "col.n_valid", "col.n_satisfied",
+                                           "col.p", "col.ci")]
+            data["units_table"] = self.table(rows, headers, {0, 2, 3, 4, 5},
                                              self.t("table.satisfaction_units_caption", year=self.year))
         if yoy is not None and len(yoy):
             units = yoy[yoy["unit_id"].fillna("") != ""]
@@ -570,7 +608,9 @@ class Report(ServiceSections):
         su = self.tables.get("satisfaction_units")
         if su is not None:
             answers = ", ".join(str(a) for a in cfg.satisfied_answers)
-            items.append(self.t("methods.satisfaction_rule", answers=answers))
+            ballots = su["n_ballots"].notna().any()
+            items.append(self.t("methods.satisfaction_rule" if ballots else "methods.satisfaction_counts",
+                                answers=answers))
             items.append(self.t("methods.cluster" if su["n_ballots"].notna().any() else "methods.wilson"))
             items.append(self.t("methods.yoy"))
         if "gaps" in self.tables:
