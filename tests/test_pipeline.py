@@ -190,8 +190,33 @@ def test_unknown_year_is_a_clear_error(tmp_path, capsys):
 
 def test_usage_error_exits_2():
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["run", "--data", str(MINISTRIES)])
+        cli.main(["run", "--year", "2023"])   # no --data
     assert exit_.value.code == 2
+
+
+def test_without_year_the_default_year_is_published(tmp_path, capsys):
+    """papi-provinces says default_year 2024: PAPI 2024 (CECODES et al., PAPI 2024 report) is led
+    by Quảng Ninh with 47.82 points, rank 1 of the 61 provinces assessed."""
+    import pandas as pd
+    code = cli.main(["run", "--data", str(ROOT / "data" / "papi-provinces"), "--format", "",
+                     "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    u = pd.read_csv(tmp_path / "papi-provinces" / "2024" / "tables" / "index_units.csv",
+                    dtype={"unit_id": str}).set_index("unit_id")
+    assert round(u.at["22", "points"], 2) == 47.82 and u.at["22", "rank"] == 1
+    assert u["rank"].notna().sum() == 61 and u["rank"].max() <= 61
+
+
+def test_the_default_period_and_a_missing_default(tmp_path):
+    from analysis.cli import _when, parser
+    dossiers = parser().parse_args(["run", "--data", str(ROOT / "data" / "demo-dossiers")])
+    assert _when(dossiers) == (2025, "2025-12")   # dataset.yaml: default_period 2025-12
+    bare = tmp_path / "bare"
+    shutil.copytree(MINISTRIES, bare)
+    yaml_file = bare / "dataset.yaml"
+    yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace("default_year: 2023\n", ""),
+                         encoding="utf-8")
+    assert cli.main(["run", "--data", str(bare), "--out", str(tmp_path)]) == 1
 
 
 def test_html_renders_in_headless_chromium(published, tmp_path):

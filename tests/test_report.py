@@ -113,6 +113,7 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
             (tmp_path / f"{source.name}-only" / name).unlink(missing_ok=True)
         only.append((tmp_path / f"{source.name}-only", 2023))
     datasets = [*only, (tiny_counts, 2023), (all_counts, 2023), (ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
+                (ROOT / "data" / "papi-provinces", 2018),
                 (ROOT / "data" / "par-ministries", 2023)]
     demo = ROOT / "data" / "demo-mps"
     if demo.is_dir():  # 2025 vs 2024 is not like-for-like (no verdict), 2024 vs 2023 is
@@ -122,6 +123,8 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
     for folder, year in datasets:
         ds = load_dataset(folder)
         tables = compute_results(ds, year)
+        if (ds.name, year) == ("papi-provinces", 2016):   # a figure matched by truncation
+            tables["reconciliation"].loc[0, "rule"] = "truncate"
         for lang in ("vi", "en"):
             report = Report(ds, year, lang, tables)
             report.title_page(), report.contents()

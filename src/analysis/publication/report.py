@@ -82,7 +82,35 @@ class Report(ServiceSections):
         return table.set_index(column).at[key, f"label_{self.lang}"]
 
     def scale(self) -> dict | None:
-        return self.ds.config.raw.get("scale")
+        """The index's own scale in this year (its method version's `scale`), if declared."""
+        return self.ds.config.scale(self.year)
+
+    def method(self) -> dict:
+        """The method version of this year (dataset.yaml `methodology.versions`)."""
+        return self.ds.config.method(self.year)
+
+    def like_for_like(self) -> bool:
+        """False when the previous year was scored under another method version."""
+        like = self.units["like_for_like"].dropna() if self.units is not None else []
+        return not len(like) or str(like.iloc[0]).lower() == "true"
+
+    def break_note(self) -> str:
+        """Across a method-version break: the two years are not compared like for like, and the
+        components both versions share are (data/README.md, method versions)."""
+        u = self.units
+        prev_year = int(u["prev_year"].dropna().iloc[0])
+        shared = u[u["shared_score"].notna() & u["shared_score_prev"].notna()]
+        before = self.ds.config.method(prev_year)
+        note = self.t("change.not_like_for_like", year=self.year, prev_year=prev_year,
+                      method=self.method().get(f"label_{self.lang}") or self.method()["id"],
+                      prev_method=before.get(f"label_{self.lang}") or before["id"])
+        if len(shared):
+            change = shared["shared_score"].mean() - shared["shared_score_prev"].mean()
+            codes = {c["code"] for c in before["components"]}
+            k = sum(c["code"] in codes for c in self.method()["components"])
+            note += " " + self.t("change.shared", k=k, n=len(shared), prev_year=prev_year,
+                                 direction=self.t(direction(change)), change=self.num(abs(change)))
+        return note
 
     def figure(self, fig, name: str, alt: str, caption: str, narrow: bool = False) -> Figure:
         """Embed a chart (SVG, alt text) and keep it in the edition's figures/ as SVG and as a
@@ -126,7 +154,7 @@ class Report(ServiceSections):
         if section == "regions":
             return units is not None and (units["region"].fillna("") != "").any()
         if section == "components":
-            return "index_components" in self.tables and len(self.ds.config.components) > 1
+            return "index_components" in self.tables and len(self.method()["components"]) > 1
         if section == "change":
             return units is not None and units["score_prev"].notna().any()
         if section in ("satisfaction", "gaps", "funnel", "integrity"):
@@ -197,7 +225,11 @@ class Report(ServiceSections):
         sentences = []
         prev_year = u["prev_year"].dropna()
         common = scored[scored["score_prev"].notna()]
-        if len(prev_year) and len(common):
+        if len(prev_year) and len(common) and not self.like_for_like():
+            sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
+                                    n=len(scored), mean=self.pct(overall["mean"])))
+            sentences.append(self.break_note())
+        elif len(prev_year) and len(common):
             change = common["score"].mean() - common["score_prev"].mean()  # units in both years
             sentences.append(self.t("finding.mean", year=self.year, index_name=index_name,
                                     n=len(scored), mean=self.pct(overall["mean"]),
@@ -331,8 +363,9 @@ class Report(ServiceSections):
 
     def components(self) -> HTML:
         comps = self.tables["index_components"]
-        codes = [c["code"] for c in self.ds.config.components]
-        labels = [c[f"label_{self.lang}"] for c in self.ds.config.components]
+        structure = self.method()["components"]
+        codes = [c["code"] for c in structure]
+        labels = [c[f"label_{self.lang}"] for c in structure]
         matrix = comps.pivot(index="unit_id", columns="component", values="subindex").reindex(columns=codes)
         order = self.units.sort_values(["rank", "unit_id"], kind="stable", na_position="last")["unit_id"]
         matrix = matrix.reindex(order)
@@ -345,7 +378,7 @@ class Report(ServiceSections):
         means = matrix.mean()
         rows = [[label, self.num(c["max_points"]), self.pct(means[c["code"]]),
                  self.pct(matrix[c["code"]].min()), self.pct(matrix[c["code"]].max())]
-                for label, c in zip(labels, self.ds.config.components)]
+                for label, c in zip(labels, structure)]
         headers = [self.t(k) for k in ("col.component", "col.max_points", "col.mean", "col.min", "col.max")]
         return self.section("components", chart=chart, table=self.table(rows, headers, {1, 2, 3, 4}))
 
@@ -367,20 +400,26 @@ class Report(ServiceSections):
         headers = [self.t("col.name"), str(prev_year), str(self.year), self.t("col.change"),
                    self.t("col.rank_change")]
         movers = self.table(rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption"))
+        note = "" if self.like_for_like() else self.break_note()
         return self.section("change", counts=counts, chart=chart, movers=movers,
-                            tests=self.tests_table())
+                            tests=self.tests_table(), note=note)
 
     def tests_table(self) -> Table | None:
         tests = self.tables.get("tests")
         if tests is None or not len(tests):
             return None
+        # across a method break the like-for-like tests are those on the shared components
+        metric = "index" if self.like_for_like() or "index_shared" not in set(tests["metric"]) \
+            else "index_shared"
+        tests = tests[tests["metric"] == metric]
         rows = [[self.t("test." + r.test), self.num(r.statistic, 3),
                  fmt_p_value(r.p_value, self.lang), self.num(r.effect, 3),
                  "" if pd.isna(r.ci_low) else f"{self.num(r.ci_low, 3)} – {self.num(r.ci_high, 3)}",
                  fmt_int(r.n, self.lang)] for r in tests.itertuples()]
         headers = [self.t(k) for k in ("col.test", "col.statistic", "col.p_value", "col.effect",
                                        "col.ci", "col.n")]
-        return self.table(rows, headers, {1, 2, 3, 4, 5}, self.t("table.tests_caption"))
+        return self.table(rows, headers, {1, 2, 3, 4, 5}, self.t(
+            "table.tests_caption" if metric == "index" else "table.tests_shared_caption"))
 
     # --- satisfaction and comparisons ------------------------------------------------------
     def method_note(self) -> str:
@@ -595,7 +634,8 @@ class Report(ServiceSections):
 
     def methods(self) -> HTML:
         cfg = self.ds.config
-        comps = ", ".join(f'{c[f"label_{self.lang}"]} ({self.num(c["max_points"])})' for c in cfg.components)
+        comps = ", ".join(f'{c[f"label_{self.lang}"]} ({self.num(c["max_points"])})'
+                          for c in self.method()["components"])
         items = [self.t("methods.index", components=comps),
                  self.t("methods.rank"), self.t("methods.bands_quantile" if any(
                      "min_quantile" in b for b in cfg.bands) else "methods.bands_fixed"),
@@ -619,7 +659,14 @@ class Report(ServiceSections):
             items += [self.t("methods.funnel"), self.t("methods.rank_intervals")]
         if "tests" in self.tables:
             items.append(self.t("methods.tests"))
-        source = (cfg.raw.get("methodology") or {}).get("source")
+        u = self.units
+        if u is not None and u["parts_agree"].notna().any():
+            agree = u["parts_agree"].dropna().astype(str).str.lower().eq("true")
+            items.append(self.t("methods.published_total", agree=int(agree.sum()), n=len(agree)))
+        notes = cfg.method_text(self.year, "notes", self.lang)
+        if notes:
+            items.append(notes)
+        source = cfg.method_text(self.year, "source", self.lang)
         if source:
             items.append(self.t("methods.source", source=source))
         return self.section("methods", items=items)
@@ -631,10 +678,11 @@ class Report(ServiceSections):
             ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
             rows = [[self.t(("scope." if r.scope in ("all", "unit") else "col.") + r.scope),
                      self._key_name(r.scope, r.key), r.metric, self.num(r.published), self.num(r.computed, 4),
-                     self.t("word.yes" if str(r.matches).lower() == "true" else "word.no")]
+                     self.t("word.yes" if str(r.matches).lower() == "true" else "word.no"),
+                     self.t("rule." + r.rule) if isinstance(r.rule, str) and r.rule else "–"]
                     for r in rec.itertuples()]
             headers = [self.t(k) for k in ("col.scope", "col.key", "col.metric", "col.published",
-                                           "col.computed", "col.matches")]
+                                           "col.computed", "col.matches", "col.rule")]
             reconciliation = dict(summary=self.t("audit.reconciliation", ok=ok, n=len(rec)),
                                   table=self.table(rows, headers, {3, 4}))
         rejected = self.tables.get("rejected")

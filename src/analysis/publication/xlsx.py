@@ -30,12 +30,14 @@ from analysis.publication.i18n import load_catalog, t
 IN_PERCENT = {"index_units": {"score", "score_prev"}, "index_groups": {"mean", "median", "min", "max"},
               "index_components": {"subindex"},
               "gaps": {"leader_value", "laggard_value", "top_mean", "bottom_mean"}}
-PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high"}, "satisfaction_yoy": {"p", "p_prev"},
-               "satisfaction_elements": {"p"}, "satisfaction_questions": {"p"},
-               "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998"}}
-PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high"}}
-P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p"}
-YES_NO = {"matches", "significant", "flagged", "like_for_like"}
+PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high", "p_balanced"},
+               "satisfaction_yoy": {"p", "p_prev"}, "satisfaction_elements": {"p"},
+               "satisfaction_questions": {"p"}, "gaps": {"i2"},
+               "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998", "lower998_adj",
+                          "upper998_adj", "tau"}}
+PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high", "ci_low_fcr", "ci_high_fcr"}}
+P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p", "phi_p", "q_p"}
+YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap_change_p_below"}
 PLAIN_WHOLE = {"year", "prev_year", "row", "k"}  # whole numbers written without grouping
 COUNTED = {"rank", "n_units", "band_count"}  # reconciled figures that are whole numbers
 
@@ -48,7 +50,7 @@ P_VALUE = '[<0.001]"<0.001";0.000'
 # A unit id column and the header key of the name column put beside it.
 NAME_BESIDE = {"unit_id": "col.name", "leader_unit": "col.leader_name", "laggard_unit": "col.laggard_name"}
 # Columns whose codes are catalog keys under a prefix ("channel" paper → channel.paper).
-CATALOG_CODES = {"test": "test.", "outside": "word.", "channel": "channel.", "check": "check.",
+CATALOG_CODES = {"test": "test.", "outside": "word.", "outside_adj": "word.", "channel": "channel.", "check": "check.",
                  "reason": "reason.", "basis": "basis.", "prev_basis": "basis.", "scope": "scope."}
 
 
@@ -111,21 +113,22 @@ class Labels:
             return self.word(f"recon.{kind}", code, band=self.codes["band"].get(band, band))
         return self.word(f"recon.{kind}", code)
 
-    def unit(self, unit_id) -> str:
-        """The unit's name; a row of all units (no id) is "All units"."""
+    def unit(self, unit_id, whole: bool = False) -> str:
+        """The unit's name ("" for an id the dataset does not know); with `whole`, a row without
+        an id is the row of all units."""
         if pd.isna(unit_id) or unit_id == "":
-            return t("scope.all", self.lang)
-        return self.units.get(str(unit_id), str(unit_id))
+            return t("scope.all", self.lang) if whole else ""
+        return self.units.get(str(unit_id), "")
 
     def key(self, scope: str, key: str) -> str:
         """The name of a group-means or reconciliation key: a unit, a group or a region."""
         if scope == "unit":
-            return self.unit(key)
+            return self.unit(key) or key
         return self.codes.get(scope, {}).get(key, key)
 
     def value(self, column: str, value, table: str = ""):
         """`value` of `column` (of `table`) in the edition's words, or as it is."""
-        if isinstance(value, bool) or column in YES_NO and str(value).lower() in ("true", "false", "1", "0"):
+        if isinstance(value, bool) or (column in YES_NO and str(value).lower() in ("true", "false", "1", "0")):
             return self.word("word.yes" if str(value).lower() in ("true", "1") else "word.no", str(value))
         if not isinstance(value, str) or not value:
             return value
@@ -158,7 +161,8 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
         if column == "unit_id" and has_names:
             continue
         at = out.columns.get_loc(column) + 1
-        out.insert(at, f"{column}:name", [labels.unit(u) for u in frame[column]])
+        out.insert(at, f"{column}:name", [labels.unit(u, whole=table == "satisfaction_yoy")
+                                          for u in frame[column]])
     return out
 
 
