@@ -139,4 +139,4 @@ def test_the_publish_notebook_shows_data_problems(tmp_path):
                                    parameters={"dataset": "data/par-ministries", "year": 1999,
                                                "formats": "xlsx", "reports": str(tmp_path)})
     assert err.value.ename == "SystemExit"
-    assert "The data needs fixing" in (tmp_path / "o.ipynb").read_text(encoding="utf-8")
+    assert "To fix before publishing" in (tmp_path / "o.ipynb").read_text(encoding="utf-8")

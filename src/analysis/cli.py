@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from analysis import __version__
+from analysis.audit.release import DraftError
 from analysis.inputs.errors import InputError, Problem
 from analysis.pipeline import FORMATS, LANGS
 from analysis.publication.publish import NotebookError
@@ -63,6 +64,9 @@ def parser() -> argparse.ArgumentParser:
                      help='publication formats, e.g. html,pdf,xlsx ("" = tables and manifest only)')
     run.add_argument("--out", type=_path, default=Path("reports"), help="output root (default reports/)")
     run.add_argument("--pdfa", action="store_true", help="also write an archival PDF/A-3b edition")
+    run.add_argument("--final", action="store_true",
+                     help="refuse (exit 1, naming each reason) to publish a draft: a published figure "
+                          "that does not reconcile or a method mapping marked confirmed: false")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--explain", action="store_true",
                      help="also write explain/explain.ipynb: the leader's, the laggard's and every "
@@ -120,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             year, period = _when(args)
             folder = run(args.data, year, args.lang, args.format, args.out,
                          progress=not args.quiet, archival=args.pdfa, period=period,
-                         explain=args.explain)
+                         require_final=args.final, explain=args.explain)
             print(f"published {folder}")
         elif args.command == "validate":
             from analysis.validate import validate
@@ -151,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 from analysis.synth import rename
                 rename(args.out, args.name)
             print(f"wrote {args.out}")
-    except (InputError, NotebookError, OutputError) as err:
+    except (InputError, NotebookError, OutputError, DraftError) as err:
         print(err, file=sys.stderr)
         return 1
     return 0

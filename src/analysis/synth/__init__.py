@@ -14,3 +14,13 @@ def rename(folder: Path, name: str) -> None:
     path = Path(folder) / "dataset.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(re.sub(r"(?m)^name: .*$", f"name: {name}", text, count=1), encoding="utf-8")
+
+
+# The cover of a synthetic dataset's report names no real authority (issue 12: publisher from
+# dataset.yaml).
+SYNTHETIC_PUBLISHER = {
+    "name_vi": "Nhóm phát triển PAR Reports (dữ liệu giả lập, không phải cơ quan phát hành thật)",
+    "name_en": "PAR Reports developers (synthetic data, not a real publisher)",
+    "licence_vi": "CC BY 4.0 (dữ liệu giả lập)",
+    "licence_en": "CC BY 4.0 (synthetic data)",
+}
