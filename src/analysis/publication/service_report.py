@@ -196,17 +196,11 @@ class ServiceSections:
         intervals = "rank_low" in part and part["rank_low"].notna().any()
         rows = []
         for r in part.itertuples():
-<<<<<<< HEAD
-            row = [int(r.rank), self.name(r.unit_id), self.num(r.total),
-                   fmt_points(r.points_change, self.lang, signed=True), signed_int(r.rank_change),
-                   fmt_points(r.vs_national_average, self.lang, signed=True)]
-=======
-            row = [int(r.rank), self.names.get(r.unit_id, r.unit_id), fmt_int(r.n_received, self.lang),
+            row = [int(r.rank), self.name(r.unit_id), fmt_int(r.n_received, self.lang),
                    self.num(r.total), fmt_points(r.points_change, self.lang, signed=True),
                    signed_int(r.rank_change), fmt_points(r.vs_national_average, self.lang, signed=True)]
             if intervals:
                 row.append(f"{int(r.rank_low)}–{int(r.rank_high)}")
->>>>>>> main
             if regional:
                 row.append("–" if pd.isna(r.rank_region) else f"{int(r.rank_region)}/{int(r.n_region)}")
             rows.append(row)
