@@ -890,7 +890,8 @@ class Report(ServiceSections):
                                 answers=answers))
             items.append(self.t("methods.cluster" if su["n_ballots"].notna().any() else "methods.wilson"))
             items.append(self.t("methods.yoy"))
-            items.append(self.t("methods.min_sample", min=min_sample(self.ds)))
+            items.append(self.t("methods.min_sample" if ballots else "methods.min_sample_counts",
+                                min=min_sample(self.ds)))
             if "satisfaction_elements" in self.tables:
                 items.append(self.t("methods.balanced"))
         if "gaps" in self.tables:
