@@ -275,12 +275,18 @@ class Report(ServiceSections):
         return [self._overall_satisfaction(whole.iloc[0])] if len(whole) and pd.notna(whole.iloc[0]["p_value"]) else []
 
     def _overall_satisfaction(self, w) -> str:
-        return self.t(
-            "satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
-            p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
-            diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
-            ci_high=self.num(100 * w.ci_high), significance=self.t(
+        """The pooled satisfaction of the year against the previous one; across a change of the
+        survey method no verdict, the caveat in the same sentence."""
+        yoy = self.tables["satisfaction_yoy"]
+        fields = dict(year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
+                      p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
+                      diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
+                      ci_high=self.num(100 * w.ci_high))
+        if str(yoy["like_for_like"].iloc[0]).lower() == "true":
+            return self.t("satisfaction.overall", **fields, significance=self.t(
                 "word.significant" if str(w.significant).lower() == "true" else "word.not_significant"))
+        return self.t("satisfaction.overall_no_verdict", **fields, method=self.method_label(int(w.year)),
+                      method_prev=self.method_label(int(w.prev_year)))
 
     def satisfaction_only_findings(self) -> list[str]:
         """More findings where satisfaction is the headline (no index): the pooled rate (the
@@ -601,6 +607,7 @@ class Report(ServiceSections):
             untestable = yoy[yoy["p_value"].isna() & yoy["diff"].notna() & (yoy["unit_id"].fillna("") != "")]
             if len(untestable):
                 data["no_test"] = self.t("satisfaction.no_test", names=", ".join(
+<<<<<<< HEAD
                     self.names.get(i, i) for i in untestable["unit_id"]))
         alike = yoy is None or not len(yoy) or str(yoy["like_for_like"].iloc[0]).lower() == "true"
         if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
@@ -616,6 +623,12 @@ class Report(ServiceSections):
                 data["overall"] = self.t("satisfaction.overall_no_verdict", **fields,
                                          method=self.method_label(int(w.year)),
                                          method_prev=self.method_label(int(w.prev_year)))
+=======
+                    self.name(i) for i in untestable["unit_id"]))
+        if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
+            data["overall"] = self._overall_satisfaction(whole.iloc[0])
+        alike = yoy is None or not len(yoy) or str(yoy["like_for_like"].iloc[0]).lower() == "true"
+>>>>>>> main
         ballots = su["n_ballots"].notna().any()
         text_key = "satisfaction.how_ballots" if ballots else "satisfaction.how_counts"
         data["how"] = self.t(text_key, n=fmt_int(int(su["n_ballots"].sum() if ballots else su["n_valid"].sum()),
@@ -669,7 +682,11 @@ class Report(ServiceSections):
         small = su[su["n_ballots"].fillna(su["n_valid"]).fillna(np.inf) < enough]
         if len(small):
             data["small_units"] = self.t("satisfaction.small_units", count=len(small), min=enough,
+<<<<<<< HEAD
                                          names=", ".join(self.names.get(i, i) for i in small["unit_id"]))
+=======
+                                         names=", ".join(self.name(i) for i in small["unit_id"]))
+>>>>>>> main
         return self.section("satisfaction", **data, method_note=self.method_note(),
                             elements=self.elements(), balanced=self.balanced(),
                             channels=self.channels())
@@ -740,8 +757,13 @@ class Report(ServiceSections):
                 gap=self.t("finding.gap", k=int(r.k), gap=self.num(r.gap), level=level,
                            ci_low=self.num(r.gap_ci_low), ci_high=self.num(r.gap_ci_high)),
                 ends=self.t("gaps.metric_line", metric=metric,
+<<<<<<< HEAD
                             leader=self.names.get(r.leader_unit, r.leader_unit),
                             laggard=self.names.get(r.laggard_unit, r.laggard_unit)),
+=======
+                            leader=self.name(r.leader_unit),
+                            laggard=self.name(r.laggard_unit)),
+>>>>>>> main
                 heterogeneity=heterogeneity,
                 change="" if pd.isna(r.gap_change) else self.t(
                     "gaps.change" if r.gap_change_p < float(self.ds.config.alpha) else "gaps.change_not_significant",
@@ -755,7 +777,7 @@ class Report(ServiceSections):
         def interval(low, high):
             return "" if pd.isna(low) else f"{self.num(low)} – {self.num(high)}"
 
-        rows = [[self.t("metric." + r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
+        rows = [[self.gap_metric(r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
                  self.num(r.gap), interval(r.gap_ci_low, r.gap_ci_high),
                  interval(getattr(r, "gap_fixed_ci_low", np.nan), getattr(r, "gap_fixed_ci_high", np.nan)),
                  "" if pd.isna(getattr(r, "i2", np.nan)) else self.pct(100 * r.i2, 0),
@@ -774,7 +796,11 @@ class Report(ServiceSections):
             lim = funnel_limits(grid, p0, tau=tau)
             return [(100 * lim["lower95"], 100 * lim["upper95"]), (100 * lim["lower998_adj"], 100 * lim["upper998_adj"])]
         fig = charts.funnel(f["n"].to_numpy(), 100 * f["p"].to_numpy(), 100 * p0, limits, f["outside_adj"].fillna("").tolist(),
+<<<<<<< HEAD
                             [self.names.get(i, i) for i in f["unit_id"]], self.t("chart.n_axis"),
+=======
+                            [self.name(i) for i in f["unit_id"]], self.t("chart.n_axis"),
+>>>>>>> main
                             self.t("chart.satisfaction_axis"), lambda v: self.num(v, 0))
         chart = self.figure(fig, "funnel", self.t("chart.funnel_alt"), self.t("chart.funnel_caption", p0=self.pct(100 * p0)))
         sized = f[f["n"] > 0]
@@ -800,7 +826,11 @@ class Report(ServiceSections):
                     f"{int(r['rank_low_joint'])}–{int(r['rank_high_joint'])})")
 
         if len(out):
+<<<<<<< HEAD
             rows = [[self.names.get(r.unit_id, r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
+=======
+            rows = [[self.name(r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
+>>>>>>> main
                      f"{self.pct(100 * r.lower998_adj)} – {self.pct(100 * r.upper998_adj)}",
                      self.t("word." + r.outside_adj), rank(r.unit_id)]
                     for r in out.sort_values("p", kind="stable").itertuples()]
@@ -820,7 +850,11 @@ class Report(ServiceSections):
                                [self.t("col.check"), self.t("col.flagged")], {1})
         listed, evidence, ballots = None, [], None
         if len(flagged):
+<<<<<<< HEAD
             rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check),
+=======
+            rows = [[self.name(r.unit_id), self.t("check." + r.check),
+>>>>>>> main
                      self.num(r.statistic), self.num(r.threshold),
                      fmt_int(r.n_involved, self.lang) if r.n_involved else "–",
                      self.pct(100 * r.p_published, 1),
@@ -829,7 +863,7 @@ class Report(ServiceSections):
             headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold",
                                            "col.n_involved", "col.p_published", "col.p_without")]
             listed = self.table(rows, headers, {2, 3, 4, 5, 6})
-            evidence = [f"{self.names.get(r.unit_id, r.unit_id)} — {self.t('check.' + r.check)}: "
+            evidence = [f"{self.name(r.unit_id)} — {self.t('check.' + r.check)}: "
                         + self.t("evidence." + r.check, **shown_facts(json.loads(r.facts), self.lang))
                         for r in flagged.itertuples()]
             ballots = self.integrity_ballots(flagged)
@@ -846,7 +880,7 @@ class Report(ServiceSections):
         if listed is None or listed.empty:
             return None
         shown = listed.groupby(["unit_id", "check"], sort=False).head(BALLOTS_SHOWN)
-        rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check), str(r.ballot_id),
+        rows = [[self.name(r.unit_id), self.t("check." + r.check), str(r.ballot_id),
                  self.t("channel." + r.channel) if f"channel.{r.channel}" in load_catalog() else r.channel,
                  "" if pd.isna(r.answers) else str(r.answers)]
                 for r in shown.itertuples()]
