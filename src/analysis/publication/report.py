@@ -607,28 +607,10 @@ class Report(ServiceSections):
             untestable = yoy[yoy["p_value"].isna() & yoy["diff"].notna() & (yoy["unit_id"].fillna("") != "")]
             if len(untestable):
                 data["no_test"] = self.t("satisfaction.no_test", names=", ".join(
-<<<<<<< HEAD
-                    self.names.get(i, i) for i in untestable["unit_id"]))
-        alike = yoy is None or not len(yoy) or str(yoy["like_for_like"].iloc[0]).lower() == "true"
-        if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
-            w = whole.iloc[0]
-            fields = dict(year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
-                          p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
-                          diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
-                          ci_high=self.num(100 * w.ci_high))
-            if alike:
-                data["overall"] = self.t("satisfaction.overall", **fields, significance=self.t(
-                    "word.significant" if str(w.significant).lower() == "true" else "word.not_significant"))
-            else:  # no verdict across a method change: the caveat in the same sentence
-                data["overall"] = self.t("satisfaction.overall_no_verdict", **fields,
-                                         method=self.method_label(int(w.year)),
-                                         method_prev=self.method_label(int(w.prev_year)))
-=======
                     self.name(i) for i in untestable["unit_id"]))
         if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
             data["overall"] = self._overall_satisfaction(whole.iloc[0])
         alike = yoy is None or not len(yoy) or str(yoy["like_for_like"].iloc[0]).lower() == "true"
->>>>>>> main
         ballots = su["n_ballots"].notna().any()
         text_key = "satisfaction.how_ballots" if ballots else "satisfaction.how_counts"
         data["how"] = self.t(text_key, n=fmt_int(int(su["n_ballots"].sum() if ballots else su["n_valid"].sum()),
@@ -682,11 +664,7 @@ class Report(ServiceSections):
         small = su[su["n_ballots"].fillna(su["n_valid"]).fillna(np.inf) < enough]
         if len(small):
             data["small_units"] = self.t("satisfaction.small_units", count=len(small), min=enough,
-<<<<<<< HEAD
-                                         names=", ".join(self.names.get(i, i) for i in small["unit_id"]))
-=======
                                          names=", ".join(self.name(i) for i in small["unit_id"]))
->>>>>>> main
         return self.section("satisfaction", **data, method_note=self.method_note(),
                             elements=self.elements(), balanced=self.balanced(),
                             channels=self.channels())
@@ -757,13 +735,8 @@ class Report(ServiceSections):
                 gap=self.t("finding.gap", k=int(r.k), gap=self.num(r.gap), level=level,
                            ci_low=self.num(r.gap_ci_low), ci_high=self.num(r.gap_ci_high)),
                 ends=self.t("gaps.metric_line", metric=metric,
-<<<<<<< HEAD
-                            leader=self.names.get(r.leader_unit, r.leader_unit),
-                            laggard=self.names.get(r.laggard_unit, r.laggard_unit)),
-=======
                             leader=self.name(r.leader_unit),
                             laggard=self.name(r.laggard_unit)),
->>>>>>> main
                 heterogeneity=heterogeneity,
                 change="" if pd.isna(r.gap_change) else self.t(
                     "gaps.change" if r.gap_change_p < float(self.ds.config.alpha) else "gaps.change_not_significant",
@@ -796,11 +769,7 @@ class Report(ServiceSections):
             lim = funnel_limits(grid, p0, tau=tau)
             return [(100 * lim["lower95"], 100 * lim["upper95"]), (100 * lim["lower998_adj"], 100 * lim["upper998_adj"])]
         fig = charts.funnel(f["n"].to_numpy(), 100 * f["p"].to_numpy(), 100 * p0, limits, f["outside_adj"].fillna("").tolist(),
-<<<<<<< HEAD
-                            [self.names.get(i, i) for i in f["unit_id"]], self.t("chart.n_axis"),
-=======
                             [self.name(i) for i in f["unit_id"]], self.t("chart.n_axis"),
->>>>>>> main
                             self.t("chart.satisfaction_axis"), lambda v: self.num(v, 0))
         chart = self.figure(fig, "funnel", self.t("chart.funnel_alt"), self.t("chart.funnel_caption", p0=self.pct(100 * p0)))
         sized = f[f["n"] > 0]
@@ -826,11 +795,7 @@ class Report(ServiceSections):
                     f"{int(r['rank_low_joint'])}–{int(r['rank_high_joint'])})")
 
         if len(out):
-<<<<<<< HEAD
-            rows = [[self.names.get(r.unit_id, r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
-=======
             rows = [[self.name(r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
->>>>>>> main
                      f"{self.pct(100 * r.lower998_adj)} – {self.pct(100 * r.upper998_adj)}",
                      self.t("word." + r.outside_adj), rank(r.unit_id)]
                     for r in out.sort_values("p", kind="stable").itertuples()]
@@ -850,11 +815,7 @@ class Report(ServiceSections):
                                [self.t("col.check"), self.t("col.flagged")], {1})
         listed, evidence, ballots = None, [], None
         if len(flagged):
-<<<<<<< HEAD
-            rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check),
-=======
             rows = [[self.name(r.unit_id), self.t("check." + r.check),
->>>>>>> main
                      self.num(r.statistic), self.num(r.threshold),
                      fmt_int(r.n_involved, self.lang) if r.n_involved else "–",
                      self.pct(100 * r.p_published, 1),
