@@ -14,7 +14,7 @@ from analysis.audit.release import DraftError
 from analysis.inputs.errors import InputError, Problem
 from analysis.pipeline import FORMATS, LANGS
 from analysis.publication.publish import NotebookError
-from analysis.runfolder import OutputError
+from analysis.runfolder import OutputError, explain
 
 
 def _list(allowed: tuple[str, ...]):
@@ -157,5 +157,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {args.out}")
     except (InputError, NotebookError, OutputError, DraftError) as err:
         print(err, file=sys.stderr)
+        return 1
+    except OSError as err:   # `synth --out` a folder that cannot be written (run: OutputError)
+        output = explain(err, args.out) if args.command == "synth" else None
+        if output is None:
+            raise
+        print(output, file=sys.stderr)
         return 1
     return 0
