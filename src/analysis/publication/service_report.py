@@ -53,7 +53,7 @@ class ServiceSections:
     # --- sentences ------------------------------------------------------------------------
     def rank_sentence(self, row) -> str:
         """'{unit} xếp thứ 5/63 với 87,69 điểm, tăng 10,85 điểm so với tháng trước.'"""
-        fields = dict(unit=self.names.get(row["unit_id"], row["unit_id"]),
+        fields = dict(unit=self.name(row["unit_id"]),
                       rank=fmt_ordinal(row["rank"], self.lang), n=int(row["n_ranked"]),
                       points=self.num(row["total"]))
         change = row["points_change"]
@@ -75,7 +75,7 @@ class ServiceSections:
             parts.append(self.t("finding.service_rate" if pd.isna(national) else
                                 "finding.service_rate_national", label=label,
                                 rate=self.pct(100 * rate), national=self.pct(100 * national)))
-        fields = dict(unit=self.names.get(unit_id, unit_id), rates="; ".join(parts),
+        fields = dict(unit=self.name(unit_id), rates="; ".join(parts),
                       rank=fmt_ordinal(row["rank"], self.lang), n=int(row["n_ranked"]))
         if pd.isna(row.get("rank_region")):
             return self.t("finding.service_profile", **fields)
@@ -107,6 +107,32 @@ class ServiceSections:
                                     prev=fmt_period(s["prev_period"].iloc[0], self.lang, spoken=True)))
         return sentences
 
+    def service_headlines(self):
+        """(figure, what it is) for the first group: its national average, the units ranked, the
+        first unit; the chart of the average share of each group of criteria's maximum."""
+        s = self.service
+        group = self._service_groups()[0]
+        part = s[(s["group"] == group) & s["rank"].notna()].sort_values(["rank", "unit_id"])
+        label = self.label(self.ds.groups, group, "group")
+        lead = part.iloc[0]
+        headlines = [
+            (self.t("value.points", points=self.num(part["national_average"].iloc[0])),
+             self.t("headline.service_mean", group=label)),
+            (fmt_int(len(part), self.lang), self.t("headline.service_units", group=label)),
+            (self.t("value.points", points=self.num(lead["total"])), self.t("headline.first", unit=self.name(lead["unit_id"]))),
+            (fmt_int(s["n_received"].sum(), self.lang), self.t("headline.dossiers"))]
+        ranked = s[s["rank"].notna()]
+        groups = self._mapping["groups"]
+        shares = [100 * ranked[f"points_{g['code']}"].mean() / g["max_points"] for g in groups]
+        overall = float(ranked["total"].mean())
+        fig = charts.group_means([g[f"label_{self.lang}"] for g in groups], shares, overall,
+                                 self.t("chart.mean_line", mean=self.pct(overall)),
+                                 self.t("col.share_of_max"), lambda v: self.pct(v, 1))
+        chart = self.figure(fig, "summary-groups", self.t("chart.service_groups_alt"),
+                            self.t("chart.service_groups_caption", period=fmt_period(s["period"].iloc[0], self.lang)),
+                            narrow=True)
+        return headlines, chart
+
     # --- the section ----------------------------------------------------------------------
     def service_quality(self) -> HTML:
         s = self.service
@@ -128,7 +154,7 @@ class ServiceSections:
         if gaps.empty:
             return ""
         labels = {c: i[f"label_{self.lang}"] for c, i in mapping["indicators"].items()}
-        units = "; ".join(f"{self.names.get(r.unit_id, r.unit_id)} ("
+        units = "; ".join(f"{self.name(r.unit_id)} ("
                           + ", ".join(labels.get(c, c) for c in r.missing_indicators.split(";")) + ")"
                           for r in gaps.sort_values("unit_id").itertuples())
         return self.t("service.missing", n=len(gaps), units=units)
@@ -142,8 +168,8 @@ class ServiceSections:
         text = self.t("service.recomputed", n=len(s), k=len(moved), prev=prev)
         if (moved["prev_basis"] == "weighted_aggregates").any():
             text += " " + self.t("service.weighted")
-        rows = [[self.names.get(r.unit_id, r.unit_id),
-                 ", ".join(self.names.get(f, f) for f in str(r.prev_former_units).split(";")),
+        rows = [[self.name(r.unit_id),
+                 ", ".join(self.name(f) for f in str(r.prev_former_units).split(";")),
                  self.t("basis." + r.prev_basis)]
                 for r in moved.sort_values("unit_id").itertuples()]
         headers = [self.t("col.new_unit"), self.t("col.former_units"), self.t("col.prev_basis")]
@@ -156,7 +182,7 @@ class ServiceSections:
         if part.empty:
             return None
         label = self.label(self.ds.groups, group, "group")
-        names = [self.names.get(u, u) for u in part["unit_id"]]
+        names = [self.name(u) for u in part["unit_id"]]
         mean = part["national_average"].iloc[0]
         fig = charts.ranked_bars(names, part["total"].to_numpy(), [charts.BAND_COLOURS[1]] * len(part),
                                  mean, self.t("chart.mean_line", mean=self.num(mean)),
@@ -170,7 +196,7 @@ class ServiceSections:
         intervals = "rank_low" in part and part["rank_low"].notna().any()
         rows = []
         for r in part.itertuples():
-            row = [int(r.rank), self.names.get(r.unit_id, r.unit_id), fmt_int(r.n_received, self.lang),
+            row = [int(r.rank), self.name(r.unit_id), fmt_int(r.n_received, self.lang),
                    self.num(r.total), fmt_points(r.points_change, self.lang, signed=True),
                    signed_int(r.rank_change), fmt_points(r.vs_national_average, self.lang, signed=True)]
             if intervals:
@@ -191,7 +217,7 @@ class ServiceSections:
         small = part[~part["unit_id"].isin(eligible["unit_id"])]
         note = "" if small.empty else self.t(
             "service.min_volume", min=self._min_dossiers(), count=len(small),
-            names=", ".join(self.names.get(u, u) for u in small["unit_id"]))
+            names=", ".join(self.name(u) for u in small["unit_id"]))
         return dict(label=label, chart=chart, table=table, note=note,
                     profiles=[self.unit_profile(u) for u in ends])
 
@@ -239,5 +265,6 @@ class ServiceSections:
         items.append(self.t("methods.service_min_volume", min=self._min_dossiers()))
         if not mapping.get("confirmed", False):
             items.append(self.t("service.unconfirmed"))
-        items.append(self.t("methods.source", source=" ".join(str(mapping.get("source", "")).split())))
+        source = mapping.get(f"source_{self.lang}") or mapping.get("source", "")
+        items.append(self.t("methods.source", source=" ".join(str(source).split())))
         return items
