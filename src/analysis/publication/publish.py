@@ -51,23 +51,61 @@ class LocalKernelManager(KernelManager):
             await super()._async_interrupt_kernel()
 
 
+def start_kernel() -> LocalKernelManager:
+    """A report kernel started ahead of its notebook, with the notebook's imports already done,
+    so the start overlaps the computing of the tables. What it runs before the notebook runs
+    silently: the kernel's execution count, hence the kept notebook, is as if papermill had
+    started it (papermill leaves a kernel it did not start running: `stop_kernel`)."""
+    km = LocalKernelManager(kernel_name="python3")
+    km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"])  # as nbclient does
+    try:
+        _silently(km, "__import__('analysis.publication.report')")   # nothing bound
+    except BaseException:
+        stop_kernel(km)
+        raise
+    return km
+
+
+def _silently(km: LocalKernelManager, code: str) -> None:
+    """Run `code` in the kernel without a trace in its history or execution count."""
+    client = km.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(code, silent=True, timeout=120)
+    finally:
+        client.stop_channels()
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"the report kernel could not run {code!r}: {reply['content'].get('evalue')}")
+
+
+def stop_kernel(km: LocalKernelManager) -> None:
+    if km.has_kernel:
+        km.shutdown_kernel()
+    km.cleanup_resources()
+
+
 class NotebookError(Exception):
     """The report notebook failed; the failed copy is kept (outside the run) for diagnosis."""
 
 
 def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path,
-                     failed_dir: Path | None = None, period: str | None = None) -> Path:
-    """Run the report notebook for one edition; the executed copy stays in the run for audit.
+                     failed_dir: Path | None = None, period: str | None = None,
+                     km: LocalKernelManager | None = None) -> Path:
+    """Run the report notebook for one edition (in `km`, a kernel from `start_kernel`, else a
+    new one); the executed copy stays in the run for audit.
 
     On failure the executed copy (with papermill's banner at the failing cell) is moved to
     `failed_dir` and a NotebookError names the cell, the exception and that copy."""
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / "report.ipynb"
     here = out_dir.resolve()
+    if km is not None:   # a kernel started ahead: into the edition's folder, as papermill would start it
+        _silently(km, f"__import__('os').chdir({str(here)!r})")
     try:   # the kernel runs in the edition's folder, the paths relative to it: the copy reruns there
         papermill.execute_notebook(
             str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
-            request_save_on_cell_execute=False, kernel_manager_class=LocalKernelManager,
+            request_save_on_cell_execute=False, kernel_manager_class=LocalKernelManager, km=km,
             resources={"metadata": {"path": str(here)}},   # the kernel's folder (no process chdir)
             parameters={"data_dir": relative(Path(data_dir).resolve(), here), "year": int(year),
                         "lang": lang, "tables_dir": relative(tables_dir.resolve(), here),
