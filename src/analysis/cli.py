@@ -30,6 +30,14 @@ def _period(text: str) -> str:
     return text.strip()
 
 
+def _span(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d{4})\s*[-–]\s*(\d{4})\s*", text)
+    if not match or int(match[1]) >= int(match[2]):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a span of years; write FIRST-LAST, "
+                                         "e.g. 2011-2024")
+    return int(match[1]), int(match[2])
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="par-report", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -39,6 +47,10 @@ def parser() -> argparse.ArgumentParser:
     when.add_argument("--year", type=int, help="assessment year")
     when.add_argument("--period", type=_period,
                       help="a month YYYY-MM (datasets of dossier records: the monthly index)")
+    when.add_argument("--years", type=_span,
+                      help="a span FIRST-LAST: the series report of those years")
+    run.add_argument("--profiles", action="store_true",
+                     help="also one page per unit (<lang>/profiles/<unit_id>.pdf and profiles.pdf)")
     run.add_argument("--lang", type=_list(LANGS), default=LANGS, help="editions, e.g. vi,en")
     run.add_argument("--format", type=_list(FORMATS), default=FORMATS,
                      help='publication formats, e.g. html,pdf,xlsx ("" = tables and manifest only)')
@@ -66,10 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.command == "run":
+            if args.years and args.profiles:
+                parser().error("--profiles goes with a yearly run (--year), not with --years")
             from analysis.pipeline import run
             year = int(args.period[:4]) if args.period else args.year
             folder = run(args.data, year, args.lang, args.format, args.out,
-                         progress=not args.quiet, archival=args.pdfa, period=args.period)
+                         progress=not args.quiet, archival=args.pdfa, period=args.period,
+                         profiles=args.profiles, years=args.years)
             print(f"published {folder}")
         elif args.command == "validate":
             from analysis.validate import validate

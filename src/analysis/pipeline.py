@@ -16,8 +16,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from analysis.audit import manifest
-from analysis.publication import publish
+from analysis.publication import publish, series, unit_profiles
 from analysis.inputs.dataset import load_dataset
+from analysis.indices.panel import panel_tables
 from analysis.indices.results import compute_results
 from analysis.indices.tables import write_tables
 
@@ -43,9 +44,14 @@ def staging(final: Path):
 
 
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
-        progress: bool = True, archival: bool = False, period: str | None = None) -> Path:
+        progress: bool = True, archival: bool = False, period: str | None = None,
+        profiles: bool = False, years: tuple[int, int] | None = None) -> Path:
     """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that
-    folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/."""
+    folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/.
+    `profiles`: also one page per unit in each edition (<lang>/profiles/). `years` (first,
+    last): the series report instead (`run_series`)."""
+    if years is not None:
+        return run_series(data_dir, years, langs, formats, out_root, progress)
     started = manifest.now()
     steps = 2 + (2 * len(langs) if formats else 0)
     with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar:
@@ -68,7 +74,37 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                 bar.set_postfix_str("editions " + ", ".join(langs))
                 with ThreadPoolExecutor(max_workers=len(langs)) as pool:
                     list(pool.map(edition, langs))
+            if profiles:
+                bar.set_postfix_str("profiles")
+                for lang in langs:
+                    unit_profiles.publish(ds, year, lang, tmp / lang)
             parameters = {"data": str(Path(data_dir).resolve()), "year": year, "period": period,
-                          "lang": list(langs), "format": list(formats), "pdfa": archival}
+                          "lang": list(langs), "format": list(formats), "pdfa": archival,
+                          "profiles": profiles}
+            manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
+    return final
+
+
+def run_series(data_dir: Path, years: tuple[int, int], langs=LANGS, formats=FORMATS,
+               out_root: Path = Path("reports"), progress: bool = True) -> Path:
+    """Publish the series report of the years `first`–`last` to OUT/<dataset>/<first>-<last>/:
+    tables/panel_units.csv and panel_tests.csv, and each edition (no notebook: the sections
+    are rendered in this process)."""
+    started = manifest.now()
+    first, last = years
+    with tqdm(total=2 + len(langs), desc="par-report", disable=not progress, unit="step") as bar:
+        bar.set_postfix_str("loading and checking the data")
+        ds = load_dataset(data_dir)
+        results = panel_tables(ds, first, last)
+        bar.update()
+        final = Path(out_root).resolve() / ds.name / f"{first}-{last}"
+        with staging(final) as tmp:
+            write_tables(results, tmp / "tables")
+            bar.update()
+            for lang in langs if formats else ():
+                series.publish_edition(ds, (first, last), lang, results, tmp / lang, formats)
+                bar.update()
+            parameters = {"data": str(Path(data_dir).resolve()), "years": [first, last],
+                          "lang": list(langs), "format": list(formats)}
             manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
     return final

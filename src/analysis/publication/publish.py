@@ -107,6 +107,19 @@ def notebook_html(executed: Path, lang: str, title: str, stylesheet: str) -> str
     return body
 
 
+def write_pdf(page: str, folder: Path, path: Path, archival: bool = False):
+    """WeasyPrint's rendering of the HTML `page` (relative links from `folder`) written to
+    `path` (and an archival PDF/A-3b beside it); returns the rendered document."""
+    from weasyprint import HTML  # slow import: only when a PDF is asked for
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    document = HTML(string=page, base_url=str(folder)).render()
+    document.write_pdf(path)
+    if archival:
+        document.write_pdf(path.with_name(path.stem + "-pdfa.pdf"), pdf_variant=PDFA)
+    return document
+
+
 PDFA = "pdf/a-3b"  # archival variant (ISO 19005-3, level B), on request
 
 
@@ -123,13 +136,7 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
         (out / "report.html").write_text(notebook_html(executed, lang, title, css(lang, synthetic, False)),
                                          encoding="utf-8")
     if "pdf" in formats:
-        from weasyprint import HTML  # slow import: only when a PDF is asked for
-        logging.getLogger("weasyprint").setLevel(logging.ERROR)
-        os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-        page = notebook_html(executed, lang, title, css(lang, synthetic, True))
-        document = HTML(string=page, base_url=str(out)).render()
-        document.write_pdf(out / "report.pdf")
-        if archival:
-            document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
+        write_pdf(notebook_html(executed, lang, title, css(lang, synthetic, True)), out,
+                  out / "report.pdf", archival)
     if "xlsx" in formats:
         xlsx.write_workbook(results, ds, title, lang, out / "report.xlsx")
