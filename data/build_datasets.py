@@ -54,9 +54,18 @@ def copy_sources(folder: Path, shared: Path, relpaths: list[str]) -> Path:
     return src
 
 
+def methodology(folder: Path) -> dict:
+    return yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))["methodology"]
+
+
 def components(folder: Path) -> list[dict]:
-    meta = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
-    return meta["methodology"]["components"]
+    return methodology(folder)["components"]
+
+
+def version_of(folder: Path, year: int) -> dict:
+    """The method version of dataset.yaml covering `year` (methodology.versions)."""
+    return next(v for v in methodology(folder)["versions"]
+                if v["from"] <= year and (v.get("to") is None or year <= v["to"]))
 
 
 def fmt_max(value: float) -> str:
@@ -66,7 +75,11 @@ def fmt_max(value: float) -> str:
 # ---------------------------------------------------------------------------- PAPI
 PAPI_FILES = [
     "published/papi_provinces_2011_2016.csv",
+    "published/papi_provinces_2017_2024.csv",
+    "published/papi_subdimensions_2011_2024.csv",
+    "published/papi_subdimension_codebook.csv",
     "published/papi_2016_published_figures.csv",
+    "published/papi_2020_published_figures.csv",
     "regions_63_provinces.csv",
     "province_merger_2025.csv",
     "published/SOURCES.md",
@@ -83,6 +96,7 @@ PAPI_NAME_FIXES = {
 # New units named as in the merger file, except Hồ Chí Minh (written like unit 79).
 MERGER_OLD_NAME_TO_CODE = {"Thừa Thiên Huế": "46", "Bà Rịa - Vũng Tàu": "77", "Hồ Chí Minh": "79"}
 NEW_UNIT_NAMES = {"Hồ Chí Minh": ("TP. Hồ Chí Minh", "Ho Chi Minh City")}
+MERGER_MONTH = "2025-07"   # Resolution 202/2025/QH15: the 34 provinces from 1 July 2025
 
 
 def code_of(raw: str) -> str:
@@ -97,11 +111,16 @@ def slug(ascii_name: str) -> str:
 def build_papi(shared: Path) -> None:
     folder = DATA / "papi-provinces"
     src = copy_sources(folder, shared, PAPI_FILES)
-    scores = read_csv(src / "papi_provinces_2011_2016.csv")
+    early = read_csv(src / "papi_provinces_2011_2016.csv")
+    late = read_csv(src / "papi_provinces_2017_2024.csv")
+    subs = read_csv(src / "papi_subdimensions_2011_2024.csv")
     press = read_csv(src / "papi_2016_published_figures.csv")
+    press2020 = read_csv(src / "papi_2020_published_figures.csv")
     regions = read_csv(src / "regions_63_provinces.csv")
     merger = read_csv(src / "province_merger_2025.csv")
-    comps = components(folder)
+    # 2011–2016 from the official release (re-hosted); 2017–2024 from the later collection
+    scores = early + [r for r in late if int(r["year"]) >= 2017]
+    assert len(scores) == 63 * 14, len(scores)
 
     region_of = {code_of(r["province_code"]): r for r in regions}
 
@@ -138,6 +157,7 @@ def build_papi(shared: Path) -> None:
             "region": region_of[uid]["region"],
             "valid_from": "",
             "valid_to": "2024" if uid in merged_into else "",
+            "valid_from_month": "",
         }
         for uid, p in sorted(provinces.items())
     ]
@@ -151,11 +171,13 @@ def build_papi(shared: Path) -> None:
             "region": next(iter(u["regions"])) if len(u["regions"]) == 1 else "",
             "valid_from": "2025",
             "valid_to": "",
+            "valid_from_month": MERGER_MONTH,
         }
         for nid, u in sorted(new_units.items())
     ]
-    write_csv(folder / "units.csv",
-              ["unit_id", "name_vi", "name_en", "group", "region", "valid_from", "valid_to"], units)
+    assert sum(1 for u in units if u["valid_to"] == "") == 34   # the provinces from July 2025
+    write_csv(folder / "units.csv", ["unit_id", "name_vi", "name_en", "group", "region",
+                                     "valid_from", "valid_to", "valid_from_month"], units)
 
     write_csv(folder / "groups.csv", ["group", "label_vi", "label_en"], [
         {"group": "province", "label_vi": "Tỉnh, thành phố trực thuộc trung ương",
@@ -168,17 +190,37 @@ def build_papi(shared: Path) -> None:
                                       "label_en": r["region_en"]})
     write_csv(folder / "regions.csv", ["region", "label_vi", "label_en"], list(seen.values()))
 
-    # --- index_scores: one row per province, year and dimension; blanks stay blank (gaps)
+    # --- index_scores: one row per province, year and dimension of that year's method
+    # version; blanks stay blank (gaps)
     rows = []
-    for r in sorted(scores, key=lambda r: (r["year"], code_of(r["province_code"]))):
-        for c in comps:
+    for r in sorted(scores, key=lambda r: (int(r["year"]), code_of(r["province_code"]))):
+        for c in version_of(folder, int(r["year"]))["components"]:
             rows.append({"year": r["year"], "unit_id": code_of(r["province_code"]),
                          "component": c["code"], "points": r[c["code"]],
                          "max_points": fmt_max(c["max_points"])})
     write_csv(folder / "index_scores.csv",
               ["year", "unit_id", "component", "points", "max_points"], rows)
 
-    # --- published: the PAPI 2016 totals and ranks as the press reported them
+    # --- subcomponent_scores: the sub-dimensions of each year's version, as in the source
+    by_key = {(r["year"], code_of(r["province_code"])): r for r in scores}
+    rows, off = [], 0.0
+    for r in sorted(subs, key=lambda r: (int(r["year"]), code_of(r["province_code"]))):
+        uid, version = code_of(r["province_code"]), version_of(folder, int(r["year"]))
+        codes = {sub["code"] for sub in version["subcomponents"]}
+        assert all(r[c] == "" for c in r if c.startswith("SC") and c not in codes), (uid, r["year"])
+        for sub in version["subcomponents"]:
+            rows.append({"year": r["year"], "unit_id": uid, "component": sub["code"],
+                         "points": r[sub["code"]]})
+        for c in version["components"]:   # a dimension is the sum of its sub-dimensions
+            parts = [float(r[x["code"]]) for x in version["subcomponents"]
+                     if x["parent"] == c["code"] and r[x["code"]] != ""]
+            dim = by_key[(r["year"], uid)][c["code"]]
+            if dim != "" and parts:
+                off = max(off, abs(sum(parts) - float(dim)))
+    assert len(rows) and off < 1e-3, off
+    write_csv(folder / "subcomponent_scores.csv", ["year", "unit_id", "component", "points"], rows)
+
+    # --- published: PAPI 2016 totals and ranks as the press reported them; PAPI 2020 totals
     pub = []
     for r in press:
         uid = code_by_name[r["unit_vi"]]
@@ -189,13 +231,21 @@ def build_papi(shared: Path) -> None:
         if r["rank"]:
             pub.append({"year": r["year"], "scope": "unit", "key": uid, "metric": "rank",
                         "value": r["rank"], "source": r["source_url"], "note": "rank of 63"})
+    for r in press2020:
+        assert r["metric"] == "score" and len(r["value"].split(".")[1]) == int(r["decimals"])
+        pub.append({"year": r["year"], "scope": "unit", "key": code_by_name[r["unit_vi"]],
+                    "metric": "points", "value": r["value"], "source": r["source"],
+                    "note": "PAPI total on the 8–80 scale (the sum of the eight dimensions), "
+                            "3 decimals"})
     pub.sort(key=lambda p: (p["year"], p["scope"], p["key"], p["metric"]))
     write_csv(folder / "published.csv",
               ["year", "scope", "key", "metric", "value", "source", "note"], pub)
 
     # --- crosswalk: only the 52 provinces that merged; unchanged ids persist, so omitted
-    write_csv(folder / "crosswalk.csv", ["from_unit_id", "to_unit_id", "effective_year", "weight"], [
-        {"from_unit_id": old, "to_unit_id": new, "effective_year": "2025", "weight": "1"}
+    write_csv(folder / "crosswalk.csv",
+              ["from_unit_id", "to_unit_id", "effective_year", "weight", "effective_from"], [
+        {"from_unit_id": old, "to_unit_id": new, "effective_year": "2025", "weight": "1",
+         "effective_from": f"{MERGER_MONTH}-01"}
         for old, new in sorted(merged_into.items())
     ])
 
@@ -251,12 +301,16 @@ def build_ministries(shared: Path) -> None:
          "label_en": "Ministry or ministerial-level agency"},
     ])
 
+    # the two parts and the published total: the total is the ministry's score and rank
+    # (it was computed before the parts were rounded); the parts are its breakdown
+    total_max = sum(c["max_points"] for c in comps.values())
     rows = []
     for r in sorted(table, key=lambda r: (r["year"], MINISTRY_IDS[r["unit_en"]])):
-        for code, column in (("appraisal", "appraisal_points"), ("survey", "survey_points")):
+        for code, column, maximum in (("appraisal", "appraisal_points", comps["appraisal"]["max_points"]),
+                                      ("survey", "survey_points", comps["survey"]["max_points"]),
+                                      ("total", "total_points", total_max)):
             rows.append({"year": r["year"], "unit_id": MINISTRY_IDS[r["unit_en"]],
-                         "component": code, "points": r[column],
-                         "max_points": f"{comps[code]['max_points']:.2f}"})
+                         "component": code, "points": r[column], "max_points": f"{maximum:.2f}"})
     write_csv(folder / "index_scores.csv",
               ["year", "unit_id", "component", "points", "max_points"], rows)
 

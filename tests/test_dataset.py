@@ -213,23 +213,72 @@ def test_a_line_break_inside_a_quoted_cell_is_kept():
 
 # --- the real datasets -------------------------------------------------------------------
 
+# SOURCES.md: province-years blank in the source (kept as gaps, never filled).
+PAPI_GAPS = {(2014, "24"), (2014, "87"),                 # Bắc Giang, Đồng Tháp
+             (2018, "22"), (2018, "87"),                 # Quảng Ninh, Đồng Tháp (dimensions 2, 4)
+             (2021, "22"), (2021, "24"), (2021, "27"),   # Quảng Ninh, Bắc Giang, Bắc Ninh
+             (2022, "24"), (2022, "27"),                 # Bắc Giang, Bắc Ninh
+             (2023, "22"), (2023, "74"),                 # Quảng Ninh, Bình Dương
+             (2024, "26"), (2024, "82")}                 # Vĩnh Phúc, Tiền Giang
+
+
 def test_papi_loads_with_ids_as_text_and_gaps_as_empty():
     ds = load_dataset(ROOT / "data" / "papi-provinces")
     assert ds.units["unit_id"].iloc[0] == "01"  # not 1
     s = ds.index_scores
-    assert len(s) == 63 * 6 * 6  # README: 2,268 rows
+    assert len(s) == 63 * 6 * 7 + 63 * 8 * 7  # six dimensions 2011–2017, eight 2018–2024
     blank = s[s["points"].isna()]
-    assert sorted(set(blank["unit_id"])) == ["24", "87"] and set(blank["year"]) == {2014}
-    assert len(blank) == 12 and not (s["points"] == 0).any()  # an empty cell is not 0
-    assert s["row"].iloc[0] == 2 and s["row"].iloc[-1] == 63 * 36 + 1
-    assert ds.years() == [2011, 2012, 2013, 2014, 2015, 2016]
+    assert set(zip(blank["year"], blank["unit_id"])) == PAPI_GAPS
+    assert not (s["points"] == 0).any()  # an empty cell is not 0
+    assert s["row"].iloc[0] == 2
+    assert ds.years() == list(range(2011, 2025))
+    assert set(s.loc[s["year"] == 2017, "component"]) == {c["code"] for c in ds.config.method(2017)["components"]}
+    assert len(ds.config.method(2018)["components"]) == 8 and ds.config.method(2017)["scale"]["max"] == 60
+    assert ds.config.method(2024)["scale"] == {"min": 8, "max": 80, "label_vi": "Điểm PAPI (8–80)",
+                                               "label_en": "PAPI score (8–80)"}
+
+
+def test_papi_sub_dimensions_add_up_to_their_dimension():
+    """SOURCES.md: a dimension is the sum of its sub-dimensions (to the 4 decimals of the
+    dimension file)."""
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    sub = ds.subcomponent_scores.dropna(subset=["points"])
+    sums = sub.groupby(["year", "unit_id", "parent"])["points"].sum()
+    dims = ds.index_scores.set_index(["year", "unit_id", "component"])["points"]
+    both = pd.concat([sums, dims.reindex(sums.index)], axis=1, keys=["sum", "dim"]).dropna()
+    assert len(both) > 63 * 6 * 12 and (both["sum"] - both["dim"]).abs().max() < 5e-4
+
+
+def test_papi_registry_has_the_63_provinces_to_2024_and_34_from_july_2025():
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    assert len(ds.valid_units(2024)) == 63 and len(ds.valid_units(2025)) == 34
+    new = ds.units[ds.units["valid_from"] == 2025]
+    assert len(new) == 23 and set(new["valid_from_month"]) == {"2025-07"}
+    cw = ds.crosswalk
+    assert len(cw) == 52 and set(cw["effective_from"]) == {"2025-07"}
+    # every former province that is gone in 2025 maps onto a 2025 unit
+    gone = set(ds.valid_units(2024)["unit_id"]) - set(ds.valid_units(2025)["unit_id"])
+    assert gone == set(cw["from_unit_id"]) and set(cw["to_unit_id"]) <= set(ds.valid_units(2025)["unit_id"])
+
+
+def test_a_year_outside_every_method_version_is_refused(tmp_path):
+    (tmp_path / "dataset.yaml").write_text(
+        "name: v\ntitle_vi: V\ntitle_en: V\nmethodology:\n  versions:\n"
+        "    - {id: one, from: 2020, to: 2021, components: [{code: a, label_vi: A, label_en: A, max_points: 10}]}\n"
+        "    - {id: two, from: 2021, components: [{code: a, label_vi: A, label_en: A, max_points: 10},\n"
+        "                                         {code: b, label_vi: B, label_en: B, max_points: 10}],\n"
+        "       scale: {min: 0, max: 30, label_vi: S, label_en: S}}\n", encoding="utf-8")
+    (tmp_path / "units.csv").write_text("unit_id,name_vi,name_en,group\nU,U,U,g\n", encoding="utf-8")
+    problems = [str(p) for p in pytest.raises(InputError, load_dataset, tmp_path).value.problems]
+    assert any("methodology.versions" in p and "must end before" in p for p in problems)
+    assert any("versions[2].scale" in p and "20" in p for p in problems)
 
 
 def test_par_ministries_loads():
     ds = load_dataset(ROOT / "data" / "par-ministries")
-    assert len(ds.units) == 17 and len(ds.index_scores) == 34
+    assert len(ds.units) == 17 and len(ds.index_scores) == 17 * 3
     moj = ds.index_scores[ds.index_scores["unit_id"] == "MOJ"].set_index("component")["points"]
-    assert moj.to_dict() == {"appraisal": 61.86, "survey": 28.10}  # README table
+    assert moj.to_dict() == {"appraisal": 61.86, "survey": 28.10, "total": 89.95}  # README table
     assert ds.published["note"].iloc[0] != ""  # extra columns are kept
     assert np.isclose(ds.config.components[0]["max_points"], 68.5)
 

@@ -122,18 +122,37 @@ def test_papi_2014_gaps_are_kept_and_reported():
     assert set(results["rejected"]["reason"]) == {"missing_points"}
 
 
-def test_ministries_reconcile_with_the_published_table():
+def test_ministries_score_is_the_published_total_and_the_parts_agree_within_rounding():
+    """Issue 12: the published total is the ministry's score and rank (Bộ Tư pháp 89.95, not the
+    89.96 of its rounded parts); appraisal + survey is within the parts' rounding of it for all
+    17 (README "Check": 9 differ by 0.01, within 3 × 0.005)."""
     results = compute_results(load_dataset(ROOT / "data" / "par-ministries"), 2023)
+    u = results["index_units"].set_index("unit_id")
+    assert u.at["MOJ", "points"] == 89.95 and u.at["MOJ", "score"] == 89.95 and u.at["MOJ", "rank"] == 1
+    assert u.at["MOJ", "points_parts"] == pytest.approx(61.86 + 28.10)
+    assert u["parts_agree"].all()
+    off = (u["points_parts"] - u["points"]).round(6)
+    assert sorted(off[off != 0].index) == sorted(["MOJ", "SBV", "MOHA", "MONRE", "MARD", "MOLISA",
+                                                  "MOCST", "MOST", "MOFA"])
+    assert (off.abs() <= 0.01 + 1e-9).all()
     rec = results["reconciliation"]
-    ranks = rec[rec["metric"] == "rank"]
-    assert len(ranks) == 17 and ranks["matches"].all()
-    mean = rec[(rec["scope"] == "all") & (rec["metric"] == "index")].iloc[0]
-    assert mean["published"] == 84.38 and mean["matches"]
-    # The README lists the 9 ministries whose published parts do not add up to their total.
-    off = rec[(rec["metric"] == "index") & (rec["scope"] == "unit") & ~rec["matches"]]
-    assert sorted(off["key"]) == sorted(["MOJ", "SBV", "MOHA", "MONRE", "MARD", "MOLISA", "MOCST",
-                                         "MOST", "MOFA"])
-    assert (off["difference"].abs() - 0.01).abs().max() < 1e-9
+    assert rec["matches"].all()
+    assert "total" not in set(results["index_components"]["component"])
+
+
+def test_parts_farther_from_the_total_than_their_rounding_do_not_agree(tmp_path):
+    (tmp_path / "dataset.yaml").write_text(YAML, encoding="utf-8")
+    (tmp_path / "units.csv").write_text(UNITS, encoding="utf-8")
+    (tmp_path / "index_scores.csv").write_text(
+        "year,unit_id,component,points,max_points\n"
+        "2024,U1,a,50.12,60\n2024,U1,b,30.11,40\n2024,U1,total,80.24,100\n"   # off 0.01 ≤ 3 × 0.005
+        "2024,U2,a,50.1,60\n2024,U2,b,30.1,40\n2024,U2,total,80.30,100\n"     # off 0.1 ≤ 0.05 + 0.05 + 0.005
+        "2024,U3,a,50.12,60\n2024,U3,b,30.11,40\n2024,U3,total,80.26,100\n",  # off 0.03 > 0.015
+        encoding="utf-8")
+    u = index_units(load_dataset(tmp_path), 2024).set_index("unit_id")
+    assert u["score"].tolist() == [80.24, 80.30, 80.26]
+    assert u["rank"].tolist() == [3, 1, 2]
+    assert u["parts_agree"].tolist() == [True, True, False]
 
 
 # --- A second hand-worked dataset: two groups, two regions, two years, bands of both kinds --------

@@ -9,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from analysis.inputs.errors import InputError
+from analysis.inputs.errors import InputError, Problem
 from analysis.pipeline import FORMATS, LANGS
 from analysis.publication.publish import NotebookError
 
@@ -43,10 +43,12 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="compute the tables and publish the editions of one year")
     run.add_argument("--data", type=Path, required=True, help="dataset folder")
-    when = run.add_mutually_exclusive_group(required=True)
-    when.add_argument("--year", type=int, help="assessment year")
+    when = run.add_mutually_exclusive_group()
+    when.add_argument("--year", type=int,
+                      help="assessment year (default: the dataset's default_year)")
     when.add_argument("--period", type=_period,
-                      help="a month YYYY-MM (datasets of dossier records: the monthly index)")
+                      help="a month YYYY-MM (datasets of dossier records: the monthly index; "
+                           "default: the dataset's default_period)")
     when.add_argument("--years", type=_span,
                       help="a span FIRST-LAST: the series report of those years")
     run.add_argument("--profiles", action="store_true",
@@ -74,6 +76,25 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _when(args) -> tuple[int, str | None]:
+    """The year and period to report: --year or --period, else the dataset's `default_period`
+    (a dossier dataset's month) or `default_year` (dataset.yaml)."""
+    if args.period:
+        return int(args.period[:4]), args.period
+    if args.year is not None:
+        return args.year, None
+    from analysis.inputs.dataset import load_config
+    config = load_config(args.data)
+    if config.raw.get("default_period"):
+        period = str(config.default_period)
+        return int(period[:4]), period
+    if config.raw.get("default_year"):
+        return int(config.default_year), None
+    raise InputError([Problem("dataset.yaml", None, "default_year", "no --year given and the "
+                              "dataset has no default_year", "give --year YEAR, or add "
+                              "default_year (or default_period) to dataset.yaml")])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -81,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.years and args.profiles:
                 parser().error("--profiles goes with a yearly run (--year), not with --years")
             from analysis.pipeline import run
-            year = int(args.period[:4]) if args.period else args.year
+            year, period = (None, None) if args.years else _when(args)
             folder = run(args.data, year, args.lang, args.format, args.out,
-                         progress=not args.quiet, archival=args.pdfa, period=args.period,
+                         progress=not args.quiet, archival=args.pdfa, period=period,
                          profiles=args.profiles, years=args.years)
             print(f"published {folder}")
         elif args.command == "validate":

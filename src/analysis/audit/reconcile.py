@@ -1,26 +1,50 @@
 """Reconciliation of what an authority published with what the run computes.
 
-A published figure matches when the computed value, rounded to as many decimals as the
-published value was written with, equals it (CONTRACT.md, `reconciliation.csv`).
+A published figure matches when the computed value, rounded half-up or truncated to as many
+decimals as the published value was written with, equals it (data/README.md,
+`reconciliation.csv`); `rule` says which (`round` when both do, empty when neither does).
+Authorities use both: PAPI's releases print some years' totals rounded and others truncated
+(PAPI 2023: Thái Nguyên 45.7875 printed 45.78). The computed value is first taken to 10
+decimals, so binary noise in a sum (45.78749999999999) cannot decide the rule.
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["scope", "key", "metric", "published", "computed", "difference", "matches", "source", "note"]
+from analysis.inputs.dataset import decimals
+
+COLUMNS = ["scope", "key", "metric", "published", "computed", "difference", "matches", "source", "note",
+           "rule"]
+NOISE_PLACES = 10
+RULES = {"round": ROUND_HALF_UP, "truncate": ROUND_DOWN}
+
+
+def _to(value: float, places: int, rounding: str) -> Decimal:
+    exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-NOISE_PLACES), rounding=ROUND_HALF_UP)
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=rounding)
 
 
 def round_half_up(value: float, places: int) -> Decimal:
     """Round as publishers and spreadsheets do (halves away from zero), on the decimal form."""
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return _to(value, places, ROUND_HALF_UP)
 
 
-def decimals(text: str) -> int:
-    """Decimals a number was written with: '84.38' → 2, '17' → 0."""
-    return len(text.split(".", 1)[1]) if "." in text else 0
+def truncate(value: float, places: int) -> Decimal:
+    """Cut to `places` decimals (toward zero), as some releases print their totals."""
+    return _to(value, places, ROUND_DOWN)
+
+
+def matching_rule(computed: float, published: str) -> str:
+    """`round` or `truncate`: the first rule that turns `computed` into the `published` text
+    (its number of decimals); '' when neither does or nothing was computed."""
+    if not np.isfinite(computed):
+        return ""
+    places = decimals(published)
+    return next((name for name, rounding in RULES.items()
+                 if _to(computed, places, rounding) == Decimal(published)), "")
 
 
 def _lookup(results: dict[str, pd.DataFrame], scope: str, key: str, metric: str) -> float:
@@ -60,11 +84,10 @@ def reconcile(published: pd.DataFrame | None, year: int, results: dict[str, pd.D
     rows = []
     for rec in published[published["year"] == year].itertuples():
         computed = _lookup(results, rec.scope, rec.key, rec.metric)
-        places = decimals(rec.value_text)
-        matches = bool(np.isfinite(computed)) and round_half_up(computed, places) == Decimal(rec.value_text)
+        rule = matching_rule(computed, rec.value_text)
         rows.append({"scope": rec.scope, "key": rec.key, "metric": rec.metric,
                      "published": rec.value, "computed": computed,
-                     "difference": computed - rec.value, "matches": matches, "source": rec.source,
-                     "note": getattr(rec, "note", "")})
+                     "difference": computed - rec.value, "matches": rule != "", "source": rec.source,
+                     "note": getattr(rec, "note", ""), "rule": rule})
     table = pd.DataFrame(rows, columns=COLUMNS)
     return table.sort_values(["scope", "key", "metric"], kind="stable").reset_index(drop=True)

@@ -1,8 +1,16 @@
 """The yearly index of each unit, its ranks and band, and the means by group, region and overall.
 
-A unit's index for a year is 100 × Σ points ⁄ Σ max_points over its components (CONTRACT.md;
-for the PAR INDEX, Decision 876/QĐ-BNV: "index % = points achieved ÷ 100"). A unit with any
-component left blank in the source has no index that year (a reported gap, never filled in).
+A unit's index for a year is 100 × Σ points ⁄ Σ max_points over the components of that year's
+method version (data/README.md; for the PAR INDEX, Decision 876/QĐ-BNV: "index % = points
+achieved ÷ 100"); `points` is Σ points, the total on the index's own scale (PAPI 8–80). Where
+the authority publishes a total beside its rounded parts (a `total` row), the published total
+is the unit's points, score and rank, and the parts are its breakdown: their sum is checked
+against the total within the parts' rounding (each value rounded half-up is off by at most half
+a unit in its last decimal, so |Σ parts − total| ≤ Σ ½·10^−decimals over the parts and the
+total). A unit with any component left blank in the source has no index that year (a reported
+gap, never filled in). Two years compare like for like only under the same method version
+(OECD/JRC Handbook on Constructing Composite Indicators, 2008, §1.1: a changed framework breaks
+the series); across a break the change is also given on the components both versions share.
 """
 from __future__ import annotations
 
@@ -16,14 +24,39 @@ from analysis.stats.sensitivity import AGGREGATIONS, rank_sensitivity
 GROUP_STATS = ["n_units", "n_missing", "mean", "median", "sd", "min", "max"]
 
 
+def _sum_or_nan(points: pd.Series) -> float:
+    return points.sum() if points.notna().all() else np.nan
+
+
 def unit_scores(scores: pd.DataFrame, year: int) -> pd.DataFrame:
-    """unit_id, points, max_points, score for one year; NaN where a component is blank."""
+    """unit_id, points, max_points, score, points_parts, parts_agree for one year; NaN where a
+    component is blank. `points_parts` is Σ of the parts; `parts_agree` (only where a published
+    `total` row stands beside its parts) says whether Σ parts is within the rounding of the total."""
     s = scores[scores["year"] == year]
-    totals = s.groupby("unit_id", sort=True).agg(
-        points=("points", lambda p: p.sum() if p.notna().all() else np.nan),
-        max_points=("max_points", "sum"))
-    totals["score"] = 100 * totals["points"] / totals["max_points"]
-    return totals.reset_index()
+    half = 0.5 * 10.0 ** -s["decimals"] if "decimals" in s else pd.Series(0.0, index=s.index)
+    s = s.assign(half=half)
+    is_total = s["component"] == "total"
+    parts = s[~is_total].groupby("unit_id", sort=True).agg(
+        points_parts=("points", _sum_or_nan), max_parts=("max_points", "sum"),
+        half_parts=("half", "sum"))
+    totals = s[is_total].set_index("unit_id")[["points", "max_points", "half"]]
+    table = parts.join(totals, how="outer").sort_index()
+    has_total = table.index.isin(totals.index)
+    table["points"] = table["points"].where(has_total, table["points_parts"])
+    table["max_points"] = table["max_points"].where(has_total, table["max_parts"])
+    table["score"] = 100 * table["points"] / table["max_points"]
+    both = has_total & table["points"].notna() & table["points_parts"].notna()
+    off = (table["points_parts"] - table["points"]).abs()
+    table["parts_agree"] = pd.Series(pd.NA, index=table.index, dtype="boolean")
+    table.loc[both, "parts_agree"] = off[both] <= table["half_parts"][both] + table["half"][both] + 1e-9
+    table.index.name = "unit_id"
+    return table[["points", "max_points", "score", "points_parts", "parts_agree"]].reset_index()
+
+
+def shared_components(ds: Dataset, year: int, other: int) -> list[str]:
+    """Codes of the components that the method versions of both years have, in `year`'s order."""
+    theirs = {c["code"] for c in ds.config.method(other)["components"]}
+    return [c["code"] for c in ds.config.method(year)["components"] if c["code"] in theirs]
 
 
 def previous_year(ds: Dataset, year: int) -> int | None:
@@ -65,6 +98,10 @@ def index_units(ds: Dataset, year: int) -> pd.DataFrame:
         table[has_region].groupby("region")["score"].transform(min_rank).astype("Int64"))
     table["band"], table["band_vi"] = assign_bands(table["score"], ds.config.bands)
     prev_year = previous_year(ds, year)
+    table["method"] = ds.config.method(year)["id"]
+    table["like_for_like"] = pd.Series(pd.NA, index=table.index, dtype="boolean")
+    for column in ("shared_score", "shared_score_prev"):
+        table[column] = np.nan
     if prev_year is None:
         table["score_prev"] = np.nan
         table["rank_prev"] = pd.Series(pd.NA, index=table.index, dtype="Int64")
@@ -73,13 +110,23 @@ def index_units(ds: Dataset, year: int) -> pd.DataFrame:
         prev["rank_prev"] = min_rank(prev["score"])
         table = table.merge(prev[["unit_id", "score", "rank_prev"]].rename(
             columns={"score": "score_prev"}), on="unit_id", how="left")
+        like = ds.config.like_for_like(year, prev_year)
+        table["like_for_like"] = like
+        shared = shared_components(ds, year, prev_year)
+        if not like and shared:
+            on_shared = ds.index_scores[ds.index_scores["component"].isin(shared)]
+            for column, y in (("shared_score", year), ("shared_score_prev", prev_year)):
+                table[column] = table["unit_id"].map(unit_scores(on_shared, y).set_index("unit_id")["score"])
     table["change"] = table["score"] - table["score_prev"]
     table["rank_change"] = (table["rank_prev"] - table["rank"]).astype("Int64")
+    table["shared_change"] = table["shared_score"] - table["shared_score_prev"]
     table["year"] = year
     table["prev_year"] = pd.Series(prev_year, index=table.index, dtype="Int64")
     columns = ["unit_id", "name_vi", "name_en", "group", "region", "score", "rank",
                "rank_in_group", "rank_in_region", "band", "band_vi", "score_prev", "change",
-               "rank_prev", "rank_change", "points", "max_points", "year", "prev_year"]
+               "rank_prev", "rank_change", "points", "max_points", "year", "prev_year",
+               "method", "like_for_like", "shared_score", "shared_score_prev", "shared_change",
+               "points_parts", "parts_agree"]
     return table[columns].sort_values("unit_id", kind="stable").reset_index(drop=True)
 
 
@@ -102,11 +149,19 @@ def index_groups(units: pd.DataFrame) -> pd.DataFrame:
 
 
 def index_components(ds: Dataset, year: int) -> pd.DataFrame:
-    """Each unit's component points and sub-index (100 × points ⁄ max_points) for `year`."""
-    s = ds.index_scores[ds.index_scores["year"] == year]
+    """Each unit's component points and sub-index (100 × points ⁄ max_points) for `year` (a
+    published `total` row is the unit's total, not a component)."""
+    s = ds.index_scores[(ds.index_scores["year"] == year) & (ds.index_scores["component"] != "total")]
     out = s[["unit_id", "component", "points", "max_points"]].copy()
     out["subindex"] = 100 * out["points"] / out["max_points"]
     return out.sort_values(["unit_id", "component"], kind="stable").reset_index(drop=True)
+
+
+def index_subcomponents(ds: Dataset, year: int) -> pd.DataFrame:
+    """Each unit's sub-component points for `year` with the component each belongs to."""
+    s = ds.subcomponent_scores
+    out = s.loc[s["year"] == year, ["unit_id", "parent", "component", "points"]]
+    return out.sort_values(["unit_id", "parent", "component"], kind="stable").reset_index(drop=True)
 
 
 def missing_scores(ds: Dataset, year: int) -> pd.DataFrame:

@@ -34,18 +34,32 @@ def _gap(values: pd.Series, previous: pd.Series | None, metric: str, ds: Dataset
                           previous=None if previous is None else previous.dropna())
 
 
-def index_tables(ds: Dataset, year: int) -> dict[str, pd.DataFrame]:
+def index_tables(ds: Dataset, year: int) -> tuple[dict, list[dict], pd.DataFrame | None]:
+    """index_units, index_groups, index_components (and index_subcomponents), the index's gap
+    row and its change tests. Across a method-version break the change rows say
+    `like_for_like` false, and tests on the shared components (metric `index_shared`) are added."""
     units = index.index_units(ds, year)
     out = {"index_units": units, "index_groups": index.index_groups(units),
            "index_components": index.index_components(ds, year)}
+    if ds.subcomponent_scores is not None:
+        out["index_subcomponents"] = index.index_subcomponents(ds, year)
     robustness = index.sensitivity(ds, year)
     if robustness is not None:
         out["sensitivity"], out["sensitivity_sobol"] = robustness
     scores = units.set_index("unit_id")
     has_prev = scores["score_prev"].notna().any()
-    gaps = [_gap(scores["score"], scores["score_prev"] if has_prev else None, "index", ds)]
-    tests = index_change_tests(scores["score"], scores["score_prev"], "index", float(ds.config.alpha)) \
-        if has_prev else None
+    like = bool(scores["like_for_like"].all()) if has_prev else pd.NA
+    gap = _gap(scores["score"], scores["score_prev"] if has_prev else None, "index", ds)
+    gaps = [{**gap, "like_for_like": like}]
+    tests = None
+    if has_prev:
+        alpha = float(ds.config.alpha)
+        tests = index_change_tests(scores["score"], scores["score_prev"], "index", alpha).assign(
+            like_for_like=like)
+        if scores["shared_score_prev"].notna().any():
+            shared = index_change_tests(scores["shared_score"], scores["shared_score_prev"],
+                                        "index_shared", alpha).assign(like_for_like=True)
+            tests = pd.concat([tests, shared], ignore_index=True)
     return out, gaps, tests
 
 
@@ -61,7 +75,9 @@ def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
         n_boot=int(cfg.bootstrap), metric="satisfaction")
     prev_year = satisfaction.previous_year(sat, year)
     previous = None if prev_year is None else sat.by_year[prev_year].set_index("unit_id")["p"] * 100
-    gaps = [_gap(units.set_index("unit_id")["p"] * 100, previous, "satisfaction", ds)]
+    like = pd.NA if prev_year is None else satisfaction.like_for_like(ds, year, prev_year)
+    gaps = [{**_gap(units.set_index("unit_id")["p"] * 100, previous, "satisfaction", ds),
+             "like_for_like": like}]
     if sat.questions is not None:
         q = sat.questions[sat.questions["year"] == year].copy()
         q["p"] = q["n_satisfied"] / q["n_valid"].where(q["n_valid"] > 0)

@@ -38,7 +38,39 @@ class Config:
 
     @property
     def components(self) -> list[dict]:
-        return self.raw["methodology"]["components"]
+        """The components of the latest method version (every year's own: `method(year)`)."""
+        return self.versions[-1]["components"]
+
+    @property
+    def versions(self) -> list[dict]:
+        """The method versions, oldest first (data/README.md, `methodology.versions`): each has
+        `id`, `from`, `to` (None = open), `components`, `scale`, `source`, `notes` and
+        `subcomponents`. A dataset without versions has one version for every year, built from
+        `methodology` and the top-level `scale`."""
+        return self.raw["methodology"]["versions"]
+
+    def method(self, year: int | None) -> dict:
+        """The method version that covers `year` (the latest one when no version covers it)."""
+        for version in self.versions:
+            if (version["from"] is None or version["from"] <= year) and (
+                    version["to"] is None or year <= version["to"]):
+                return version
+        return self.versions[-1]
+
+    def method_text(self, year: int, key: str, lang: str) -> str | None:
+        """The `source` or `notes` of `year`'s method version in `lang` (`source_vi`, else
+        `source`), with `{year}` replaced by the year: a 2024 report cites the 2024 source."""
+        version = self.method(year)
+        text = version.get(f"{key}_{lang}") or version.get(key)
+        return text.replace("{year}", str(year)) if isinstance(text, str) else None
+
+    def scale(self, year: int) -> dict | None:
+        """The index's own scale in `year` (`min`, `max`, labels), if the dataset declares one."""
+        return self.method(year).get("scale")
+
+    def like_for_like(self, year: int, other: int) -> bool:
+        """Whether the index of `year` compares with that of `other`: both under one version."""
+        return self.method(year)["id"] == self.method(other)["id"]
 
     @property
     def bands(self) -> list[dict]:
@@ -61,6 +93,7 @@ class Dataset:
     groups: pd.DataFrame | None = None
     regions: pd.DataFrame | None = None
     index_scores: pd.DataFrame | None = None
+    subcomponent_scores: pd.DataFrame | None = None
     satisfaction: pd.DataFrame | None = None
     published: pd.DataFrame | None = None
     crosswalk: pd.DataFrame | None = None
@@ -120,19 +153,14 @@ def load_config(root: Path) -> Config:
     if isinstance(raw.get("name"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", raw["name"]):
         bad("name", f"'{raw['name']}' must be lower-case letters, digits, '-' or '_' (a folder name)")
     methodology = raw.get("methodology")
-    components = methodology.get("components") if isinstance(methodology, dict) else None
-    if components is None and "service_index" in raw:
-        raw["methodology"] = {"components": []}   # a dossier-only dataset scores no components
-    elif not isinstance(components, list) or not components:
+    if not isinstance(methodology, dict) and "service_index" in raw:
+        methodology = {"components": []}   # a dossier-only dataset scores no components
+    if not isinstance(methodology, dict):
         bad("methodology.components", "expected a list of components (code, label_vi, label_en, "
-            "max_points)")
+            "max_points) under methodology, or methodology.versions")
     else:
-        for i, c in enumerate(components, start=1):
-            if not isinstance(c, dict) or not all(k in c for k in ("code", "label_vi", "label_en",
-                                                                  "max_points")):
-                bad(f"methodology.components[{i}]", "needs code, label_vi, label_en, max_points")
-            elif not _is_number(c["max_points"]) or c["max_points"] <= 0:
-                bad(f"methodology.components[{i}].max_points", "must be a positive number")
+        raw["methodology"] = {**methodology,
+                              "versions": _versions(methodology, raw, "service_index" in raw, bad)}
     bands = raw.get("bands") or []
     if not isinstance(bands, list):
         bad("bands", "expected a list")
@@ -155,6 +183,11 @@ def load_config(root: Path) -> Config:
             bad(key, f"must be a number in ({low}, {high}{']' if key == 'leader_share' else ')'}")
     if not isinstance(raw["bootstrap"], int) or isinstance(raw["bootstrap"], bool) or raw["bootstrap"] < 100:
         bad("bootstrap", "must be a whole number of at least 100")
+    if "default_year" in raw and (not isinstance(raw["default_year"], int)
+                                  or isinstance(raw["default_year"], bool)):
+        bad("default_year", f"must be a year, found '{raw['default_year']}'")
+    if "default_period" in raw and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(raw["default_period"])):
+        bad("default_period", f"must be a month YYYY-MM, found '{raw['default_period']}'")
     _check_sensitivity(raw.get("sensitivity"), bad)
     if "service_index" in raw:
         from analysis.inputs.service_mapping import service_mapping   # checks it, naming the key
@@ -165,6 +198,85 @@ def load_config(root: Path) -> Config:
     if problems:
         raise InputError(problems)
     return Config(raw)
+
+
+VERSION_TEXT = tuple(f"{key}{lang}" for key in ("source", "notes", "label")
+                     for lang in ("", "_vi", "_en") if (key, lang) != ("label", ""))
+
+
+def _versions(methodology: dict, raw: dict, optional: bool, bad) -> list[dict]:
+    """`methodology.versions` checked and completed, oldest first; without `versions`, one
+    version for every year from `methodology.components` and the top-level `scale`.
+    `optional`: components may be left out (a dossier-only dataset scores none)."""
+    given = methodology.get("versions")
+    single = given is None
+    if single:
+        given = [{"id": "", "from": None, "to": None,
+                  **{k: methodology[k] for k in ("components", "subcomponents", *VERSION_TEXT)
+                     if k in methodology}}]
+    elif not isinstance(given, list) or not given:
+        bad("methodology.versions", "expected a list of versions, each with id, from, to, components")
+        return []
+    versions = []
+    for i, v in enumerate(given, start=1):
+        prefix = "methodology" if single else f"methodology.versions[{i}]"
+        if not isinstance(v, dict):
+            bad(prefix, "expected a mapping with id, from, to, components")
+            continue
+        version = {"id": str(v.get("id", i)), "from": v.get("from"), "to": v.get("to"),
+                   "scale": v.get("scale", raw.get("scale")), "components": v.get("components"),
+                   "subcomponents": v.get("subcomponents") or [],
+                   # a version's own text, else the dataset-wide methodology.source/notes
+                   **{k: methodology[k] for k in ("source", "notes") if k in methodology},
+                   **{k: v[k] for k in VERSION_TEXT if k in v}}
+        for key in ("from", "to"):
+            if version[key] is not None and (not isinstance(version[key], int)
+                                             or isinstance(version[key], bool)):
+                bad(f"{prefix}.{key}", f"must be a year, found '{version[key]}'")
+                version[key] = None
+        if not single and version["from"] is None:
+            bad(f"{prefix}.from", "every version needs its first year")
+        _check_components(version, prefix, optional, bad)
+        versions.append(version)
+    for before, after in zip(versions, versions[1:]):
+        if after["from"] is not None and (before["to"] is None or before["to"] >= after["from"]):
+            bad("methodology.versions", f"version '{before['id']}' must end before version "
+                f"'{after['id']}' starts ({after['from']}); list them oldest first")
+    return versions
+
+
+def _check_components(version: dict, prefix: str, optional: bool, bad) -> None:
+    comps = version["components"]
+    if comps is None and optional:
+        version["components"] = []
+    elif not isinstance(comps, list) or not comps:
+        bad(f"{prefix}.components", "expected a list of components (code, label_vi, label_en, "
+            "max_points)")
+        version["components"] = []
+    else:
+        for j, c in enumerate(comps, start=1):
+            if not isinstance(c, dict) or not all(k in c for k in ("code", "label_vi", "label_en",
+                                                                  "max_points")):
+                bad(f"{prefix}.components[{j}]", "needs code, label_vi, label_en, max_points")
+            elif not _is_number(c["max_points"]) or c["max_points"] <= 0:
+                bad(f"{prefix}.components[{j}].max_points", "must be a positive number")
+    scale, maxima = version["scale"], [c.get("max_points") for c in version["components"]
+                                       if isinstance(c, dict)]
+    if isinstance(scale, dict) and maxima and all(_is_number(m) for m in maxima) and (
+            not _is_number(scale.get("max")) or abs(scale["max"] - sum(maxima)) > 1e-9):
+        bad(f"{prefix}.scale", f"the scale's max must be the components' total maximum, "
+            f"{sum(maxima):g} (the index on its own scale is Σ points)")
+    codes = {c.get("code") for c in version["components"] if isinstance(c, dict)}
+    if not isinstance(version["subcomponents"], list):
+        bad(f"{prefix}.subcomponents", "expected a list of code, parent, label_vi, label_en")
+        version["subcomponents"] = []
+    for j, sub in enumerate(version["subcomponents"], start=1):
+        if not isinstance(sub, dict) or not all(k in sub for k in ("code", "parent", "label_vi",
+                                                                   "label_en")):
+            bad(f"{prefix}.subcomponents[{j}]", "needs code, parent, label_vi, label_en")
+        elif sub["parent"] not in codes:
+            bad(f"{prefix}.subcomponents[{j}].parent",
+                f"'{sub['parent']}' is not a component of this version")
 
 
 def _check_sensitivity(block, bad) -> None:
@@ -217,6 +329,7 @@ def load_dataset(root: Path | str) -> Dataset:
     ds = Dataset(root, config, units if units is not None else _empty_units(), groups, regions)
     known = units is not None
     ds.index_scores = _index_scores(reader("index_scores"), ds, known)
+    ds.subcomponent_scores = _subcomponent_scores(reader("subcomponent_scores"), ds, known)
     ds.satisfaction = _satisfaction(reader("satisfaction"), ds, known)
     ds.published = _published(reader("published"))
     ds.crosswalk = _crosswalk(reader("crosswalk"), ds, known)
@@ -293,6 +406,9 @@ def _check_units(r: TableReader, frame: pd.DataFrame, ds: Dataset) -> None:
 
 
 def _index_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:
+    """Component points per unit and year, checked against that year's method version. A
+    `total` row is the published total (with or without its parts); `decimals` records how
+    many decimals each value was written with (for the parts' rounding check)."""
     if r is None or not r.require(["year", "unit_id", "component", "points", "max_points"]):
         return None
     r.duplicates(["year", "unit_id", "component"])
@@ -300,28 +416,65 @@ def _index_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFra
                       "component": r.text("component"),
                       "points": r.number("points", required=False, minimum=0),
                       "max_points": r.number("max_points", minimum=0)})
+    s["decimals"] = r.text("points", required=False).map(decimals).astype(int)
     s["row"] = r.rows()
     rows = r.rows()
-    maxima = {c["code"]: float(c["max_points"]) for c in ds.config.components}
     for idx in s.index:
-        comp, pts, mx = s.at[idx, "component"], s.at[idx, "points"], s.at[idx, "max_points"]
-        if comp not in maxima and comp != "total":
-            r.problem(int(rows[idx]), "component", f"unknown component '{comp}'",
+        comp, pts, mx, year = (s.at[idx, "component"], s.at[idx, "points"],
+                               s.at[idx, "max_points"], s.at[idx, "year"])
+        version = ds.config.method(None if pd.isna(year) else int(year))
+        maxima = {c["code"]: float(c["max_points"]) for c in version["components"]}
+        if comp == "total":
+            maxima[comp] = sum(maxima.values()) or mx
+        span = "" if version["id"] == "" else f" (method version '{version['id']}')"
+        if comp not in maxima:
+            r.problem(int(rows[idx]), "component", f"unknown component '{comp}' in {year}{span}",
                       f"use one of {', '.join(maxima)} (dataset.yaml methodology) or 'total'")
-        elif comp in maxima and not np.isnan(mx) and abs(mx - maxima[comp]) > 1e-9:
+        elif not np.isnan(mx) and abs(mx - maxima[comp]) > 1e-9:
             r.problem(int(rows[idx]), "max_points", f"max_points {mx:g} differs from dataset.yaml's "
-                      f"{maxima[comp]:g} for '{comp}'", "make them agree")
+                      f"{maxima[comp]:g} for '{comp}'{span}", "make them agree")
         if not np.isnan(pts) and not np.isnan(mx) and pts > mx + 1e-9:
             r.problem(int(rows[idx]), "points", f"points {pts:g} exceed max_points {mx:g}",
                       "correct the score or its maximum")
-    known_rows = s["component"].isin(maxima) & s["unit_id"].isin(ds.units["unit_id"])
-    present = s[known_rows].groupby(["year", "unit_id"])["component"].agg(set)
+    parts = s[(s["component"] != "total") & s["unit_id"].isin(ds.units["unit_id"])]
+    present = parts.groupby(["year", "unit_id"])["component"].agg(set)
     for (year, unit), found in ([] if r.malformed else present.items()):
-        missing = [c for c in maxima if c not in found]
+        missing = [c["code"] for c in ds.config.method(int(year))["components"]
+                   if c["code"] not in found]
         if missing:
             first = s[(s["year"] == year) & (s["unit_id"] == unit)].index[0]
             r.problem(int(rows[first]), "component", f"unit '{unit}' has no row for {', '.join(missing)} "
                       f"in {year}", "add the missing component rows (leave points empty for a gap)")
+    if known:
+        _check_units(r, s, ds)
+    return s
+
+
+def decimals(text: str) -> int:
+    """Decimals a number was written with: '84.38' → 2, '17' → 0, '' → 0."""
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def _subcomponent_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:
+    """Sub-component points (`subcomponent_scores.csv`: year, unit_id, component, points), each
+    code a sub-component of that year's method version (`subcomponents` in dataset.yaml)."""
+    if r is None or not r.require(["year", "unit_id", "component", "points"]):
+        return None
+    r.duplicates(["year", "unit_id", "component"])
+    s = pd.DataFrame({"year": r.year(), "unit_id": r.text("unit_id"),
+                      "component": r.text("component"),
+                      "points": r.number("points", required=False, minimum=0)})
+    s["row"] = r.rows()
+    parent_of = {}
+    for idx, code, year in zip(s.index, s["component"], s["year"]):
+        version = ds.config.method(None if pd.isna(year) else int(year))
+        parents = {sub["code"]: sub["parent"] for sub in version["subcomponents"]}
+        if code not in parents:
+            r.problem(int(s.at[idx, "row"]), "component", f"'{code}' is not a sub-component of "
+                      f"{year}'s method version", "add it to the version's subcomponents in "
+                      "dataset.yaml or correct the code")
+        parent_of[idx] = parents.get(code, "")
+    s["parent"] = pd.Series(parent_of, dtype="string")
     if known:
         _check_units(r, s, ds)
     return s
