@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,7 @@ from tqdm import tqdm
 from analysis.audit import manifest
 from analysis.publication import publish, series, unit_profiles
 from analysis.inputs.dataset import load_dataset
-from analysis.indices.panel import panel_tables
+from analysis.indices.panel import panel_tables, profile_tables
 from analysis.indices.results import compute_results
 from analysis.indices.tables import write_tables
 
@@ -41,6 +42,33 @@ def staging(final: Path):
         final.rename(old)
     tmp.rename(final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _child(function, args, errors) -> None:
+    try:
+        function(*args)
+    except Exception as err:   # handed to the parent, which raises it
+        errors.put(f"{type(err).__name__}: {err}")
+
+
+def in_processes(function, calls: list[tuple]) -> None:
+    """`function(*args)` for each `args` of `calls`, each in its own forked process (nothing is
+    pickled: the child has the parent's tables). WeasyPrint holds the GIL, so two editions
+    overlap only as processes. A failure in a child is raised here."""
+    context = multiprocessing.get_context("fork")
+    errors = context.SimpleQueue()
+    children = [context.Process(target=_child, args=(function, args, errors)) for args in calls]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    problems = []
+    while not errors.empty():
+        problems.append(errors.get())
+    problems += [f"a worker stopped with exit code {c.exitcode}" for c in children
+                 if c.exitcode and not problems]
+    if problems:
+        raise RuntimeError("; ".join(problems))
 
 
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
@@ -76,8 +104,8 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                     list(pool.map(edition, langs))
             if profiles:
                 bar.set_postfix_str("profiles")
-                for lang in langs:
-                    unit_profiles.publish(ds, year, lang, tmp / lang)
+                book = unit_profiles.Profiles(ds, year, results, profile_tables(ds, year))
+                in_processes(book.publish, [(lang, tmp / lang) for lang in langs])
             parameters = {"data": str(Path(data_dir).resolve()), "year": year, "period": period,
                           "lang": list(langs), "format": list(formats), "pdfa": archival,
                           "profiles": profiles}
@@ -101,9 +129,11 @@ def run_series(data_dir: Path, years: tuple[int, int], langs=LANGS, formats=FORM
         with staging(final) as tmp:
             write_tables(results, tmp / "tables")
             bar.update()
-            for lang in langs if formats else ():
-                series.publish_edition(ds, (first, last), lang, results, tmp / lang, formats)
-                bar.update()
+            if formats:
+                bar.set_postfix_str("editions " + ", ".join(langs))
+                in_processes(series.publish_edition, [(ds, (first, last), lang, results, tmp / lang,
+                                                       formats) for lang in langs])
+            bar.update(len(langs))
             parameters = {"data": str(Path(data_dir).resolve()), "years": [first, last],
                           "lang": list(langs), "format": list(formats)}
             manifest.write(manifest.build(ds, parameters, started, tmp), tmp)

@@ -74,13 +74,13 @@ def _means(frame: pd.DataFrame, units: pd.DataFrame, key: str, value: str) -> pd
 
 def profile_tables(ds: Dataset, year: int) -> dict[str, pd.DataFrame]:
     """What a unit's page needs beyond the year's tables: its history (panel_units of every year
-    up to `year`), and the national and regional means of each component's sub-index (and of
-    each sub-component's points, where the dataset has them): columns key, region ("" =
+    up to `year`), and the national and regional means of each component's points (and of
+    each sub-component's, where the dataset has them): columns component, region ("" =
     national), mean."""
     history = panel_units(ds, [y for y in sorted(ds.index_scores["year"].unique()) if y <= year])
     components = index_components(ds, year)
     out = {"history": history,
-           "component_means": _means(components, ds.units, "component", "subindex")}
+           "component_means": _means(components, ds.units, "component", "points")}
     if ds.subcomponent_scores is not None:
         sub = index_subcomponents(ds, year)
         out["subcomponent_means"] = _means(sub, ds.units, "component", "points")

@@ -220,7 +220,7 @@ class SeriesReport:
         n = int(sd["n"].iloc[0]) if len(sd) else 0
         chart = self.figure(fig, "convergence", self.t("series.convergence_alt", n=n),
                             " ".join(filter(None, [self.t("series.convergence_caption", n=n), self.break_note()])))
-        rows = [[str(int(r.year)), self.num(r.statistic), self.num(cv.get(r.year)), self.version_label(int(r.year))]
+        rows = [[str(int(r.year)), self.num(r.statistic), self.num(cv.get(r.year), 3), self.version_label(int(r.year))]
                 for r in sd.itertuples()]
         table = Table(rows, [self.t("col.year"), self.t("col.sd"), self.t("series.col_cv"),
                              self.t("series.col_version")], {1, 2})
