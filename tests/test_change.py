@@ -10,8 +10,8 @@ from scipy import stats
 from analysis.stats.change import COLUMNS, index_change_tests
 
 TESTS = [
-    "beta_convergence", "brown_forsythe", "dispersion_cv", "dispersion_iqr", "dispersion_sd",
-    "paired_t", "wilcoxon_signed_rank",
+    "beta_convergence", "dispersion_cv", "dispersion_iqr", "dispersion_sd", "paired_t",
+    "pitman_morgan", "wilcoxon_signed_rank",
 ]
 
 # Student (1908) / Cushny & Peebles sleep data, R's `sleep`: extra hours of sleep, drug 1 and 2.
@@ -93,19 +93,37 @@ def test_wilcoxon_all_positive_textbook_floor():
     assert row["statistic"] == 0 and row["p_value"] == pytest.approx(0.0625)
 
 
-def test_brown_forsythe_against_anova_of_absolute_deviations():
+def test_pitman_morgan_against_formula():
+    """Pitman (1939), Morgan (1939): r = corr(x + y, x - y); t = r sqrt(n - 2) / sqrt(1 - r^2)."""
     rng = np.random.default_rng(9)
     prev = rng.normal(75, 9, 30)
-    cur = rng.normal(78, 5, 27)  # different unit sets: all units of each year are used
-    frame = index_change_tests(_series(cur, "c"), _series(prev, "p"))
-    row = _row(frame, "brown_forsythe")
-    f = stats.f_oneway(np.abs(cur - np.median(cur)), np.abs(prev - np.median(prev)))
-    assert row["statistic"] == pytest.approx(f.statistic)
-    assert row["p_value"] == pytest.approx(f.pvalue)
-    assert row["effect"] == pytest.approx(statistics.stdev(cur) - statistics.stdev(prev))
-    assert row["n"] == 57
-    # no common units: paired rows are NaN, never an error
-    assert math.isnan(_row(frame, "paired_t")["statistic"]) and _row(frame, "paired_t")["n"] == 0
+    cur = 0.6 * prev + rng.normal(30, 3, 30)  # paired, less spread
+    frame = index_change_tests(_series(cur), _series(prev))
+    row = _row(frame, "pitman_morgan")
+    s, d = cur + prev, cur - prev
+    r = np.sum((s - s.mean()) * (d - d.mean())) / math.sqrt(np.sum((s - s.mean()) ** 2) * np.sum((d - d.mean()) ** 2))
+    t = r * math.sqrt(28) / math.sqrt(1 - r**2)
+    assert row["statistic"] == pytest.approx(r)
+    assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(t), 28))
+    assert row["effect"] == pytest.approx(statistics.stdev(cur) / statistics.stdev(prev))
+    assert row["n"] == 30 and row["p_value"] < 1e-4
+    # equivalently (Snedecor & Cochran): the F ratio of the two variances with the correlation
+    f, rho = np.var(cur, ddof=1) / np.var(prev, ddof=1), np.corrcoef(cur, prev)[0, 1]
+    t_f = (f - 1) * math.sqrt(28) / (2 * math.sqrt(f * (1 - rho**2)))
+    assert abs(t) == pytest.approx(abs(t_f))
+
+
+def test_different_unit_sets_use_the_balanced_panel():
+    rng = np.random.default_rng(3)
+    prev = _series(rng.normal(75, 9, 30))
+    cur = _series(rng.normal(78, 5, 27))  # u00..u26 are in both years
+    frame = index_change_tests(cur, prev)
+    assert set(frame["n"]) == {27}
+    assert _row(frame, "dispersion_sd")["effect"] == pytest.approx(
+        statistics.stdev(cur) - statistics.stdev(prev.iloc[:27]))
+    # no common units: every row is NaN, never an error
+    other = index_change_tests(_series(cur, "c"), prev)
+    assert other["statistic"].isna().all() and (other["n"] == 0).all()
 
 
 def test_dispersion_rows_against_statistics_module():
@@ -149,14 +167,14 @@ def test_pairs_matched_by_unit_id_and_nan_dropped():
     b = index_change_tests(_series(SLEEP_2), _series(SLEEP_1))
     paired = ["beta_convergence", "paired_t", "wilcoxon_signed_rank"]
     pd.testing.assert_frame_equal(a[a["test"].isin(paired)], b[b["test"].isin(paired)])
-    assert _row(a, "brown_forsythe")["n"] == 22
+    assert _row(a, "pitman_morgan")["n"] == 10
 
 
 def test_too_few_pairs_give_nan_rows():
     frame = index_change_tests(_series([80.0, 82.0]), _series([79.0, 85.0]))
     assert frame["test"].tolist() == TESTS
     assert frame[["statistic", "p_value", "effect", "ci_low", "ci_high"]].isna().all().all()
-    assert frame["n"].tolist() == [2, 4, 2, 2, 2, 2, 2]
+    assert frame["n"].tolist() == [2, 2, 2, 2, 2, 2, 2]
     empty = index_change_tests(pd.Series(dtype=float), pd.Series(dtype=float))
     assert empty["statistic"].isna().all() and (empty["n"] == 0).all()
 

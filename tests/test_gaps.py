@@ -1,4 +1,3 @@
-import itertools
 import math
 
 import numpy as np
@@ -8,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from analysis.stats.gaps import cliffs_delta, leader_laggard
+from analysis.stats.gaps import WITHDRAWN, leader_laggard, row_gaps
 
 # 8 units; by hand: k = ceil(0.25 * 8) = 2. Order (value desc, unit_id asc):
 # B 95, G 95, A 90, E 85, C 80, H 75, F 70, D 60 -> top {B, G}, bottom {F, D}.
@@ -41,8 +40,8 @@ def test_hand_worked_eight_units():
     assert row["top_mean"] == 95.0
     assert row["bottom_mean"] == 65.0
     assert row["gap"] == 30.0
-    # every top value beats every bottom value
-    assert row["cliffs_delta"] == 1.0
+    # tests between groups chosen by the outcome are withdrawn: the columns stay, empty
+    assert all(math.isnan(row[key]) for key in WITHDRAWN)
     assert math.isnan(row["gap_prev"]) and math.isnan(row["gap_change_p"])
 
 
@@ -63,79 +62,42 @@ def test_nan_values_are_left_out():
     assert _same(leader_laggard(with_nan, "index", n_boot=100), leader_laggard(EIGHT, "index", n_boot=100))
 
 
-def test_welch_against_formula():
-    values = pd.Series(np.arange(20, dtype=float) ** 1.5, index=[f"u{i:02d}" for i in range(20)])
-    row = leader_laggard(values, "index", n_boot=10)
-    ordered = np.sort(values.to_numpy())[::-1]
-    top, bottom = ordered[:5], ordered[-5:]
-    va, vb = top.var(ddof=1) / 5, bottom.var(ddof=1) / 5
-    t = (top.mean() - bottom.mean()) / math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / 4 + vb**2 / 4)  # Welch–Satterthwaite
-    assert row["welch_p"] == pytest.approx(2 * stats.t.sf(abs(t), df), rel=1e-10)
-
-
-def _exact_mann_whitney_p(a, b):
-    """Two-sided exact p by enumerating every split of the pooled values (no ties)."""
-    pooled = np.concatenate([a, b])
-    u = lambda x, y: sum(xi > yi for xi in x for yi in y)  # noqa: E731
-    null = np.array([
-        u(pooled[list(idx)], np.delete(pooled, list(idx)))
-        for idx in itertools.combinations(range(len(pooled)), len(a))
-    ])
-    u_obs = u(a, b)
-    return min(1.0, 2 * min(np.mean(null <= u_obs), np.mean(null >= u_obs)))
-
-
-@pytest.mark.parametrize("n", [12, 16])
-def test_mannwhitney_against_brute_force_permutation(n):
-    values = pd.Series(np.random.default_rng(n).permutation(n) * 1.5, index=[f"u{i:02d}" for i in range(n)])
-    row = leader_laggard(values, "index", n_boot=10)
-    ordered = np.sort(values.to_numpy())[::-1]
-    k = row["k"]
-    assert row["mannwhitney_p"] == pytest.approx(_exact_mann_whitney_p(ordered[:k], ordered[-k:]))
-    # top beats bottom in every pair, so p = 2 / C(2k, k): 0.1 for k = 3, 2/70 for k = 4
-    assert row["mannwhitney_p"] == pytest.approx(2 / math.comb(2 * k, k))
-
-
-def test_cliffs_delta_hand_worked():
-    # pairs (a, b): 3>1, 3>2, 3=3 | 5>1, 5>2, 5>3 | 2>1, 2=2, 2<3  -> (6 - 1) / 9
-    assert cliffs_delta([3, 5, 2], [1, 2, 3]) == pytest.approx(5 / 9)
-    assert cliffs_delta([1, 2], [3, 4]) == -1.0
-    assert math.isnan(cliffs_delta([], [1.0]))
-
-
-@given(
-    st.lists(st.integers(0, 6), min_size=1, max_size=12),
-    st.lists(st.integers(0, 6), min_size=1, max_size=12),
-)
-def test_cliffs_delta_equals_rescaled_mann_whitney_u(a, b):
-    # scipy's U counts ties as 1/2, so delta = 2 U / (n_a n_b) - 1
-    u = stats.mannwhitneyu(a, b).statistic
-    assert cliffs_delta(a, b) == pytest.approx(2 * u / (len(a) * len(b)) - 1)
-
-
 def test_bootstrap_is_deterministic_with_seed():
-    a = leader_laggard(EIGHT, "index", n_boot=500, seed=7)
-    b = leader_laggard(EIGHT, "index", n_boot=500, seed=7)
-    c = leader_laggard(EIGHT, "index", n_boot=500, seed=8)
+    values = pd.Series(np.random.default_rng(0).gamma(2.0, 5.0, 12), index=[f"u{i:02d}" for i in range(12)])
+    a = leader_laggard(values, "index", n_boot=500, seed=7)
+    b = leader_laggard(values, "index", n_boot=500, seed=7)
+    c = leader_laggard(values, "index", n_boot=500, seed=8)
     assert (a["gap_ci_low"], a["gap_ci_high"]) == (b["gap_ci_low"], b["gap_ci_high"])
     assert (a["gap_ci_low"], a["gap_ci_high"]) != (c["gap_ci_low"], c["gap_ci_high"])
 
 
-def test_bootstrap_against_loop_reference():
-    # second route: loop over replicates, re-rank with pandas by (value desc, unit_id asc)
-    n_boot = 300
-    row = leader_laggard(EIGHT, "index", n_boot=n_boot, seed=3, alpha=0.1)
-    ordered = EIGHT.sort_index().sort_values(ascending=False, kind="stable")
-    draws = np.random.default_rng(3).integers(0, 8, size=(n_boot, 8))
-    gaps = []
-    for d in draws:
-        sample = ordered.iloc[d]
-        frame = pd.DataFrame({"unit": sample.index, "v": sample.to_numpy()})
-        ranked = frame.sort_values(["v", "unit"], ascending=[False, True])["v"].to_numpy()
-        gaps.append(ranked[:2].mean() - ranked[-2:].mean())
-    low, high = np.percentile(gaps, [5, 95])
-    assert row["gap_ci_low"] == pytest.approx(low) and row["gap_ci_high"] == pytest.approx(high)
+def _gap_statistic(x, axis=-1):
+    """Top-k mean minus bottom-k mean along ``axis``, k = ceil(0.25 n), written out for scipy."""
+    x = np.sort(np.moveaxis(np.asarray(x, dtype=float), axis, -1), axis=-1)
+    k = math.ceil(0.25 * x.shape[-1])
+    return x[..., -k:].mean(axis=-1) - x[..., :k].mean(axis=-1)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_bca_interval_matches_scipy(seed):
+    # scipy draws its resamples as rng.integers(0, n, (B, n)), the same draws as ours
+    values = pd.Series(np.random.default_rng(seed).gamma(2.0, 5.0, 30), index=[f"u{i:02d}" for i in range(30)])
+    ordered = values.sort_index().sort_values(ascending=False, kind="stable").to_numpy()
+    row = leader_laggard(values, "index", n_boot=2000, seed=seed, alpha=0.1)
+    ref = stats.bootstrap((ordered,), _gap_statistic, n_resamples=2000, method="BCa",
+                          confidence_level=0.9, rng=np.random.default_rng(seed), vectorized=True)
+    assert row["gap"] == pytest.approx(_gap_statistic(ordered))
+    assert row["gap_ci_low"] == pytest.approx(ref.confidence_interval.low, rel=1e-12)
+    assert row["gap_ci_high"] == pytest.approx(ref.confidence_interval.high, rel=1e-12)
+
+
+def test_row_gaps_by_hand():
+    rows = np.array([[1.0, 5.0, 3.0, np.nan, 2.0], [4.0, np.nan, np.nan, np.nan, np.nan]])
+    # row 0: values 1, 2, 3, 5 -> k = 1: 5 - 1; row 1: one value -> NaN
+    got = row_gaps(rows, 0.25)
+    assert got[0] == 4.0 and math.isnan(got[1])
+    # 6 values, k = ceil(0.5 * 6) = 3: (6+5+4)/3 - (1+2+3)/3 = 3
+    assert row_gaps(np.arange(1.0, 7.0), 0.5)[0] == 3.0
 
 
 def test_bootstrap_ci_contains_gap_for_separated_data():
@@ -175,35 +137,88 @@ def test_result_does_not_depend_on_input_order(values, random):
     assert _same(a, b)
 
 
-def test_gap_change_hand_worked_and_paired_bootstrap():
-    previous = pd.Series([80.0, 82.0, 70.0, 65.0, 78.0, 72.0, 88.0, 60.0], index=list("ABCDEFGH"))
-    # previous order: G 88, B 82, A 80, E 78, F 72, C 70, D 65, H 60 -> gap (88+82)/2 - (65+60)/2
-    row = leader_laggard(EIGHT, "index", n_boot=400, seed=5, previous=previous)
-    assert row["gap_prev"] == pytest.approx(85.0 - 62.5)
-    assert row["gap_change"] == pytest.approx(30.0 - 22.5)
-    # loop reference: same draws for both years, each year ranked on its own
-    ids = sorted(EIGHT.index)
+def test_gap_change_hand_worked_and_union_bootstrap():
+    previous = pd.Series([80.0, 82.0, 70.0, 65.0, 78.0, 72.0, 88.0, 60.0, 99.0], index=list("ABCDEFGHZ"))
+    # previous order: Z 99, G 88, B 82, A 80, E 78, F 72, C 70, D 65, H 60; k = ceil(9/4) = 3
+    row = leader_laggard(EIGHT, "index", n_boot=400, seed=5, previous=previous, alpha=0.1)
+    assert row["gap_prev"] == pytest.approx((99 + 88 + 82) / 3 - (70 + 65 + 60) / 3)
+    assert row["gap_change"] == pytest.approx(30.0 - row["gap_prev"])
+    # loop reference: draw from the union A..H, Z; each year keeps its drawn units with a value
+    union = sorted(set(EIGHT.index) | set(previous.index))
     rng = np.random.default_rng(5)
     rng.integers(0, 8, size=(400, 8))  # the gap replicates come first
-    draws = rng.integers(0, 8, size=(400, 8))
-    diffs = []
-    for d in draws:
-        chosen = [ids[i] for i in d]
-        now = np.sort(EIGHT[chosen].to_numpy())[::-1]
-        before = np.sort(previous[chosen].to_numpy())[::-1]
-        diffs.append((now[:2].mean() - now[-2:].mean()) - (before[:2].mean() - before[-2:].mean()))
-    diffs = np.array(diffs)
-    low, high = np.percentile(diffs, [2.5, 97.5])
-    assert row["gap_change_ci_low"] == pytest.approx(low)
-    assert row["gap_change_ci_high"] == pytest.approx(high)
+    draws = rng.integers(0, len(union), size=(400, len(union)))
+
+    def gap(values):
+        values = np.sort(values)[::-1]
+        k = math.ceil(0.25 * len(values))
+        return values[:k].mean() - values[-k:].mean() if len(values) >= 2 else np.nan
+
+    diffs = np.array([gap([EIGHT[union[i]] for i in d if union[i] in EIGHT])
+                      - gap([previous[union[i]] for i in d]) for d in draws])
     assert row["gap_change_p"] == pytest.approx(min(1, 2 * min((diffs <= 0).mean(), (diffs >= 0).mean())))
+    assert row["gap_change_ci_low"] <= row["gap_change"] <= row["gap_change_ci_high"]
+    # BCa written out: z0, acceleration from leaving each union unit out of both years
+    z0 = stats.norm.ppf(((diffs < row["gap_change"]).sum() + (diffs <= row["gap_change"]).sum()) / 800)
+    jack = np.array([gap([EIGHT[u] for u in union if u != out and u in EIGHT])
+                     - gap([previous[u] for u in union if u != out]) for out in union])
+    dev = jack.mean() - jack
+    a = (dev**3).sum() / (6 * ((dev**2).sum()) ** 1.5)
+    for q, key in ((0.05, "gap_change_ci_low"), (0.95, "gap_change_ci_high")):
+        zq = z0 + stats.norm.ppf(q)
+        assert row[key] == pytest.approx(np.quantile(diffs, stats.norm.cdf(z0 + zq / (1 - a * zq))))
 
 
-def test_gap_change_needs_two_k_common_units():
-    previous = pd.Series([1.0, 2.0, 3.0], index=["A", "B", "Z"])  # 2 common < 2k = 4
-    row = leader_laggard(EIGHT, "index", n_boot=50, previous=previous)
-    assert all(math.isnan(row[key]) for key in CONTRACT_KEYS[-5:])
-    assert row["gap"] == 30.0
+def test_constructed_panel_interval_contains_gap_change():
+    """40 units identical in both years and 5 new low units: the issue's panel. Over the
+    common units alone the change is 0 with interval [0, 0]; over the union it is not."""
+    common = pd.Series(np.linspace(70.0, 89.5, 40), index=[f"u{i:02d}" for i in range(40)])
+    # gap_prev = mean(top 10) - mean(bottom 10) = 15; with 5 new units at L, k = 12:
+    # gap = mean(top 12) - (5 L + sum of the 7 lowest) / 12; L chosen so the change is 8.07
+    top12, low7 = np.sort(common)[-12:].mean(), np.sort(common)[:7].sum()
+    new_low = (12 * (top12 - 15.0 - 8.07) - low7) / 5
+    current = pd.concat([common, pd.Series(new_low, index=[f"n{i}" for i in range(5)])])
+    row = leader_laggard(current, "index", n_boot=10000, seed=1, previous=common)
+    assert row["gap_prev"] == pytest.approx(15.0)
+    assert row["gap_change"] == pytest.approx(8.07)
+    assert row["gap_change_ci_low"] < 8.07 < row["gap_change_ci_high"]
+    assert row["gap_change_ci_low"] > 0
+    assert row["gap_change_p_below"] is False and 0 < row["gap_change_p"] < 0.05
+
+
+def test_p_value_below_one_over_b_is_the_bound_never_zero():
+    ids = [f"u{i:02d}" for i in range(20)]
+    previous = pd.Series(80.0, index=ids)  # every previous gap is 0
+    current = pd.Series(np.linspace(60.0, 100.0, 20), index=ids)
+    row = leader_laggard(current, "index", n_boot=1000, seed=2, previous=previous)
+    assert row["gap_change_p_below"] is True and row["gap_change_p"] == 1 / 1000
+
+
+def test_units_fixed_interval_and_heterogeneity_with_counts():
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    counts = pd.DataFrame({"x": [45.0, 80.0, 18.0, 150.0, 60.0, 20.0],
+                           "n": [50.0, 100.0, 30.0, 200.0, 60.0, 25.0]}, index=list("abcdef"))
+    values = 100 * counts["x"] / counts["n"]
+    row = leader_laggard(values, "satisfaction", n_boot=3000, seed=9, counts=counts)
+    # units-fixed draws: third use of the generator, after the gap replicates
+    rng = np.random.default_rng(9)
+    rng.integers(0, 6, size=(3000, 6))
+    order = values.sort_index().sort_values(ascending=False, kind="stable").index
+    x, n = counts.loc[order, "x"].to_numpy(), counts.loc[order, "n"].to_numpy()
+    draws = 100 * rng.beta(x + 0.5, n - x + 0.5, size=(3000, 6))
+    low, high = np.quantile([_gap_statistic(d) for d in draws], [0.025, 0.975])
+    assert (row["gap_fixed_ci_low"], row["gap_fixed_ci_high"]) == pytest.approx((low, high))
+    # heterogeneity against statsmodels, variances 100² p~(1 - p~)/n, p~ = (x + 1/2)/(n + 1)
+    smooth = (x + 0.5) / (n + 1)
+    v = 100**2 * smooth * (1 - smooth) / n
+    y = 100 * x / n
+    pm = combine_effects(y, v, method_re="pm")
+    dl = combine_effects(y, v, method_re="dl")
+    assert row["q"] == pytest.approx(pm.q) and row["i2"] == pytest.approx(pm.i2)
+    assert row["tau"] == pytest.approx(math.sqrt(pm.tau2), rel=1e-4)
+    assert row["tau_dl"] == pytest.approx(math.sqrt(dl.tau2))
+    assert row["tau_ci_low"] <= row["tau"] <= row["tau_ci_high"]
 
 
 def test_small_samples_give_nan_not_errors():
@@ -214,8 +229,9 @@ def test_small_samples_give_nan_not_errors():
     assert empty["n"] == 0 and math.isnan(empty["gap"])
     three = leader_laggard(pd.Series([3.0, 1.0, 2.0], index=["a", "b", "c"]), "index", n_boot=10)
     assert three["k"] == 1 and three["gap"] == 2.0
-    assert math.isnan(three["welch_p"])  # undefined with one unit per group
-    assert three["mannwhitney_p"] == 1.0  # exact: U = 1 of 1, two-sided p = 2 * 1/2
+    two = leader_laggard(pd.Series([3.0, 1.0], index=["a", "b"]), "index", n_boot=10,
+                         previous=pd.Series([1.0], index=["a"]))
+    assert two["gap"] == 2.0 and math.isnan(two["gap_change"])  # one previous value: no change
 
 
 def test_rejects_bad_share_and_duplicate_ids():

@@ -1,7 +1,10 @@
 """End to end: `par-report run` on a real dataset publishes both editions, atomically and
 reproducibly; `verify` reproduces it, refuses changed inputs and reports changed computations."""
+import json
+import os
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -34,7 +37,20 @@ def test_run_publishes_every_file(published):
     for table in ("index_units", "index_groups", "reconciliation", "rejected", "gaps"):
         assert (published / "tables" / f"{table}.csv").is_file()
     assert (published / "manifest.json").is_file()
-    assert not list(published.parent.glob(".*partial*"))
+    assert sorted(p.name for p in published.parent.iterdir()) == [".2023.lock", ".2023.runs", "2023"]
+    assert [p.name for p in (published.parent / ".2023.runs").iterdir()] == [published.resolve().name]
+
+
+def test_published_folders_and_files_are_readable_as_the_umask_gives(published):
+    """Under umask 022 folders are 0755 and files 0644, so a web server can read the PDFs."""
+    mask = os.umask(0)
+    os.umask(mask)
+    folders = [published.resolve(), published.resolve().parent, published.parent]
+    folders += [p for p in published.resolve().rglob("*") if p.is_dir()]
+    files = [p for p in published.resolve().rglob("*") if p.is_file()]
+    assert len(files) > 20
+    for path, mode in [(f, 0o777 & ~mask) for f in folders] + [(f, 0o666 & ~mask) for f in files]:
+        assert stat.S_IMODE(path.stat().st_mode) == mode, (path, oct(path.stat().st_mode))
 
 
 def test_pdf_text_has_diacritics_and_no_catalog_keys(published):
@@ -90,6 +106,50 @@ def test_verify_reproduces_then_refuses_a_changed_input(tmp_path, capsys):
     assert "refused" in out and "index_scores.csv" in out
 
 
+def published_copy(published: Path, tmp_path: Path) -> Path:
+    """A copy of the published run folder, to edit (its manifest names the same inputs)."""
+    copy = tmp_path / "copy"
+    shutil.copytree(published.resolve(), copy)
+    return copy
+
+
+@pytest.mark.parametrize("edit, named", [
+    (lambda run: (run / "tables" / "index_units.csv").write_bytes(
+        (run / "tables" / "index_units.csv").read_bytes().replace(b"6", b"7", 1)),
+     "tables/index_units.csv: changed"),
+    (lambda run: (run / "en" / "report.html").write_text((run / "en" / "report.html").read_text(
+        encoding="utf-8").replace("</body>", "<script>alert(1)</script></body>"), encoding="utf-8"),
+     "en/report.html: changed"),
+    (lambda run: (run / "vi" / "report.pdf").unlink(), "vi/report.pdf: missing"),
+    (lambda run: (run / "vi" / "figures" / "extra.svg").write_text("<svg/>"),
+     "vi/figures/extra.svg: extra"),
+])
+def test_verify_names_each_edited_published_file(published, tmp_path, capsys, edit, named):
+    run = published_copy(published, tmp_path)
+    edit(run)
+    assert cli.main(["verify", str(run)]) == 1
+    out = capsys.readouterr().out
+    assert named in out and "refused" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("manifest_text, words", [
+    ('{"outputs": {', "not readable JSON"),
+    ("[]", "not a JSON object"),
+    ('{"outputs": {"tables/a.csv": "abc"}}', "'outputs' must map"),
+    (None, "'parameters' must give the year"),
+])
+def test_a_broken_manifest_is_a_clear_refusal(published, tmp_path, capsys, manifest_text, words):
+    run = published_copy(published, tmp_path)
+    if manifest_text is None:                       # valid JSON, but the year is text
+        recorded = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+        recorded["parameters"]["year"] = "2023"
+        manifest_text = json.dumps(recorded)
+    (run / "manifest.json").write_text(manifest_text, encoding="utf-8")
+    assert cli.main(["verify", str(run)]) == 1
+    out = capsys.readouterr().out
+    assert "manifest.json is broken" in out and words in out and "Traceback" not in out
+
+
 def test_verify_reports_a_changed_computation(tmp_path, monkeypatch, capsys):
     run = pipeline.run(MINISTRIES, 2023, formats=(), out_root=tmp_path, progress=False)
     from analysis.indices import composite as index
@@ -116,7 +176,8 @@ def test_failed_run_leaves_previous_output_untouched(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         pipeline.run(MINISTRIES, 2023, formats=(), out_root=tmp_path, progress=False)
     assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
-    assert [p.name for p in good.parent.iterdir()] == ["2023"]
+    assert [p.name for p in good.parent.iterdir() if not p.name.startswith(".")] == ["2023"]
+    assert [p.name for p in (good.parent / ".2023.runs").iterdir()] == [good.resolve().name]
 
 
 def test_unknown_year_is_a_clear_error(tmp_path, capsys):
@@ -129,8 +190,33 @@ def test_unknown_year_is_a_clear_error(tmp_path, capsys):
 
 def test_usage_error_exits_2():
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["run", "--data", str(MINISTRIES)])
+        cli.main(["run", "--year", "2023"])   # no --data
     assert exit_.value.code == 2
+
+
+def test_without_year_the_default_year_is_published(tmp_path, capsys):
+    """papi-provinces says default_year 2024: PAPI 2024 (CECODES et al., PAPI 2024 report) is led
+    by Quảng Ninh with 47.82 points, rank 1 of the 61 provinces assessed."""
+    import pandas as pd
+    code = cli.main(["run", "--data", str(ROOT / "data" / "papi-provinces"), "--format", "",
+                     "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    u = pd.read_csv(tmp_path / "papi-provinces" / "2024" / "tables" / "index_units.csv",
+                    dtype={"unit_id": str}).set_index("unit_id")
+    assert round(u.at["22", "points"], 2) == 47.82 and u.at["22", "rank"] == 1
+    assert u["rank"].notna().sum() == 61 and u["rank"].max() <= 61
+
+
+def test_the_default_period_and_a_missing_default(tmp_path):
+    from analysis.cli import _when, parser
+    dossiers = parser().parse_args(["run", "--data", str(ROOT / "data" / "demo-dossiers")])
+    assert _when(dossiers) == (2025, "2025-12")   # dataset.yaml: default_period 2025-12
+    bare = tmp_path / "bare"
+    shutil.copytree(MINISTRIES, bare)
+    yaml_file = bare / "dataset.yaml"
+    yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace("default_year: 2023\n", ""),
+                         encoding="utf-8")
+    assert cli.main(["run", "--data", str(bare), "--out", str(tmp_path)]) == 1
 
 
 def test_html_renders_in_headless_chromium(published, tmp_path):
@@ -224,3 +310,38 @@ def test_period_errors(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no dossier received in 2031-01" in err and "2025-12" in err
     assert not (tmp_path / "demo-dossiers" / "2031-01").exists()
+
+
+def test_shutting_down_the_report_kernel_sends_no_interrupt(monkeypatch):
+    """jupyter_client interrupts a kernel before shutting it down, which ipykernel logs as
+    "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel" after a successful run; the
+    report's kernel manager skips that interrupt, and only that one."""
+    import signal
+
+    from analysis.publication.publish import LocalKernelManager
+    sent = []
+    km = LocalKernelManager(kernel_name="python3")
+    original = km._async_signal_kernel
+
+    async def spy(signum):
+        sent.append(signum)
+        await original(signum)
+    monkeypatch.setattr(km, "_async_signal_kernel", spy)
+    km.start_kernel()
+    try:
+        km.interrupt_kernel()
+        assert sent == [signal.SIGINT]          # an interrupt asked for is still sent
+    finally:
+        km.shutdown_kernel()
+    assert sent == [signal.SIGINT]              # the shutdown added none
+
+
+def test_a_successful_run_prints_no_error(tmp_path):
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "analysis", "run", "--data", str(MINISTRIES),
+                           "--year", "2023", "--format", "html", "--out", str(tmp_path), "--quiet"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"published {tmp_path / 'par-ministries' / '2023'}\n"
+    assert done.stderr == ""

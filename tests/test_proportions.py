@@ -11,6 +11,7 @@ from scipy import optimize, stats
 from analysis.stats.proportions import (
     bh_adjust,
     cluster_proportion,
+    fcr_alpha,
     newcombe_diff_interval,
     two_proportion_ztest,
     wilson_interval,
@@ -158,8 +159,10 @@ def direct(y, m):
     p = y.sum() / m.sum()
     e = y - p * m
     var = y.size / (y.size - 1) * np.sum(e**2) / m.sum() ** 2
-    deff = var / (p * (1 - p) / m.sum())
+    deff = var / (p * (1 - p) / (m.sum() - 1))
     n_eff = m.sum() / max(deff, 1.0)
+    if y.size < 30:  # Korn & Graubard (1998): (z / t_{n-1})^2 below 30 ballots
+        n_eff *= (stats.norm.ppf(0.975) / stats.t.ppf(0.975, max(y.size - 1, 1))) ** 2
     return p, var, deff, n_eff, *wilson_by_root(p * n_eff, n_eff)
 
 
@@ -193,16 +196,25 @@ def test_variance_matches_statsmodels_cluster_robust_ols():
     assert row["var"] == pytest.approx(fit.bse[0] ** 2, rel=1e-9)
 
 
-def test_one_answer_per_ballot_is_wilson_with_n_minus_one():
-    # m_i = 1: var = p(1-p)/(n-1), deff = n/(n-1), n_eff = n - 1
+def test_one_answer_per_ballot_is_exactly_wilson_on_n():
+    # m_i = 1: var = p(1-p)/(n-1) = the reference p(1-p)/(Σm - 1): deff = 1, n_eff = n
     y = np.array([1] * 37 + [0] * 13)
     row = cluster_proportion(**sums(y, np.ones_like(y))).iloc[0]
-    assert row["deff"] == pytest.approx(50 / 49)
-    assert row["n_eff"] == pytest.approx(49)
-    low, high = wilson_interval(37 / 50 * 49, 49)
+    assert row["var"] == pytest.approx(0.74 * 0.26 / 49)
+    assert row["deff"] == pytest.approx(1.0) and row["n_eff"] == pytest.approx(50)
+    low, high = wilson_interval(37, 50)
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-12)
-    plain = wilson_interval(37, 50)
-    assert row["ci_low"] < plain[0] and row["ci_high"] > plain[1]
+
+
+def test_korn_graubard_factor_below_30_ballots():
+    # 20 ballots, one answer each: n_eff = 20 (z_0.975 / t_19,0.975)^2 = 20 (1.959964 / 2.093024)^2
+    y = np.array([1] * 15 + [0] * 5)
+    row = cluster_proportion(**sums(y, np.ones_like(y))).iloc[0]
+    n_eff = 20 * (1.959964 / 2.093024) ** 2
+    assert row["n_eff"] == pytest.approx(n_eff, rel=1e-6)
+    low, high = wilson_interval(0.75 * row["n_eff"], row["n_eff"])
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-12)
+    assert row["ci_low"] < wilson_interval(15, 20)[0]
 
 
 def test_fallbacks_and_cap():
@@ -215,12 +227,17 @@ def test_fallbacks_and_cap():
     ])
     out = cluster_proportion(**units)
     assert out.loc[0, "p"] == 1 and out.loc[0, "var"] == 0
-    assert out.loc[0, "deff"] == pytest.approx(10 / 3) and out.loc[0, "n_eff"] == pytest.approx(3)
-    assert out.loc[0, "ci_high"] == pytest.approx(1) and out.loc[0, "ci_low"] == pytest.approx(3 / (3 + Z95**2))
-    assert out.loc[1, "deff"] == 4 and out.loc[1, "n_eff"] == 1 and out.loc[1, "var"] == pytest.approx(0.25)
-    assert out.loc[2, "deff"] == 2 and out.loc[2, "n_eff"] == 3
-    assert out.loc[3, "deff"] < 1 and out.loc[3, "n_eff"] == 10
-    assert out.loc[3, ["ci_low", "ci_high"]].tolist() == pytest.approx(list(wilson_interval(6, 10)))
+    kg = lambda n: (Z95 / stats.t.ppf(0.975, n - 1)) ** 2  # noqa: E731 (Korn-Graubard factor)
+    assert out.loc[0, "deff"] == pytest.approx(10 / 3) and out.loc[0, "n_eff"] == pytest.approx(3 * kg(3))
+    n0 = 3 * kg(3)
+    assert out.loc[0, "ci_high"] == pytest.approx(1) and out.loc[0, "ci_low"] == pytest.approx(n0 / (n0 + Z95**2))
+    # one ballot: the factor of 1 df, n_eff = kg(2); var = deff p(1-p)/(Σm - 1) = 4 * 0.25 / 3
+    assert out.loc[1, "deff"] == 4 and out.loc[1, "n_eff"] == pytest.approx(kg(2))
+    assert out.loc[1, "var"] == pytest.approx(1 / 3)
+    assert out.loc[2, "deff"] == 2 and out.loc[2, "n_eff"] == pytest.approx(3 * kg(3))
+    assert out.loc[3, "deff"] < 1 and out.loc[3, "n_eff"] == pytest.approx(10 * kg(4))
+    n3 = 10 * kg(4)
+    assert out.loc[3, ["ci_low", "ci_high"]].tolist() == pytest.approx(list(wilson_interval(0.6 * n3, n3)))
     assert out.loc[4].isna().all()
 
 
@@ -235,7 +252,7 @@ def test_properties(pairs, random):
     y, m = (np.array(v) for v in zip(*pairs))
     row = cluster_proportion(**sums(y, m)).iloc[0]
     assert row["ci_low"] - 1e-12 <= row["p"] <= row["ci_high"] + 1e-12
-    assert 1 <= row["n_eff"] <= m.sum() + 1e-9
+    assert 0 < row["n_eff"] <= m.sum() + 1e-9
 
     order = list(range(y.size))
     random.shuffle(order)
@@ -243,6 +260,8 @@ def test_properties(pairs, random):
     np.testing.assert_allclose(shuffled.to_numpy(dtype=float), row.to_numpy(dtype=float), rtol=1e-9, atol=1e-12)
 
     doubled = cluster_proportion(**sums(np.tile(y, 2), np.tile(m, 2))).iloc[0]
+    if not 0 < row["p"] < 1:
+        return
     assert doubled["p"] == pytest.approx(row["p"])
     assert doubled["ci_high"] - doubled["ci_low"] < row["ci_high"] - row["ci_low"]
 
@@ -275,3 +294,9 @@ def test_bh_hand_example_and_nan():
     )
     assert bh_adjust([]).size == 0
     assert np.isnan(bh_adjust([np.nan, np.nan])).all()
+
+
+def test_fcr_level_benjamini_yekutieli():
+    # BY (2005): R of m selected -> intervals at 1 - R alpha / m; NaN (not tested) left out of m
+    assert fcr_alpha([True, False, True, None, False], 0.05) == pytest.approx(0.05 * 2 / 4)
+    assert math.isnan(fcr_alpha([False, False], 0.05))

@@ -12,6 +12,7 @@ from pathlib import Path
 from analysis.inputs.errors import InputError, Problem
 from analysis.pipeline import FORMATS, LANGS
 from analysis.publication.publish import NotebookError
+from analysis.runfolder import OutputError
 
 
 def _list(allowed: tuple[str, ...]):
@@ -38,11 +39,17 @@ def _span(text: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+def _path(text: str) -> Path:
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError("a path cannot hold a NUL character (\\x00)")
+    return Path(text)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="par-report", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="compute the tables and publish the editions of one year")
-    run.add_argument("--data", type=Path, required=True, help="dataset folder")
+    run.add_argument("--data", type=_path, required=True, help="dataset folder")
     when = run.add_mutually_exclusive_group()
     when.add_argument("--year", type=int,
                       help="assessment year (default: the dataset's default_year)")
@@ -56,18 +63,18 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", type=_list(LANGS), default=LANGS, help="editions, e.g. vi,en")
     run.add_argument("--format", type=_list(FORMATS), default=FORMATS,
                      help='publication formats, e.g. html,pdf,xlsx ("" = tables and manifest only)')
-    run.add_argument("--out", type=Path, default=Path("reports"), help="output root (default reports/)")
+    run.add_argument("--out", type=_path, default=Path("reports"), help="output root (default reports/)")
     run.add_argument("--pdfa", action="store_true", help="also write an archival PDF/A-3b edition")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     val = sub.add_parser("validate", help="check every file of a dataset folder")
-    val.add_argument("--data", type=Path, required=True)
+    val.add_argument("--data", type=_path, required=True)
     ver = sub.add_parser("verify", help="rerun a run from its manifest and compare its tables")
-    ver.add_argument("run_dir", type=Path)
+    ver.add_argument("run_dir", type=_path)
     syn = sub.add_parser("synth", help="write a seeded synthetic dataset")
     syn.add_argument("kind", choices=["demo-mps", "ballots", "dossiers"],
                      help="demo-mps: the MPS demo; ballots: a large ballot file with planted "
                           "anomalies; dossiers: Decision 766 dossier records (Parquet parts)")
-    syn.add_argument("--out", type=Path, required=True)
+    syn.add_argument("--out", type=_path, required=True)
     syn.add_argument("--seed", type=int, default=None)
     syn.add_argument("--rows", type=int, default=None,
                      help="ballots (default 1,000,000) or dossiers a year (default 200,000)")
@@ -129,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 from analysis.synth.dossiers import make_demo_dossiers
                 make_demo_dossiers(args.out, dossiers_per_year=args.rows or 200_000, **kwargs)
             print(f"wrote {args.out}")
-    except (InputError, NotebookError) as err:
+    except (InputError, NotebookError, OutputError) as err:
         print(err, file=sys.stderr)
         return 1
     return 0

@@ -1,21 +1,24 @@
 """`par-report run`: tables once, then each edition, published atomically.
 
-A run builds everything in a hidden staging folder beside its destination and swaps it into
-place only when every step succeeded; on any failure the staging folder is removed and the
-previous good output is left exactly as it was.
+A run builds everything in a new run folder and switches the published path to it only when
+every step succeeded (`runfolder.publishing`); on any failure the new folder is removed and
+the previous good output is left exactly as it was.
 """
 from __future__ import annotations
 
+<<<<<<< HEAD
 import os
 import shutil
 import tempfile
 import multiprocessing
+=======
+>>>>>>> main
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm import tqdm
 
+from analysis import runfolder
 from analysis.audit import manifest
 from analysis.publication import publish, series, unit_profiles
 from analysis.inputs.dataset import load_dataset
@@ -27,6 +30,7 @@ LANGS = ("vi", "en")
 FORMATS = ("html", "pdf", "xlsx")
 
 
+<<<<<<< HEAD
 @contextmanager
 def staging(final: Path):
     """Yield a fresh folder; on success it replaces `final` (rename is atomic on one filesystem)."""
@@ -71,6 +75,8 @@ def in_processes(function, calls: list[tuple]) -> None:
         raise RuntimeError("; ".join(problems))
 
 
+=======
+>>>>>>> main
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
         progress: bool = True, archival: bool = False, period: str | None = None,
         profiles: bool = False, years: tuple[int, int] | None = None) -> Path:
@@ -88,7 +94,7 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
         results = compute_results(ds, year, progress=progress, period=period)
         bar.update()
         final = Path(out_root).resolve() / ds.name / (period or str(year))
-        with staging(final) as tmp:
+        with runfolder.publishing(final) as tmp:
             tables = tmp / "tables"
             write_tables(results, tables)
             bar.update()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 from datetime import datetime, timezone
@@ -39,8 +40,7 @@ def _git() -> dict:
 
 def build(ds, parameters: dict, started: str, run_dir: Path) -> dict:
     """The manifest of a finished run in `run_dir` (outputs hashed as they are on disk)."""
-    outputs = {str(p.relative_to(run_dir)): sha256(p) for p in sorted(run_dir.rglob("*"))
-               if p.is_file() and p.name != "manifest.json"}
+    outputs = {name: sha256(run_dir / name) for name in published_files(run_dir)}
     return {
         "parameters": parameters,
         "dataset": {"name": ds.name, "folder": str(ds.root.resolve()),
@@ -63,5 +63,44 @@ def write(manifest: dict, run_dir: Path) -> None:
                                            encoding="utf-8")
 
 
+class BrokenManifest(Exception):
+    """manifest.json cannot be read or lacks what a run records."""
+
+
 def read(run_dir: Path) -> dict:
-    return json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    """The manifest of `run_dir`, checked for what `verify` relies on; BrokenManifest saying
+    what is wrong otherwise."""
+    try:
+        recorded = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise BrokenManifest(f"not readable JSON ({err})") from None
+    if not isinstance(recorded, dict):
+        raise BrokenManifest("not a JSON object")
+    parameters, dataset = recorded.get("parameters"), recorded.get("dataset")
+    outputs = recorded.get("outputs")
+    if not isinstance(outputs, dict) or not all(
+            isinstance(k, str) and _is_digest(v) for k, v in outputs.items()):
+        raise BrokenManifest("'outputs' must map each published file to its SHA-256")
+    if not isinstance(dataset, dict) or not isinstance(dataset.get("folder"), str) or \
+            not isinstance(dataset.get("inputs"), dict) or \
+            not all(isinstance(k, str) and _is_digest(v) for k, v in dataset["inputs"].items()):
+        raise BrokenManifest("'dataset' must give the folder and the SHA-256 of each input")
+    if not isinstance(parameters, dict) or type(parameters.get("year")) is not int or \
+            not isinstance(parameters.get("period"), (str, type(None))):
+        raise BrokenManifest("'parameters' must give the year (and period) of the run")
+    return recorded
+
+
+def _is_digest(value) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def published_files(run_dir: Path) -> list[str]:
+    """Every file in a run folder but manifest.json, relative and sorted (links are not
+    followed: a link inside a run folder is listed like a file)."""
+    found = []
+    for folder, subfolders, files in os.walk(run_dir):
+        here = Path(folder)
+        found += [str((here / name).relative_to(run_dir)) for name in files + [
+            d for d in subfolders if (here / d).is_symlink()]]
+    return sorted(f for f in found if f != "manifest.json")

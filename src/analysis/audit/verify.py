@@ -1,8 +1,11 @@
-"""`par-report verify RUN_DIR`: rerun a published run from its manifest and compare its tables.
+"""`par-report verify RUN_DIR`: check a published run against its manifest, then rerun it.
 
-Refuses when an input no longer matches the SHA-256 recorded in the manifest (naming it);
-otherwise reruns the tables (no publication) into a temporary folder and compares every
-result table byte for byte, listing the tables and first rows that differ.
+1. The run folder: every published file (tables, HTML, PDF, XLSX, figures, notebooks) must
+   have the SHA-256 the manifest records; each changed, missing or extra file is named.
+2. The inputs: refused when one no longer matches its recorded SHA-256 (naming it).
+3. The computation: the tables are rerun (no publication) into a temporary folder and compared
+   byte for byte, listing the tables and first rows that differ.
+A manifest that cannot be read, or lacks what a run records, is refused as broken.
 """
 from __future__ import annotations
 
@@ -21,12 +24,35 @@ def _first_difference(a: Path, b: Path) -> str:
     return f"{len(old)} lines published, {len(new)} rerun"
 
 
+def check_files(run_dir: Path, outputs: dict[str, str]) -> list[str]:
+    """One line per published file that is not as the manifest records it."""
+    on_disk = set(manifest.published_files(run_dir))
+    found = []
+    for name in sorted(on_disk | set(outputs)):
+        path = run_dir / name
+        if name not in outputs:
+            found.append(f"- {name}: extra (not in the manifest)")
+        elif name not in on_disk:
+            found.append(f"- {name}: missing")
+        elif path.is_symlink() or not path.is_file() or manifest.sha256(path) != outputs[name]:
+            found.append(f"- {name}: changed since the run (SHA-256 differs)")
+    return found
+
+
 def verify(run_dir: Path, run: Callable[..., Path]) -> tuple[bool, str]:
     """Check a run folder; `run` is the pipeline's run (passed in: audit sits below the pipeline)."""
-    run_dir = Path(run_dir)
+    run_dir = Path(run_dir).resolve()   # the run the published link names now, held throughout
     if not (run_dir / "manifest.json").is_file():
         return False, f"{run_dir}: no manifest.json (not a run folder)"
-    recorded = manifest.read(run_dir)
+    try:
+        recorded = manifest.read(run_dir)
+    except manifest.BrokenManifest as err:
+        return False, (f"refused: {run_dir / 'manifest.json'} is broken: {err} — it cannot vouch "
+                       "for the run; publish it again with par-report run")
+    tampered = check_files(run_dir, recorded["outputs"])
+    if tampered:
+        return False, ("refused: the published files are not those of the run "
+                       f"({run_dir})\n" + "\n".join(tampered))
     data = Path(recorded["dataset"]["folder"])
     changed = []
     for name, digest in sorted(recorded["dataset"]["inputs"].items()):
@@ -52,4 +78,5 @@ def verify(run_dir: Path, run: Callable[..., Path]) -> tuple[bool, str]:
                 differences.append(f"- {name}: {_first_difference(run_dir / name, rerun / name)}")
     if differences:
         return False, "differences:\n" + "\n".join(differences)
-    return True, f"reproduced: {len(tables)} tables identical ({run_dir})"
+    return True, (f"reproduced: {len(recorded['outputs'])} published files as recorded, "
+                  f"{len(tables)} tables identical on rerun ({run_dir})")

@@ -22,7 +22,8 @@ import pandas as pd
 
 from analysis.inputs.errors import InputError, Problem
 from analysis.inputs.sources import (INTEGER_TYPES, Source, connection, csv_lines, nfc,
-                              raise_unreadable_lines, run_query, unreadable, whole_number)
+                              damaged, raise_unreadable_lines, run_query, unreadable,
+                              whole_number)
 from analysis.inputs.sources import open_source as read_source
 
 REASONS = ("missing_year", "unknown_unit", "outside_validity", "duplicate_ballot", "no_answer",
@@ -78,7 +79,9 @@ def open_source(path: Path, units: pd.DataFrame):
         _require_columns(source, questions)
         try:
             yield con, source, questions
-        except (duckdb.InvalidInputException, duckdb.IOException) as err:
+        except duckdb.Error as err:
+            if not damaged(err):
+                raise
             raise unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
 
 

@@ -16,6 +16,7 @@ from analysis.audit.reconcile import reconcile
 from analysis.indices.service_quality import (period_months, previous_period, read_dossier_counts,
                                       read_dossiers, service_index)
 
+MIN_BALLOTS = 30
 REJECTED_COLUMNS = ["file", "row", "year", "unit_id", "ballot_id", "channel", "reason"]
 
 
@@ -27,11 +28,27 @@ def check_year(ds: Dataset, year: int, years: list[int]) -> None:
                                   "with --year, or add the year's rows to the dataset")])
 
 
-def _gap(values: pd.Series, previous: pd.Series | None, metric: str, ds: Dataset) -> dict:
+def _gap(values: pd.Series, previous: pd.Series | None, metric: str, ds: Dataset,
+         counts: pd.DataFrame | None = None) -> dict:
     cfg = ds.config
     return leader_laggard(values.dropna(), metric, share=float(cfg.leader_share),
                           n_boot=int(cfg.bootstrap), seed=int(cfg.seed), alpha=float(cfg.alpha),
-                          previous=None if previous is None else previous.dropna())
+                          previous=None if previous is None else previous.dropna(), counts=counts)
+
+
+def min_sample(ds: Dataset) -> int:
+    """`min_ballots` of dataset.yaml (default 30): the sample a unit needs before it is named
+    leader or laggard or enters the leader-laggard gap."""
+    value = ds.config.raw.get("min_ballots", MIN_BALLOTS)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError([Problem("dataset.yaml", None, "min_ballots", f"{value!r} is not a "
+                                  "whole number ≥ 1", "write e.g. min_ballots: 30")])
+    return value
+
+
+def sample_size(units: pd.DataFrame) -> pd.Series:
+    """A unit's sample: its ballots, or its respondents where only counts are known."""
+    return units["n_ballots"].fillna(units["n_valid"])
 
 
 def index_tables(ds: Dataset, year: int) -> tuple[dict, list[dict], pd.DataFrame | None]:
@@ -65,19 +82,33 @@ def index_tables(ds: Dataset, year: int) -> tuple[dict, list[dict], pd.DataFrame
 
 def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
     cfg = ds.config
-    units = sat.by_year[year]
-    out = {"satisfaction_units": units, "satisfaction_yoy": satisfaction.year_over_year(ds, sat, year)}
+    enough = min_sample(ds)
+    units = sat.by_year[year].copy()
+    out = {"satisfaction_yoy": satisfaction.year_over_year(ds, sat, year)}
     sized = units[units["n_eff"] > 0]
+    pooled = sized["n_satisfied"].sum() / sized["n_valid"].sum() if len(sized) else None
     out["funnel"] = funnel_table(pd.DataFrame({"unit_id": sized["unit_id"], "n": sized["n_eff"],
-                                               "x": sized["p"] * sized["n_eff"]}), "satisfaction")
-    out["rank_intervals"] = bootstrap_rank_intervals(
+                                               "x": sized["p"] * sized["n_eff"]}), "satisfaction",
+                                 p0=pooled)
+    ranks = bootstrap_rank_intervals(
         sized["unit_id"], sized["p"] * sized["n_eff"], sized["n_eff"], seed=int(cfg.seed),
-        n_boot=int(cfg.bootstrap), metric="satisfaction")
+        n_boot=int(cfg.bootstrap), metric="satisfaction", alpha=float(cfg.alpha))
+    sample = sample_size(sized).set_axis(sized["unit_id"])
+    ranks["n_sample"] = ranks["unit_id"].map(sample)
+    ranks["eligible"] = ranks["n_sample"] >= enough
+    out["rank_intervals"] = ranks
     prev_year = satisfaction.previous_year(sat, year)
-    previous = None if prev_year is None else sat.by_year[prev_year].set_index("unit_id")["p"] * 100
+    previous = None
+    if prev_year is not None:
+        before = sat.by_year[prev_year]
+        before = before[sample_size(before) >= enough]
+        previous = before.set_index("unit_id")["p"] * 100
+    named = units[(sample_size(units) >= enough) & (units["n_eff"] > 0)].set_index("unit_id")
+    counts = pd.DataFrame({"x": named["p"] * named["n_eff"], "n": named["n_eff"]})
+    if named["n_valid"].isna().any():  # a published rate without its sample: no counts
+        counts = None
     like = pd.NA if prev_year is None else satisfaction.like_for_like(ds, year, prev_year)
-    gaps = [{**_gap(units.set_index("unit_id")["p"] * 100, previous, "satisfaction", ds),
-             "like_for_like": like}]
+    gaps = [{**_gap(named["p"] * 100, previous, "satisfaction", ds, counts), "like_for_like": like}]
     if sat.questions is not None:
         q = sat.questions[sat.questions["year"] == year].copy()
         q["p"] = q["n_satisfied"] / q["n_valid"].where(q["n_valid"] > 0)
@@ -89,8 +120,10 @@ def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
             e = q.groupby(["unit_id", "element"], as_index=False)[["n_valid", "n_satisfied"]].sum()
             e["p"] = e["n_satisfied"] / e["n_valid"].where(e["n_valid"] > 0)
             out["satisfaction_elements"] = e
+            units["p_balanced"] = units["unit_id"].map(satisfaction.element_balanced(e))
         out["ballot_channels"] = sat.channels[sat.channels["year"].isin(
             [year] + ([prev_year] if prev_year else []))].reset_index(drop=True)
+    out["satisfaction_units"] = units
     return out, gaps
 
 

@@ -17,13 +17,15 @@ import pandas as pd
 from analysis.indices.ballots import summarise_ballots
 from analysis.indices.ballots_pandas import summarise_ballots_pandas
 from analysis.inputs.dataset import Dataset
-from analysis.stats.proportions import (bh_adjust, cluster_proportion, newcombe_diff_interval,
-                                  two_proportion_ztest, wilson_interval)
+from analysis.stats.proportions import (bh_adjust, cluster_proportion, fcr_alpha,
+                                        newcombe_diff_interval, two_proportion_ztest,
+                                        wilson_interval)
 
 UNIT_COLUMNS = ["unit_id", "n_ballots", "n_valid", "n_satisfied", "p", "ci_low", "ci_high",
                 "deff", "n_eff"]
 YOY_COLUMNS = ["unit_id", "p", "p_prev", "diff", "ci_low", "ci_high", "p_value", "p_adjusted",
-               "significant", "n_eff", "n_eff_prev", "year", "prev_year", "like_for_like"]
+               "significant", "n_eff", "n_eff_prev", "year", "prev_year", "like_for_like",
+               "ci_low_fcr", "ci_high_fcr"]
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,12 @@ def like_for_like(ds: Dataset, year: int, prev_year: int) -> bool:
 
 def year_over_year(ds: Dataset, sat: Satisfaction, year: int) -> pd.DataFrame:
     """p − p_prev per unit (units in both years) and for the population (unit_id empty):
-    Newcombe (1998) hybrid score interval (method 10) and the pooled two-proportion z test, on
-    effective counts; Benjamini–Hochberg across units (not the population row)."""
+    Newcombe (1998) hybrid score interval (method 10, unadjusted: each at 1 − alpha) and the
+    pooled two-proportion z test, on effective counts; Benjamini–Hochberg across units (not
+    the population row). ``significant`` = BH-adjusted p < alpha, and empty (no verdict) when
+    the two years were not collected alike. ``ci_low_fcr``/``ci_high_fcr``: for the units
+    found significant, the Newcombe interval at 1 − alpha·R/m (Benjamini & Yekutieli 2005,
+    ``fcr_alpha``), the interval to show beside a BH selection."""
     prev_year = previous_year(sat, year)
     if prev_year is None:
         return pd.DataFrame(columns=YOY_COLUMNS)
@@ -125,8 +131,23 @@ def year_over_year(ds: Dataset, sat: Satisfaction, year: int) -> pd.DataFrame:
     both["p_adjusted"] = np.nan
     both.loc[units, "p_adjusted"] = bh_adjust(both.loc[units, "p_value"].to_numpy())
     both.loc[~units, "p_adjusted"] = both.loc[~units, "p_value"]
-    both["significant"] = (both["p_adjusted"] < alpha).to_numpy()
+    alike = like_for_like(ds, year, prev_year)
+    verdict = pd.Series(both["p_adjusted"] < alpha, dtype="boolean")
+    both["significant"] = verdict if alike else pd.Series(pd.NA, index=both.index, dtype="boolean")
+    both["ci_low_fcr"], both["ci_high_fcr"] = np.nan, np.nan
+    chosen = units & both["significant"].fillna(False).to_numpy(dtype=bool)
+    if chosen.any():
+        level = fcr_alpha(both.loc[units, "significant"], alpha)
+        both.loc[chosen, "ci_low_fcr"], both.loc[chosen, "ci_high_fcr"] = newcombe_diff_interval(
+            x1[chosen], n1[chosen], x0[chosen], n0[chosen], level)
     both["year"], both["prev_year"] = year, prev_year
-    both["like_for_like"] = like_for_like(ds, year, prev_year)
+    both["like_for_like"] = alike
     out = both.reset_index(names="unit_id")
     return out[YOY_COLUMNS].sort_values("unit_id", kind="stable", ignore_index=True)
+
+
+def element_balanced(elements: pd.DataFrame) -> pd.Series:
+    """The mean of a unit's per-element rates (``p`` of ``satisfaction_elements``, elements
+    without a valid answer left out), by unit_id: every element weighs the same, as SIPAS
+    reports by element, where the pooled rate weighs each by its number of answers."""
+    return elements.groupby("unit_id")["p"].mean()

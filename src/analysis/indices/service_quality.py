@@ -69,8 +69,8 @@ import pandas as pd
 from analysis.inputs.errors import InputError, Problem
 from analysis.inputs.service_mapping import COUNTS, DEFAULT_SERVICE_INDEX, service_mapping  # noqa: F401
 from analysis.stats.ranks import min_rank
-from analysis.inputs.sources import (connection, csv_lines, open_source, raise_unreadable_lines,
-                              run_query, unreadable)
+from analysis.inputs.sources import (connection, csv_lines, damaged, open_source,
+                              raise_unreadable_lines, run_query, unreadable)
 
 COLUMNS = ("unit_id", "procedure", "received_at", "due_at", "resolved_at", "online", "fee",
            "paid_online", "digitised", "published", "rating", "complaint")
@@ -196,8 +196,9 @@ def read_dossiers(path, units: pd.DataFrame, months=None, progress: bool = False
         try:
             groups = run_query(con, _query(source.relation, cells, months),
                                "dossiers: rules and counts" if progress else None)
-        except (duckdb.InvalidInputException, duckdb.IOException,
-                duckdb.ConversionException) as err:
+        except duckdb.Error as err:
+            if not damaged(err):
+                raise
             raise unreadable(source.name, err, "save it again as CSV UTF-8 or Parquet") from None
         if source.empty_lines is not None:
             raise_unreadable_lines(con, source.name, "dossier")
@@ -359,7 +360,7 @@ def service_index(counts: pd.DataFrame, units: pd.DataFrame, period: str,
     Rate = numerator ÷ denominator (undefined when the denominator is 0); group points =
     max_points × mean of its indicators' defined rates (the linear rule); total = Σ group
     points (none if a group has no rate). rank: within the unit's group (ministries, provinces),
-    1 = highest total, ties (totals equal to 9 decimals) share the smallest rank; n_ranked the
+    1 = highest total, ties (totals equal at the published 2 decimals) share the smallest rank; n_ranked the
     units of the group with a total; national_average the mean total of those units;
     rank_region/n_region the same within its region. national_<indicator>: the rate pooled over
     every dossier of the period. Previous period: the month (year) before; its counts are put
@@ -435,7 +436,7 @@ def _score(t: pd.DataFrame, spec: dict) -> pd.DataFrame:
         points.append(f"points_{group['code']}")
         t[points[-1]] = group["max_points"] * rates.mean(axis=1)
     t["total"] = t[points].sum(axis=1, min_count=len(points))
-    key = t["total"].round(9)
+    key = t["total"]
     t["rank"] = key.groupby(t["group"]).transform(min_rank).astype("Int64")
     t["n_ranked"] = key.groupby(t["group"]).transform("count").astype("int64")
     t["national_average"] = t["total"].groupby(t["group"]).transform("mean")

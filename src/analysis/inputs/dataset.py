@@ -6,6 +6,7 @@ their validity, scores within their maxima, counts that add up).
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +16,13 @@ import pandas as pd
 import yaml
 
 from analysis.inputs.errors import InputError, Problem
-from analysis.inputs.readers import TableReader, find_table, nfc
+from analysis.inputs.readers import LARGEST, TableReader, find_table, invisible, nfc
+from analysis.inputs.service_mapping import COUNTS
 
 DEFAULTS = {"satisfied_answers": [4, 5], "leader_share": 0.25, "alpha": 0.05,
             "bootstrap": 10000, "seed": 0, "synthetic": False}
 SCOPES = ("unit", "group", "region", "all")
+MAX_BOOTSTRAP = 100_000
 BALLOT_FILES = ("ballots.parquet", "ballots.csv", "ballots")
 DOSSIER_FILES = ("dossiers.parquet", "dossiers.csv", "dossiers")
 
@@ -172,6 +175,8 @@ def load_config(root: Path) -> Config:
             bad(f"bands[{i}]", "needs label_vi, label_en and exactly one of min_score, min_quantile")
         elif not _is_number(b[kinds[0]]):
             bad(f"bands[{i}].{kinds[0]}", f"must be a number, found '{b[kinds[0]]}'")
+        elif kinds[0] == "min_quantile" and not 0 <= b[kinds[0]] <= 1:
+            bad(f"bands[{i}].min_quantile", f"must be between 0 and 1, found '{b[kinds[0]]}'")
         else:
             thresholds.append((kinds[0], b[kinds[0]]))
     if len({kind for kind, _ in thresholds}) > 1:
@@ -181,13 +186,39 @@ def load_config(root: Path) -> Config:
     for key, low, high in (("leader_share", 0, 0.5), ("alpha", 0, 1)):
         if not _is_number(raw[key]) or not low < raw[key] <= high or raw[key] == 1:
             bad(key, f"must be a number in ({low}, {high}{']' if key == 'leader_share' else ')'}")
-    if not isinstance(raw["bootstrap"], int) or isinstance(raw["bootstrap"], bool) or raw["bootstrap"] < 100:
-        bad("bootstrap", "must be a whole number of at least 100")
-    if "default_year" in raw and (not isinstance(raw["default_year"], int)
-                                  or isinstance(raw["default_year"], bool)):
+    if not _is_whole(raw["bootstrap"]) or not 100 <= raw["bootstrap"] <= MAX_BOOTSTRAP:
+        bad("bootstrap", f"must be a whole number from 100 to {MAX_BOOTSTRAP:,} (10,000 is usual; "
+            f"each replicate holds every unit in memory), found '{raw['bootstrap']}'")
+    if not _is_whole(raw["seed"]) or raw["seed"] < 0:
+        bad("seed", f"must be a whole number, 0 or more, found '{raw['seed']}'")
+    if not isinstance(raw["synthetic"], bool):
+        bad("synthetic", f"must be true or false, found '{raw['synthetic']}'")
+    survey = raw.get("survey") or {}
+    scale = survey.get("scale", [1, 5]) if isinstance(survey, dict) else None
+    if not (isinstance(scale, list) and len(scale) == 2 and all(map(_is_whole, scale))
+            and scale[0] < scale[1]):
+        bad("survey.scale", f"must be the lowest and highest answer, e.g. [1, 5], found '{scale}'")
+        scale = [1, 5]
+    answers = raw["satisfied_answers"]
+    if not (isinstance(answers, list) and answers and all(_is_whole(a) and scale[0] <= a <= scale[1]
+                                                          for a in answers)
+            and len(set(answers)) == len(answers)):
+        bad("satisfied_answers", f"must list distinct answers on the {scale[0]}–{scale[1]} scale, "
+            f"e.g. [4, 5], found '{answers}'")
+    if "default_year" in raw and (not _is_whole(raw["default_year"])
+                                  or not 1000 <= raw["default_year"] <= 9999):
         bad("default_year", f"must be a year, found '{raw['default_year']}'")
     if "default_period" in raw and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(raw["default_period"])):
         bad("default_period", f"must be a month YYYY-MM, found '{raw['default_period']}'")
+    own = raw.get("scale")
+    if own is not None and not (isinstance(own, dict) and _is_number(own.get("min"))
+                                and _is_number(own.get("max")) and own["min"] < own["max"]):
+        bad("scale", "must give min < max (numbers), label_vi and label_en")
+    for where, text in _texts(raw):
+        found = invisible(text)
+        if found:
+            problems.append(Problem("dataset.yaml", None, where, f"the text holds the invisible "
+                                    f"character {found}", "delete it (retype the text if unsure)"))
     _check_sensitivity(raw.get("sensitivity"), bad)
     if "service_index" in raw:
         from analysis.inputs.service_mapping import service_mapping   # checks it, naming the key
@@ -247,7 +278,7 @@ def _versions(methodology: dict, raw: dict, optional: bool, bad) -> list[dict]:
 
 def _check_components(version: dict, prefix: str, optional: bool, bad) -> None:
     comps = version["components"]
-    if comps is None and optional:
+    if not comps and optional:
         version["components"] = []
     elif not isinstance(comps, list) or not comps:
         bad(f"{prefix}.components", "expected a list of components (code, label_vi, label_en, "
@@ -258,8 +289,9 @@ def _check_components(version: dict, prefix: str, optional: bool, bad) -> None:
             if not isinstance(c, dict) or not all(k in c for k in ("code", "label_vi", "label_en",
                                                                   "max_points")):
                 bad(f"{prefix}.components[{j}]", "needs code, label_vi, label_en, max_points")
-            elif not _is_number(c["max_points"]) or c["max_points"] <= 0:
-                bad(f"{prefix}.components[{j}].max_points", "must be a positive number")
+            elif not _is_number(c["max_points"]) or not 0 < c["max_points"] <= LARGEST:
+                bad(f"{prefix}.components[{j}].max_points",
+                    f"must be a positive number of at most {LARGEST:g}")
     scale, maxima = version["scale"], [c.get("max_points") for c in version["components"]
                                        if isinstance(c, dict)]
     if isinstance(scale, dict) and maxima and all(_is_number(m) for m in maxima) and (
@@ -280,15 +312,16 @@ def _check_components(version: dict, prefix: str, optional: bool, bad) -> None:
 
 
 def _check_sensitivity(block, bad) -> None:
-    """`sensitivity` (extension): draws ≥ 100, weight_spread in [0, 1), aggregations."""
+    """`sensitivity` (extension): draws 100–MAX_BOOTSTRAP, weight_spread in [0, 1), aggregations."""
     if block is None:
         return
     if not isinstance(block, dict):
         bad("sensitivity", "expected a mapping with draws, weight_spread, aggregations")
         return
     draws = block.get("draws")
-    if not isinstance(draws, int) or isinstance(draws, bool) or draws < 100:
-        bad("sensitivity.draws", f"must be a whole number of at least 100, found '{draws}'")
+    if not _is_whole(draws) or not 100 <= draws <= MAX_BOOTSTRAP:
+        bad("sensitivity.draws", f"must be a whole number from 100 to {MAX_BOOTSTRAP:,}, found "
+            f"'{draws}'")
     spread = block.get("weight_spread", 0.25)
     if not _is_number(spread) or not 0 <= spread < 1:
         bad("sensitivity.weight_spread", f"must be a number in [0, 1), found '{spread}'")
@@ -300,7 +333,27 @@ def _check_sensitivity(block, bad) -> None:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite number (YAML also reads .nan and .inf as numbers; a boolean is not one)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _texts(value, where: str = ""):
+    """(key path, text) of every text (keys included) in a parsed YAML value."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if isinstance(key, str):
+                yield path, key
+            yield from _texts(item, path)
+    elif isinstance(value, list):
+        for i, item in enumerate(value, start=1):
+            yield from _texts(item, f"{where}[{i}]")
 
 
 def load_dataset(root: Path | str) -> Dataset:
@@ -334,6 +387,8 @@ def load_dataset(root: Path | str) -> Dataset:
     ds.published = _published(reader("published"))
     ds.crosswalk = _crosswalk(reader("crosswalk"), ds, known)
     ds.tiles = _tiles(reader("tiles"), ds, known)
+    if (root / "dossier_counts.csv").is_file():   # listed in `files` below
+        _dossier_counts(TableReader(root / "dossier_counts.csv", problems, root), ds, known)
     for names, attribute in ((BALLOT_FILES, "ballots_path"), (DOSSIER_FILES, "dossiers_path"),
                              (("dossier_counts.csv",), "dossier_counts_path")):
         path = next((root / n for n in names if (root / n).exists()), None)
@@ -487,7 +542,8 @@ def _satisfaction(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFra
     s = pd.DataFrame({"year": r.year(), "unit_id": r.text("unit_id"),
                       "n_respondents": r.number("n_respondents", False, integer=True, minimum=0),
                       "n_satisfied": r.number("n_satisfied", False, integer=True, minimum=0),
-                      "satisfied_pct": r.number("satisfied_pct", False, minimum=0)})
+                      "satisfied_pct": r.number("satisfied_pct", False, minimum=0,
+                                                maximum=100)})
     rows = r.rows()
     # A published rate whose sample size is unknown: satisfied_pct with both counts empty.
     counts = s["n_respondents"].notna() & s["n_satisfied"].notna()
@@ -502,6 +558,24 @@ def _satisfaction(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFra
     if known:
         _check_units(r, s, ds)
     return s
+
+
+def _dossier_counts(r: TableReader, ds: Dataset, known: bool) -> None:
+    """Check `dossier_counts.csv` (read for the index by service_quality.read_dossier_counts):
+    known units, periods YYYY or YYYY-MM, every count a whole number ≥ 0."""
+    if not r.require(["unit_id", "period", *COUNTS]):
+        return
+    units, periods = r.text("unit_id"), r.text("period")
+    for column in COUNTS:
+        r.number(column, integer=True, minimum=0)
+    rows = r.rows()
+    for idx in periods.index[~periods.str.fullmatch(r"\d{4}(-(0[1-9]|1[0-2]))?").fillna(False)]:
+        r.problem(int(rows[idx]), "period", f"'{periods[idx]}' is not a period",
+                  "write a month YYYY-MM or a year YYYY")
+    if known:
+        for idx in units.index[(units != "") & ~units.isin(ds.units["unit_id"])]:
+            r.problem(int(rows[idx]), "unit_id", f"unknown unit '{units[idx]}'",
+                      "add the unit to units.csv or correct the id")
 
 
 def _published(r: TableReader | None) -> pd.DataFrame | None:

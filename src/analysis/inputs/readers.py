@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from pathlib import Path
 
@@ -17,6 +18,11 @@ import pandas as pd
 from analysis.inputs.errors import Problem
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
+LARGEST = 1e15   # the largest magnitude of any number read (counts, points): far from overflow
+# C0 and C1 controls but tab and line breaks, DEL, and the bidirectional controls (embeddings,
+# overrides, isolates, marks) of Unicode TR #9, which can reorder what a reader sees.
+INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted .xlsx and .xls are OLE files
 
 
 def find_table(root: Path, name: str) -> Path | None:
@@ -49,11 +55,19 @@ class TableReader:
 
     def _read(self) -> pd.DataFrame | None:
         if self.path.suffix == ".xlsx":
-            frame = pd.read_excel(self.path, dtype=str, keep_default_na=False, engine="openpyxl")
+            try:
+                frame = pd.read_excel(self.path, dtype=str, keep_default_na=False, engine="openpyxl")
+            except Exception as err:   # openpyxl/zipfile raise many kinds for a damaged workbook
+                self.problem(None, None, unreadable_workbook(self.path, err),
+                             "open it in Excel, remove any password and save it again as .xlsx "
+                             "(or save it as CSV UTF-8)")
+                return None
             frame.columns = [str(c).strip() for c in frame.columns]
             frame = frame.map(lambda v: nfc(str(v)).strip())
             frame["_row"] = np.arange(2, len(frame) + 2)   # Excel's row numbers, header = 1
-            return frame[(frame.drop(columns="_row") != "").any(axis=1)].reset_index(drop=True)
+            frame = frame[(frame.drop(columns="_row") != "").any(axis=1)].reset_index(drop=True)
+            self._refuse_invisible(frame)
+            return frame
         raw = self.path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
@@ -85,7 +99,20 @@ class TableReader:
                 continue
             body.append([nfc(cell).strip() for cell in row] + [number])
         frame = pd.DataFrame(body, columns=[*columns, "_row"], dtype=object)
-        return frame.astype({c: "string" for c in columns})
+        frame = frame.astype({c: "string" for c in columns})
+        self._refuse_invisible(frame)
+        return frame
+
+    def _refuse_invisible(self, frame: pd.DataFrame) -> None:
+        """A problem for each cell holding a control character or a bidirectional control
+        (`invisible`): they corrupt the XLSX and PDF and can disguise a name."""
+        for column in frame.columns.drop("_row"):
+            for idx, cell in frame[column].items():
+                found = invisible(cell) if isinstance(cell, str) else None
+                if found:
+                    self.problem(int(frame.at[idx, "_row"]), column, "the text holds the "
+                                 f"invisible character {found}", "delete it (retype the text "
+                                 "if unsure)")
 
     def rows(self) -> pd.Series:
         """The row number a user sees for each record (header = row 1)."""
@@ -110,8 +137,10 @@ class TableReader:
         return values
 
     def number(self, column: str, required: bool = True, integer: bool = False,
-               minimum: float | None = None) -> pd.Series:
-        """Parse a numeric column with '.' as decimal point; empty cells are NaN."""
+               minimum: float | None = None, maximum: float = LARGEST) -> pd.Series:
+        """Parse a numeric column with '.' as decimal point; empty cells are NaN. Values must be
+        finite and at most `maximum` (LARGEST by default: sums and products stay exact enough
+        and far from overflow)."""
         kind = "a whole number" if integer else "a number with '.' as decimal point"
         values = self.text(column, required=False)
         parsed = pd.to_numeric(values.where(values != ""), errors="coerce").astype(float)
@@ -132,6 +161,9 @@ class TableReader:
             elif minimum is not None and parsed[idx] < minimum:
                 self.problem(row, column, f"expected at least {minimum:g}, found '{found}'",
                              "correct the value")
+            elif not abs(parsed[idx]) <= maximum:     # also inf
+                self.problem(row, column, f"expected at most {maximum:g}, found '{found}'",
+                             "correct the value")
         return parsed
 
     def month(self, column: str) -> pd.Series:
@@ -144,7 +176,8 @@ class TableReader:
         return values.str.slice(0, 7)
 
     def year(self, column: str = "year", required: bool = True) -> pd.Series:
-        return self.number(column, required=required, integer=True).astype("Int64")
+        return self.number(column, required=required, integer=True, minimum=1000,
+                           maximum=9999).where(lambda y: (y >= 1000) & (y <= 9999)).astype("Int64")
 
     def duplicates(self, keys: list[str]) -> None:
         dup = self.frame.duplicated(subset=keys, keep="first")
@@ -153,6 +186,31 @@ class TableReader:
             key = ", ".join(f"{k}={self.frame.at[idx, k]}" for k in keys)
             self.problem(int(rows[idx]), keys[-1], f"duplicate key ({key}) already given on an "
                          "earlier row", "keep one row per key (remove or merge the copies)")
+
+
+def invisible(text: str) -> str | None:
+    """The first control or bidirectional-control character of `text`, named, or None. Line
+    breaks and tabs are allowed (a quoted cell may span lines)."""
+    match = INVISIBLE.search(text)
+    if match is None:
+        return None
+    char = match.group()
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'control character')})"
+
+
+def visible(text: str) -> str:
+    """`text` with each control or bidirectional-control character (`INVISIBLE`) replaced by
+    U+FFFD, for record values shown as they are (a channel, a rejected row's unit id)."""
+    return INVISIBLE.sub("\ufffd", text)
+
+
+def unreadable_workbook(path: Path, err: Exception) -> str:
+    """Why a workbook cannot be read: encrypted (a password) or damaged."""
+    with open(path, "rb") as handle:
+        if handle.read(8) == OLE_MAGIC:
+            return ("the workbook is protected with a password (or is an old .xls file), so it "
+                    "cannot be read")
+    return f"the workbook cannot be read, it is damaged or not an .xlsx file ({type(err).__name__}: {err})"
 
 
 def _is_decimal_comma(text: str) -> bool:

@@ -177,13 +177,23 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> So
                 "union_by_name = true, hive_partitioning = true, hive_types_autocast = false)")
     try:
         described = con.sql(f"DESCRIBE {relation}").fetchall()[2:]
-    except (duckdb.InvalidInputException, duckdb.IOException) as err:
+    except duckdb.Error as err:
+        if not damaged(err):
+            raise
         raise unreadable(path.name, err, "write it again as Parquet") from None
     names = [column for column, *_ in described]
     raw = _named(path.name, names, [_identifier(n) for n in names], None)
     types = dict(zip(raw, (dtype for _, dtype, *_ in described)))
     rel = tuple(f.relative_to(path.parent).as_posix() for f in files)
     return Source(path.name, rel, relation, raw, types, None)
+
+
+def damaged(err: duckdb.Error) -> bool:
+    """Whether DuckDB's error is about a damaged or malformed file (invalid input, I/O, data
+    conversion, or the unclassified errors of its readers: a corrupt Parquet page gives a bare
+    `duckdb.Error: Out of buffer`), not about our SQL (parser, binder, catalog: bugs)."""
+    return type(err) in (duckdb.Error, duckdb.DatabaseError) or isinstance(
+        err, (duckdb.InvalidInputException, duckdb.IOException, duckdb.DataError))
 
 
 def unreadable(name: str, err: duckdb.Error, fix: str) -> InputError:

@@ -1,23 +1,39 @@
-"""One chart style for print and screen: A4 width, DejaVu Sans (every Vietnamese letter),
-a colour-blind-safe palette (Okabe & Ito 2008), text kept as text in SVG, labels passed in
-already translated. Each function returns a matplotlib Figure; `to_svg` serialises it
-deterministically (fixed hash salt, no date metadata)."""
+"""One chart style for print, screen and newspapers: A4 width, DejaVu Sans (every Vietnamese
+letter), a colour-blind-safe palette (Okabe & Ito 2008), labels passed in already translated and
+numbers formatted by the edition's `fmt` on every axis. Each function returns a matplotlib
+Figure; `save` writes it as SVG (text kept as text) and as a 300-dpi PNG, deterministically
+(fixed hash salt, no date metadata).
+
+Rules a reader would check: bars start at zero (a bar's length is its value), and where the
+differences are small against the level, dots (Cleveland 1985) on a fitted axis instead;
+a ranking longer than `LONG` shows its top and bottom `ENDS` (the full list belongs in a table);
+count axes have whole-number ticks; labels never overprint each other (`spread`: a column of labels
+beside the plot, each joined to its point).
+"""
 from __future__ import annotations
 
 import io
 import textwrap
+import unicodedata
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 BAND_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#D55E00", "#CC79A7", "#999999"]
 GREY = "#6b6b6b"
 A4_WIDTH_IN = 6.7  # text width of an A4 page with 2 cm margins
+MAX_HEIGHT_IN = 8.4  # a heading and the chart fit on one A4 page
+PNG_DPI = 300  # print resolution for newspapers
+LONG = 25  # a ranking of more units than this is drawn as its top and bottom ENDS
+ENDS = 10
+GAP_MARK = "\u22ee"  # ⋮ between the top and the bottom of a cut ranking
 
 plt.rcParams.update({
     "font.family": "DejaVu Sans", "font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8,
@@ -26,107 +42,235 @@ plt.rcParams.update({
 })
 
 
+def _nfc(fig) -> None:
+    """Every text of the figure in NFC: a decomposed Vietnamese letter would be drawn as a base
+    letter and loose marks."""
+    for text in fig.findobj(Text):
+        content = text.get_text()
+        if content and not unicodedata.is_normalized("NFC", content):
+            text.set_text(unicodedata.normalize("NFC", content))
+
+
 def to_svg(fig) -> str:
+    """The figure as SVG text (the figure is closed)."""
+    _nfc(fig)
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     return buffer.getvalue()
 
 
+def save(fig, folder: Path | None, stem: str) -> str:
+    """The figure as SVG text; with a `folder`, also written there as `stem`.svg and `stem`.png
+    (300 dpi, white background, for re-use in print). The figure is closed."""
+    _nfc(fig)
+    if folder is not None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        fig.savefig(folder / f"{stem}.png", format="png", dpi=PNG_DPI, bbox_inches="tight",
+                    facecolor="white", metadata={"Software": None})
+    svg = to_svg(fig)
+    if folder is not None:
+        (folder / f"{stem}.svg").write_text(svg, encoding="utf-8")
+    return svg
+
+
 def _number_axis(axis, fmt) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(v)))
 
 
-def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None, high=None):
-    """Horizontal bars, best at the top, a dashed line at the mean, optional interval whiskers."""
-    n = len(values)
-    # at most 8.4 in tall, so a heading and the chart fit on one A4 page
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(8.4, max(2.0, 0.16 * n + 0.8))))
-    y = np.arange(n)[::-1]
-    ax.barh(y, values, color=colours, height=0.72)
-    if low is not None:
-        below = np.clip(np.asarray(values) - low, 0, None)  # rounding can put p a hair outside
-        above = np.clip(np.asarray(high) - values, 0, None)
-        ax.errorbar(values, y, xerr=[below, above],
-                    fmt="none", ecolor="#333333", elinewidth=0.8, capsize=1.5)
-    ax.axvline(mean, color="#000000", linestyle="--", linewidth=0.9)
-    ax.text(mean, n - 0.2, mean_label, ha="left", va="bottom", fontsize=7)
-    ax.set_yticks(y, labels, fontsize=8 if n <= 30 else (6.5 if n <= 60 else 4.6))
-    ax.set_ylim(-0.7, n + 0.6)
-    finite = np.asarray(values, dtype=float)[np.isfinite(values)]
-    lo = min(finite.min(), mean) if len(finite) else 0
-    hi = max(finite.max(), mean) if len(finite) else 1
-    ax.set_xlim(max(0, lo - (hi - lo) * 0.35 - 1), hi + (hi - lo) * 0.08 + 0.5)
+def _count_axis(axis, fmt=None) -> None:
+    """Whole-number ticks only (a count of units has no halves), formatted by `fmt`."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+    _number_axis(axis, fmt or (lambda v: f"{v:.0f}"))
+
+
+def ends(n: int) -> np.ndarray:
+    """Positions shown of a ranking of `n`: all up to LONG, else the first and last ENDS."""
+    if n <= LONG:
+        return np.arange(n)
+    return np.r_[np.arange(ENDS), np.arange(n - ENDS, n)]
+
+
+def _rows(n: int) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """(kept positions, their y, y of the gap row or []) for a ranking of `n`, best at the top."""
+    kept = ends(n)
+    if len(kept) == n:
+        return kept, np.arange(n)[::-1].astype(float), []
+    y = np.r_[np.arange(2 * ENDS, ENDS, -1), np.arange(ENDS - 1, -1, -1)].astype(float)
+    return kept, y, [float(ENDS)]
+
+
+def _take(values, kept):
+    return None if values is None else np.asarray(values, dtype=float)[kept]
+
+
+def _wrap(label: str, width: int = 45) -> str:
+    return textwrap.fill(label, width)
+
+
+def _mean_line(ax, mean, label, top) -> None:
+    """A dashed line at the mean, labelled at the top on the side with room."""
+    ax.axvline(mean, color="#000000", linestyle="--", linewidth=0.9, zorder=1)
+    low, high = ax.get_xlim()
+    right = (mean - low) / (high - low) > 0.7
+    ax.text(mean, top, f"{label} " if right else f" {label}", ha="right" if right else "left",
+            va="bottom", fontsize=7)
+
+
+def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None, high=None,
+                gap_label: str = GAP_MARK):
+    """A ranking, best at the top, a dashed line at the mean: bars from zero, or, with an
+    interval (`low`, `high`), dots with whiskers on an axis fitted to the intervals (a dot's
+    position, not a bar's length, carries the value). More than LONG units are cut to the top
+    and bottom ENDS around a `gap_label` row."""
+    kept, y, gap = _rows(len(values))
+    labels = [_wrap(labels[i]) for i in kept]
+    colours = [colours[i] for i in kept]
+    values, low, high = _take(values, kept), _take(low, kept), _take(high, kept)
+    rows = len(y) + len(gap)
+    row_in = 0.28 if any("\n" in label for label in labels) else 0.18  # room for two lines
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(MAX_HEIGHT_IN, max(2.0, row_in * rows + 0.8))))
+    if low is None:
+        ax.barh(y, values, color=colours, height=0.72)
+        finite = np.r_[values, mean]
+        ax.set_xlim(0, np.nanmax(finite) * 1.04 if np.isfinite(finite).any() else 1)
+    else:
+        below = np.clip(values - low, 0, None)  # rounding can put p a hair outside
+        above = np.clip(high - values, 0, None)
+        ax.errorbar(values, y, xerr=[below, above], fmt="none", ecolor="#555555", elinewidth=0.9,
+                    capsize=1.5, zorder=2)
+        ax.scatter(values, y, color=colours, s=22, zorder=3)
+        finite = np.r_[low, high, mean]
+        lo, hi = np.nanmin(finite), np.nanmax(finite)
+        pad = (hi - lo) * 0.04 + 1e-9
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.hlines(y, lo - pad, low, color="#eeeeee", linewidth=0.6, zorder=0)
+    _mean_line(ax, mean, mean_label, rows - 0.4)
+    ax.set_yticks(np.r_[y, gap], labels + [gap_label] * len(gap), fontsize=8)
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(-0.7, rows + 0.6)
     _number_axis(ax.xaxis, fmt)
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     return fig
 
 
-def band_counts(labels, counts, ylabel):
-    """Number of units in each band, bands in their order (highest first)."""
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 2.4))
+def band_counts(labels, counts, ylabel, fmt=None):
+    """Number of units in each band, bands in their order (highest first); whole-number ticks."""
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN * 0.75, 2.4))  # shown at 75% of the width
     bars = ax.bar(range(len(counts)), counts, color=BAND_COLOURS[: len(counts)])
-    ax.bar_label(bars, labels=[str(c) for c in counts], padding=2)
+    text = fmt or (lambda v: f"{v:.0f}")
+    ax.bar_label(bars, labels=[text(c) for c in counts], padding=2)
     ax.set_xticks(range(len(counts)), [textwrap.fill(label, 16) for label in labels], fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, max(max(counts, default=0) * 1.18, 1))
+    _count_axis(ax.yaxis, fmt)
     return fig
 
 
 def group_means(labels, means, overall, overall_label, xlabel, fmt):
+    """A dot plot (Cleveland 1985): one dot per group at its mean, the mean written beside it, a
+    dashed line at the overall mean. Dots, not bars: the axis need not start at zero."""
+    means = np.asarray(means, dtype=float)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.35 * len(means) + 0.9))
     y = np.arange(len(means))[::-1]
-    ax.barh(y, means, color=OKABE_ITO[0], height=0.6)
+    lo, hi = min(means.min(), overall), max(means.max(), overall)
+    pad = (hi - lo) * 0.15 + 0.5
+    ax.hlines(y, lo - pad, means, color="#dddddd", linewidth=0.8, zorder=1)
+    ax.scatter(means, y, color=OKABE_ITO[0], s=36, zorder=2)
     for yi, m in zip(y, means):
-        ax.text(m, yi, " " + fmt(m), va="center", fontsize=7)
-    ax.axvline(overall, color="#000000", linestyle="--", linewidth=0.9)
-    ax.text(overall, len(means) - 0.45, overall_label, ha="left", va="bottom", fontsize=7)
-    ax.set_yticks(y, labels)
-    lo, hi = min(min(means), overall), max(max(means), overall)
-    ax.set_xlim(max(0, lo - (hi - lo) - 1), hi + (hi - lo) * 0.3 + 1)
+        ax.annotate(fmt(m), (m, yi), xytext=(6, 0), textcoords="offset points", va="center",
+                    fontsize=7)
+    ax.set_xlim(lo - pad, hi + pad)
+    _mean_line(ax, overall, overall_label, len(means) - 0.45)
+    ax.set_yticks(y, [_wrap(label) for label in labels])
+    ax.tick_params(axis="y", length=0)
     ax.set_ylim(-0.6, len(means) + 0.2)
     _number_axis(ax.xaxis, fmt)
     ax.set_xlabel(xlabel)
     return fig
 
 
-def heat_map(row_labels, col_labels, matrix, cbar_label, fmt):
-    """Rows are units, columns components; cells coloured and labelled by the sub-index."""
+def heat_map(row_labels, col_labels, matrix, cbar_label, fmt, gap_label: str = GAP_MARK):
+    """Rows are units (in rank order), columns components; cells coloured and labelled by the
+    sub-index. More than LONG rows are cut to the top and bottom ENDS around a `gap_label` row."""
     matrix = np.asarray(matrix, dtype=float)
+    kept = ends(matrix.shape[0])
+    labels = [row_labels[i] for i in kept]
+    if len(kept) < matrix.shape[0]:
+        matrix = np.vstack([matrix[kept[:ENDS]], np.full((1, matrix.shape[1]), np.nan),
+                            matrix[kept[ENDS:]]])
+        labels = labels[:ENDS] + [gap_label] + labels[ENDS:]
     n_rows, n_cols = matrix.shape
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.17 * n_rows + 1.6))
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(MAX_HEIGHT_IN, 0.2 * n_rows + 1.6)))
     image = ax.imshow(np.ma.masked_invalid(matrix), aspect="auto", cmap="cividis")
-    ax.set_xticks(range(n_cols), col_labels, rotation=30, ha="right", fontsize=7)
-    ax.set_yticks(range(n_rows), row_labels, fontsize=6.5 if n_rows > 30 else 8)
+    if n_cols <= 8:  # each label across its column, wrapped to the column's width (~0.7 of the figure)
+        chars = max(6, int(A4_WIDTH_IN * 0.7 / n_cols * 72 / (6.5 * 0.62)))
+        ax.set_xticks(range(n_cols), [textwrap.fill(c, chars) for c in col_labels], fontsize=6.5)
+    else:
+        ax.set_xticks(range(n_cols), col_labels, rotation=30, ha="right", fontsize=7)
+    ax.set_yticks(range(n_rows), labels, fontsize=8)
     ax.tick_params(length=0)
     ax.spines[:].set_visible(False)
-    if n_rows <= 40:
-        threshold = np.nanmean(matrix)
-        for (i, j), v in np.ndenumerate(matrix):
-            if np.isfinite(v):
-                ax.text(j, i, fmt(v), ha="center", va="center", fontsize=6,
-                        color="#000000" if v > threshold else "#ffffff")
+    norm = image.norm
+    for (i, j), v in np.ndenumerate(matrix):
+        if np.isfinite(v):  # dark text on the light (high) end of cividis, light text on the dark
+            ax.text(j, i, fmt(v), ha="center", va="center", fontsize=6.5,
+                    color="#000000" if norm(v) > 0.5 else "#ffffff")
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
+    _number_axis(bar.ax.yaxis, fmt)
     bar.set_label(cbar_label)
     return fig
 
 
+def spread(targets, gap: float) -> np.ndarray:
+    """Positions as near as possible to `targets` (1-D) with neighbours at least `gap` apart.
+
+    Pool adjacent violators (Barlow et al. 1972): labels sorted by target form blocks; a block
+    sits centred on the mean of its targets, and two blocks that would overlap merge, until no
+    block overlaps the next. Returns positions in the order of `targets`."""
+    targets = np.asarray(targets, dtype=float)
+    order = np.argsort(targets, kind="stable")
+    blocks: list[list[float]] = []  # [mean of targets, count]
+    for t in targets[order]:
+        blocks.append([t, 1])
+        while len(blocks) > 1:
+            (m1, c1), (m2, c2) = blocks[-2], blocks[-1]
+            if (m2 - gap * (c2 - 1) / 2) - (m1 + gap * (c1 - 1) / 2) >= gap:
+                break
+            blocks[-2:] = [[(m1 * c1 + m2 * c2) / (c1 + c2), c1 + c2]]
+    placed = np.concatenate([m + gap * (np.arange(c) - (c - 1) / 2) for m, c in blocks])
+    out = np.empty_like(targets)
+    out[order] = placed
+    return out
+
+
 def slope(labels, before, after, years, ylabel, fmt, highlight):
-    """Each unit's value in two years; units in `highlight` drawn in colour and labelled."""
+    """Each unit's value in two years; units in `highlight` drawn in colour and labelled at the
+    right, labels spread apart so none overprints another, a thin leader to each line's end."""
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.6))
-    for label, b, a, marked in zip(labels, before, after, highlight):
+    marked = []
+    for label, b, a, mark in zip(labels, before, after, highlight):
         if not (np.isfinite(b) and np.isfinite(a)):
             continue
         colour = OKABE_ITO[5] if a < b else OKABE_ITO[0]
-        ax.plot([0, 1], [b, a], color=colour if marked else "#c8c8c8",
-                linewidth=1.4 if marked else 0.7, zorder=3 if marked else 1)
-        if marked:
-            ax.text(1.03, a, f"{label} ({fmt(a)})", va="center", fontsize=6.5, color=colour)
+        ax.plot([0, 1], [b, a], color=colour if mark else "#c8c8c8",
+                linewidth=1.4 if mark else 0.7, zorder=3 if mark else 1)
+        if mark:
+            marked.append((label, a, colour))
     ax.set_xticks([0, 1], [str(y) for y in years])
     ax.set_xlim(-0.1, 1.6)
     _number_axis(ax.yaxis, fmt)
     ax.set_ylabel(ylabel)
+    if marked:
+        low, high = ax.get_ylim()
+        line = _line_height(ax, 6.5)
+        at = spread([a for _, a, _ in marked], line)
+        for (label, a, colour), y in zip(marked, at):
+            ax.plot([1, 1.02, 1.04], [a, a, y], color=colour, linewidth=0.5)
+            ax.text(1.05, y, f"{label} ({fmt(a)})", va="center", fontsize=6.5, color=colour)
+        ax.set_ylim(min(low, at.min() - line), max(high, at.max() + line))
     return fig
 
 
@@ -148,29 +292,57 @@ def dumbbell(labels, leaders, laggards, leader_label, laggard_label, xlabel, fmt
     return fig
 
 
+def _log_ticks(low: float, high: float) -> list[float]:
+    """1-2-5 ticks between `low` and `high` (log axis), at most about seven."""
+    ticks = [m * 10.0 ** e for e in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+             for m in (1, 2, 5)]
+    ticks = [v for v in ticks if low <= v <= high]
+    return ticks[:: -(-len(ticks) // 7)]
+
+
+def _line_height(ax, fontsize: float) -> float:
+    """One line of text of `fontsize` points (with leading) in the y data units of `ax`."""
+    ax.figure.canvas.draw()  # the data limits are final
+    low, high = ax.get_ylim()
+    return (high - low) * 1.3 * fontsize / 72 * ax.figure.dpi / ax.get_window_extent().height
+
+
 def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt, max_labels=8):
     """Units' proportions against their (effective) sample size, with 95% and 99.8% limits
     around the pooled proportion (Spiegelhalter 2005); units outside 99.8% are highlighted and
-    the `max_labels` farthest from p0 are labelled."""
+    the `max_labels` farthest from p0 are named in a column right of the plot, spread so none
+    overprints another, each joined to its point. Sample sizes are whole numbers: the log axis
+    has 1-2-5 ticks in `fmt`."""
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.6))
+    fig.subplots_adjust(right=0.7)
     n = np.asarray(n, dtype=float)
+    p = np.asarray(p, dtype=float)
     grid = np.geomspace(max(n.min() * 0.8, 1), n.max() * 1.2, 200)
     for (lo, hi), style in zip(limits(grid), ("--", ":")):
         ax.plot(grid, lo, color=GREY, linestyle=style, linewidth=0.9)
         ax.plot(grid, hi, color=GREY, linestyle=style, linewidth=0.9)
     ax.axhline(p0, color="#000000", linewidth=0.8)
     flagged = np.asarray([o in ("above", "below") for o in outside])
-    ax.scatter(n[~flagged], np.asarray(p)[~flagged], s=12, color=OKABE_ITO[0], alpha=0.8)
-    ax.scatter(n[flagged], np.asarray(p)[flagged], s=22, color=OKABE_ITO[5])
-    distance = np.where(flagged, np.abs(np.asarray(p) - p0) * np.sqrt(n), -1)
-    for i in np.argsort(-distance, kind="stable")[:max_labels]:
-        if flagged[i]:
-            ax.annotate(labels[i], (n[i], p[i]), xytext=(4, 2), textcoords="offset points", fontsize=6.5)
+    ax.scatter(n[~flagged], p[~flagged], s=12, color=OKABE_ITO[0], alpha=0.8)
+    ax.scatter(n[flagged], p[flagged], s=22, color=OKABE_ITO[5])
     ax.set_xscale("log")
+    ax.set_xlim(grid[0], grid[-1])
+    ax.xaxis.set_major_locator(FixedLocator(_log_ticks(grid[0], grid[-1])))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    _number_axis(ax.xaxis, fmt)
     _number_axis(ax.yaxis, fmt)
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}".replace(",", "\u2009")))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    distance = np.where(flagged, np.abs(p - p0) * np.sqrt(n), -1)
+    chosen = [i for i in np.argsort(-distance, kind="stable")[:max_labels] if flagged[i]]
+    if chosen:
+        at = spread(p[chosen], _line_height(ax, 6.5))
+        for i, y in zip(chosen, at):
+            ax.annotate(labels[i], (n[i], p[i]), xytext=(1.03, y),
+                        textcoords=("axes fraction", "data"), va="center", fontsize=6.5,
+                        annotation_clip=False,
+                        arrowprops={"arrowstyle": "-", "color": GREY, "linewidth": 0.5,
+                                    "shrinkA": 0, "shrinkB": 3})
     return fig
 
 

@@ -40,6 +40,14 @@ class LocalKernelManager(KernelManager):
     def _ip(self):   # each kernel its own socket files (two editions run side by side)
         return str(Path(tempfile.gettempdir()) / f"par-report-kernel-{uuid.uuid4().hex}")
 
+    async def _async_interrupt_kernel(self) -> None:
+        """No SIGINT on the way to a shutdown: jupyter_client interrupts the kernel before asking
+        it to shut down, and ipykernel logs that as "ERROR | KeyboardInterrupt caught in kernel"
+        after every successful run. A busy kernel is still stopped: the shutdown request is
+        followed by SIGTERM and SIGKILL (`shutdown_wait_time`)."""
+        if not self.shutting_down:
+            await super()._async_interrupt_kernel()
+
 
 class NotebookError(Exception):
     """The report notebook failed; the failed copy is kept (outside the run) for diagnosis."""

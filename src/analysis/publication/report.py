@@ -19,9 +19,10 @@ from IPython.display import HTML
 
 from analysis.publication import charts
 from analysis.inputs.dataset import Dataset, load_dataset
+from analysis.inputs.readers import visible
 from analysis.publication.formatting import (fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_percent,
                                  fmt_period, fmt_points, sort_vi, vi_sort_key)
-from analysis.publication.i18n import LANGS, t
+from analysis.publication.i18n import LANGS, load_catalog, t
 from analysis.audit.manifest import sha256
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
@@ -84,16 +85,25 @@ class Report(ServiceSections):
         return self.ds.config.raw.get("scale")
 
     def figure(self, fig, name: str, alt: str, caption: str, narrow: bool = False) -> Figure:
-        """Embed a chart (SVG, alt text) and keep it as a file in the edition's figures/."""
-        svg = charts.to_svg(fig)
+        """Embed a chart (SVG, alt text) and keep it in the edition's figures/ as SVG and as a
+        300-dpi PNG for re-use."""
         self._figure += 1
-        if self.out_dir:
-            folder = self.out_dir / "figures"
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{self._figure:02d}-{name}.svg").write_text(svg, encoding="utf-8")
+        svg = charts.save(fig, self.out_dir / "figures" if self.out_dir else None,
+                          f"{self._figure:02d}-{name}")
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         return Figure(f"data:image/svg+xml;base64,{data}", alt, self.t("report.figure", n=self._figure),
                       caption, narrow)
+
+    def gap_label(self, n: int) -> str:
+        """The row between the top and the bottom of a ranking of `n` drawn as its ends."""
+        return self.t("chart.gap_label", n=n - len(charts.ends(n)))
+
+    def ends_note(self, n: int, where: str, **fields) -> str:
+        """A sentence after a chart's caption when a ranking of `n` is drawn as its ends: top and
+        bottom 10 shown, the full list `where` (table, workbook)."""
+        if len(charts.ends(n)) == n:
+            return ""
+        return " " + self.t(f"chart.ends_note_{where}", k=charts.ENDS, **fields)
 
     def table(self, rows: list[list], headers: list[str], numeric: set[int] = frozenset(),
               caption: str = "") -> Table:
@@ -203,8 +213,9 @@ class Report(ServiceSections):
         fig = charts.ranked_bars(
             scored["name"].tolist(), scored["score"].to_numpy(), self._band_colours(scored["band"]),
             mean, self.t("chart.mean_line", mean=self.pct(mean)), self.t("chart.score_axis"),
-            lambda v: self.num(v, 0))
-        caption = self.t("chart.ranking_caption", year=self.year, n=len(scored))
+            lambda v: self.num(v, 0), gap_label=self.gap_label(len(scored)))
+        caption = (self.t("chart.ranking_caption", year=self.year, n=len(scored))
+                   + self.ends_note(len(scored), "table"))
         legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)]
         chart = self.figure(fig, "ranking", self.t("chart.ranking_alt", n=len(scored),
                                                     leader=scored["name"].iloc[0],
@@ -230,7 +241,8 @@ class Report(ServiceSections):
         bands = self.ds.config.bands
         counts = [int((scored["band"] == b["label_en"]).sum()) for b in bands]
         distribution = self.figure(
-            charts.band_counts([b[f"label_{self.lang}"] for b in bands], counts, self.t("chart.units_axis")),
+            charts.band_counts([b[f"label_{self.lang}"] for b in bands], counts, self.t("chart.units_axis"),
+                               lambda v: fmt_int(v, self.lang)),
             "bands", self.t("chart.bands_alt", n=len(scored)),
             self.t("chart.bands_caption", year=self.year), narrow=True) if bands else None
         return self.section("ranking", legend=legend, chart=chart, distribution=distribution,
@@ -294,9 +306,11 @@ class Report(ServiceSections):
         order = self.units.sort_values(["rank", "unit_id"], kind="stable", na_position="last")["unit_id"]
         matrix = matrix.reindex(order)
         fig = charts.heat_map([self.names[i] for i in matrix.index], labels, matrix.to_numpy(),
-                              self.t("chart.subindex_axis"), lambda v: self.num(v, 0))
+                              self.t("chart.subindex_axis"), lambda v: self.num(v, 0),
+                              gap_label=self.gap_label(len(matrix)))
         chart = self.figure(fig, "components", self.t("chart.components_alt", n=len(codes)),
-                            self.t("chart.components_caption", year=self.year))
+                            self.t("chart.components_caption", year=self.year)
+                            + self.ends_note(len(matrix), "workbook", sheet=self.t("sheet.index_components")))
         means = matrix.mean()
         rows = [[label, self.num(c["max_points"]), self.pct(means[c["code"]]),
                  self.pct(matrix[c["code"]].min()), self.pct(matrix[c["code"]].max())]
@@ -354,7 +368,7 @@ class Report(ServiceSections):
         su = su[su["p"].notna()].sort_values(["p", "unit_id"], ascending=[False, True], kind="stable")
         yoy = self.tables.get("satisfaction_yoy")
         whole = yoy[yoy["unit_id"].fillna("") == ""] if yoy is not None else None
-        data = dict(no_test="", overall="", significant=None, small_units="")
+        data = dict(no_test="", overall="", significant=None, small_units="", units_table=None)
         if yoy is not None and len(yoy):
             untestable = yoy[yoy["p_value"].isna() & yoy["diff"].notna() & (yoy["unit_id"].fillna("") != "")]
             if len(untestable):
@@ -372,13 +386,21 @@ class Report(ServiceSections):
         text_key = "satisfaction.how_ballots" if ballots else "satisfaction.how_counts"
         data["how"] = self.t(text_key, n=fmt_int(int(su["n_ballots"].sum() if ballots else su["n_valid"].sum()),
                                                  self.lang), units=len(su))
-        shown = su if len(su) <= 70 else pd.concat([su.head(35), su.tail(35)])
-        fig = charts.ranked_bars([self.names.get(i, i) for i in shown["unit_id"]], 100 * shown["p"].to_numpy(),
-                                 [charts.OKABE_ITO[0]] * len(shown), 100 * float(su["n_satisfied"].sum() / su["n_valid"].sum()),
+        fig = charts.ranked_bars([self.names.get(i, i) for i in su["unit_id"]], 100 * su["p"].to_numpy(),
+                                 [charts.OKABE_ITO[0]] * len(su), 100 * float(su["n_satisfied"].sum() / su["n_valid"].sum()),
                                  self.t("chart.pooled_line"), self.t("chart.satisfaction_axis"),
-                                 lambda v: self.num(v, 0), 100 * shown["ci_low"].to_numpy(), 100 * shown["ci_high"].to_numpy())
+                                 lambda v: self.num(v, 0), 100 * su["ci_low"].to_numpy(), 100 * su["ci_high"].to_numpy(),
+                                 gap_label=self.gap_label(len(su)))
         data["chart"] = self.figure(fig, "satisfaction", self.t("chart.satisfaction_alt", n=len(su)),
-                                    self.t("chart.satisfaction_caption", year=self.year))
+                                    self.t("chart.satisfaction_caption", year=self.year)
+                                    + self.ends_note(len(su), "table"))
+        if len(charts.ends(len(su))) < len(su):  # the chart shows the ends: every unit in a table
+            rows = [[i + 1, self.names.get(r.unit_id, r.unit_id), fmt_int(r.n_valid, self.lang),
+                     self.pct(100 * r.p), f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}"]
+                    for i, r in enumerate(su.itertuples())]
+            headers = [self.t(k) for k in ("col.order", "col.name", "col.n_valid", "col.p", "col.ci")]
+            data["units_table"] = self.table(rows, headers, {0, 2, 3, 4},
+                                             self.t("table.satisfaction_units_caption", year=self.year))
         if yoy is not None and len(yoy):
             units = yoy[yoy["unit_id"].fillna("") != ""]
             sig = units[units["significant"].astype(str).str.lower() == "true"]
@@ -422,11 +444,21 @@ class Report(ServiceSections):
         ch = self.tables.get("ballot_channels")
         if ch is None or not len(ch):
             return None
-        rows = [[int(r.year), self.t("channel." + r.channel) if isinstance(r.channel, str) and r.channel else "–",
-                 fmt_int(r.n_ballots, self.lang), fmt_int(r.n_counted, self.lang),
+        rows = [[int(r.year), self.channel(r.channel), fmt_int(r.n_ballots, self.lang), fmt_int(r.n_counted, self.lang),
                  fmt_int(r.n_rejected, self.lang)] for r in ch.itertuples()]
         headers = [self.t(k) for k in ("col.year", "col.channel", "col.n_ballots", "col.n_counted", "col.n_rejected")]
         return self.table(rows, headers, {2, 3, 4})
+
+    def channel(self, code) -> str:
+        """A survey channel's label: the catalog's, else dataset.yaml's `survey.channels`, else
+        the code as the ballots give it (a channel the report does not know is still shown)."""
+        if not isinstance(code, str) or not code:
+            return "–"
+        if f"channel.{code}" in load_catalog():
+            return self.t(f"channel.{code}")
+        listed = {c.get("code"): c.get(f"label_{self.lang}") for c in
+                  (self.ds.config.raw.get("survey") or {}).get("channels") or [] if isinstance(c, dict)}
+        return listed.get(code) or visible(code)
 
     def gaps(self) -> HTML:
         g = self.tables["gaps"]

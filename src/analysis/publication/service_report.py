@@ -136,10 +136,12 @@ class ServiceSections:
         mean = part["national_average"].iloc[0]
         fig = charts.ranked_bars(names, part["total"].to_numpy(), [charts.BAND_COLOURS[1]] * len(part),
                                  mean, self.t("chart.mean_line", mean=self.num(mean)),
-                                 self.t("chart.points_axis"), lambda v: self.num(v, 0))
+                                 self.t("chart.points_axis"), lambda v: self.num(v, 0),
+                                 gap_label=self.gap_label(len(part)))
         chart = self.figure(fig, f"service-{group}", self.t(
             "chart.service_alt", n=len(part), leader=names[0], last=names[-1]),
-            self.t("chart.service_caption", period=period, group=label))
+            self.t("chart.service_caption", period=period, group=label)
+            + self.ends_note(len(part), "table"))
         regional = part["rank_region"].notna().any()
         rows = []
         for r in part.itertuples():

@@ -1,8 +1,14 @@
 """The result tables as one workbook per edition, for re-use in releases (openpyxl).
 
-One sheet per table (named as its CSV file), headers in the edition's language, numbers stored
-as numbers with a display format, frozen header row, widths fitted to the content, and a first
-sheet with the sources and notes. Text that a spreadsheet would run as a formula is neutralised.
+One sheet per table, named in the edition's language (the About sheet names the CSV file of
+each), headers and coded values (regions, groups, bands, metrics, tests, yes/no …) in that
+language, the unit's name beside every unit id. Numbers are stored as numbers with a real number
+format, one percent convention throughout: a percent is stored as a proportion (59.98% as 0.5998)
+with the format 0.00%, a difference of percents in percentage points (0.00); whole numbers 0 or
+#,##0; p-values 0.000 (below 0.001 shown "<0.001", the value kept). Every sheet has its header
+frozen, an autofilter, and prints on A4 fitted to the page width with the header repeated; the
+workbook carries its title, subject, author, language and keywords. Text a spreadsheet would
+run as a formula is neutralised.
 """
 from __future__ import annotations
 
@@ -10,11 +16,40 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 
-from analysis.publication.i18n import t
 from analysis.indices.tables import neutralise
+from analysis.inputs.readers import visible
+from analysis.publication.i18n import load_catalog, t
+
+# Columns in percent (0–100) in the result tables, and columns holding proportions (0–1): both
+# are written as proportions with PERCENT. Service-index columns rate_… and national_… are
+# proportions too (national_average is in points). Differences of proportions are written in percentage points (× 100).
+IN_PERCENT = {"index_units": {"score", "score_prev"}, "index_groups": {"mean", "median", "min", "max"},
+              "index_components": {"subindex"},
+              "gaps": {"leader_value", "laggard_value", "top_mean", "bottom_mean"}}
+PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high"}, "satisfaction_yoy": {"p", "p_prev"},
+               "satisfaction_elements": {"p"}, "satisfaction_questions": {"p"},
+               "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998"}}
+PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high"}}
+P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p"}
+YES_NO = {"matches", "significant", "flagged", "like_for_like"}
+PLAIN_WHOLE = {"year", "prev_year", "row", "k"}  # whole numbers written without grouping
+COUNTED = {"rank", "n_units", "band_count"}  # reconciled figures that are whole numbers
+
+PERCENT = "0.00%"
+POINTS = "#,##0.00"
+COUNT = "#,##0"
+WHOLE = "0"
+P_VALUE = '[<0.001]"<0.001";0.000'
+
+# A unit id column and the header key of the name column put beside it.
+NAME_BESIDE = {"unit_id": "col.name", "leader_unit": "col.leader_name", "laggard_unit": "col.laggard_name"}
+# Columns whose codes are catalog keys under a prefix ("channel" paper → channel.paper).
+CATALOG_CODES = {"test": "test.", "outside": "word.", "channel": "channel.", "check": "check.",
+                 "reason": "reason.", "basis": "basis.", "prev_basis": "basis.", "scope": "scope."}
 
 
 def _header(column: str, lang: str, labels: dict[str, str]) -> str:
@@ -26,21 +61,186 @@ def _header(column: str, lang: str, labels: dict[str, str]) -> str:
     return t(f"col.{column}", lang)
 
 
-def _fill(sheet, frame: pd.DataFrame, headers: list[str]) -> None:
+def sheet_name(table: str, lang: str) -> str:
+    """The sheet of `table` in the edition's language (at most 31 characters), or the table's
+    own name for a table the catalog does not name."""
+    key = f"sheet.{table}"
+    return (t(key, lang) if key in load_catalog() else table)[:31]
+
+
+def _kind(table: str, column: str) -> str:
+    """How a column is stored: percent, proportion, pp (difference of proportions) or as it is."""
+    if column in IN_PERCENT.get(table, ()):
+        return "percent"
+    if column in PROPORTION_DIFFERENCES.get(table, ()):
+        return "pp"
+    if column in PROPORTIONS.get(table, ()) or (table == "service_index" and column != "national_average"
+                                                and column.partition("_")[0] in ("rate", "national")):
+        return "proportion"
+    return ""
+
+
+class Labels:
+    """Names and labels of one edition: units, groups, regions, bands, components, survey."""
+
+    def __init__(self, ds, lang: str):
+        self.lang = lang
+        self.units = ds.units.set_index("unit_id")[f"name_{lang}"].to_dict()
+        self.codes: dict[str, dict[str, str]] = {}
+        for column, frame in (("group", ds.groups), ("region", ds.regions)):
+            if frame is not None:
+                self.codes[column] = frame.set_index(column)[f"label_{lang}"].to_dict()
+        cfg = ds.config
+        self.codes["band"] = {b["label_en"]: b[f"label_{lang}"] for b in cfg.bands}
+        self.codes["component"] = {c["code"]: c[f"label_{lang}"] for c in cfg.components}
+        survey = cfg.raw.get("survey") or {}
+        for column in ("element", "question"):
+            self.codes[column] = {e["code"]: e[f"label_{lang}"] for e in survey.get(column + "s") or []}
+        self.catalog = load_catalog()
+
+    def word(self, key: str, fallback: str, **fields) -> str:
+        return t(key, self.lang, **fields) if key in self.catalog else fallback
+
+    def metric(self, code: str, reconciled: bool = False) -> str:
+        """A metric code ("index", "satisfaction"), or of a reconciled figure ("rank", "points",
+        "band_count:<band>")."""
+        if not reconciled:
+            return self.word(f"metric.{code}", code)
+        kind, _, band = code.partition(":")
+        if band:
+            return self.word(f"recon.{kind}", code, band=self.codes["band"].get(band, band))
+        return self.word(f"recon.{kind}", code)
+
+    def unit(self, unit_id) -> str:
+        """The unit's name; a row of all units (no id) is "All units"."""
+        if pd.isna(unit_id) or unit_id == "":
+            return t("scope.all", self.lang)
+        return self.units.get(str(unit_id), str(unit_id))
+
+    def key(self, scope: str, key: str) -> str:
+        """The name of a group-means or reconciliation key: a unit, a group or a region."""
+        if scope == "unit":
+            return self.unit(key)
+        return self.codes.get(scope, {}).get(key, key)
+
+    def value(self, column: str, value, table: str = ""):
+        """`value` of `column` (of `table`) in the edition's words, or as it is."""
+        if isinstance(value, bool) or column in YES_NO and str(value).lower() in ("true", "false", "1", "0"):
+            return self.word("word.yes" if str(value).lower() in ("true", "1") else "word.no", str(value))
+        if not isinstance(value, str) or not value:
+            return value
+        if column == "metric":
+            return self.metric(value, reconciled=table == "reconciliation")
+        if column in CATALOG_CODES:
+            return self.word(CATALOG_CODES[column] + value, value)
+        if column in ("former_units", "prev_former_units"):
+            return "; ".join(self.units.get(u, u) for u in value.split(";"))
+        return self.codes.get(column, {}).get(value, value)
+
+
+def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFrame:
+    """The table as the edition's sheet shows it: coded values in words, a name column after
+    each unit id, percents as proportions, differences of proportions in percentage points."""
+    out = frame.copy()
+    for column in frame.columns:
+        kind = _kind(table, column)
+        if kind == "percent":
+            out[column] = frame[column] / 100
+        elif kind == "pp":
+            out[column] = frame[column] * 100
+        elif table in ("index_groups", "reconciliation") and column == "key":
+            out[column] = [labels.key(s, k) if isinstance(k, str) else k
+                           for s, k in zip(frame["scope"], frame["key"])]
+        elif not pd.api.types.is_float_dtype(frame[column]) or column in YES_NO:
+            out[column] = [labels.value(column, v, table) for v in frame[column]]
+    has_names = f"name_{labels.lang}" in frame.columns
+    for column in [c for c in NAME_BESIDE if c in frame.columns]:
+        if column == "unit_id" and has_names:
+            continue
+        at = out.columns.get_loc(column) + 1
+        out.insert(at, f"{column}:name", [labels.unit(u) for u in frame[column]])
+    return out
+
+
+def _number_format(table: str, column: str, values: pd.Series) -> str | None:
+    kind = _kind(table, column)
+    if kind in ("percent", "proportion"):
+        return PERCENT
+    if kind == "pp":
+        return POINTS
+    if column in P_VALUES:
+        return P_VALUE
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    finite = values.dropna()
+    if len(finite) and (finite == finite.round()).all():
+        return WHOLE if column in PLAIN_WHOLE or column.startswith("rank") else COUNT
+    return POINTS
+
+
+LINE_PT = 15  # height of one line of 11-pt text, in points
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines `text` takes when wrapped in a column `width` characters wide."""
+    return max(1, -(-len(str(text)) // max(1, int(width) - 2)))
+
+
+def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | None]) -> None:
+    """Header (bold, wrapped, its row as tall as its longest header) and rows; number formats;
+    columns as wide as their text (numbers 12), at most 60."""
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in frame.itertuples(index=False):
-        sheet.append([None if pd.isna(v) else (neutralise(v) if isinstance(v, str) else
+        sheet.append([None if pd.isna(v) else (neutralise(visible(v)) if isinstance(v, str) else
                       (v.item() if hasattr(v, "item") else v)) for v in row])
-    for index, column in enumerate(frame.columns, start=1):
-        letter = get_column_letter(index)
-        if pd.api.types.is_float_dtype(frame[column]):
+    widths = []
+    for index, (column, fmt) in enumerate(zip(frame.columns, formats), start=1):
+        if fmt:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "0.00##"
-        width = max([len(str(headers[index - 1]))] + [len(str(v)) for v in frame[column].head(500)])
-        sheet.column_dimensions[letter].width = min(max(8, width + 2), 60)
+                cell.number_format = fmt
+        values = frame[column].head(500).dropna()
+        body = 12 if pd.api.types.is_numeric_dtype(frame[column]) else max(map(len, map(str, values)), default=0)
+        width = min(max(10, body + 2, min(len(str(headers[index - 1])), 12) + 2), 60)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        widths.append(width)
+    sheet.row_dimensions[1].height = LINE_PT * max(map(_lines, headers, widths), default=1)
     sheet.freeze_panes = "A2"
+
+
+def _whole_figures(sheet, table: pd.DataFrame, columns: list[str]) -> None:
+    """Reconciled ranks and counts shown as whole numbers (the column also holds scores)."""
+    for row, metric in enumerate(table["metric"], start=2):
+        if str(metric).partition(":")[0] in COUNTED:
+            for column in ("published", "computed", "difference"):
+                sheet.cell(row, columns.index(column) + 1).number_format = WHOLE
+
+
+def _for_print(sheet, columns: int) -> None:
+    """A4, landscape when wide, fitted to the page width (as many pages down as needed), the
+    header row repeated on every page."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if columns > 6 else "portrait"
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = "1:1"
+
+
+def _properties(book, ds, title: str, lang: str) -> None:
+    props = book.properties
+    props.title = title
+    props.subject = ds.config.title(lang)
+    publisher = ds.config.raw.get("publisher")
+    if isinstance(publisher, dict):
+        publisher = publisher.get(f"name_{lang}") or publisher.get("name")
+    props.creator = str(publisher) if publisher else t("xlsx.creator", lang)
+    props.language = lang
+    props.keywords = t("xlsx.keywords", lang)
+    props.description = t("xlsx.note_units_text", lang)
+    props.category = t("xlsx.category", lang)
 
 
 def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, path: Path) -> None:
@@ -58,12 +258,35 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     if published is not None and "source" in published:
         for url in sorted(set(published["source"].dropna())):
             notes.append([t("xlsx.source", lang), url])
-    _fill(about, pd.DataFrame(notes, columns=["k", "v"]), [t("xlsx.item", lang), t("xlsx.value", lang)])
+    names = sorted(results)
+    notes += [[t("xlsx.sheet", lang, sheet=sheet_name(name, lang)), f"tables/{name}.csv"] for name in names]
+    _fill(about, pd.DataFrame(notes, columns=["k", "v"]), [t("xlsx.item", lang), t("xlsx.value", lang)],
+          [None, None])
+    about.column_dimensions["B"].width = 90
+    for (cell,) in about.iter_rows(min_row=2, min_col=2, max_col=2):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        about.row_dimensions[cell.row].height = LINE_PT * _lines(cell.value, 90)
+    _for_print(about, 2)
     mapping = ds.config.raw.get("service_index") or {}
     labels = {code: spec[f"label_{lang}"] for code, spec in (mapping.get("indicators") or {}).items()}
     labels.update({g["code"]: g[f"label_{lang}"] for g in mapping.get("groups") or []})
-    for name in sorted(results):
-        frame = results[name]
-        _fill(book.create_sheet(name[:31]), frame, [_header(c, lang, labels) for c in frame.columns])
+    words = Labels(ds, lang)
+    used: set[str] = {about.title}
+    for name in names:
+        frame = edition_frame(name, results[name], words)
+        headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name") else _header(c, lang, labels)
+                   for c in frame.columns]
+        formats = [_number_format(name, c, frame[c]) for c in frame.columns]
+        title_ = sheet_name(name, lang)
+        while title_ in used:  # two tables cut to the same 31 characters
+            title_ = title_[:29] + f"~{len(used)}"
+        used.add(title_)
+        sheet = book.create_sheet(title_)
+        _fill(sheet, frame, headers, formats)
+        if name == "reconciliation":
+            _whole_figures(sheet, results[name], list(frame.columns))
+        sheet.auto_filter.ref = sheet.dimensions
+        _for_print(sheet, len(headers))
+    _properties(book, ds, title, lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)

@@ -1,21 +1,25 @@
 """Change of an index between two years: the rows of tests.csv.
 
-Paired rows use the units with a value in both years (``n`` = pairs); the dispersion rows
-and Brown–Forsythe use every unit with a value in each year. Change ``d = current - previous``.
+Every row uses the balanced panel: the units with a value in both years (``n`` = pairs), so
+both years' dispersion is measured on the same units. Change ``d = current - previous``.
 
-| test | statistic | p_value | effect | ci | source |
-|---|---|---|---|---|---|
-| ``paired_t`` | t | two-sided | mean d | t-based CI of mean d | ``scipy.stats.ttest_rel`` |
-| ``wilcoxon_signed_rank`` | min(T+, T-) | two-sided | median d | NaN | ``scipy.stats.wilcoxon`` (zeros dropped, exact for n <= 50 without ties) |
-| ``brown_forsythe`` | W | | SD_cur - SD_prev | NaN | ``scipy.stats.levene(center="median")`` (Brown & Forsythe 1974) |
-| ``dispersion_sd`` / ``_iqr`` / ``_cv`` | current value | NaN | current - previous | NaN | SD (ddof 1), ``scipy.stats.iqr``, ``scipy.stats.variation(ddof=1)`` = SD / mean |
-| ``beta_convergence`` | slope b of d = a + b previous | slope's t test | b | t-based CI of b | statsmodels OLS; b < 0: lagging units improve faster (Barro & Sala-i-Martin 1992) |
+| test | answers | statistic | p_value | effect | ci | source |
+|---|---|---|---|---|---|---|
+| ``paired_t`` | did the mean score change? | t | two-sided | mean d | t-based CI of mean d | ``scipy.stats.ttest_rel`` |
+| ``wilcoxon_signed_rank`` | did the typical unit move? | min(T+, T-) | two-sided | median d | NaN | ``scipy.stats.wilcoxon`` (zeros dropped, exact for n <= 50 without ties) |
+| ``pitman_morgan`` | did the spread between units change (sigma-convergence)? | r(x + y, x - y) | two-sided t test of r with n - 2 df | SD_cur / SD_prev | NaN | Pitman (1939, Biometrika 31:9), Morgan (1939, Biometrika 31:13) |
+| ``dispersion_sd`` / ``_iqr`` / ``_cv`` | how spread out are the units? | current value | NaN | current - previous | NaN | SD (ddof 1), ``scipy.stats.iqr``, ``scipy.stats.variation(ddof=1)`` = SD / mean |
+| ``beta_convergence`` | do low scorers gain more? | slope b of d = a + b previous | slope's t test | b | t-based CI of b | statsmodels OLS (Barro & Sala-i-Martin 1992) |
 
-Sigma-convergence (falling dispersion) is read from the dispersion rows and Brown–Forsythe.
-``n``: pairs for paired rows; units with a current value for dispersion rows; units in both
-samples together for Brown–Forsythe. Rows with fewer than 3 values (pairs for paired rows,
-values in either year for the others) hold NaN: nothing raises. (With 2 values a year the
-absolute deviations from the median are equal and Brown–Forsythe is degenerate.)
+Pitman–Morgan: for paired x (current) and y (previous), Var(x) = Var(y) exactly when
+Cov(x + y, x − y) = 0, so the test of equal variances is the test of zero correlation between
+the sums and the differences: t = r·√(n − 2)/√(1 − r²) on n − 2 degrees of freedom. Unlike
+Brown–Forsythe it uses the pairing (the same units, correlated across years).
+beta-convergence is never read alone: a negative slope follows from regression to the mean
+whenever scores carry measurement error, even when the spread does not fall (Friedman 1992,
+J Econ Lit 30:2129; Quah 1993, Scand J Econ 95:427), so it is reported beside the
+Pitman–Morgan test of sigma-convergence.
+Rows with fewer than 3 pairs hold NaN: nothing raises.
 """
 
 from __future__ import annotations
@@ -62,19 +66,28 @@ def _paired_rows(cur: np.ndarray, prev: np.ndarray, alpha: float) -> list[dict]:
     return rows
 
 
+def pitman_morgan(cur: np.ndarray, prev: np.ndarray) -> tuple[float, float]:
+    """(r, two-sided p) of the Pitman–Morgan test of Var(cur) = Var(prev) for paired values."""
+    r = stats.pearsonr(cur + prev, cur - prev)
+    return float(r.statistic), float(r.pvalue)
+
+
 def _dispersion_rows(cur: np.ndarray, prev: np.ndarray) -> list[dict]:
     n = len(cur)
-    names = ("brown_forsythe", "dispersion_sd", "dispersion_iqr", "dispersion_cv")
-    if n < 3 or len(prev) < 3:
-        return [_row(t, n=n + len(prev) if t == "brown_forsythe" else n) for t in names]
+    names = ("pitman_morgan", "dispersion_sd", "dispersion_iqr", "dispersion_cv")
+    if n < 3:
+        return [_row(t, n=n) for t in names]
     measures = {
         "dispersion_sd": lambda x: np.std(x, ddof=1),
         "dispersion_iqr": stats.iqr,
         "dispersion_cv": lambda x: stats.variation(x, ddof=1),
     }
-    bf = stats.levene(cur, prev, center="median")
-    rows = [_row("brown_forsythe", bf.statistic, bf.pvalue, np.std(cur, ddof=1) - np.std(prev, ddof=1),
-                 n=n + len(prev))]
+    sd_cur, sd_prev = np.std(cur, ddof=1), np.std(prev, ddof=1)
+    if np.ptp(cur + prev) == 0 or np.ptp(cur - prev) == 0:  # r undefined
+        rows = [_row("pitman_morgan", effect=sd_cur / sd_prev if sd_prev else math.nan, n=n)]
+    else:
+        r, p = pitman_morgan(cur, prev)
+        rows = [_row("pitman_morgan", r, p, sd_cur / sd_prev, n=n)]
     for test, f in measures.items():
         rows.append(_row(test, f(cur), effect=f(cur) - f(prev), n=n))
     return rows
@@ -92,7 +105,7 @@ def index_change_tests(
     """
     cur, prev = _clean(current, "current"), _clean(previous, "previous")
     common = cur.index.intersection(prev.index).sort_values()
-    rows = _paired_rows(cur[common].to_numpy(), prev[common].to_numpy(), alpha)
-    rows += _dispersion_rows(cur.to_numpy(), prev.to_numpy())
+    pairs = cur[common].to_numpy(), prev[common].to_numpy()
+    rows = _paired_rows(*pairs, alpha) + _dispersion_rows(*pairs)
     frame = pd.DataFrame(rows).assign(metric=metric)[COLUMNS]
     return frame.sort_values("test", kind="stable", ignore_index=True)

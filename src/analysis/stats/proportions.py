@@ -1,4 +1,5 @@
-"""Proportions: Wilson, Newcombe, two-proportion z test, ballot-level (cluster) interval, BH.
+"""Proportions: Wilson, Newcombe, two-proportion z test, ballot-level (cluster) interval, BH,
+and false-coverage-rate adjusted intervals.
 
 All functions are vectorised: counts and sizes broadcast as numpy arrays (scalars give numpy
 scalars back). Sizes may be non-integer (an effective sample size). Where a statistic is not
@@ -10,12 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
+from scipy.stats import t as t_dist
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
     test_proportions_2indep,
 )
+
+
+KG_BALLOTS = 30
 
 
 def _counts(*pairs):
@@ -99,18 +105,24 @@ def cluster_proportion(sum_y, sum_m, s_yy, s_mm, s_ym, n_ballots, alpha: float =
     - var = n/(n−1) · Σ(y_i − p·m_i)² / (Σm)², the Taylor-linearisation (with-replacement)
       variance of a ratio (Cochran 1977, ch. 6; Wolter 2007, ch. 6), with
       Σ(y_i − p·m_i)² = Σy² − 2p·Σym + p²·Σm².
-    - deff = var / (p(1−p)/Σm) (Kish 1965); n_eff = Σm / max(deff, 1).
+    - deff = var / (p(1−p)/(Σm − 1)) (Kish 1965, against the unbiased variance of Σm
+      independent answers), so that with one answer per ballot (m_i = 1, var = p(1−p)/(n−1))
+      deff is exactly 1 and the interval is Wilson's on n; n_eff = Σm / max(deff, 1).
+    - Below ``KG_BALLOTS`` (30) ballots the Korn–Graubard degrees-of-freedom factor applies:
+      n_eff × (z_{α/2} / t_{n−1, α/2})² (Korn & Graubard 1998, Survey Methodology 24:193),
+      so a few ballots give a wider interval (a single ballot, with no degrees of freedom,
+      takes the factor of two: t with 1 df).
     - ci = Wilson interval with x = p·n_eff and n = n_eff (the effective-sample-size Wilson
-      interval of Korn & Graubard 1998, Survey Methodology 24:193, without their
-      degrees-of-freedom factor).
+      interval of Korn & Graubard 1998).
 
     deff below 1 (answers on a ballot looking more varied than independent ones) is kept in
     ``deff`` but n_eff is capped at Σm, so the interval is never narrower than one treating
     answers as independent. Where the variance estimate is 0 (p is 0 or 1, or every ballot
     has the same y_i/m_i) or there are fewer than 2 ballots, deff = Σm/n (answers on a
-    ballot fully correlated), so n_eff = n; ``var`` is then deff·p(1−p)/Σm.
-    A "zero" residual sum is one within rounding of its terms (8 ulp of their magnitude).
-    Returns a DataFrame with p, var, deff, n_eff, ci_low, ci_high (NaN where Σm or n is 0).
+    ballot fully correlated), so n_eff = n before the df factor; ``var`` is then deff·p(1−p)/(Σm − 1), or 0
+    with a single answer. A "zero" residual sum is one within rounding of its terms (8 ulp of
+    their magnitude). Returns a DataFrame with p, var, deff, n_eff, ci_low, ci_high (NaN where
+    Σm or n is 0).
     """
     sum_y, sum_m, s_yy, s_mm, s_ym, n_ballots = np.broadcast_arrays(
         *(np.atleast_1d(np.asarray(a, dtype=float)) for a in (sum_y, sum_m, s_yy, s_mm, s_ym, n_ballots))
@@ -121,11 +133,14 @@ def cluster_proportion(sum_y, sum_m, s_yy, s_mm, s_ym, n_ballots, alpha: float =
         terms = (s_yy, 2 * p * s_ym, p**2 * s_mm)
         residual = terms[0] - terms[1] + terms[2]
         degenerate = (residual <= 8 * np.finfo(float).eps * sum(np.abs(t) for t in terms)) | (n_ballots < 2)
-        var_srs = p * (1 - p) / sum_m
+        var_srs = np.where(sum_m > 1, p * (1 - p) / (sum_m - 1), 0.0)
         linearised = n_ballots / (n_ballots - 1) * residual / sum_m**2
         deff = np.where(degenerate, sum_m / n_ballots, linearised / var_srs)
-    var = np.where(degenerate, deff * var_srs, linearised)
-    n_eff = sum_m / np.maximum(deff, 1.0)
+        var = np.where(degenerate, deff * var_srs, linearised)
+        n_eff = sum_m / np.maximum(deff, 1.0)
+        few = n_ballots < KG_BALLOTS
+        df = np.maximum(n_ballots - 1, 1.0)
+        n_eff = np.where(few, n_eff * (norm.ppf(1 - alpha / 2) / t_dist.ppf(1 - alpha / 2, df)) ** 2, n_eff)
     low, high = wilson_interval(np.where(defined, p * n_eff, np.nan), np.where(defined, n_eff, np.nan), alpha)
     columns = {"p": p, "var": var, "deff": deff, "n_eff": n_eff, "ci_low": low, "ci_high": high}
     return pd.DataFrame({name: np.where(defined, value, np.nan) for name, value in columns.items()})
@@ -143,3 +158,13 @@ def bh_adjust(p_values) -> np.ndarray:
     if present.any():
         out[present] = multipletests(p[present], method="fdr_bh")[1]
     return out
+
+
+def fcr_alpha(selected, alpha: float = 0.05) -> float:
+    """Level for the intervals of selected units: alpha·R/m (Benjamini & Yekutieli 2005, JASA
+    100:71), R selected among m (``selected``: booleans, NaN/None = not tested, left out of
+    m). Intervals at 1 − alpha·R/m for the R units selected by BH at ``alpha`` keep the
+    expected share of non-covering intervals among them at most alpha. NaN when R = 0."""
+    s = pd.Series(selected, dtype="boolean")
+    m, r = int(s.notna().sum()), int(s.fillna(False).sum())
+    return alpha * r / m if r else float("nan")

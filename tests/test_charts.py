@@ -1,0 +1,170 @@
+"""Charts a newspaper can reuse: 300-dpi PNG beside the SVG, the edition's number format on
+every axis, whole-number count axes, bars from zero, long rankings cut to their ends, labels
+that do not overprint, every Vietnamese letter drawn, a colour-blind-safe palette."""
+import itertools
+import unicodedata
+import warnings
+
+import numpy as np
+import pytest
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
+from PIL import Image
+
+from analysis.publication import charts
+from analysis.publication.formatting import fmt_number
+
+
+def vi(decimals):
+    return lambda v: fmt_number(v, "vi", decimals)
+
+
+def tick_texts(axis):
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def top_down(axis):
+    """The tick labels of a y axis from the top of the chart down."""
+    ticks = sorted(zip(axis.get_ticklocs(), axis.get_ticklabels()), key=lambda p: -p[0])
+    labels = [t.get_text() for _, t in ticks]
+    return labels if not axis.axes.yaxis_inverted() else labels[::-1]
+
+
+def drawn(fig):
+    fig.canvas.draw()
+    return fig
+
+
+def test_png_at_300_dpi_beside_the_svg(tmp_path):
+    fig = charts.band_counts(["A", "B"], [3, 4], "Số đơn vị")
+    inches = fig.get_figwidth()
+    svg = charts.save(fig, tmp_path / "figures", "02-bands")
+    assert (tmp_path / "figures" / "02-bands.svg").read_text(encoding="utf-8") == svg
+    with Image.open(tmp_path / "figures" / "02-bands.png") as png:
+        assert [round(d) for d in png.info["dpi"]] == [300, 300]
+        assert png.width >= 0.8 * inches * 300  # the figure's width (less white space) at 300 dpi
+
+
+def test_same_figure_same_bytes(tmp_path):
+    for folder in ("a", "b"):
+        charts.save(charts.slope(list("ABC"), [1.0, 2.0, 3.0], [2.0, 2.1, 2.2], (2015, 2016), "y",
+                                 vi(1), [True] * 3), tmp_path / folder, "f")
+    for ext in ("svg", "png"):
+        assert (tmp_path / "a" / f"f.{ext}").read_bytes() == (tmp_path / "b" / f"f.{ext}").read_bytes()
+
+
+def test_count_axis_has_whole_numbers_only():
+    # the old chart ticked 0,0 0,5 1,0 … 2,0 for two units: half a unit
+    ax = drawn(charts.band_counts(["A", "B", "C"], [1, 2, 0], "n")).axes[0]
+    ticks = [v for v in ax.get_yticks() if ax.get_ylim()[0] <= v <= ax.get_ylim()[1]]
+    assert ticks and all(float(v).is_integer() for v in ticks)
+    assert all(t.isdigit() for t in tick_texts(ax.yaxis))
+
+
+def test_vietnamese_ticks_use_the_decimal_comma_everywhere():
+    heat = drawn(charts.heat_map(["Hà Nội", "Huế"], ["a", "b"], [[51.5, 52.25], [53.0, 54.75]],
+                                 "Chỉ số (%)", vi(1)))
+    colour_bar = heat.axes[1]
+    labels = tick_texts(colour_bar.yaxis)
+    assert labels and all("," in t and "." not in t for t in labels)  # old: matplotlib's 52.0
+    funnel = drawn(charts.funnel([150, 1200, 15000], [90.0, 95.0, 99.0], 95.0,
+                                 lambda g: [(g * 0 + 80, g * 0 + 100), (g * 0 + 70, g * 0 + 100)],
+                                 ["", "", "above"], ["a", "b", "c"], "n", "p", vi(0)))
+    ax = funnel.axes[0]
+    assert "1.000" in tick_texts(ax.xaxis) or "10.000" in tick_texts(ax.xaxis)  # "." groups in vi
+    assert not [t for t in ax.xaxis.get_minorticklabels() if t.get_text()]
+
+
+def test_bars_start_at_zero():
+    values = np.array([73.0, 70.5, 66.0, 61.25])  # the old axis started at 50
+    ax = drawn(charts.ranked_bars(list("ABCD"), values, ["#0072B2"] * 4, 67.7, "mean", "x",
+                                  vi(0))).axes[0]
+    assert ax.get_xlim()[0] == 0
+    assert all(p.get_x() == 0 for p in ax.patches if isinstance(p, Rectangle))
+
+
+def test_groups_are_dots_not_bars_on_a_cut_axis():
+    ax = drawn(charts.group_means(["Bắc", "Nam"], [60.8, 58.6], 59.9, "TB", "x", vi(1))).axes[0]
+    assert ax.get_xlim()[0] > 0
+    assert not [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
+def test_long_ranking_shows_its_top_and_bottom_ten_in_readable_type():
+    n = 99
+    labels = [f"Đơn vị {i:02d}" for i in range(n)]
+    fig = drawn(charts.ranked_bars(labels, np.linspace(90, 40, n), ["#0072B2"] * n, 65, "TB", "x",
+                                   vi(0)))
+    ax = fig.axes[0]
+    assert top_down(ax.yaxis) == labels[:10] + [charts.GAP_MARK] + labels[-10:]
+    assert len(ax.patches) == 20
+    assert min(t.get_fontsize() for t in ax.yaxis.get_ticklabels()) >= 7  # old: 4.6 pt
+    assert fig.get_figheight() <= charts.MAX_HEIGHT_IN
+    heat = drawn(charts.heat_map(labels, ["a", "b"], np.ones((n, 2)), "x", vi(0))).axes[0]
+    assert top_down(heat.yaxis) == labels[:10] + [charts.GAP_MARK] + labels[-10:]
+
+
+def test_spread_keeps_labels_a_line_apart_and_close_to_their_points():
+    # two labels 0.1 apart with a gap of 1 share their mean: 0.05 ∓ 0.5; the third stays put
+    assert charts.spread([0.1, 0.0, 5.0], 1.0) == pytest.approx([0.55, -0.45, 5.0])
+    # three at one point around it; a fourth pushed in merges with them (mean 0.25 → -1.25 … 1.75)
+    assert charts.spread([0, 0, 0, 1], 1.0) == pytest.approx([-1.25, -0.25, 0.75, 1.75])
+    assert charts.spread([3.0, 1.0], 0.5) == pytest.approx([3.0, 1.0])
+
+
+def boxes(fig, texts):
+    renderer = fig.canvas.get_renderer()
+    return [Text.get_window_extent(t, renderer) for t in texts]  # the text, not its leader line
+
+
+def assert_no_overlap(fig, texts):
+    assert len(texts) >= 2
+    for a, b in itertools.combinations(boxes(fig, texts), 2):
+        assert not a.overlaps(b), (a, b)
+
+
+def test_slope_labels_do_not_overprint():
+    before, after = [60.0, 55.0, 50.0, 58.0], [61.0, 61.1, 61.2, 70.0]  # three ends 0.1 apart
+    fig = drawn(charts.slope(list("ABCD"), before, after, (2015, 2016), "y", vi(1), [True] * 4))
+    assert_no_overlap(fig, [t for t in fig.axes[0].texts if t.get_text()])
+
+
+def test_funnel_labels_do_not_overprint():
+    n = np.array([1000, 1100, 1200, 1300, 5000, 300])
+    p = np.array([80.0, 80.2, 80.4, 99.9, 99.8, 95.0])
+    fig = drawn(charts.funnel(n, p, 95.0, lambda g: [(g * 0 + 90, g * 0 + 98), (g * 0 + 85, g * 0 + 99)],
+                              ["below"] * 3 + ["above"] * 2 + [""],
+                              ["Công an tỉnh Hà Giang", "Công an tỉnh Bắc Ninh", "Cục Y tế", "Cục A",
+                               "Cục B", "Cục C"], "n", "p", vi(0)))
+    texts = fig.axes[0].texts
+    assert sorted(t.get_text() for t in texts) == sorted(["Công an tỉnh Hà Giang", "Công an tỉnh Bắc Ninh",
+                                                          "Cục Y tế", "Cục A", "Cục B"])
+    assert_no_overlap(fig, texts)
+
+
+def test_heat_map_column_labels_do_not_overprint():
+    components = ["Tham gia của người dân ở cấp cơ sở", "Công khai, minh bạch",
+                  "Trách nhiệm giải trình với người dân", "Kiểm soát tham nhũng trong khu vực công",
+                  "Thủ tục hành chính công", "Cung ứng dịch vụ công"]  # PAPI's six dimensions
+    fig = drawn(charts.heat_map(["Cần Thơ", "Hà Tĩnh"], components, np.full((2, 6), 60.0), "%", vi(0)))
+    assert_no_overlap(fig, fig.axes[0].get_xticklabels())
+
+
+VIETNAMESE = ("aăâbcdđeêghiklmnoôơpqrstuưvxy"
+              "àảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
+
+
+def test_every_vietnamese_letter_is_drawn_and_text_is_nfc(tmp_path):
+    letters = VIETNAMESE + VIETNAMESE.upper()
+    decomposed = unicodedata.normalize("NFD", "Thừa Thiên Huế")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
+        svg = charts.save(charts.band_counts([letters[:60], letters[60:]], [1, 2], decomposed), tmp_path, "vi")
+    assert "Thừa Thiên Huế" in svg and decomposed not in svg
+
+
+OKABE_ITO_2008 = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
+
+
+def test_palette_is_okabe_ito():
+    assert set(charts.OKABE_ITO) == OKABE_ITO_2008
+    assert set(charts.BAND_COLOURS) - OKABE_ITO_2008 <= {"#999999"}

@@ -1,0 +1,158 @@
+"""The workbook for re-use: one percent convention (proportions with a 0.00% format), sheet
+names and coded values in the edition's language, names beside ids, p-values and whole numbers
+with real number formats, autofilter, print fitted to the page width, workbook properties."""
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from analysis.indices.results import compute_results
+from analysis.inputs.dataset import load_dataset
+from analysis.publication.xlsx import P_VALUE, PERCENT, WHOLE, sheet_name, write_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def ministries():
+    ds = load_dataset(ROOT / "data" / "par-ministries")
+    return ds, compute_results(ds, 2023)
+
+
+@pytest.fixture(scope="module")
+def papi():
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    return ds, compute_results(ds, 2016)
+
+
+def workbook(tmp_path, ds, results, lang):
+    path = tmp_path / f"{ds.name}-{lang}.xlsx"
+    write_workbook(results, ds, "Báo cáo" if lang == "vi" else "Report", lang, path)
+    return load_workbook(path)
+
+
+def column_of(sheet, header):
+    """The cells under `header` (row 1)."""
+    index = [c.value for c in sheet[1]].index(header) + 1
+    return [row[0] for row in sheet.iter_rows(min_row=2, min_col=index, max_col=index)]
+
+
+def satisfaction_tables():
+    """A satisfaction table (proportions, 0–1) and its year-on-year table, hand-made."""
+    units = pd.DataFrame({"unit_id": ["MOJ", "MOF"], "n_ballots": [100, 80], "n_valid": [400, 320],
+                          "n_satisfied": [390, 300], "p": [0.975, 0.9375], "ci_low": [0.955, 0.905],
+                          "ci_high": [0.987, 0.959], "deff": [1.0, 1.2], "n_eff": [400.0, 266.7]})
+    yoy = pd.DataFrame({"unit_id": [pd.NA, "MOJ"], "p": [0.9573, 0.975], "p_prev": [0.981, 0.99],
+                        "diff": [-0.0237, -0.015], "ci_low": [-0.03, -0.03], "ci_high": [-0.017, 0.0],
+                        "p_value": [3.2e-26, 0.06], "p_adjusted": [6.0e-25, 0.06],
+                        "significant": [True, False], "n_eff": [700.0, 400.0], "n_eff_prev": [650.0, 380.0],
+                        "year": [2023, 2023], "prev_year": [2022, 2022], "like_for_like": [True, True]})
+    return {"satisfaction_units": units, "satisfaction_yoy": yoy}
+
+
+def test_every_percent_is_a_proportion_with_a_percent_format(tmp_path, ministries):
+    ds, results = ministries
+    book = workbook(tmp_path, ds, {**results, **satisfaction_tables()}, "en")
+    units = book[sheet_name("index_units", "en")]
+    scores = {c.value: s for c, s in zip(column_of(units, "Unit ID"), column_of(units, "Score (%)"))}
+    # Bộ Tư pháp 2023: 89.96 computed from its parts (the old sheet held 89.96 under "(%)")
+    assert scores["MOJ"].value == pytest.approx(0.8996, abs=1e-9)
+    assert scores["MOJ"].number_format == PERCENT
+    satisfied = column_of(book[sheet_name("satisfaction_units", "en")], "Satisfied (%)")
+    assert [c.value for c in satisfied] == [0.975, 0.9375] and {c.number_format for c in satisfied} == {PERCENT}
+    diff = column_of(book[sheet_name("satisfaction_yoy", "en")], "Difference (percentage points)")
+    assert diff[0].value == pytest.approx(-2.37) and diff[0].number_format != PERCENT
+    for sheet in book.worksheets:  # no percent-formatted cell holds a number on the 0–100 scale
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if cell.number_format == PERCENT and cell.value is not None:
+                    assert -1.5 <= cell.value <= 1.5, (sheet.title, cell.coordinate, cell.value)
+
+
+def test_p_values_keep_their_value_under_a_real_format(tmp_path, ministries):
+    ds, results = ministries
+    book = workbook(tmp_path, ds, {**results, **satisfaction_tables()}, "vi")
+    p = column_of(book[sheet_name("satisfaction_yoy", "vi")], "Giá trị p")
+    assert p[0].value == 3.2e-26 and p[0].number_format == P_VALUE
+
+
+def test_ranks_and_counts_are_whole_numbers(tmp_path, ministries):
+    ds, results = ministries
+    book = workbook(tmp_path, ds, results, "vi")
+    assert {c.number_format for c in column_of(book[sheet_name("index_units", "vi")], "Xếp hạng")} == {WHOLE}
+    sheet = book[sheet_name("reconciliation", "vi")]
+    formats = {(m.value, c.number_format) for m, c in zip(column_of(sheet, "Chỉ tiêu"), column_of(sheet, "Số liệu đã công bố"))}
+    assert ("Xếp hạng", WHOLE) in formats and ("Chỉ số", WHOLE) not in formats
+
+
+SNAKE_CODE = re.compile(r"[a-z]+(_[a-z]+)+")
+
+
+def test_vietnamese_sheet_names_and_values(tmp_path, papi):
+    ds, results = papi
+    book = workbook(tmp_path, ds, results, "vi")
+    assert book.sheetnames[0] == "Giới thiệu"
+    assert {"Xếp hạng đơn vị", "Kết quả theo nhóm, vùng", "Kiểm định thống kê"} <= set(book.sheetnames)
+    assert not set(book.sheetnames) & set(results)  # every table's sheet named in Vietnamese
+    units = book["Xếp hạng đơn vị"]
+    hanoi = [c.row for c in column_of(units, "Mã đơn vị") if c.value == "01"][0]
+    row = {h.value: c.value for h, c in zip(units[1], units[hanoi])}
+    assert row["Vùng"] == "Đồng bằng sông Hồng"  # was red_river_delta
+    assert row["Xếp loại"] == "Nhóm đạt điểm thấp nhất"  # was "Poor performers"
+    ids = {"Mã đơn vị", "Đơn vị dẫn đầu", "Đơn vị xếp cuối"}
+    for sheet in book.worksheets:
+        headers = [c.value for c in sheet[1]]
+        for row in sheet.iter_rows(min_row=2):
+            for header, cell in zip(headers, row):
+                if isinstance(cell.value, str) and header not in ids:
+                    assert not SNAKE_CODE.fullmatch(cell.value), (sheet.title, header, cell.value)
+                    assert cell.value not in ("True", "False", "true", "false")
+
+
+def test_names_beside_ids(tmp_path, ministries):
+    ds, results = ministries
+    sheet = workbook(tmp_path, ds, results, "vi")[sheet_name("gaps", "vi")]
+    headers = [c.value for c in sheet[1]]
+    at = headers.index("Đơn vị dẫn đầu")
+    assert headers[at + 1] == "Tên đơn vị dẫn đầu"
+    assert [c.value for c in sheet[2]][at:at + 2] == ["MOJ", "Bộ Tư pháp"]
+    components = workbook(tmp_path, ds, results, "en")[sheet_name("index_components", "en")]
+    assert [c.value for c in components[1]][:2] == ["Unit ID", "Unit"]
+
+
+def test_autofilter_print_fit_and_properties(tmp_path, ministries):
+    ds, results = ministries
+    book = workbook(tmp_path, ds, results, "vi")
+    for sheet in book.worksheets[1:]:
+        assert sheet.auto_filter.ref == sheet.dimensions
+    for sheet in book.worksheets:
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.freeze_panes == "A2"
+    props = book.properties
+    assert props.title == "Báo cáo" and props.language == "vi"
+    assert props.subject == ds.config.title("vi") and props.creator and props.keywords
+
+
+def test_about_sheet_names_the_csv_of_each_sheet(tmp_path, ministries):
+    ds, results = ministries
+    about = workbook(tmp_path, ds, results, "vi")["Giới thiệu"]
+    pairs = {r[0].value: r[1].value for r in about.iter_rows(min_row=2)}
+    assert pairs["Trang tính “Xếp hạng đơn vị”"] == "tables/index_units.csv"
+
+
+def test_service_rates_are_percents_and_points_are_points(tmp_path):
+    ds = load_dataset(ROOT / "data" / "demo-dossiers")
+    results = compute_results(ds, 2025, period="2025-07")
+    sheet = workbook(tmp_path, ds, results, "en")[sheet_name("service_index", "en")]
+    s = results["service_index"]
+    for header, column, fmt in (("National average", "national_average", "#,##0.00"),
+                                ("Total points", "total", "#,##0.00")):
+        cells = column_of(sheet, header)
+        assert [c.value for c in cells] == pytest.approx(s[column].tolist())  # 61.10 points, not 6110%
+        assert {c.number_format for c in cells} == {fmt}
+    rates = [h.value for h in sheet[1] if str(h.value).startswith(("Rate: ", "National: "))]
+    assert rates and all({c.number_format for c in column_of(sheet, h)} == {PERCENT} for h in rates)
