@@ -6,13 +6,7 @@ the previous good output is left exactly as it was.
 """
 from __future__ import annotations
 
-<<<<<<< HEAD
-import os
-import shutil
-import tempfile
 import multiprocessing
-=======
->>>>>>> main
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,24 +22,6 @@ from analysis.indices.tables import write_tables
 
 LANGS = ("vi", "en")
 FORMATS = ("html", "pdf", "xlsx")
-
-
-<<<<<<< HEAD
-@contextmanager
-def staging(final: Path):
-    """Yield a fresh folder; on success it replaces `final` (rename is atomic on one filesystem)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = final.parent / f".{final.name}.old-{os.getpid()}"
-    if final.exists():
-        final.rename(old)
-    tmp.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _child(function, args, errors) -> None:
@@ -75,8 +51,6 @@ def in_processes(function, calls: list[tuple]) -> None:
         raise RuntimeError("; ".join(problems))
 
 
-=======
->>>>>>> main
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
         progress: bool = True, archival: bool = False, period: str | None = None,
         profiles: bool = False, years: tuple[int, int] | None = None) -> Path:
@@ -132,7 +106,7 @@ def run_series(data_dir: Path, years: tuple[int, int], langs=LANGS, formats=FORM
         results = panel_tables(ds, first, last)
         bar.update()
         final = Path(out_root).resolve() / ds.name / f"{first}-{last}"
-        with staging(final) as tmp:
+        with runfolder.publishing(final) as tmp:
             write_tables(results, tmp / "tables")
             bar.update()
             if formats:

@@ -114,8 +114,7 @@ def rank_heat_map(labels, years, ranks, breaks, cbar_label):
     """Units (rows, in the order given) by years, coloured by rank (1 darkest); no rank: white."""
     ranks = np.asarray(ranks, dtype=float)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(9.0, 0.125 * len(labels) + 1.0)))
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("#ffffff")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#ffffff")
     image = ax.imshow(np.ma.masked_invalid(ranks), aspect="auto", cmap=cmap,
                       extent=(years[0] - 0.5, years[-1] + 0.5, len(labels) - 0.5, -0.5))
     for i, year in enumerate(years):

@@ -38,6 +38,7 @@ class Profiles:
         self.ds, self.year = ds, year
         self.units = results["index_units"].set_index("unit_id")
         self.scored = self.units[self.units["score"].notna()]
+        self.n_ranked = len(self.scored)
         self.components = results["index_components"]
         self.subcomponents = results.get("index_subcomponents")
         self.history = extra["history"]
@@ -58,7 +59,7 @@ class Profiles:
             svg = panel_charts.history_svg(
                 self.history_years, h["points"].to_numpy(dtype=float),
                 h["rank"].to_numpy(dtype=float), [self.history_methods[y] for y in self.history_years],
-                self.breaks, int(self.scored["rank"].max()), lambda v: f"{v:.0f}")
+                self.breaks, self.n_ranked, lambda v: f"{v:.0f}")
             self._history[unit_id] = _uri(svg)
         return self._history[unit_id]
 
@@ -94,9 +95,11 @@ class Profiles:
 
     def change_text(self, unit_id: str, lang: str) -> str:
         u = self.units.loc[unit_id]
-        if pd.isna(u["prev_year"]) or pd.isna(u["score_prev"]):
+        if pd.isna(u["prev_year"]):
             return t("profile.no_prev", lang)
         prev = int(u["prev_year"])
+        if pd.isna(u["score_prev"]):
+            return t("profile.no_prev_score", lang, prev_year=prev)
         if pd.notna(u["like_for_like"]) and not bool(u["like_for_like"]):
             shared = u.get("shared_change")
             if pd.notna(shared):
@@ -120,7 +123,7 @@ class Profiles:
         if scale:
             points = t("profile.points_of", lang, points=points, high=fmt_number(scale["max"], lang, 0))
         facts = [(t("profile.points", lang), points),
-                 (t("col.rank", lang), t("profile.rank_of", lang, rank=int(u["rank"]), n=len(self.scored))),
+                 (t("col.rank", lang), t("profile.rank_of", lang, rank=int(u["rank"]), n=self.n_ranked)),
                  (t("col.band", lang), u["band_vi"] if lang == "vi" else u["band"]),
                  (t("profile.change_label", lang), self.change_text(unit_id, lang))]
         return render("profile.html.j2", unit_id=unit_id, name=u[f"name_{lang}"],
