@@ -141,20 +141,22 @@ class Profiles:
                       subcomponents=self.rows(unit_id, lang, "subcomponents"),
                       legend={"unit": u[f"name_{lang}"],
                               "national": t("profile.legend_national", lang),
-                              "region": t("profile.legend_region", lang,
-                                          region=region or t("profile.no_region", lang))})
+                              "region": t("profile.legend_region", lang, region=region)
+                              if region else ""})
 
     def order(self, lang: str) -> list[str]:
         """Units with a score, in alphabetical order of the edition (Vietnamese collation in VI)."""
         key = vi_sort_key if lang == "vi" else str.casefold
         return sorted(self.scored.index, key=lambda i: (key(self.scored.at[i, f"name_{lang}"]), i))
 
+    def title(self, lang: str) -> str:
+        return t("profile.book_title", lang, title=self.ds.config.title(lang), year=self.year)
+
     def publish(self, lang: str, out: Path) -> None:
         """profiles.pdf and profiles/<unit_id>.pdf of one edition into `out`."""
         order = self.order(lang)
         body = "".join(self.page(u, lang) for u in order)
-        title = t("profile.book_title", lang, title=self.ds.config.title(lang), year=self.year)
-        page = render("document.html.j2", lang=lang, title=title, body=body,
+        page = render("document.html.j2", lang=lang, title=self.title(lang), body=body,
                       css=publish.css(lang, bool(self.ds.config.synthetic), True))
         out.mkdir(parents=True, exist_ok=True)
         document = publish.write_pdf(page, out, out / "profiles.pdf")
