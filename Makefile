@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= data/papi-provinces
-YEAR ?= 2016
+# YEAR: empty = the dataset's default_year (papi-provinces: 2024); e.g. make report YEAR=2016
+YEAR ?=
 # Shared libraries WeasyPrint needs for the PDF (Debian package names); installed with apt-get
 # only when missing and only where we are root; otherwise the error says what to install.
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
@@ -13,7 +14,7 @@ SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
 .PHONY: report test env system browser bench clean
 
 report: $(STAMP)
-	$(BIN)/par-report run --data $(DATA) --year $(YEAR)
+	$(BIN)/par-report run --data $(DATA) $(if $(YEAR),--year $(YEAR))
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest

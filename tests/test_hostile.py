@@ -175,6 +175,16 @@ BROKEN = {  # case: (edit of the valid dataset, words the message must hold)
     "dossier_counts_1e308": (lambda f: (f / "dossier_counts.csv").write_text(
         "unit_id,period," + ",".join(COUNTS) + "\nHN,2023-07," + ",".join(["1e308"] * len(COUNTS))
         + "\n", encoding="utf-8"), "dossier_counts.csv, row 2, column 'n_received': expected at most"),
+    "component_code_a_number": (_edit("dataset.yaml", "code: b", "code: 7"), "must be text"),
+    "component_code_twice": (_edit("dataset.yaml", "code: b", "code: a"), "the code 'a' is given twice"),
+    "band_label_a_number": (_edit("dataset.yaml", "label_en: Good", "label_en: 5"), "must be text"),
+    "service_index_a_number": (_yaml("service_index: 5"), "service_index"),
+    "service_index_group_text": (_yaml("service_index: {rule: linear, indicators: {}, groups: [x]}"),
+                                 "service_index.groups[0]"),
+    "collection_a_list": (_yaml("survey:\n  collection: [1, 2]"), "survey.collection"),
+    "index_name_a_list": (_yaml("index_name_en: [x]"), "index_name_en"),
+    "zero_width_in_unit_id": (_edit("units.csv", "HN,", "H\u200bN,"), "U+200B (ZERO WIDTH SPACE)"),
+    "bom_inside_unit_id": (_edit("units.csv", "HN,", "\ufeffHN,"), "U+FEFF"),
     "empty_units": (lambda f: (f / "units.csv").write_text("", encoding="utf-8"), "the file is empty"),
     "units_xlsx_empty": (lambda f: ((f / "units.csv").unlink(), (f / "units.xlsx").write_bytes(b"")),
                          "units.xlsx: the workbook cannot be read"),

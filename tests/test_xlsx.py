@@ -57,12 +57,14 @@ def test_every_percent_is_a_proportion_with_a_percent_format(tmp_path, ministrie
     book = workbook(tmp_path, ds, {**results, **satisfaction_tables()}, "en")
     units = book[sheet_name("index_units", "en")]
     scores = {c.value: s for c, s in zip(column_of(units, "Unit ID"), column_of(units, "Score (%)"))}
-    # Bộ Tư pháp 2023: 89.96 computed from its parts (the old sheet held 89.96 under "(%)")
-    assert scores["MOJ"].value == pytest.approx(0.8996, abs=1e-9)
+    # Bộ Tư pháp 2023: its published total 89.95 (the old sheet held 89.96 under "(%)")
+    assert scores["MOJ"].value == pytest.approx(0.8995, abs=1e-9)
     assert scores["MOJ"].number_format == PERCENT
     satisfied = column_of(book[sheet_name("satisfaction_units", "en")], "Satisfied (%)")
     assert [c.value for c in satisfied] == [0.975, 0.9375] and {c.number_format for c in satisfied} == {PERCENT}
-    diff = column_of(book[sheet_name("satisfaction_yoy", "en")], "Difference (percentage points)")
+    yoy = book[sheet_name("satisfaction_yoy", "en")]
+    assert [c.value for c in column_of(yoy, "Unit")] == ["All units", "Ministry of Justice"]
+    diff = column_of(yoy, "Difference (percentage points)")
     assert diff[0].value == pytest.approx(-2.37) and diff[0].number_format != PERCENT
     for sheet in book.worksheets:  # no percent-formatted cell holds a number on the 0–100 scale
         for row in sheet.iter_rows(min_row=2):

@@ -151,8 +151,10 @@ def load_config(root: Path) -> Config:
         problems.append(Problem("dataset.yaml", None, key, message, fix_yaml))
 
     for key in ("name", "title_vi", "title_en"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
+        if raw.get(key) is None or raw[key] == "":
             bad(key, "required text is missing")
+        elif not _is_text(raw[key]):
+            bad(key, f"must be text, found '{raw[key]}'")
     if isinstance(raw.get("name"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", raw["name"]):
         bad("name", f"'{raw['name']}' must be lower-case letters, digits, '-' or '_' (a folder name)")
     methodology = raw.get("methodology")
@@ -173,6 +175,8 @@ def load_config(root: Path) -> Config:
         kinds = [k for k in ("min_score", "min_quantile") if isinstance(b, dict) and k in b]
         if len(kinds) != 1 or not all(k in b for k in ("label_vi", "label_en")):
             bad(f"bands[{i}]", "needs label_vi, label_en and exactly one of min_score, min_quantile")
+        elif not (_is_text(b["label_vi"]) and _is_text(b["label_en"])):
+            bad(f"bands[{i}]", "label_vi and label_en must be text")
         elif not _is_number(b[kinds[0]]):
             bad(f"bands[{i}].{kinds[0]}", f"must be a number, found '{b[kinds[0]]}'")
         elif kinds[0] == "min_quantile" and not 0 <= b[kinds[0]] <= 1:
@@ -194,6 +198,7 @@ def load_config(root: Path) -> Config:
     if not isinstance(raw["synthetic"], bool):
         bad("synthetic", f"must be true or false, found '{raw['synthetic']}'")
     survey = raw.get("survey") or {}
+    _check_survey(survey, bad)
     scale = survey.get("scale", [1, 5]) if isinstance(survey, dict) else None
     if not (isinstance(scale, list) and len(scale) == 2 and all(map(_is_whole, scale))
             and scale[0] < scale[1]):
@@ -210,6 +215,9 @@ def load_config(root: Path) -> Config:
         bad("default_year", f"must be a year, found '{raw['default_year']}'")
     if "default_period" in raw and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(raw["default_period"])):
         bad("default_period", f"must be a month YYYY-MM, found '{raw['default_period']}'")
+    for key in ("index_name_vi", "index_name_en"):
+        if key in raw and not _is_text(raw[key]):
+            bad(key, f"must be text, found '{raw[key]}'")
     own = raw.get("scale")
     if own is not None and not (isinstance(own, dict) and _is_number(own.get("min"))
                                 and _is_number(own.get("max")) and own["min"] < own["max"]):
@@ -229,6 +237,31 @@ def load_config(root: Path) -> Config:
     if problems:
         raise InputError(problems)
     return Config(raw)
+
+
+def _check_survey(survey, bad) -> None:
+    """`survey` (extension): lists of elements, questions and channels (each a code and its
+    labels), and `collection`, per year the method and its labels."""
+    if not isinstance(survey, dict):
+        bad("survey", "expected a mapping (scale, elements, questions, channels, collection)")
+        return
+    for key in ("elements", "questions", "channels"):
+        items = survey.get(key) or []
+        if not isinstance(items, list):
+            bad(f"survey.{key}", "expected a list")
+            continue
+        for i, item in enumerate(items, start=1):
+            if not isinstance(item, dict) or not all(_is_text(item.get(k)) for k in
+                                                     ("code", "label_vi", "label_en")):
+                bad(f"survey.{key}[{i}]", "needs code, label_vi and label_en (text)")
+    collection = survey.get("collection") or {}
+    if not isinstance(collection, dict):
+        bad("survey.collection", "expected a mapping of years to a method and its labels")
+        return
+    for year, method in collection.items():
+        if not isinstance(method, dict) or not all(_is_text(method[k]) for k in method
+                                                   if k in ("method", "label_vi", "label_en")):
+            bad(f"survey.collection.{year}", "expected method, label_vi and label_en (text)")
 
 
 VERSION_TEXT = tuple(f"{key}{lang}" for key in ("source", "notes", "label")
@@ -260,6 +293,9 @@ def _versions(methodology: dict, raw: dict, optional: bool, bad) -> list[dict]:
                    # a version's own text, else the dataset-wide methodology.source/notes
                    **{k: methodology[k] for k in ("source", "notes") if k in methodology},
                    **{k: v[k] for k in VERSION_TEXT if k in v}}
+        for key in VERSION_TEXT:
+            if key in v and not _is_text(v[key]):
+                bad(f"{prefix}.{key}", f"must be text, found '{v[key]}'")
         for key in ("from", "to"):
             if version[key] is not None and (not isinstance(version[key], int)
                                              or isinstance(version[key], bool)):
@@ -289,9 +325,15 @@ def _check_components(version: dict, prefix: str, optional: bool, bad) -> None:
             if not isinstance(c, dict) or not all(k in c for k in ("code", "label_vi", "label_en",
                                                                   "max_points")):
                 bad(f"{prefix}.components[{j}]", "needs code, label_vi, label_en, max_points")
+            elif not all(_is_text(c[k]) for k in ("code", "label_vi", "label_en")):
+                bad(f"{prefix}.components[{j}]", "code, label_vi and label_en must be text "
+                    "(quote a code made of digits: code: '7')")
             elif not _is_number(c["max_points"]) or not 0 < c["max_points"] <= LARGEST:
                 bad(f"{prefix}.components[{j}].max_points",
                     f"must be a positive number of at most {LARGEST:g}")
+        codes = [c.get("code") for c in comps if isinstance(c, dict)]
+        for code in sorted({c for c in codes if codes.count(c) > 1}, key=str):
+            bad(f"{prefix}.components", f"the code '{code}' is given twice")
     scale, maxima = version["scale"], [c.get("max_points") for c in version["components"]
                                        if isinstance(c, dict)]
     if isinstance(scale, dict) and maxima and all(_is_number(m) for m in maxima) and (
@@ -335,6 +377,10 @@ def _check_sensitivity(block, bad) -> None:
 def _is_number(value) -> bool:
     """A finite number (YAML also reads .nan and .inf as numbers; a boolean is not one)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _is_whole(value) -> bool:

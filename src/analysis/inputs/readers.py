@@ -19,9 +19,11 @@ from analysis.inputs.errors import Problem
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 LARGEST = 1e15   # the largest magnitude of any number read (counts, points): far from overflow
-# C0 and C1 controls but tab and line breaks, DEL, and the bidirectional controls (embeddings,
-# overrides, isolates, marks) of Unicode TR #9, which can reorder what a reader sees.
-INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls but tab and line breaks, DEL, the bidirectional controls (embeddings,
+# overrides, isolates, marks) of Unicode TR #9, which can reorder what a reader sees, and the
+# zero-width characters (U+200B–U+200D, U+2060, U+FEFF) that make "HN" differ from "HN".
+INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f"
+                       r"\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # encrypted .xlsx and .xls are OLE files
 
 

@@ -62,22 +62,36 @@ def service_mapping(settings: dict | None = None) -> dict:
     problems = []
 
     def bad(key: str, message: str) -> None:
-        problems.append(Problem("dataset.yaml", None, f"service_index.{key}", message,
+        problems.append(Problem("dataset.yaml", None, f"service_index.{key}".rstrip("."), message,
                                 "see DEFAULT_SERVICE_INDEX in analysis/inputs/service_mapping.py"))
 
+    if not isinstance(spec, dict):
+        bad("", "expected a mapping (rule, indicators, groups)")
+        raise InputError(problems)
     if spec.get("rule") != "linear":
         bad("rule", f"unknown rule {spec.get('rule')!r}; only 'linear' is implemented")
     indicators = spec.get("indicators") or {}
+    if not isinstance(indicators, dict):
+        bad("indicators", "expected a mapping of indicator codes")
+        indicators = {}
     for code, ind in indicators.items():
         for part in ("numerator", "denominator"):
-            if ind.get(part) not in COUNTS:
-                bad(f"indicators.{code}.{part}", f"{ind.get(part)!r} is not one of {COUNTS}")
-    if not spec.get("groups"):
-        bad("groups", "no groups")
-    for i, group in enumerate(spec.get("groups") or []):
-        if not isinstance(group.get("max_points"), (int, float)):
+            found = ind.get(part) if isinstance(ind, dict) else None
+            if not isinstance(found, str) or found not in COUNTS:
+                bad(f"indicators.{code}.{part}", f"{found!r} is not one of {COUNTS}")
+    groups = spec.get("groups")
+    if not groups or not isinstance(groups, list):
+        bad("groups", "no groups (expected a list)")
+        groups = []
+    for i, group in enumerate(groups):
+        if not isinstance(group, dict):
+            bad(f"groups[{i}]", "expected a mapping (code, labels, max_points, indicators)")
+            continue
+        if not isinstance(group.get("max_points"), (int, float)) or isinstance(group["max_points"], bool):
             bad(f"groups[{i}].max_points", "a number is required")
-        if not group.get("indicators") or set(group["indicators"]) - set(indicators):
+        members = group.get("indicators")
+        if not members or not isinstance(members, list) or not all(
+                isinstance(m, str) and m in indicators for m in members):
             bad(f"groups[{i}].indicators", "list indicators defined under service_index.indicators")
     if problems:
         raise InputError(problems)

@@ -10,6 +10,7 @@ run does not have returns an empty string (and is left out of the contents).
 from __future__ import annotations
 
 import base64
+import json
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from analysis.publication.i18n import LANGS, load_catalog, t
 from analysis.audit.manifest import sha256
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
+from analysis.indices.integrity import MEASURED_RATES, shown_facts
 from analysis.indices.results import compute_results
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
@@ -35,6 +37,7 @@ SECTIONS = ["summary", "service_quality", "ranking", "groups", "regions", "compo
 
 
 MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
+BALLOTS_SHOWN = 5  # ballots listed per integrity flag; tables/integrity_ballots.csv has them all
 
 
 def edition_title(config, lang: str, period: str) -> str:
@@ -82,7 +85,35 @@ class Report(ServiceSections):
         return table.set_index(column).at[key, f"label_{self.lang}"]
 
     def scale(self) -> dict | None:
-        return self.ds.config.raw.get("scale")
+        """The index's own scale in this year (its method version's `scale`), if declared."""
+        return self.ds.config.scale(self.year)
+
+    def method(self) -> dict:
+        """The method version of this year (dataset.yaml `methodology.versions`)."""
+        return self.ds.config.method(self.year)
+
+    def like_for_like(self) -> bool:
+        """False when the previous year was scored under another method version."""
+        like = self.units["like_for_like"].dropna() if self.units is not None else []
+        return not len(like) or str(like.iloc[0]).lower() == "true"
+
+    def break_note(self) -> str:
+        """Across a method-version break: the two years are not compared like for like, and the
+        components both versions share are (data/README.md, method versions)."""
+        u = self.units
+        prev_year = int(u["prev_year"].dropna().iloc[0])
+        shared = u[u["shared_score"].notna() & u["shared_score_prev"].notna()]
+        before = self.ds.config.method(prev_year)
+        note = self.t("change.not_like_for_like", year=self.year, prev_year=prev_year,
+                      method=self.method().get(f"label_{self.lang}") or self.method()["id"],
+                      prev_method=before.get(f"label_{self.lang}") or before["id"])
+        if len(shared):
+            change = shared["shared_score"].mean() - shared["shared_score_prev"].mean()
+            codes = {c["code"] for c in before["components"]}
+            k = sum(c["code"] in codes for c in self.method()["components"])
+            note += " " + self.t("change.shared", k=k, n=len(shared), prev_year=prev_year,
+                                 direction=self.t(direction(change)), change=self.num(abs(change)))
+        return note
 
     def figure(self, fig, name: str, alt: str, caption: str, narrow: bool = False) -> Figure:
         """Embed a chart (SVG, alt text) and keep it in the edition's figures/ as SVG and as a
@@ -125,7 +156,7 @@ class Report(ServiceSections):
         if section == "regions":
             return units is not None and (units["region"].fillna("") != "").any()
         if section == "components":
-            return "index_components" in self.tables and len(self.ds.config.components) > 1
+            return "index_components" in self.tables and len(self.method()["components"]) > 1
         if section == "change":
             return units is not None and units["score_prev"].notna().any()
         if section in ("satisfaction", "gaps", "funnel", "integrity"):
@@ -166,7 +197,11 @@ class Report(ServiceSections):
         sentences = []
         prev_year = u["prev_year"].dropna()
         common = scored[scored["score_prev"].notna()]
-        if len(prev_year) and len(common):
+        if len(prev_year) and len(common) and not self.like_for_like():
+            sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
+                                    n=len(scored), mean=self.pct(overall["mean"])))
+            sentences.append(self.break_note())
+        elif len(prev_year) and len(common):
             change = common["score"].mean() - common["score_prev"].mean()  # units in both years
             sentences.append(self.t("finding.mean", year=self.year, index_name=index_name,
                                     n=len(scored), mean=self.pct(overall["mean"]),
@@ -300,8 +335,9 @@ class Report(ServiceSections):
 
     def components(self) -> HTML:
         comps = self.tables["index_components"]
-        codes = [c["code"] for c in self.ds.config.components]
-        labels = [c[f"label_{self.lang}"] for c in self.ds.config.components]
+        structure = self.method()["components"]
+        codes = [c["code"] for c in structure]
+        labels = [c[f"label_{self.lang}"] for c in structure]
         matrix = comps.pivot(index="unit_id", columns="component", values="subindex").reindex(columns=codes)
         order = self.units.sort_values(["rank", "unit_id"], kind="stable", na_position="last")["unit_id"]
         matrix = matrix.reindex(order)
@@ -314,7 +350,7 @@ class Report(ServiceSections):
         means = matrix.mean()
         rows = [[label, self.num(c["max_points"]), self.pct(means[c["code"]]),
                  self.pct(matrix[c["code"]].min()), self.pct(matrix[c["code"]].max())]
-                for label, c in zip(labels, self.ds.config.components)]
+                for label, c in zip(labels, structure)]
         headers = [self.t(k) for k in ("col.component", "col.max_points", "col.mean", "col.min", "col.max")]
         return self.section("components", chart=chart, table=self.table(rows, headers, {1, 2, 3, 4}))
 
@@ -336,20 +372,26 @@ class Report(ServiceSections):
         headers = [self.t("col.name"), str(prev_year), str(self.year), self.t("col.change"),
                    self.t("col.rank_change")]
         movers = self.table(rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption"))
+        note = "" if self.like_for_like() else self.break_note()
         return self.section("change", counts=counts, chart=chart, movers=movers,
-                            tests=self.tests_table())
+                            tests=self.tests_table(), note=note)
 
     def tests_table(self) -> Table | None:
         tests = self.tables.get("tests")
         if tests is None or not len(tests):
             return None
+        # across a method break the like-for-like tests are those on the shared components
+        metric = "index" if self.like_for_like() or "index_shared" not in set(tests["metric"]) \
+            else "index_shared"
+        tests = tests[tests["metric"] == metric]
         rows = [[self.t("test." + r.test), self.num(r.statistic, 3),
                  fmt_p_value(r.p_value, self.lang), self.num(r.effect, 3),
                  "" if pd.isna(r.ci_low) else f"{self.num(r.ci_low, 3)} – {self.num(r.ci_high, 3)}",
                  fmt_int(r.n, self.lang)] for r in tests.itertuples()]
         headers = [self.t(k) for k in ("col.test", "col.statistic", "col.p_value", "col.effect",
                                        "col.ci", "col.n")]
-        return self.table(rows, headers, {1, 2, 3, 4, 5}, self.t("table.tests_caption"))
+        return self.table(rows, headers, {1, 2, 3, 4, 5}, self.t(
+            "table.tests_caption" if metric == "index" else "table.tests_shared_caption"))
 
     # --- satisfaction and comparisons ------------------------------------------------------
     def method_note(self) -> str:
@@ -523,7 +565,8 @@ class Report(ServiceSections):
         return self.section("funnel", explain=explain, chart=chart, longest=longest, table=table)
 
     def integrity(self) -> HTML:
-        """Units the ballot screen points at: prompts to look, with the test and threshold."""
+        """Units the ballot screen points at: prompts to look, each with its evidence in the
+        edition's language, the ballots involved, and the satisfaction without them."""
         table = self.tables["integrity"]
         flagged = table[table["flagged"].astype(str).str.lower() == "true"]
         explain = self.t("integrity.explain", n=table["unit_id"].nunique(), count=len(flagged))
@@ -531,15 +574,42 @@ class Report(ServiceSections):
             lambda f: int(f.astype(str).str.lower().eq("true").sum()))
         per_check = self.table([[self.t("check." + c), fmt_int(n, self.lang)] for c, n in per_check.items()],
                                [self.t("col.check"), self.t("col.flagged")], {1})
-        listed = None
+        listed, evidence, ballots = None, [], None
         if len(flagged):
             rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check),
-                     self.num(r.statistic), self.num(r.threshold)] for r in flagged.itertuples()]
-            headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold")]
-            listed = self.table(rows, headers, {2, 3})
+                     self.num(r.statistic), self.num(r.threshold),
+                     fmt_int(r.n_involved, self.lang) if r.n_involved else "–",
+                     self.pct(100 * r.p_published, 1),
+                     self.pct(100 * r.p_without, 1) if pd.notna(r.p_without) else "–"]
+                    for r in flagged.itertuples()]
+            headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold",
+                                           "col.n_involved", "col.p_published", "col.p_without")]
+            listed = self.table(rows, headers, {2, 3, 4, 5, 6})
+            evidence = [f"{self.names.get(r.unit_id, r.unit_id)} — {self.t('check.' + r.check)}: "
+                        + self.t("evidence." + r.check, **shown_facts(json.loads(r.facts), self.lang))
+                        for r in flagged.itertuples()]
+            ballots = self.integrity_ballots(flagged)
         paper = table[table["check"] == "paper_share"]
         paper = self.t("integrity.paper", none=int((paper["statistic"] == 0).sum()), n=len(paper)) if len(paper) else ""
-        return self.section("integrity", explain=explain, per_check=per_check, flagged=listed, paper=paper)
+        return self.section("integrity", explain=explain, per_check=per_check, flagged=listed,
+                            evidence=evidence, ballots=ballots, paper=paper,
+                            calibration=self.t("integrity.calibration", **{
+                                **MEASURED_RATES, "false_alarms": self.pct(100 * MEASURED_RATES["false_alarms"], 1)}))
+
+    def integrity_ballots(self, flagged: pd.DataFrame) -> Table | None:
+        """The first ballots behind each flag (all of them in tables/integrity_ballots.csv)."""
+        listed = self.tables.get("integrity_ballots")
+        if listed is None or listed.empty:
+            return None
+        shown = listed.groupby(["unit_id", "check"], sort=False).head(BALLOTS_SHOWN)
+        rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check), str(r.ballot_id),
+                 self.t("channel." + r.channel) if f"channel.{r.channel}" in load_catalog() else r.channel,
+                 "" if pd.isna(r.answers) else str(r.answers)]
+                for r in shown.itertuples()]
+        headers = [self.t(k) for k in ("col.name", "col.check", "col.ballot_id", "col.channel", "col.answers")]
+        caption = self.t("integrity.ballots_shown", shown=fmt_int(len(shown), self.lang),
+                         total=fmt_int(len(listed), self.lang))
+        return self.table(rows, headers, caption=caption)
 
     # --- appendices -----------------------------------------------------------------------
     def directory(self) -> HTML:
@@ -557,7 +627,8 @@ class Report(ServiceSections):
 
     def methods(self) -> HTML:
         cfg = self.ds.config
-        comps = ", ".join(f'{c[f"label_{self.lang}"]} ({self.num(c["max_points"])})' for c in cfg.components)
+        comps = ", ".join(f'{c[f"label_{self.lang}"]} ({self.num(c["max_points"])})'
+                          for c in self.method()["components"])
         items = [self.t("methods.index", components=comps),
                  self.t("methods.rank"), self.t("methods.bands_quantile" if any(
                      "min_quantile" in b for b in cfg.bands) else "methods.bands_fixed"),
@@ -579,7 +650,14 @@ class Report(ServiceSections):
             items += [self.t("methods.funnel"), self.t("methods.rank_intervals")]
         if "tests" in self.tables:
             items.append(self.t("methods.tests"))
-        source = (cfg.raw.get("methodology") or {}).get("source")
+        u = self.units
+        if u is not None and u["parts_agree"].notna().any():
+            agree = u["parts_agree"].dropna().astype(str).str.lower().eq("true")
+            items.append(self.t("methods.published_total", agree=int(agree.sum()), n=len(agree)))
+        notes = cfg.method_text(self.year, "notes", self.lang)
+        if notes:
+            items.append(notes)
+        source = cfg.method_text(self.year, "source", self.lang)
         if source:
             items.append(self.t("methods.source", source=source))
         return self.section("methods", items=items)
@@ -591,10 +669,11 @@ class Report(ServiceSections):
             ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
             rows = [[self.t(("scope." if r.scope in ("all", "unit") else "col.") + r.scope),
                      self._key_name(r.scope, r.key), r.metric, self.num(r.published), self.num(r.computed, 4),
-                     self.t("word.yes" if str(r.matches).lower() == "true" else "word.no")]
+                     self.t("word.yes" if str(r.matches).lower() == "true" else "word.no"),
+                     self.t("rule." + r.rule) if isinstance(r.rule, str) and r.rule else "–"]
                     for r in rec.itertuples()]
             headers = [self.t(k) for k in ("col.scope", "col.key", "col.metric", "col.published",
-                                           "col.computed", "col.matches")]
+                                           "col.computed", "col.matches", "col.rule")]
             reconciliation = dict(summary=self.t("audit.reconciliation", ok=ok, n=len(rec)),
                                   table=self.table(rows, headers, {3, 4}))
         rejected = self.tables.get("rejected")

@@ -12,6 +12,7 @@ run as a formula is neutralised.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from analysis.indices.integrity import shown_facts
 from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
 from analysis.publication.i18n import load_catalog, t
@@ -27,15 +29,19 @@ from analysis.publication.i18n import load_catalog, t
 # Columns in percent (0–100) in the result tables, and columns holding proportions (0–1): both
 # are written as proportions with PERCENT. Service-index columns rate_… and national_… are
 # proportions too (national_average is in points). Differences of proportions are written in percentage points (× 100).
-IN_PERCENT = {"index_units": {"score", "score_prev"}, "index_groups": {"mean", "median", "min", "max"},
+IN_PERCENT = {"index_units": {"score", "score_prev", "shared_score", "shared_score_prev"}, "index_groups": {"mean", "median", "min", "max"},
               "index_components": {"subindex"},
               "gaps": {"leader_value", "laggard_value", "top_mean", "bottom_mean"}}
-PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high"}, "satisfaction_yoy": {"p", "p_prev"},
-               "satisfaction_elements": {"p"}, "satisfaction_questions": {"p"},
-               "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998"}}
-PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high"}}
-P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p"}
-YES_NO = {"matches", "significant", "flagged", "like_for_like"}
+PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high", "p_balanced"},
+               "satisfaction_yoy": {"p", "p_prev"}, "satisfaction_elements": {"p"},
+               "satisfaction_questions": {"p"}, "gaps": {"i2"},
+               "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998", "lower998_adj",
+                          "upper998_adj", "tau"},
+               "integrity": {"p_published", "p_without"}}
+PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high", "ci_low_fcr", "ci_high_fcr"}}
+P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p", "phi_p", "q_p"}
+YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap_change_p_below",
+          "parts_agree"}
 PLAIN_WHOLE = {"year", "prev_year", "row", "k"}  # whole numbers written without grouping
 COUNTED = {"rank", "n_units", "band_count"}  # reconciled figures that are whole numbers
 
@@ -48,7 +54,7 @@ P_VALUE = '[<0.001]"<0.001";0.000'
 # A unit id column and the header key of the name column put beside it.
 NAME_BESIDE = {"unit_id": "col.name", "leader_unit": "col.leader_name", "laggard_unit": "col.laggard_name"}
 # Columns whose codes are catalog keys under a prefix ("channel" paper → channel.paper).
-CATALOG_CODES = {"test": "test.", "outside": "word.", "channel": "channel.", "check": "check.",
+CATALOG_CODES = {"test": "test.", "outside": "word.", "outside_adj": "word.", "channel": "channel.", "check": "check.",
                  "reason": "reason.", "basis": "basis.", "prev_basis": "basis.", "scope": "scope."}
 
 
@@ -92,7 +98,9 @@ class Labels:
                 self.codes[column] = frame.set_index(column)[f"label_{lang}"].to_dict()
         cfg = ds.config
         self.codes["band"] = {b["label_en"]: b[f"label_{lang}"] for b in cfg.bands}
-        self.codes["component"] = {c["code"]: c[f"label_{lang}"] for c in cfg.components}
+        self.codes["component"] = {c["code"]: c[f"label_{lang}"] for version in cfg.versions
+                                   for c in version["components"] + (version.get("subcomponents") or [])}
+        self.codes["parent"] = self.codes["component"]
         survey = cfg.raw.get("survey") or {}
         for column in ("element", "question"):
             self.codes[column] = {e["code"]: e[f"label_{lang}"] for e in survey.get(column + "s") or []}
@@ -111,21 +119,22 @@ class Labels:
             return self.word(f"recon.{kind}", code, band=self.codes["band"].get(band, band))
         return self.word(f"recon.{kind}", code)
 
-    def unit(self, unit_id) -> str:
-        """The unit's name; a row of all units (no id) is "All units"."""
+    def unit(self, unit_id, whole: bool = False) -> str:
+        """The unit's name ("" for an id the dataset does not know); with `whole`, a row without
+        an id is the row of all units."""
         if pd.isna(unit_id) or unit_id == "":
-            return t("scope.all", self.lang)
-        return self.units.get(str(unit_id), str(unit_id))
+            return t("scope.all", self.lang) if whole else ""
+        return self.units.get(str(unit_id), "")
 
     def key(self, scope: str, key: str) -> str:
         """The name of a group-means or reconciliation key: a unit, a group or a region."""
         if scope == "unit":
-            return self.unit(key)
+            return self.unit(key) or key
         return self.codes.get(scope, {}).get(key, key)
 
     def value(self, column: str, value, table: str = ""):
         """`value` of `column` (of `table`) in the edition's words, or as it is."""
-        if isinstance(value, bool) or column in YES_NO and str(value).lower() in ("true", "false", "1", "0"):
+        if isinstance(value, bool) or (column in YES_NO and str(value).lower() in ("true", "false", "1", "0")):
             return self.word("word.yes" if str(value).lower() in ("true", "1") else "word.no", str(value))
         if not isinstance(value, str) or not value:
             return value
@@ -148,6 +157,9 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
             out[column] = frame[column] / 100
         elif kind == "pp":
             out[column] = frame[column] * 100
+        elif table == "integrity" and column == "evidence":   # the sentence in the edition's language
+            out[column] = [t(f"evidence.{c}", labels.lang, **shown_facts(json.loads(f), labels.lang))
+                           for c, f in zip(frame["check"], frame["facts"])]
         elif table in ("index_groups", "reconciliation") and column == "key":
             out[column] = [labels.key(s, k) if isinstance(k, str) else k
                            for s, k in zip(frame["scope"], frame["key"])]
@@ -158,7 +170,8 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
         if column == "unit_id" and has_names:
             continue
         at = out.columns.get_loc(column) + 1
-        out.insert(at, f"{column}:name", [labels.unit(u) for u in frame[column]])
+        out.insert(at, f"{column}:name", [labels.unit(u, whole=table == "satisfaction_yoy")
+                                          for u in frame[column]])
     return out
 
 
