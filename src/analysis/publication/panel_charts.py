@@ -42,7 +42,7 @@ def small_multiples(panels, years, methods, breaks, mean, ylabel, fmt, columns: 
     Drawn as a grid of panels inside one set of axes (a few collections, not 63 Axes): about
     twenty times faster to draw, and a light SVG for WeasyPrint."""
     rows = -(-len(panels) // columns)
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 1.02 * rows + 0.3))
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.86 * rows + 0.3))   # heading, chart and caption on one page
     years = np.asarray(years, dtype=float)
     methods = np.asarray(methods)
     finite = np.concatenate([v[np.isfinite(v)] for _, v in panels] + [np.asarray(mean)[np.isfinite(mean)]])
