@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from analysis import runfolder
 from analysis.audit import manifest
+from analysis.audit.release import DraftError, draft_reasons
 from analysis.publication import publish, series, unit_profiles
 from analysis.inputs.dataset import load_dataset
 from analysis.indices.panel import panel_tables, profile_tables
@@ -53,9 +54,11 @@ def in_processes(function, calls: list[tuple]) -> None:
 
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
         progress: bool = True, archival: bool = False, period: str | None = None,
-        profiles: bool = False, years: tuple[int, int] | None = None) -> Path:
+        require_final: bool = False, profiles: bool = False,
+        years: tuple[int, int] | None = None) -> Path:
     """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that
     folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/.
+    `require_final` (--final): raise DraftError, publishing nothing, if the edition is a draft.
     `profiles`: also one page per unit in each edition (<lang>/profiles/). `years` (first,
     last): the series report instead (`run_series`)."""
     if years is not None:
@@ -66,6 +69,9 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
         bar.set_postfix_str("loading and checking the data")
         ds = load_dataset(data_dir)
         results = compute_results(ds, year, progress=progress, period=period)
+        reasons = draft_reasons(ds, results) if require_final else []
+        if reasons:  # --final: a draft is not published (audit.release)
+            raise DraftError(reasons)
         bar.update()
         final = Path(out_root).resolve() / ds.name / (period or str(year))
         with runfolder.publishing(final) as tmp:

@@ -136,7 +136,9 @@ def service_tables(ds: Dataset, period: str,
     counts = read.counts
     if ds.dossier_counts_path is not None:
         counts = pd.concat([counts, read_dossier_counts(ds.dossier_counts_path)], ignore_index=True)
-    table = service_index(counts, ds.units, period, ds.crosswalk, ds.config.raw.get("service_index"))
+    cfg = ds.config
+    table = service_index(counts, ds.units, period, ds.crosswalk, cfg.raw.get("service_index"),
+                          seed=int(cfg.seed), n_boot=int(cfg.bootstrap), alpha=float(cfg.alpha))
     if table["n_received"].sum() == 0:
         found = sorted(read_dossiers(ds.dossiers_path, ds.units).counts["period"].unique())
         span = f" (months with dossiers: {found[0]} to {found[-1]})" if found else ""

@@ -265,6 +265,6 @@ def publish_edition(ds: Dataset, span: tuple[int, int], lang: str, tables: dict,
             page = render("document.html.j2", lang=lang, title=report.title(), body=body,
                           css=publish.css(lang, synthetic, for_pdf))
             if for_pdf:
-                publish.write_pdf(page, out, out / "report.pdf")
+                publish.write_pdf(page, out / "report.pdf")
             else:
                 (out / "report.html").write_text(page, encoding="utf-8")

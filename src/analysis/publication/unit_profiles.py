@@ -159,7 +159,7 @@ class Profiles:
         page = render("document.html.j2", lang=lang, title=self.title(lang), body=body,
                       css=publish.css(lang, bool(self.ds.config.synthetic), True))
         out.mkdir(parents=True, exist_ok=True)
-        document = publish.write_pdf(page, out, out / "profiles.pdf")
+        document = publish.write_pdf(page, out / "profiles.pdf")
         starts = {}
         for number, p in enumerate(document.pages):
             for anchor in p.anchors:
