@@ -153,29 +153,7 @@ def yearly_statistic(years, values, methods, breaks, ylabel, fmt, break_label, l
     return fig
 
 
-def unit_history(years, points, ranks, methods, breaks, n_units, fmt):
-    """A unit's points (own scale of each version) and rank (1 at the top) over the years: two
-    narrow panels whose only text is numbers (years, points, ranks), so one drawing serves
-    both editions; their titles are in the page."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(A4_WIDTH_IN, 1.55))
-    _segments(left, years, points, methods, color=OKABE_ITO[0], linewidth=1.4, marker="o",
-              markersize=2.5)
-    _segments(right, years, ranks, methods, color=OKABE_ITO[5], linewidth=1.4, marker="o",
-              markersize=2.5)
-    right.set_ylim(n_units + 1, 0)
-    right.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
-    left.yaxis.set_major_formatter(lambda v, _pos: fmt(v))
-    for ax in (left, right):
-        _breaks(ax, breaks)
-        _year_axis(ax, years)
-        ax.tick_params(labelsize=6.5)
-        ax.grid(axis="y", color="#eeeeee", linewidth=0.5)
-    fig.subplots_adjust(wspace=0.18, left=0.06, right=0.99, top=0.97, bottom=0.14)
-    return fig
-
-
-
-# --- the unit profiles' history chart, written as SVG text directly -----------------------------
+# --- the unit profiles' charts, written as SVG text directly ---------------------------------------
 # A profile book draws ~60 pages per edition; matplotlib takes ~0.1 s a chart, and WeasyPrint
 # draws SVG text glyph by glyph, so this chart is written by hand in the same palette and font,
 # with as few labels as it needs (the year ends and breaks, three values a panel).
