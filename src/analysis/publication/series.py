@@ -81,14 +81,13 @@ class SeriesReport:
         other = [lang for lang in LANGS if lang != self.lang]
         facts = [(self.t("series.years"), f"{self.years[0]}–{self.years[-1]}"),
                  (self.t("report.edition"), self.t(f"lang.{self.lang}")),
-                 (self.t("report.dataset"), self.ds.config.name),
                  (self.t("report.date"), fmt_date(date.today(), self.lang))]
         links = [dict(href=f"../{o}/report.html", lang=o, text=self.t("report.other_edition"))
                  for o in other]
         banner = self.t("report.synthetic_banner") if self.ds.config.synthetic else ""
         return render("title_page.html.j2", banner=banner, links=links, facts=facts,
                       edition=self.t("lang." + self.lang), kicker=self.t("report.kicker"),
-                      title=self.title())
+                      title=self.title(), logo="", logo_alt="", draft="", colophon=[])
 
     def contents(self) -> str:
         items = [(s, self.t("section." + s)) for s in SECTIONS]
@@ -116,7 +115,7 @@ class SeriesReport:
                                    up=self.names[up.unit_id], up_from=int(up.rank_first),
                                    up_to=int(up.rank_last), down=self.names[down.unit_id],
                                    down_from=int(down.rank_first), down_to=int(down.rank_last)))
-        return self.section("summary", findings=findings)
+        return self.section("summary", headlines=[], chart=None, findings=findings)
 
     def break_years_text(self) -> str:
         return ", ".join(f"{prev}→{y}" for prev, y in
