@@ -130,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.validate import validate
             print(validate(args.data))
         elif args.command == "explain":
-            from analysis.explain import explain
+            from analysis.explain import explain as working_papers
             from analysis.pipeline import run
-            print(f"wrote {explain(args.data, args.year, args.unit, args.out, run)}")
+            print(f"wrote {working_papers(args.data, args.year, args.unit, args.out, run)}")
         elif args.command == "verify":
             from analysis.audit.verify import verify
             from analysis.pipeline import run as rerun
