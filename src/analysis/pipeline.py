@@ -54,11 +54,13 @@ def in_processes(function, calls: list[tuple]) -> None:
 
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
         progress: bool = True, archival: bool = False, period: str | None = None,
-        require_final: bool = False, profiles: bool = False,
+        require_final: bool = False, explain: bool = False, profiles: bool = False,
         years: tuple[int, int] | None = None) -> Path:
     """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that
     folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/.
     `require_final` (--final): raise DraftError, publishing nothing, if the edition is a draft.
+    With `explain`, also the working papers explain/explain.ipynb (and .html) of the leader,
+    the laggard and every flagged unit: one notebook, one kernel, about half a minute.
     `profiles`: also one page per unit in each edition (<lang>/profiles/). `years` (first,
     last): the series report instead (`run_series`)."""
     if years is not None:
@@ -78,6 +80,10 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
             tables = tmp / "tables"
             write_tables(results, tables)
             bar.update()
+            if explain:
+                from analysis.explain import execute
+                bar.set_postfix_str("working papers")
+                execute(data_dir, year, "", tables, tmp / "explain" / "explain.ipynb")
             if formats:
                 def edition(lang):
                     publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
@@ -94,7 +100,8 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                 in_processes(book.publish, [(lang, tmp / lang) for lang in langs])
             parameters = {"data": str(Path(data_dir).resolve()), "year": year, "period": period,
                           "lang": list(langs), "format": list(formats), "pdfa": archival,
-                          "profiles": profiles}
+                          **({"explain": True} if explain else {}),
+                          **({"profiles": True} if profiles else {})}
             manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
     return final
 
