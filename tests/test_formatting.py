@@ -25,10 +25,10 @@ from analysis.publication.formatting import (
     (86.72, 2, "86,72", "86.72"),
     (86.7, 2, "86,70", "86.70"),
     (1234567.891, 2, "1.234.567,89", "1,234,567.89"),
-    (-1234.5, 1, "-1.234,5", "-1,234.5"),
+    (-1234.5, 1, "−1.234,5", "−1,234.5"),
     (86.725, 2, "86,73", "86.73"),  # half away from zero on the decimal form
     (0.125, 2, "0,13", "0.13"),
-    (-0.125, 2, "-0,13", "-0.13"),
+    (-0.125, 2, "−0,13", "−0.13"),
     (-0.001, 2, "0,00", "0.00"),  # no negative zero
     (99.5, 0, "100", "100"),
 ])
@@ -68,7 +68,7 @@ def test_fmt_percent(x, decimals, vi, en):
 
 @pytest.mark.parametrize(("x", "vi", "en"), [
     (1.2, "+1,20", "+1.20"),
-    (-0.93, "-0,93", "-0.93"),
+    (-0.93, "−0,93", "−0.93"),
     (0, "0,00", "0.00"),
     (-0.004, "0,00", "0.00"),
     (1234.567, "+1.234,57", "+1,234.57"),
@@ -80,14 +80,14 @@ def test_fmt_points_signed(x, vi, en):
 
 def test_fmt_points_unsigned_has_no_plus():
     assert fmt_points(1.2, "vi") == "1,20"
-    assert fmt_points(-1.2, "en") == "-1.20"
+    assert fmt_points(-1.2, "en") == "−1.20"
 
 
 @pytest.mark.parametrize(("n", "vi", "en"), [
     (39700, "39.700", "39,700"),
     (39700.0, "39.700", "39,700"),
     (999, "999", "999"),
-    (-1000000, "-1.000.000", "-1,000,000"),
+    (-1000000, "−1.000.000", "−1,000,000"),
 ])
 def test_fmt_int(n, vi, en):
     assert fmt_int(n, "vi") == vi
@@ -194,7 +194,7 @@ def test_case_only_breaks_ties(s):
 
 
 def test_periods_and_ordinals():
-    assert fmt_period("2025-07", "vi") == "tháng 07/2025"
+    assert fmt_period("2025-07", "vi") == "tháng 7/2025"
     assert fmt_period("2025-07", "en") == "July 2025"
     assert fmt_period("2024", "vi") == "2024" and fmt_period("2024", "en") == "2024"
     assert fmt_period("2024", "vi", spoken=True) == "năm 2024"

@@ -52,10 +52,10 @@ def tiny(tmp_path):
 def test_key_findings_in_vietnamese(tiny):
     ds, tables = tiny
     assert Report(ds, 2023, "vi", tables).findings() == [
-        "Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 85,25%, tăng 2,25 điểm so với năm 2022.",
+        "Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 85,25%, tăng 2,25 điểm phần trăm so với năm 2022.",
         "Đơn vị An là đơn vị dẫn đầu với kết quả 92,50%.",
         "Đơn vị Dũng là đơn vị xếp cuối với kết quả 80,50%.",
-        "Chênh lệch giữa đơn vị dẫn đầu và đơn vị xếp cuối là 12,00 điểm.",
+        "Chênh lệch giữa đơn vị dẫn đầu và đơn vị xếp cuối là 12,00 điểm phần trăm.",
         "1 đơn vị được xếp loại Xuất sắc",
         "3 đơn vị được xếp loại Khá",
     ]
@@ -64,10 +64,10 @@ def test_key_findings_in_vietnamese(tiny):
 def test_key_findings_in_english(tiny):
     ds, tables = tiny
     assert Report(ds, 2023, "en", tables).findings() == [
-        "In 2023 the average test index of the 4 units reached 85.25%, up 2.25 points from 2022.",
+        "In 2023 the average test index of the 4 units reached 85.25%, up 2.25 percentage points from 2022.",
         "Unit An ranks first with 92.50%.",
         "Unit Dung ranks last with 80.50%.",
-        "The leading and the last-ranked unit are 12.00 points apart.",
+        "The leading and the last-ranked unit are 12.00 percentage points apart.",
         "Units rated Excellent: 1",
         "Units rated Fair: 3",
     ]
@@ -80,7 +80,7 @@ def test_a_fall_is_worded_as_down(tiny):
     ds = load_dataset(ds.root)
     sentence = Report(ds, 2023, "vi", compute_results(ds, 2023)).findings()[0]
     assert sentence == ("Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 77,75%, giảm 5,25 điểm "
-                        "so với năm 2022.")
+                        "phần trăm so với năm 2022.")
 
 
 @pytest.fixture
@@ -110,13 +110,17 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
                 (ROOT / "data" / "papi-provinces", 2018),
                 (ROOT / "data" / "par-ministries", 2023)]
     demo = ROOT / "data" / "demo-mps"
-    if demo.is_dir():  # 2025 vs 2024 is not like-for-like (no verdict), 2024 vs 2023 is
-        datasets += [(demo, 2025), (demo, 2024)]
+    if demo.is_dir():  # 2025 vs 2024 is not like-for-like (no verdict), 2024 vs 2023 is;
+        datasets += [(demo, 2025), (demo, 2024)]   # 2024: paper and digital (channel_gap)
     from analysis.publication import publish
     from analysis.publication import xlsx
     for folder, year in datasets:
         ds = load_dataset(folder)
         tables = compute_results(ds, year)
+        if "funnel" in tables:  # more flagged units than a page lists: the longest-rows note
+            many = tables["funnel"].assign(outside_adj="below")
+            Report(ds, year, "vi", {**tables, "funnel": many}).render("funnel")
+            Report(ds, year, "en", {**tables, "funnel": many}).render("funnel")
         if (ds.name, year) == ("papi-provinces", 2016):   # a figure matched by truncation
             tables["reconciliation"].loc[0, "rule"] = "truncate"
         for lang in ("vi", "en"):
@@ -124,7 +128,7 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
             report.title_page(), report.contents()
             for section in SECTIONS:
                 report.render(section)
-            publish.css(lang, True, True)
+            publish.css(lang, True, True, draft=True), publish.document_meta(ds, lang, str(year))
             xlsx.write_workbook(tables, ds, str(year), lang, tmp_path / f"{ds.name}-{lang}.xlsx")
     dossiers = load_dataset(ROOT / "data" / "demo-dossiers")
     for period in ("2025-07", "2025"):
@@ -143,17 +147,21 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
 def rare_service_cases(tables):
     """The demo's service tables with the cases it lacks: no previous figure, a previous figure
     apportioned by weight, no national rate, a unit without region, a rejected dossier of each
-    reason."""
+    reason, a published figure that does not reconcile."""
     from analysis.indices.service_quality import REASONS
     s = tables["service_index"].copy()
     s.loc[0, ["points_change", "rank_change"]] = float("nan")
     s.loc[1, "prev_basis"] = "weighted_aggregates"
     s["national_online_payment"] = float("nan")
     s.loc[s["rank"] == 1, ["rank_region", "n_region"]] = pd.NA
+    s.loc[2, "missing_indicators"] = "online_payment"  # an indicator without a denominator
     rejected = pd.DataFrame({"file": "dossiers.csv", "row": range(2, 2 + len(REASONS)),
                              "year": 2025, "unit_id": "01", "ballot_id": "", "channel": "",
                              "reason": list(REASONS)})
-    return {**tables, "service_index": s, "rejected": rejected}
+    unreconciled = pd.DataFrame({"scope": ["unit"], "key": ["01"], "metric": ["points"], "published": [50.0],
+                                 "computed": [49.0], "difference": [-1.0], "matches": [False],
+                                 "source": [""], "note": [""], "rule": [""]})  # a draft: a figure that does not reconcile
+    return {**tables, "service_index": s, "rejected": rejected, "reconciliation": unreconciled}
 
 
 def test_unknown_sample_size_gives_no_test_and_says_so(tiny_counts):

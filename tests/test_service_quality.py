@@ -2,6 +2,7 @@
 checked against small files whose answers are worked out by hand in the comments."""
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -64,6 +65,15 @@ EXPECTED_POINTS = dict(points_transparency=15.0, points_progress=40 / 3, points_
                        points_online_services=143 / 12, points_satisfaction=13.5, total=64.75)
 
 
+# The mapping before the indicator rules: every indicator linear, a group's maximum shared
+# equally among its indicators (online services: 22 × mean of the two rates).
+LINEAR = {"rule": "linear", "confirmed": False, "source": "test", "notes": "",
+          "indicators": {code: {k: v for k, v in ind.items()
+                                if k in ("numerator", "denominator", "label_vi", "label_en")}
+                         for code, ind in DEFAULT_SERVICE_INDEX["indicators"].items()},
+          "groups": DEFAULT_SERVICE_INDEX["groups"]}
+
+
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
@@ -86,7 +96,7 @@ def test_counts_of_twelve_dossiers_by_hand(twelve):
 
 
 def test_rates_points_and_total_by_hand(twelve):
-    table = service_index(read_dossiers(twelve, UNITS).counts, UNITS, "2025-10")
+    table = service_index(read_dossiers(twelve, UNITS).counts, UNITS, "2025-10", mapping=LINEAR)
     a = a_row(table)
     for column, value in {**EXPECTED_RATES, **EXPECTED_POINTS}.items():
         assert a[column] == pytest.approx(value), column
@@ -214,7 +224,7 @@ TWO_MONTHS = pd.DataFrame([
 
 
 def test_ranks_ties_changes_average_and_region_by_hand():
-    t = service_index(TWO_MONTHS, UNITS, "2025-10").set_index("unit_id")
+    t = service_index(TWO_MONTHS, UNITS, "2025-10", mapping=LINEAR).set_index("unit_id")
     # provinces in October: C 95, A 90, B 90, D 60 -> ranks 1, 2, 2, 4 (ties share the lowest)
     # September: B 90, A 80, C 70, D 60 -> 1, 2, 3, 4; rank_change = rank_prev − rank
     expected = {"C": (95, 1, 3, 2, 25, 11.25), "A": (90, 2, 2, 0, 10, 6.25),
@@ -262,32 +272,33 @@ CROSSWALK = pd.DataFrame({"from_unit_id": ["30", "31"], "to_unit_id": ["n25_hai_
 
 
 def merger_dossiers(tmp_path) -> Path:
-    """Every dossier published, due and resolved on time, no fee, not digitised, no complaint:
-    total = 18 + 20 + 0 + 22 × online share + 18 = 56 + 22 × online share."""
+    """Every dossier published, due and resolved on time, with a fee paid online, not digitised,
+    no complaint: total = 18 + 20 + 0 + 22 × mean(online share, 1) + 18 = 67 + 11 × online share
+    (LINEAR mapping)."""
     online = {("31", "2025-06"): [1, 1, 1, 0], ("30", "2025-06"): [0], ("22", "2025-06"): [1],
               ("m_x", "2025-06"): [1], ("n25_hai_phong", "2025-07"): [1, 1],
               ("22", "2025-07"): [0], ("m_x", "2025-07"): [0]}
-    lines = [f"{unit},p,{month}-10,{month}-20,{month}-15,{flag},0,,0,1,,0\n"
+    lines = [f"{unit},p,{month}-10,{month}-20,{month}-15,{flag},1,1,0,1,,0\n"
              for (unit, month), flags in online.items() for flag in flags]
     return write(tmp_path / "dossiers.csv", HEADER + "".join(lines))
 
 
 def test_previous_month_recomputed_on_the_new_province_from_records(tmp_path):
     counts = read_dossiers(merger_dossiers(tmp_path), MERGER_UNITS).counts
-    t = service_index(counts, MERGER_UNITS, "2025-07", CROSSWALK).set_index("unit_id")
+    t = service_index(counts, MERGER_UNITS, "2025-07", CROSSWALK, mapping=LINEAR).set_index("unit_id")
     assert sorted(t.index) == ["22", "m_x", "n25_hai_phong"]
     new = t.loc["n25_hai_phong"]
-    # June on the new unit: 31's and 30's five dossiers pooled, 3 online -> 56 + 22 × 3/5 = 69.2
-    # (not the mean of the two provinces' totals, (72.5 + 56) / 2 = 64.25)
-    assert new["total"] == pytest.approx(78) and new["total_prev"] == pytest.approx(69.2)
+    # June on the new unit: 31's and 30's five dossiers pooled, 3 online -> 67 + 11 × 3/5 = 73.6
+    # (not the mean of the two provinces' totals, (75.25 + 67) / 2 = 71.125)
+    assert new["total"] == pytest.approx(78) and new["total_prev"] == pytest.approx(73.6)
     assert (new["prev_basis"], new["prev_former_units"]) == ("recomputed_from_records", "30;31")
     assert (new["basis"], new["former_units"]) == ("same_unit", "")
-    # June ranks on July's units: 22 (78) first, the new unit (69.2) second; July the reverse
+    # June ranks on July's units: 22 (78) first, the new unit (73.6) second; July the reverse
     assert (new["rank"], new["rank_prev"], new["rank_change"]) == (1, 2, 1)
-    assert new["points_change"] == pytest.approx(78 - 69.2)
+    assert new["points_change"] == pytest.approx(78 - 73.6)
     kept = t.loc["22"]
     assert (kept["prev_basis"], kept["rank_change"]) == ("same_unit", -1)
-    assert kept["points_change"] == pytest.approx(56 - 78)
+    assert kept["points_change"] == pytest.approx(67 - 78)
     ministry = t.loc["m_x"]
     assert (ministry["prev_basis"], ministry["rank"]) == ("same_unit", 1)
     assert ministry["total_prev"] == pytest.approx(78)
@@ -295,21 +306,21 @@ def test_previous_month_recomputed_on_the_new_province_from_records(tmp_path):
 
 def test_before_the_merger_the_former_provinces_are_ranked(tmp_path):
     counts = read_dossiers(merger_dossiers(tmp_path), MERGER_UNITS).counts
-    t = service_index(counts, MERGER_UNITS, "2025-06", CROSSWALK).set_index("unit_id")
+    t = service_index(counts, MERGER_UNITS, "2025-06", CROSSWALK, mapping=LINEAR).set_index("unit_id")
     assert sorted(t.index) == ["22", "30", "31", "m_x"]
-    # 22: 78; 31: 56 + 22 × 3/4 = 72.5; 30: 56
+    # 22: 78; 31: 67 + 11 × 3/4 = 75.25; 30: 67
     assert t.loc[["22", "31", "30"], "rank"].tolist() == [1, 2, 3]
-    assert t.loc["31", "total"] == pytest.approx(72.5)
+    assert t.loc["31", "total"] == pytest.approx(75.25)
 
 
 def test_a_year_spanning_the_merger_counts_on_the_new_units(tmp_path):
     counts = read_dossiers(merger_dossiers(tmp_path), MERGER_UNITS).counts
-    t = service_index(counts, MERGER_UNITS, "2025", CROSSWALK).set_index("unit_id")
+    t = service_index(counts, MERGER_UNITS, "2025", CROSSWALK, mapping=LINEAR).set_index("unit_id")
     new = t.loc["n25_hai_phong"]
     # 2025 on the new unit: June's 5 dossiers of 30 and 31 + July's 2 -> 7, of which 5 online
     assert (new["n_received"], new["n_online"]) == (7, 5)
     assert (new["basis"], new["former_units"]) == ("recomputed_from_records", "30;31")
-    assert new["total"] == pytest.approx(56 + 22 * 5 / 7)
+    assert new["total"] == pytest.approx(67 + 11 * 5 / 7)
     assert pd.isna(new["total_prev"]) and pd.isna(new["prev_basis"])   # no 2024 records
 
 
@@ -327,7 +338,7 @@ def test_weighted_aggregates_when_there_are_no_records(tmp_path):
     aggregates.drop(columns="source").to_csv(tmp_path / "dossier_counts.csv", index=False)
     counts = pd.concat([read_dossier_counts(tmp_path / "dossier_counts.csv"), pd.DataFrame(
         [uniform("n25_hai_phong", "2025-07", 90), uniform("n25_k", "2025-07", 70)])])
-    t = service_index(counts, units, "2025-07", crosswalk).set_index("unit_id")
+    t = service_index(counts, units, "2025-07", crosswalk, mapping=LINEAR).set_index("unit_id")
     # new unit, June: 1 × 31 + 0.5 × 30 -> received 100 + 25 = 125, each numerator 80 + 12.5
     # = 92.5, every rate 0.74 -> 74 points; K: 0.5 × 30 -> 12.5 ÷ 25 = 0.5 -> 50 points
     new, k = t.loc["n25_hai_phong"], t.loc["n25_k"]
@@ -347,8 +358,81 @@ def test_mapping_is_data_and_checked():
         service_mapping(bad)
     assert caught.value.problems[0].column == "service_index.rule"
     # halving the satisfaction group's maximum halves its points (mapping read, not hard-coded)
-    half = {**DEFAULT_SERVICE_INDEX, "groups": [
+    half = {**LINEAR, "groups": [
         {**g, "max_points": 9} if g["code"] == "satisfaction" else g
-        for g in DEFAULT_SERVICE_INDEX["groups"]]}
+        for g in LINEAR["groups"]]}
     t = service_index(TWO_MONTHS, UNITS, "2025-10", mapping=half).set_index("unit_id")
     assert t.loc["A", "points_satisfaction"] == pytest.approx(9 * 0.9)
+
+
+def test_indicator_rules_of_the_default_mapping_by_hand(twelve):
+    """The portal's rules (shared/data/decision766): online submission full from 50%,
+    satisfaction full from 90%, online services 12 + online payment 10."""
+    a = a_row(service_index(read_dossiers(twelve, UNITS).counts, UNITS, "2025-10"))
+    # transparency 18 × 10/12 = 15; on time 20 × 6/9; digitisation 22 × 6/12 = 11;
+    # online submission 7/12 ≥ 50% -> 12, payment 10 × 3/6 = 5 -> 17; satisfaction 18 × 0.75/0.9 = 15
+    assert a["points_online_services"] == pytest.approx(17.0)
+    assert a["points_satisfaction"] == pytest.approx(15.0)
+    assert a["total"] == pytest.approx(15 + 40 / 3 + 11 + 17 + 15)
+    assert a["missing_indicators"] == "" and not a["eligible"]  # 12 dossiers < 30
+
+
+def test_a_missing_indicator_is_reported_never_filled():
+    # M1 has no fee-bearing dossier: online payment is missing, so is its group and total
+    counts = TWO_MONTHS.copy()
+    counts.loc[(counts["unit_id"] == "M1") & (counts["period"] == "2025-10"), ["n_fee", "n_paid_online"]] = 0
+    t = service_index(counts, UNITS, "2025-10").set_index("unit_id")
+    m1 = t.loc["M1"]
+    assert m1["missing_indicators"] == "online_payment"
+    assert pd.isna(m1["points_online_services"]) and pd.isna(m1["total"]) and pd.isna(m1["rank"])
+    assert m1["points_transparency"] == pytest.approx(18 * 0.7)  # the rest is still shown
+    assert t.loc["M2", "rank"] == 1 and t.loc["M2", "n_ranked"] == 1
+    # the same unit with `full` points when there is no denominator
+    full = {**DEFAULT_SERVICE_INDEX, "indicators": {**DEFAULT_SERVICE_INDEX["indicators"], "online_payment": {
+        **DEFAULT_SERVICE_INDEX["indicators"]["online_payment"], "if_no_denominator": "full"}}}
+    m1 = service_index(counts, UNITS, "2025-10", mapping=full).set_index("unit_id").loc["M1"]
+    assert m1["points_online_services"] == pytest.approx(12 + 10) and m1["missing_indicators"] == ""
+
+
+def test_indicator_rules_are_checked():
+    def problems(**changes):
+        ind = {**DEFAULT_SERVICE_INDEX["indicators"]["online_payment"], **changes}
+        spec = {**DEFAULT_SERVICE_INDEX, "indicators": {**DEFAULT_SERVICE_INDEX["indicators"], "online_payment": ind}}
+        with pytest.raises(InputError) as caught:
+            service_mapping(spec)
+        return [p.column for p in caught.value.problems]
+    assert problems(target=1.5) == ["service_index.indicators.online_payment.target"]
+    assert problems(if_no_denominator="guess") == ["service_index.indicators.online_payment.if_no_denominator"]
+    assert problems(max_points=9) == ["service_index.groups[3].indicators"]  # 12 + 9 ≠ 22
+    with pytest.raises(InputError):
+        service_mapping({**LINEAR, "indicators": {**LINEAR["indicators"], "on_time": {
+            **LINEAR["indicators"]["on_time"], "target": 0.8}}})
+
+
+def test_rank_intervals_against_a_loop_and_the_minimum_volume():
+    from scipy.stats import rankdata
+
+    t = service_index(TWO_MONTHS, UNITS, "2025-10", seed=4, n_boot=300).set_index("unit_id")
+    # loop reference: the same draws (indicators in the mapping's order, units in unit_id order)
+    rng = np.random.default_rng(4)
+    ids = sorted(UNITS["unit_id"][UNITS["unit_id"] != "O"])
+    rows = TWO_MONTHS[TWO_MONTHS["period"] == "2025-10"].set_index("unit_id").loc[ids]
+    spec = DEFAULT_SERVICE_INDEX
+    draws = {c: rng.beta(rows[i["numerator"]] + 0.5, rows[i["denominator"]] - rows[i["numerator"]] + 0.5,
+                         size=(300, len(ids))) for c, i in spec["indicators"].items()}
+    points = {"transparency": (18, 1), "on_time": (20, 1), "digitisation": (22, 1),
+              "online_submission": (12, 0.5), "online_payment": (10, 1), "satisfaction": (18, 0.9)}
+    total = sum(m * np.minimum(1, draws[c] / target) for c, (m, target) in points.items())
+    for group in ("province", "ministry"):
+        cols = [k for k, u in enumerate(ids) if UNITS.set_index("unit_id").at[u, "group"] == group]
+        ranks = rankdata(-total[:, cols], method="min", axis=1)
+        for j, k in enumerate(cols):
+            ordered = np.sort(ranks[:, j])
+            assert t.loc[ids[k], "rank_low"] == ordered[int(np.floor(299 * 0.025))]
+            assert t.loc[ids[k], "rank_high"] == ordered[int(np.ceil(299 * 0.975))]
+    assert (t["rank_low"] <= t["rank"]).all() and (t["rank"] <= t["rank_high"]).all()
+    # 100 dossiers a unit: eligible from 30, not from 150
+    assert t["eligible"].all()
+    strict = service_index(TWO_MONTHS, UNITS, "2025-10", mapping={**DEFAULT_SERVICE_INDEX, "min_dossiers": 150})
+    assert strict.set_index("unit_id")["eligible"].to_dict() == {
+        "A": False, "B": False, "C": False, "D": True, "M1": False, "M2": False}

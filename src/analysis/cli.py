@@ -9,6 +9,7 @@ import re
 import sys
 from pathlib import Path
 
+from analysis.audit.release import DraftError
 from analysis.inputs.errors import InputError, Problem
 from analysis.pipeline import FORMATS, LANGS
 from analysis.publication.publish import NotebookError
@@ -53,6 +54,9 @@ def parser() -> argparse.ArgumentParser:
                      help='publication formats, e.g. html,pdf,xlsx ("" = tables and manifest only)')
     run.add_argument("--out", type=_path, default=Path("reports"), help="output root (default reports/)")
     run.add_argument("--pdfa", action="store_true", help="also write an archival PDF/A-3b edition")
+    run.add_argument("--final", action="store_true",
+                     help="refuse (exit 1, naming each reason) to publish a draft: a published figure "
+                          "that does not reconcile or a method mapping marked confirmed: false")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     val = sub.add_parser("validate", help="check every file of a dataset folder")
     val.add_argument("--data", type=_path, required=True)
@@ -97,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.pipeline import run
             year, period = _when(args)
             folder = run(args.data, year, args.lang, args.format, args.out,
-                         progress=not args.quiet, archival=args.pdfa, period=period)
+                         progress=not args.quiet, archival=args.pdfa, period=period,
+                         require_final=args.final)
             print(f"published {folder}")
         elif args.command == "validate":
             from analysis.validate import validate
@@ -121,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                 from analysis.synth.dossiers import make_demo_dossiers
                 make_demo_dossiers(args.out, dossiers_per_year=args.rows or 200_000, **kwargs)
             print(f"wrote {args.out}")
-    except (InputError, NotebookError, OutputError) as err:
+    except (InputError, NotebookError, OutputError, DraftError) as err:
         print(err, file=sys.stderr)
         return 1
     return 0

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from analysis import runfolder
 from analysis.audit import manifest
+from analysis.audit.release import DraftError, draft_reasons
 from analysis.publication import publish
 from analysis.inputs.dataset import load_dataset
 from analysis.indices.results import compute_results
@@ -23,15 +24,20 @@ FORMATS = ("html", "pdf", "xlsx")
 
 
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
-        progress: bool = True, archival: bool = False, period: str | None = None) -> Path:
+        progress: bool = True, archival: bool = False, period: str | None = None,
+        require_final: bool = False) -> Path:
     """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that
-    folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/."""
+    folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/.
+    `require_final` (--final): raise DraftError, publishing nothing, if the edition is a draft."""
     started = manifest.now()
     steps = 2 + (2 * len(langs) if formats else 0)
     with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar:
         bar.set_postfix_str("loading and checking the data")
         ds = load_dataset(data_dir)
         results = compute_results(ds, year, progress=progress, period=period)
+        reasons = draft_reasons(ds, results) if require_final else []
+        if reasons:  # --final: a draft is not published (audit.release)
+            raise DraftError(reasons)
         bar.update()
         final = Path(out_root).resolve() / ds.name / (period or str(year))
         with runfolder.publishing(final) as tmp:

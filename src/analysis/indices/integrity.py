@@ -1,237 +1,512 @@
-"""Integrity screening of the ballots of one year: the integrity.csv table.
+"""Integrity screening of the ballots of one year: the integrity.csv and integrity_ballots.csv tables.
 
 Each check is a prompt to look at the forms, never a verdict: a flag says that a unit's ballots
-look unlike what honest, independent respondents usually give, and the evidence gives the numbers.
+look unlike what its own other ballots, or comparable units, make likely; the evidence gives the
+numbers, the ballots involved, and the unit's satisfaction without them.
 
 Which ballots are screened. The ballots that count under the rules of `analysis.indices.ballots`
-(known unit, valid that year, first copy of a repeated (year, ballot_id), at least one answer,
-no answer outside the scale), of the chosen year only. The `duplicates` check counts the later
-copies, which are rejected as duplicate_ballot. Everything is computed in DuckDB over the file
-(read with `analysis.indices.ballots`' own readers, every cell as text); only per-unit aggregates come
-back to pandas.
+(known unit, valid that year, first copy of a repeated (year, ballot_id), at least one answer, no
+answer outside the scale), of the chosen year (and of the latest earlier year, for `year_shift`).
+`duplicates` counts the later copies, rejected as duplicate_ballot. Everything is computed in
+DuckDB over one table of the screened ballots; only aggregates come back to pandas.
 
-Checks, one row per (unit_id, check), columns unit_id, check, statistic, threshold, flagged,
-evidence:
+Thresholds. Every statistic below is scaled so that one threshold fits units of every size; the
+thresholds of the calibrated checks are the 99th percentile of the statistic over the clean units
+of five generator seeds (`benchmarks/calibrate_integrity.py`, seeds 101–105, not used to design
+the checks or in the tests): about 1% of clean units are flagged by each. The tests plant
+tampering with code of their own (not the generator's) and report detection and false alarms.
 
-1. identical_patterns: the largest number of ballots sharing one mixed answer pattern (at
-   least two different answers; blanks part of the pattern), against the count that independent
-   questions would give the same pattern: expected = n · Π_q P̂(answer_q = modal answer_q), with
-   the unit's own answer shares over its n ballots. Flagged when observed ≥ 20 and observed >
-   4 × expected + 10. statistic = observed, threshold = max(20, 4 × expected + 10).
-   Patterns with one answer throughout ("all 5") are left to straight_lining: honest
-   respondents' answers are correlated, so on 8 questions "all 5" runs at 10× the independence
-   count in clean synthetic units, and a copied "all 5" form cannot be told from enthusiasm.
-   (Tuned on demo-mps: the 60 copied forms of CA35 2023 sit in their own unit's answer shares and
-   so raise their own expectation; factor 5 missed them, factor 4 finds them.)
-2. straight_lining: share of ballots with ≥ 3 answers that give the same answer to every
-   answered question, against the median share of the other units that year. Flagged when
-   share ≥ median + 0.4 and the unit has ≥ 30 ballots with ≥ 3 answers. threshold = median + 0.4.
-3. burst: the largest number of timed ballots (submitted_at holding a time, 'T') in any
-   10-minute window [t, t + 10 min] starting at a ballot, against the unit's average per
-   10 minutes over its active span (first to last timed ballot, at least 10 minutes). Flagged
-   when max ≥ 50 and max ≥ 10 × average. threshold = max(50, 10 × average).
-4. duplicates: ballots rejected as duplicate_ballot (recounted with the rule of
-   `summarise_ballots`). Flagged when ≥ 5.
-5. perfect_results: unit satisfaction (satisfied answers / valid answers) of 100% on ≥ 30
-   ballots while the other units of the same size decile (of n ballots, that year) average
-   < 97%. statistic = satisfaction, threshold = 1.0.
-6. paper_share: share of ballots on paper. Statistic only: threshold NaN, never flagged.
+Checks, one row per (unit_id, check):
+
+1. identical_patterns (copied forms). For each answer pattern (blanks part of it) seen c ≥ 3
+   times among a unit's paper forms, or among its digital ballots, two references say how
+   often it should appear there: (a) the unit's own ballots of the other channel, when both have
+   ≥ 30 ballots: if channel labels were shuffled among the unit's ballots, c ~ Binomial(c +
+   c_other, n / (n + n_other)); (b) comparable units, the other units in the same decile of
+   satisfaction: c ~ Binomial(c + c_peers, n / (n + n_peers)). A common pattern ("all 5") is
+   common in the reference too, so it needs no exclusion. Surprise = −log10 P(X ≥ c) under the
+   reference that makes c least likely, less log10(2 × patterns tested in the unit)
+   (Bonferroni). statistic = the largest surprise; the patterns at or above the threshold
+   are the ones listed. Evidence counts the ballots with an exact twin (maximum percent match
+   100%, Kuriakose & Robbins 2016).
+2. channel_gap (erased dissatisfaction). d = logit of the share of digital ballots with a low
+   answer (one not in `satisfied_answers`) − the same for paper forms (empirical logits, Cox
+   1970, variance 1/(a + ½) + 1/(b + ½)); statistic = the random-effects z of d across units
+   (DerSimonian–Laird: how the channels differ everywhere, over-dispersion allowed for; refitted
+   without the units beyond |z| > 3). Both channels need ≥ 30 ballots.
+3. all_top (perfection): share of ballots with ≥ 3 answers all at the top of the scale, on the
+   logit scale, against what the unit's share of top answers on its other ballots predicts
+   (weighted least squares across units); statistic = the residual's z with the between-unit
+   variance of the residuals allowed for (method of moments; refitted without |z| > 3).
+4. year_shift: change of the unit's mean answer since the latest earlier year (ratio over
+   ballots, cluster variances), random-effects z across units (refitted without |z| > 3); only
+   rises are flagged.
+5. burst: for windows of 10, 30 and 60 minutes starting at each minute with a timed ballot,
+   the busiest 5 windows of each length against the unit's rate at that time of day (ballots
+   in that clock hour over all days ÷ 60 × days with a timed ballot; the busier of the hours a
+   window touches): −log10 P(Poisson(rate · W) ≥ count) − log10(3 × windows examined); the
+   largest. A burst is flagged only with ≥ 10 ballots.
+6. straight_lining: share of ballots with ≥ 3 answers giving one answer throughout, against
+   the median share of the other units; flagged at median + 0.4 with ≥ 30 such ballots.
+7. duplicates: ballots rejected as duplicate_ballot; flagged at ≥ 5.
+8. perfect_results: 100% satisfied on ≥ 30 ballots while same-size-decile units average < 97%.
+9. paper_share: share of ballots on paper; statistic only (never flagged).
+
+Per row: `facts` (JSON) holds the numbers of the evidence sentence (catalog key
+`evidence.<check>` in both languages; `evidence` is its English text), `n_involved` the ballots
+listed for a flag in integrity_ballots, `p_published` the unit's satisfaction and `p_without` the
+same without the ballots involved.
 """
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis.indices.ballots import open_source
-from analysis.inputs.sources import run_query
+from analysis.inputs.sources import csv_lines, run_query
+from analysis.stats.dispersion import random_effects, ratio_variance
 
-CHECKS = ("burst", "duplicates", "identical_patterns", "paper_share", "perfect_results",
-          "straight_lining")
-COLUMNS = ["unit_id", "check", "statistic", "threshold", "flagged", "evidence"]
+CHECKS = ("all_top", "burst", "channel_gap", "duplicates", "identical_patterns", "paper_share",
+          "perfect_results", "straight_lining", "year_shift")
+COLUMNS = ["unit_id", "check", "statistic", "threshold", "flagged", "evidence", "facts",
+           "n_involved", "p_published", "p_without"]
+BALLOT_COLUMNS = ["unit_id", "check", "ballot_id", "file", "row", "channel", "answers"]
 
-PATTERN_MIN = 20          # identical_patterns: at least this many identical ballots …
-PATTERN_FACTOR = 4        # … and more than FACTOR × expected + SLACK (tuned on demo-mps)
-PATTERN_SLACK = 10
-STRAIGHT_MARGIN = 0.4     # straight_lining: share ≥ peer median + margin …
-STRAIGHT_MIN = 30         # … on at least this many ballots with ≥ 3 answers
-BURST_WINDOW_MINUTES = 10
-BURST_MIN = 50            # burst: at least this many in one window …
-BURST_FACTOR = 10         # … and ≥ FACTOR × the unit's average per window
+# calibrated thresholds (99th percentile over clean units of seeds 101–105)
+THRESHOLDS = {"identical_patterns": 3.5, "channel_gap": 2.4, "all_top": 2.0,
+              "year_shift": 2.0, "burst": 2.4}
+# as measured by tests/test_integrity_planted.py (tampering planted on a fresh seed): flagged / planted
+# per kind by the check meant for it, and the highest false-alarm share of a calibrated check
+MEASURED_RATES = {"copies": "12/12", "erasure": "12/12", "stuffing": "12/12", "false_alarms": 0.013}
+MIN_BALLOTS = 30          # channel_gap: per channel; all_top, straight_lining: ballots with ≥ 3 answers
+BURST_WINDOWS = (10, 30, 60)
+BURST_CANDIDATES = 5      # busiest windows per unit and length whose surprise is computed
+BURST_MIN = 10            # a burst is at least this many ballots
+TRIM = 3.0                # random-effects checks: units beyond |z| > 3 left out of the yardstick
+STRAIGHT_MARGIN = 0.4
 DUPLICATES_MIN = 5
-PERFECT_MIN = 30          # perfect_results: n_ballots ≥ this …
-PERFECT_PEERS_BELOW = 0.97  # … and same-decile peers average below this
+PERFECT_PEERS_BELOW = 0.97
+
+EVIDENCE = {  # English evidence sentences; the catalog's evidence.<check> in both languages
+    "identical_patterns": "{observed} ballots repeat {patterns} answer pattern(s) that the unit's "
+                          "other ballots (or comparable units) make likely about {expected} "
+                          "times; {twins} of {n} ballots have an exact twin",
+    "channel_gap": "{low_paper} of paper forms ({n_paper}) carry a low answer against "
+                   "{low_digital} of digital ballots ({n_digital}); across units the odds of a low "
+                   "answer are {usual_ratio} times as high on digital ballots as on paper",
+    "all_top": "{n_top} of {n} ballots ({share}) give the top answer to every question; its other "
+               "ballots predict about {expected}",
+    "year_shift": "mean answer {mean} against {mean_prev} in {prev_year}; units change by "
+                  "{usual_change} on average",
+    "burst": "{count} ballots within {window} minutes from {start}; at that time of day the "
+             "unit averages {rate} per {window} minutes",
+    "straight_lining": "{n_straight} of {n_three} ballots with 3 or more answers ({share}) give one "
+                       "answer to every question; median of other units {median}",
+    "duplicates": "{count} ballots repeat the id of an earlier ballot and were rejected as "
+                  "duplicates",
+    "perfect_results": "{share} satisfied on {n} ballots; units of similar size (decile "
+                       "{decile}) average {peers}",
+    "paper_share": "{n_paper} of {n} ballots on paper ({share})",
+}
+
+
+@dataclass(frozen=True)
+class Screen:
+    table: pd.DataFrame     # integrity.csv: one row per (unit_id, check)
+    ballots: pd.DataFrame   # integrity_ballots.csv: the ballots behind each flag
 
 
 def screen_ballots(path, units: pd.DataFrame, year: int, scale=(1, 5),
                    satisfied_answers=(4, 5), progress: bool = False) -> pd.DataFrame:
-    """The integrity table of `year` for the ballot file or folder at `path` (see module doc);
-    `progress` shows a bar while the ballots are read, if that takes over 2 s."""
-    path = Path(path)
-    year = int(year)
+    """The integrity table of `year` for the ballot file or folder at `path` (see module doc)."""
+    return screen(path, units, year, scale, satisfied_answers, progress).table
+
+
+def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers=(4, 5),
+           progress: bool = False) -> Screen:
+    """Both integrity tables of `year`; `progress` shows a bar while the ballots are read."""
+    with open_source(Path(path), units) as (con, source, questions):
+        _build(con, source, questions, int(year), scale, progress)
+        return screen_table(con, len(questions), int(year), scale, satisfied_answers, source)
+
+
+def screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> Screen:
+    """The screen over the temp tables `screened` and `dupes` (see `_build`) of connection `con`."""
+    low, high = (int(v) for v in scale)
     satisfied = sorted({int(v) for v in satisfied_answers})
-    with open_source(path, units) as (con, source, questions):
-        _build(con, source, questions, year, scale, progress)
-        per_unit = _per_unit(con, len(questions), satisfied)
-        patterns = _patterns(con, len(questions))
-        bursts = _bursts(con)
-    rows: list[dict] = []
-    if per_unit.empty:
-        return pd.DataFrame(columns=COLUMNS).astype(
-            {"statistic": "float64", "threshold": "float64", "flagged": "bool"})
-    per_unit = per_unit.merge(patterns, on="unit_id", how="left").merge(bursts, on="unit_id",
-                                                                        how="left")
-    per_unit = per_unit.sort_values("unit_id", ignore_index=True)
-    rows += _identical_rows(per_unit)
-    rows += _straight_rows(per_unit)
-    rows += _burst_rows(per_unit)
-    rows += _duplicate_rows(per_unit)
-    rows += _perfect_rows(per_unit)
-    rows += _paper_rows(per_unit)
-    table = pd.DataFrame(rows, columns=COLUMNS).astype(
-        {"unit_id": "str", "check": "str", "statistic": "float64", "threshold": "float64",
-         "flagged": "bool", "evidence": "str"})
-    return table.sort_values(["unit_id", "check"], ignore_index=True)
+    ctx = _Context(con, k, year, low, high, satisfied)
+    if ctx.units.empty and ctx.dupes.empty:
+        return Screen(_frame([]), pd.DataFrame(columns=BALLOT_COLUMNS))
+    rows, involved = [], []
+    for check in (_identical, _channel_gap, _all_top, _year_shift, _burst, _straight,
+                  _duplicates, _perfect, _paper):
+        found_rows, found_ballots = check(ctx)
+        rows += found_rows
+        involved += found_ballots
+    table = _frame(rows)
+    ballots = _involved_ballots(con, involved, source, year, k)
+    table = _recompute(table, ballots, ctx)
+    return Screen(table, ballots.reindex(columns=BALLOT_COLUMNS).reset_index(drop=True))
 
 
-# --- SQL -------------------------------------------------------------------------------------
+# --- the screened ballots --------------------------------------------------------------------
 
 def _build(con, source, questions: list[str], year: int, scale, progress: bool) -> None:
-    """Temp table `screened` (the ballots that count, answers as whole numbers or NULL, `ts` the
-    submission time if it has one) and `dupes` (duplicate_ballot copies per unit)."""
+    """Temp tables `screened` (the ballots that count, of `year` and the latest earlier year:
+    answers v0… as whole numbers or NULL, `pattern` their code, `ts` the time if any) and
+    `dupes` (duplicate_ballot copies per unit, of `year`)."""
     low, high = (int(v) for v in scale)
-
     k = range(len(questions))
     answers = ", ".join(f"{source.present(c)} AS p{i}, {source.whole(c)} AS v{i}"
                         for i, c in enumerate(questions))
-    # an answer is bad when present but not a whole number on the scale
     bad = " + ".join(f"(p{i} AND coalesce(NOT v{i} BETWEEN {low} AND {high}, true))::INTEGER"
                      for i in k)
     answered = " + ".join(f"(v{i} IS NOT NULL)::INTEGER" for i in k)
     submitted = source.text("submitted_at") if "submitted_at" in source.raw else "NULL::VARCHAR"
+    base = high - low + 2
+    pattern = " + ".join(f"coalesce(v{i} - {low - 1}, 0)::BIGINT * {base ** i}" for i in k)
     run_query(con, f"""
     CREATE TEMP TABLE all_rows AS
     WITH raw AS ({source.relation}),
-    this_year AS (
-        SELECT _file, _pos, {source.key('unit_id')} AS unit_id, {source.key('ballot_id')} AS ballot_id,
-               {source.key('channel')} AS channel, {submitted} AS submitted_at, {answers}
-        FROM raw WHERE {source.whole('year')} = {year}
-    )
-    SELECT t.*, r.unit_id IS NOT NULL AND coalesce(r.valid_from <= {year}, true)
-               AND coalesce(r.valid_to >= {year}, true) AS valid,
-           row_number() OVER (PARTITION BY t.ballot_id ORDER BY t._file, t._pos) AS copy,
+    cells AS (
+        SELECT _file, _pos, {source.whole('year')} AS year, {source.key('unit_id')} AS unit_id,
+               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel,
+               {submitted} AS submitted_at, {answers}
+        FROM raw
+    ),
+    recent AS (SELECT * FROM cells WHERE year <= {year})
+    SELECT t.*, r.unit_id IS NOT NULL AND coalesce(r.valid_from <= t.year, true)
+               AND coalesce(r.valid_to >= t.year, true) AS valid,
+           row_number() OVER (PARTITION BY t.year, t.ballot_id ORDER BY t._file, t._pos) AS copy,
            {bad} AS n_bad, {answered} AS m
-    FROM this_year t LEFT JOIN registry r ON t.unit_id = r.unit_id
+    FROM recent t LEFT JOIN registry r ON t.unit_id = r.unit_id
     """, f"integrity screen {year}" if progress else None)
-    con.execute("""CREATE TEMP TABLE dupes AS SELECT unit_id, count(*) AS n_duplicates
-                   FROM all_rows WHERE valid AND ballot_id <> '' AND copy > 1 GROUP BY unit_id""")
+    previous = con.execute(f"SELECT max(year) FROM all_rows WHERE valid AND year < {year}").fetchone()[0]
+    years = f"({year}{'' if previous is None else f', {previous}'})"
+    con.execute(f"""CREATE TEMP TABLE dupes AS SELECT unit_id, count(*) AS n_duplicates
+                    FROM all_rows WHERE year = {year} AND valid AND ballot_id <> '' AND copy > 1
+                    GROUP BY unit_id""")
+    values = ", ".join(f"v{i}::TINYINT AS v{i}" for i in k)
     con.execute(f"""
     CREATE TEMP TABLE screened AS
-    SELECT unit_id, lower(channel) AS channel,
+    SELECT year, unit_id, ballot_id, _file, _pos, lower(channel) AS channel,
+           lower(channel) = 'paper' AS paper,
            IF(contains(submitted_at, 'T'), TRY_CAST(submitted_at AS TIMESTAMP), NULL) AS ts,
-           m, {', '.join(f'v{i}' for i in range(len(questions)))},
-           concat_ws('|', {', '.join(f"coalesce(CAST(v{i} AS VARCHAR), '')"
-                                     for i in range(len(questions)))}) AS pattern
+           m, {values}, {pattern} AS pattern
     FROM all_rows
-    WHERE valid AND NOT (ballot_id <> '' AND copy > 1) AND n_bad = 0 AND m > 0
+    WHERE year IN {years} AND valid AND NOT (ballot_id <> '' AND copy > 1) AND n_bad = 0 AND m > 0
     """)
+    con.execute("DROP TABLE all_rows")
 
 
-def _per_unit(con, k: int, satisfied: list[int]) -> pd.DataFrame:
-    values = [f"v{i}" for i in range(k)]
-    listed = ", ".join(values)
-    sat = ", ".join(map(str, satisfied)) or "NULL"
-    n_sat = " + ".join(f"coalesce(v{i} IN ({sat}), false)::INTEGER" for i in range(k))
-    # same answer to every answered question: least = greatest over the non-blank answers
-    straight = f"least({listed}) = greatest({listed})"
-    return con.sql(f"""
-    WITH u AS (
-        SELECT unit_id, count(*) AS n_ballots,
-               count(*) FILTER (channel = 'paper') AS n_paper,
-               sum(m)::BIGINT AS n_valid, sum({n_sat})::BIGINT AS n_satisfied,
-               count(*) FILTER (m >= 3) AS n_three,
-               count(*) FILTER (m >= 3 AND {straight}) AS n_straight
-        FROM screened GROUP BY unit_id
-    )
-    SELECT u.*, coalesce(d.n_duplicates, 0) AS n_duplicates
-    FROM u LEFT JOIN dupes d USING (unit_id)
-    UNION ALL  -- units with only rejected copies still get a duplicates row
-    SELECT d.unit_id, 0, 0, 0, 0, 0, 0, d.n_duplicates
-    FROM dupes d ANTI JOIN u USING (unit_id)
-    ORDER BY unit_id
-    """).df()
+class _Context:
+    """Per-unit sums of the screened ballots, shared by the checks."""
+
+    def __init__(self, con, k: int, year: int, low: int, high: int, satisfied: list[int]):
+        self.con, self.k, self.year, self.low, self.high = con, k, year, low, high
+        self.satisfied = satisfied
+        v = [f"v{i}" for i in range(k)]
+        listed = ", ".join(v)
+        sat = ", ".join(map(str, satisfied))
+        y = " + ".join(f"coalesce({x} IN ({sat}), false)::INTEGER" for x in v)
+        total = " + ".join(f"coalesce({x}, 0)" for x in v)
+        top = " + ".join(f"coalesce({x} = {high}, false)::INTEGER" for x in v)
+        values = ", ".join(f"sum({' + '.join(f'coalesce({x} = {a}, false)::INTEGER' for x in v)})"
+                           f"::BIGINT AS n_{a}" for a in range(low, high + 1))
+        self.cells = con.sql(f"""
+        WITH b AS (
+            SELECT year, unit_id, paper, m::INTEGER AS m, ({y})::INTEGER AS y, ({total})::INTEGER AS s,
+                   ({top})::INTEGER AS t,
+                   m >= 3 AND least({listed}) = greatest({listed}) AS straight,
+                   m >= 3 AND least({listed}) = {high} AS all_top, {listed}
+            FROM screened
+        )
+        SELECT year, unit_id, paper, count(*) AS n, sum(m)::BIGINT AS s_m, sum(y)::BIGINT AS s_y,
+               sum(m - y)::BIGINT AS s_l, sum(s)::BIGINT AS s_s,
+               sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
+               sum((m - y) * (m - y))::BIGINT AS s_ll, sum((m - y) * m)::BIGINT AS s_lm,
+               sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
+               count(*) FILTER (y < m) AS n_low, count(*) FILTER (m >= 3) AS n_three, count(*) FILTER (straight) AS n_straight,
+               count(*) FILTER (all_top) AS n_top,
+               sum(t) FILTER (NOT all_top)::BIGINT AS t_other,
+               sum(m) FILTER (NOT all_top)::BIGINT AS m_other, {values}
+        FROM b GROUP BY ALL ORDER BY ALL
+        """).df()
+        this = self.cells[self.cells["year"] == year]
+        sums = [c for c in this.columns if c not in ("year", "unit_id", "paper")]
+        self.units = this.groupby("unit_id", as_index=False)[sums].sum()
+        self.units["p"] = self.units["s_y"] / self.units["s_m"]
+        self.dupes = con.sql("SELECT * FROM dupes ORDER BY unit_id").df()
+        self.previous = self.cells.loc[self.cells["year"] < year, "year"].max()
 
 
-def _patterns(con, k: int) -> pd.DataFrame:
-    """The modal mixed pattern per unit (ties: the smallest pattern text) and its expectation."""
-    values = ", ".join(f"v{i}" for i in range(k))
-    shares = " * ".join(
-        f"(count(*) FILTER (s.v{i} IS NOT DISTINCT FROM m.v{i}))::DOUBLE / count(*)"
-        for i in range(k))
-    return con.sql(f"""
-    WITH counts AS (
-        SELECT unit_id, pattern, {values}, count(*) AS n_pattern FROM screened
-        WHERE least({values}) < greatest({values}) GROUP BY ALL
-    ),
-    modal AS (
-        SELECT * FROM counts
-        QUALIFY row_number() OVER (PARTITION BY unit_id ORDER BY n_pattern DESC, pattern) = 1
-    )
-    SELECT m.unit_id, any_value(m.pattern) AS modal_pattern,
-           any_value(m.n_pattern) AS n_modal, count(*) * {shares} AS expected_modal
-    FROM screened s JOIN modal m USING (unit_id)
-    GROUP BY m.unit_id
-    """).df()
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=COLUMNS).astype(
+        {"unit_id": "str", "check": "str", "statistic": "float64", "threshold": "float64",
+         "flagged": "bool", "evidence": "str", "facts": "str", "n_involved": "int64",
+         "p_published": "float64", "p_without": "float64"})
+    return table.sort_values(["unit_id", "check"], ignore_index=True)
 
 
-def _bursts(con) -> pd.DataFrame:
-    return con.sql(f"""
-    WITH timed AS (
-        SELECT unit_id, ts, count(*) OVER (
-            PARTITION BY unit_id ORDER BY ts
-            RANGE BETWEEN CURRENT ROW AND INTERVAL {BURST_WINDOW_MINUTES} MINUTES FOLLOWING) AS n_window
-        FROM screened WHERE ts IS NOT NULL
-    )
-    SELECT unit_id, count(*) AS n_timed, max(n_window) AS burst_max,
-           arg_min(ts, (-n_window, ts)) AS burst_start,
-           epoch(max(ts) - min(ts)) / 60.0 AS span_minutes
-    FROM timed GROUP BY unit_id
-    """).df()
-
-
-# --- rows ------------------------------------------------------------------------------------
-
-def _row(unit, check, statistic, threshold, flagged, evidence) -> dict:
+def _row(unit, check, statistic, threshold, flagged, facts: dict) -> dict:
+    facts = {key: (round(float(v), 4) if isinstance(v, (float, np.floating)) else
+                   int(v) if isinstance(v, (np.integer,)) else v) for key, v in facts.items()}
     return {"unit_id": unit, "check": check, "statistic": float(statistic),
-            "threshold": float(threshold), "flagged": bool(flagged), "evidence": evidence}
+            "threshold": float(threshold), "flagged": bool(flagged),
+            "evidence": evidence_text(check, facts, "en"),
+            "facts": json.dumps(facts, ensure_ascii=False, sort_keys=True),
+            "n_involved": 0, "p_published": math.nan, "p_without": math.nan}
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+def evidence_text(check: str, facts: dict, lang: str = "en") -> str:
+    """The English evidence sentence of a row from its facts (numbers formatted for reading);
+    the publication formats the catalog's `evidence.<check>` the same way in each language."""
+    return EVIDENCE[check].format(**shown_facts(facts, lang))
 
 
-def _identical_rows(u: pd.DataFrame) -> list[dict]:
-    rows = []
-    for r in u.itertuples():
-        if r.n_ballots == 0 or pd.isna(r.n_modal):
-            continue
-        observed, expected = int(r.n_modal), float(r.expected_modal)
-        threshold = max(PATTERN_MIN, PATTERN_FACTOR * expected + PATTERN_SLACK)
-        flagged = observed >= PATTERN_MIN and observed > PATTERN_FACTOR * expected + PATTERN_SLACK
-        shown = r.modal_pattern.replace("||", "|blank|").replace("|", ", ")
-        shown = ("blank, " + shown[2:]) if shown.startswith(", ") else shown
-        shown = (shown + "blank") if shown.endswith(", ") else shown
-        rows.append(_row(r.unit_id, "identical_patterns", observed, threshold, flagged,
-                         f"{observed} of {r.n_ballots} ballots give the same answers ({shown}); "
-                         f"independent questions would give about {expected:.1f}"))
-    return rows
+def shown_facts(facts: dict, lang: str = "en") -> dict:
+    """Facts as text: shares (keys starting share_/low_/p_ or named share) as percentages with
+    one decimal, other decimals with two; a comma decimal mark in Vietnamese."""
+    out = {}
+    for key, value in facts.items():
+        if isinstance(value, float):
+            if key in ("share", "median", "peers", "expected_share", "usual_gap") or \
+                    key.startswith(("low_", "share_")):
+                text = "n/a" if math.isnan(value) else f"{100 * value:.1f}%"
+            else:
+                text = "n/a" if math.isnan(value) else f"{value:.2f}"
+            out[key] = text.replace(".", ",") if lang == "vi" else text
+        else:
+            out[key] = value
+    return out
 
 
-def _straight_rows(u: pd.DataFrame) -> list[dict]:
-    rows = []
+def _surprise(distribution, count, *args) -> np.ndarray:
+    """−log10 P(X ≥ count) for a scipy discrete `distribution`; where the tail underflows, the
+    probability of X = count (a lower bound of the tail) stands in, so the value stays finite."""
+    count = np.asarray(count, dtype=float)
+    tail = distribution.logsf(count - 1, *args)
+    return -np.where(np.isfinite(tail), tail, distribution.logpmf(count, *args)) / math.log(10)
+
+
+# --- 1. copied forms -------------------------------------------------------------------------
+
+def _identical(ctx: _Context):
+    pc = _pattern_surprise(ctx)
+    threshold = THRESHOLDS["identical_patterns"]
+    rows, involved = [], []
+    for unit, part in pc.groupby("unit_id", sort=True):
+        best = part.loc[part["surprise"].idxmax()]
+        hit = part[part["surprise"] >= threshold]
+        shown = hit if len(hit) else part.loc[[best.name]]
+        flagged = len(hit) > 0
+        rows.append(_row(unit, "identical_patterns", best["surprise"], threshold, flagged, {
+            "observed": int(shown["c"].sum()), "patterns": len(shown),
+            "expected": float(shown["e"].sum()),
+            "channel": "paper" if bool(shown["paper"].iloc[0]) else "digital",
+            "reference": str(best["reference"]), "twins": int(best["twins"]),
+            "n": int(best["n_unit"])}))
+        if flagged:
+            involved += [("identical_patterns", unit, f"paper = {str(bool(r.paper)).lower()} "
+                          f"AND pattern = {int(r.pattern)}") for r in hit.itertuples()]
+    return rows, involved
+
+
+def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
+    """Patterns seen at least 3 times in a cell (unit × paper or digital), with e, their
+    expected count, and their Bonferroni surprise (see the module doc)."""
+    pc = ctx.con.sql(f"SELECT unit_id, paper, pattern, count(*) AS c FROM screened "
+                     f"WHERE year = {ctx.year} GROUP BY ALL ORDER BY ALL").df()
+    n_cell = pc.groupby(["unit_id", "paper"])["c"].transform("sum").to_numpy()
+    n_unit = pc.groupby("unit_id")["c"].transform("sum").to_numpy()
+    c_unit = pc.groupby(["unit_id", "pattern"])["c"].transform("sum").to_numpy()
+    own = (n_cell >= MIN_BALLOTS) & (n_unit - n_cell >= MIN_BALLOTS)
+    units = ctx.units.sort_values(["p", "unit_id"])
+    decile = pd.Series(np.arange(len(units)) * 10 // max(len(units), 1), index=units["unit_id"])
+    pc["decile"] = pc["unit_id"].map(decile)
+    n_decile = units.groupby(decile.to_numpy())["n"].sum()
+    c_decile = pc.groupby(["decile", "pattern"])["c"].transform("sum").to_numpy()
+    c = pc["c"].to_numpy()
+    pc["twins"] = pc["c"].where(pc["c"] >= 2, 0).groupby(pc["unit_id"]).transform("sum")
+    pc["n_unit"] = n_unit
+    # two references: the unit's other channel (where both have ≥ 30 ballots), comparable units
+    references = {"other_channel": (c_unit - c, n_unit - n_cell, own),
+                  "comparable_units": (c_decile - c_unit,
+                                       pc["decile"].map(n_decile).to_numpy() - n_unit,
+                                       np.ones(len(pc), bool))}
+    tested = c >= 3
+    pc, c = pc[tested].copy(), c[tested]
+    pc["surprise"], pc["e"], pc["reference"] = -np.inf, np.nan, ""
+    for name, (c_ref, n_ref, usable) in references.items():
+        c_ref, n_ref, usable = c_ref[tested], n_ref[tested], usable[tested] & (n_ref[tested] > 0)
+        share = np.where(usable, n_cell[tested] / (n_cell[tested] + np.maximum(n_ref, 1)), 0.5)
+        tail = _surprise(stats.binom, c, c + c_ref, share)
+        better = usable & (tail > pc["surprise"].to_numpy())
+        pc.loc[better, "surprise"] = tail[better]
+        pc.loc[better, "e"] = ((c + c_ref) * share)[better]
+        pc.loc[better, "reference"] = name
+    pc = pc[np.isfinite(pc["surprise"])]
+    tests = 2 * pc.groupby("unit_id")["c"].transform("size").to_numpy()
+    pc["surprise"] -= np.log10(tests)
+    return pc
+
+
+# --- 2. channel discrepancy ------------------------------------------------------------------
+
+def _channel_gap(ctx: _Context):
+    cells = ctx.cells[ctx.cells["year"] == ctx.year]
+    paper = cells[cells["paper"]].set_index("unit_id")
+    digital = cells[~cells["paper"]].groupby("unit_id").sum(numeric_only=True)
+    both = paper.index.intersection(digital.index)
+    both = both[(paper.loc[both, "n"] >= MIN_BALLOTS) & (digital.loc[both, "n"] >= MIN_BALLOTS)]
+    if len(both) < 3:
+        return [], []
+    p, d = paper.loc[both], digital.loc[both]
+    (lp, vp), (ld, vd) = _logit_share(p["n_low"], p["n"]), _logit_share(d["n_low"], d["n"])
+    mu, _, z = random_effects(ld - lp, vp + vd, trim=TRIM)
+    threshold = THRESHOLDS["channel_gap"]
+    rows, involved = [], []
+    sat = ", ".join(map(str, ctx.satisfied))
+    for i, unit in enumerate(both):
+        flagged = z[i] >= threshold
+        rows.append(_row(unit, "channel_gap", z[i], threshold, flagged, {
+            "low_paper": float(p["n_low"].iloc[i] / p["n"].iloc[i]),
+            "low_digital": float(d["n_low"].iloc[i] / d["n"].iloc[i]),
+            "n_paper": int(p["n"].iloc[i]), "n_digital": int(d["n"].iloc[i]),
+            "usual_ratio": float(math.exp(mu))}))
+        if flagged:  # the paper forms without a single low answer
+            answered = " AND ".join(f"(v{j} IS NULL OR v{j} IN ({sat}))" for j in range(ctx.k))
+            involved.append(("channel_gap", unit, f"paper AND {answered}"))
+    return rows, involved
+
+
+def _logit_share(count, n) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical logit of count/n and its variance (Cox 1970: +0.5 on both counts)."""
+    a, b = np.asarray(count, float) + 0.5, np.asarray(n, float) - np.asarray(count, float) + 0.5
+    return np.log(a / b), 1 / a + 1 / b
+
+
+# --- 3. perfection and shifts ----------------------------------------------------------------
+
+def _logit(x):
+    return np.log(x / (1 - x))
+
+
+def _all_top(ctx: _Context):
+    u = ctx.units[(ctx.units["n_three"] >= MIN_BALLOTS) & (ctx.units["m_other"] > 0)]
+    if len(u) < 3:
+        return [], []
+    n, a = u["n_three"].to_numpy(float), u["n_top"].to_numpy(float)
+    share = (a + 0.5) / (n + 1)
+    y = _logit(share)
+    x = _logit((u["t_other"].to_numpy(float) + 0.5) / (u["m_other"].to_numpy(float) + 1))
+    var = 1 / ((n + 1) * share * (1 - share))
+    # weighted least squares, then the residuals' extra variance τ² by the method of moments;
+    # fitted again without the units beyond |z| > TRIM
+    design = np.column_stack([np.ones_like(x), x])
+    inside, tau2 = np.ones(len(y), bool), 0.0
+    for _ in range(3):
+        w = np.where(inside, 1 / (var + tau2), 0.0)
+        coef = np.linalg.solve(design.T @ (design * w[:, None]), design.T @ (w * y))
+        resid = y - design @ coef
+        tau2 = max(0.0, float(np.mean((resid ** 2 - var)[inside])))
+        z = resid / np.sqrt(var + tau2)
+        inside = np.abs(z) <= TRIM
+    expected = 1 / (1 + np.exp(-(design @ coef)))
+    threshold = THRESHOLDS["all_top"]
+    rows, involved = [], []
+    for i, r in enumerate(u.itertuples()):
+        flagged = z[i] >= threshold
+        rows.append(_row(r.unit_id, "all_top", z[i], threshold, flagged, {
+            "n_top": int(r.n_top), "n": int(r.n_three), "share": float(a[i] / n[i]),
+            "expected": float(expected[i] * n[i])}))
+        if flagged:
+            listed = ", ".join(f"v{j}" for j in range(ctx.k))
+            involved.append(("all_top", r.unit_id, f"m >= 3 AND least({listed}) = {ctx.high}"))
+    return rows, involved
+
+
+def _year_shift(ctx: _Context):
+    if pd.isna(ctx.previous):
+        return [], []
+    before = ctx.cells[ctx.cells["year"] == ctx.previous].groupby("unit_id").sum(numeric_only=True)
+    now = ctx.units.set_index("unit_id")
+    both = now.index.intersection(before.index)
+    both = both[(now.loc[both, "n"] >= MIN_BALLOTS) & (before.loc[both, "n"] >= MIN_BALLOTS)]
+    if len(both) < 3:
+        return [], []
+    a, b = now.loc[both], before.loc[both]
+    mean, var = ratio_variance(a["n"], a["s_s"], a["s_m"], a["s_ss"], a["s_mm"], a["s_sm"])
+    mean0, var0 = ratio_variance(b["n"], b["s_s"], b["s_m"], b["s_ss"], b["s_mm"], b["s_sm"])
+    mu, _, z = random_effects(mean - mean0, var + var0, trim=TRIM)
+    threshold = THRESHOLDS["year_shift"]
+    return [_row(unit, "year_shift", z[i], threshold, z[i] >= threshold, {
+        "mean": float(mean[i]), "mean_prev": float(mean0[i]), "prev_year": int(ctx.previous),
+        "usual_change": float(mu)}) for i, unit in enumerate(both) if np.isfinite(z[i])], []
+
+
+# --- 4. bursts -------------------------------------------------------------------------------
+
+def _burst(ctx: _Context):
+    windows = " UNION ALL ".join(
+        f"SELECT unit_id, minute, {w} AS width, sum(c) OVER (PARTITION BY unit_id ORDER BY "
+        f"minute RANGE BETWEEN CURRENT ROW AND {w - 1} FOLLOWING) AS count FROM m"
+        for w in BURST_WINDOWS)
+    con, year = ctx.con, ctx.year
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE minutes AS
+    SELECT unit_id, epoch(date_trunc('minute', ts))::BIGINT // 60 AS minute, count(*) AS c
+    FROM screened WHERE year = {year} AND ts IS NOT NULL GROUP BY ALL
+    """)
+    top = con.sql(f"""
+    WITH m AS (SELECT * FROM minutes), w AS ({windows})
+    SELECT * FROM w QUALIFY row_number() OVER (PARTITION BY unit_id, width
+                                               ORDER BY count DESC, minute) <= {BURST_CANDIDATES}
+    ORDER BY unit_id, width, minute
+    """).df()
+    units = con.sql("""SELECT unit_id, count(DISTINCT minute // 1440) AS days, count(*) AS starts
+                       FROM minutes GROUP BY unit_id""").df().set_index("unit_id")
+    hours = con.sql("SELECT unit_id, (minute // 60) % 24 AS hour, sum(c) AS n FROM minutes "
+                    "GROUP BY ALL").df().set_index(["unit_id", "hour"])["n"]
+    if top.empty:
+        return [], []
+    # the unit's rate at that time of day: the busier of the clock hours the window touches
+    per_minute = hours / (60.0 * units["days"].reindex(hours.index.get_level_values(0)).to_numpy())
+    first = list(zip(top["unit_id"], (top["minute"] // 60) % 24))
+    last = list(zip(top["unit_id"], ((top["minute"] + top["width"] - 1) // 60) % 24))
+    rate = np.maximum(per_minute.reindex(first).fillna(0).to_numpy(),
+                      per_minute.reindex(last).fillna(0).to_numpy())
+    top["expected"] = rate * top["width"]
+    top["surprise"] = (_surprise(stats.poisson, top["count"], top["expected"])
+                       - np.log10(len(BURST_WINDOWS) * top["unit_id"].map(units["starts"])))
+    top = top.sort_values(["unit_id", "surprise", "width"], ascending=[True, False, True])
+    threshold = THRESHOLDS["burst"]
+    rows, involved = [], []
+    for r in top.drop_duplicates("unit_id").itertuples():
+        flagged = r.surprise >= threshold and r.count >= BURST_MIN
+        rows.append(_row(r.unit_id, "burst", r.surprise, threshold, flagged, {
+            "count": int(r.count), "window": int(r.width),
+            "start": pd.Timestamp(int(r.minute) * 60, unit="s").strftime("%Y-%m-%d %H:%M"),
+            "rate": float(r.expected)}))
+        if flagged:
+            start, end = int(r.minute) * 60, (int(r.minute) + int(r.width)) * 60
+            involved.append(("burst", r.unit_id, f"ts >= to_timestamp({start})::TIMESTAMP AND "
+                             f"ts < to_timestamp({end})::TIMESTAMP"))
+    return rows, involved
+
+
+# --- 5. the checks kept from before ----------------------------------------------------------
+
+def _straight(ctx: _Context):
+    u = ctx.units
     share = (u["n_straight"] / u["n_three"].where(u["n_three"] > 0)).to_numpy(dtype=float)
+    rows, involved = [], []
     for i, r in enumerate(u.itertuples()):
         if r.n_three == 0:
             continue
@@ -239,74 +514,94 @@ def _straight_rows(u: pd.DataFrame) -> list[dict]:
         others = others[~np.isnan(others)]
         median = float(np.median(others)) if len(others) else math.nan
         threshold = median + STRAIGHT_MARGIN
-        flagged = r.n_three >= STRAIGHT_MIN and share[i] >= threshold
-        rows.append(_row(r.unit_id, "straight_lining", share[i], threshold, flagged,
-                         f"{r.n_straight} of {r.n_three} ballots with 3 or more answers "
-                         f"({_pct(share[i])}) give one answer to every question; "
-                         f"median of other units {_pct(median)}"))
-    return rows
+        flagged = r.n_three >= MIN_BALLOTS and share[i] >= threshold
+        rows.append(_row(r.unit_id, "straight_lining", share[i], threshold, flagged, {
+            "n_straight": int(r.n_straight), "n_three": int(r.n_three), "share": float(share[i]),
+            "median": median}))
+        if flagged:
+            listed = ", ".join(f"v{j}" for j in range(ctx.k))
+            involved.append(("straight_lining", r.unit_id,
+                             f"m >= 3 AND least({listed}) = greatest({listed})"))
+    return rows, involved
 
 
-def _burst_rows(u: pd.DataFrame) -> list[dict]:
-    rows = []
-    for r in u.itertuples():
-        if pd.isna(r.n_timed) or r.n_timed == 0:
-            continue
-        windows = max(float(r.span_minutes), BURST_WINDOW_MINUTES) / BURST_WINDOW_MINUTES
-        average = r.n_timed / windows
-        threshold = max(BURST_MIN, BURST_FACTOR * average)
-        flagged = r.burst_max >= threshold
-        start = pd.Timestamp(r.burst_start).strftime("%Y-%m-%d %H:%M")
-        rows.append(_row(r.unit_id, "burst", r.burst_max, threshold, flagged,
-                         f"{int(r.burst_max)} ballots within {BURST_WINDOW_MINUTES} minutes from "
-                         f"{start}; the unit averages {average:.2f} per {BURST_WINDOW_MINUTES} "
-                         f"minutes over {int(r.n_timed)} timed ballots"))
-    return rows
+def _duplicates(ctx: _Context):
+    counts = ctx.dupes.set_index("unit_id")["n_duplicates"]
+    units = sorted(set(ctx.units["unit_id"]) | set(counts.index))
+    return [_row(u, "duplicates", counts.get(u, 0), DUPLICATES_MIN,
+                 counts.get(u, 0) >= DUPLICATES_MIN, {"count": int(counts.get(u, 0))})
+            for u in units], []
 
 
-def _duplicate_rows(u: pd.DataFrame) -> list[dict]:
-    return [_row(r.unit_id, "duplicates", r.n_duplicates, DUPLICATES_MIN,
-                 r.n_duplicates >= DUPLICATES_MIN,
-                 f"{int(r.n_duplicates)} ballots repeat the id of an earlier ballot and were "
-                 "rejected as duplicates")
-            for r in u.itertuples()]
-
-
-def _perfect_rows(u: pd.DataFrame) -> list[dict]:
-    counted = u[u["n_valid"] > 0].copy()
+def _perfect(ctx: _Context):
+    counted = ctx.units[ctx.units["s_m"] > 0].copy()
     if counted.empty:
-        return []
-    counted["rate"] = counted["n_satisfied"] / counted["n_valid"]
-    # size deciles by n_ballots, ties broken by unit_id so the grouping is deterministic
-    order = counted.sort_values(["n_ballots", "unit_id"]).index
+        return [], []
+    order = counted.sort_values(["n", "unit_id"]).index
     rank = pd.Series(np.arange(len(order)), index=order)
     counted["decile"] = (rank.reindex(counted.index) * 10 // len(counted)).astype(int)
     rows = []
     for r in counted.itertuples():
         peers = counted[(counted["decile"] == r.decile) & (counted["unit_id"] != r.unit_id)]
-        peer_mean = float(peers["rate"].mean()) if len(peers) else math.nan
-        flagged = (r.n_satisfied == r.n_valid and r.n_ballots >= PERFECT_MIN
-                   and not math.isnan(peer_mean) and peer_mean < PERFECT_PEERS_BELOW)
-        rows.append(_row(r.unit_id, "perfect_results", r.rate, 1.0, flagged,
-                         f"{_pct(r.rate)} satisfied on {r.n_ballots} ballots; units of similar "
-                         f"size (decile {r.decile + 1}) average {_pct(peer_mean)}"))
-    return rows
+        peer_mean = float(peers["p"].mean()) if len(peers) else math.nan
+        flagged = (r.s_y == r.s_m and r.n >= MIN_BALLOTS and not math.isnan(peer_mean)
+                   and peer_mean < PERFECT_PEERS_BELOW)
+        rows.append(_row(r.unit_id, "perfect_results", r.p, 1.0, flagged, {
+            "share": float(r.p), "n": int(r.n), "decile": int(r.decile) + 1, "peers": peer_mean}))
+    return rows, []
 
 
-def _paper_rows(u: pd.DataFrame) -> list[dict]:
-    rows = []
-    for r in u.itertuples():
-        if r.n_ballots == 0:
-            continue
-        share = r.n_paper / r.n_ballots
-        if share == 0:
-            note = ("no paper ballots: people without a smartphone or internet access may not "
-                    "be covered")
-        elif share >= 0.5:
-            note = ("mostly paper: the survey reaches people without smartphones, but paper forms "
-                    "carry no time and are easier to copy or fill in on someone's behalf")
-        else:
-            note = "a minority on paper: people without smartphones are partly covered"
-        rows.append(_row(r.unit_id, "paper_share", share, math.nan, False,
-                         f"{r.n_paper} of {r.n_ballots} ballots on paper ({_pct(share)}); {note}"))
-    return rows
+def _paper(ctx: _Context):
+    return [_row(r.unit_id, "paper_share", r.n_paper / r.n, math.nan, False, {
+        "n_paper": int(r.n_paper), "n": int(r.n), "share": float(r.n_paper / r.n)})
+        for r in ctx.units.assign(n_paper=_paper_counts(ctx)).itertuples() if r.n > 0], []
+
+
+def _paper_counts(ctx: _Context) -> np.ndarray:
+    cells = ctx.cells[(ctx.cells["year"] == ctx.year) & ctx.cells["paper"]].set_index("unit_id")
+    return cells["n"].reindex(ctx.units["unit_id"]).fillna(0).astype(int).to_numpy()
+
+
+# --- evidence: the ballots involved, and satisfaction without them ---------------------------
+
+def _involved_ballots(con, involved: list[tuple[str, str, str]], source, year: int,
+                      k: int) -> pd.DataFrame:
+    """The screened ballots of `year` behind each flag: (check, unit, SQL condition) triples."""
+    if not involved:
+        return pd.DataFrame(columns=BALLOT_COLUMNS + ["m"] + [f"v{i}" for i in range(k)])
+    parts = " UNION ALL ".join(
+        f"SELECT '{check}' AS \"check\", * FROM screened WHERE unit_id = '{unit.replace(chr(39), chr(39) * 2)}' "
+        f"AND year = {year} AND ({condition})"
+        for check, unit, condition in involved)
+    answers = ", ".join(f"coalesce(CAST(v{i} AS VARCHAR), '')" for i in range(k))
+    frame = con.sql(f"""
+    SELECT unit_id, "check", ballot_id, _file, _pos, channel, concat_ws('|', {answers}) AS answers,
+           m, {', '.join(f'v{i}' for i in range(k))}
+    FROM ({parts}) ORDER BY unit_id, "check", _file, _pos
+    """).df()
+    rows = frame["_pos"].to_numpy(dtype=np.int64)
+    if source.empty_lines is not None:
+        rows = csv_lines(rows, source.empty_lines)
+    frame["file"] = [source.files[int(i)] for i in frame["_file"]]
+    frame["row"] = rows
+    return frame
+
+
+def _recompute(table: pd.DataFrame, ballots: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
+    """n_involved, p_published and p_without for every row (p_without only where a flag lists
+    ballots): satisfied ÷ valid answers of the unit, then the same without those ballots."""
+    published = ctx.units.set_index("unit_id")["p"]
+    table["p_published"] = table["unit_id"].map(published).astype(float)
+    if len(ballots):
+        values = ballots[[f"v{i}" for i in range(ctx.k)]]
+        ballots = ballots.assign(y=values.isin(ctx.satisfied).sum(axis=1))
+        per = ballots.groupby(["unit_id", "check"])[["m", "y"]].agg(["size", "sum"])
+        units = ctx.units.set_index("unit_id")
+        for (unit, check), r in per.iterrows():
+            at = (table["unit_id"] == unit) & (table["check"] == check)
+            left_m = units.at[unit, "s_m"] - r[("m", "sum")]
+            left_y = units.at[unit, "s_y"] - r[("y", "sum")]
+            table.loc[at, "n_involved"] = int(r[("m", "size")])
+            table.loc[at, "p_without"] = left_y / left_m if left_m > 0 else math.nan
+    return table
+

@@ -10,7 +10,7 @@ from analysis.inputs.dataset import Dataset
 from analysis.inputs.errors import InputError, Problem
 from analysis.stats.funnel import funnel_table
 from analysis.stats.gaps import leader_laggard
-from analysis.indices.integrity import screen_ballots
+from analysis.indices.integrity import screen
 from analysis.stats.rank_intervals import bootstrap_rank_intervals
 from analysis.audit.reconcile import reconcile
 from analysis.indices.service_quality import (period_months, previous_period, read_dossier_counts,
@@ -136,7 +136,9 @@ def service_tables(ds: Dataset, period: str,
     counts = read.counts
     if ds.dossier_counts_path is not None:
         counts = pd.concat([counts, read_dossier_counts(ds.dossier_counts_path)], ignore_index=True)
-    table = service_index(counts, ds.units, period, ds.crosswalk, ds.config.raw.get("service_index"))
+    cfg = ds.config
+    table = service_index(counts, ds.units, period, ds.crosswalk, cfg.raw.get("service_index"),
+                          seed=int(cfg.seed), n_boot=int(cfg.bootstrap), alpha=float(cfg.alpha))
     if table["n_received"].sum() == 0:
         found = sorted(read_dossiers(ds.dossiers_path, ds.units).counts["period"].unique())
         span = f" (months with dossiers: {found[0]} to {found[-1]})" if found else ""
@@ -183,10 +185,11 @@ def compute_results(ds: Dataset, year: int, engine: str = "duckdb", progress: bo
             results.update(tables)
             gaps += sat_gaps
             if ds.ballots_path is not None:
-                results["integrity"] = screen_ballots(
-                    ds.ballots_path, ds.units, year,
-                    tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5))),
-                    ds.config.satisfied_answers, progress)
+                screened = screen(ds.ballots_path, ds.units, year,
+                                  tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5))),
+                                  ds.config.satisfied_answers, progress)
+                results["integrity"] = screened.table
+                results["integrity_ballots"] = screened.ballots
     check_year(ds, year, sorted(years))
     if gaps:
         results["gaps"] = pd.DataFrame(gaps)

@@ -65,9 +65,11 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from analysis.inputs.errors import InputError, Problem
-from analysis.inputs.service_mapping import COUNTS, DEFAULT_SERVICE_INDEX, service_mapping  # noqa: F401
+from analysis.inputs.service_mapping import (COUNTS, DEFAULT_SERVICE_INDEX,  # noqa: F401
+                                             MIN_DOSSIERS, indicator_rules, service_mapping)
 from analysis.stats.ranks import min_rank
 from analysis.inputs.sources import (connection, csv_lines, damaged, open_source,
                               raise_unreadable_lines, run_query, unreadable)
@@ -351,15 +353,20 @@ def read_dossier_counts(path) -> pd.DataFrame:
 
 def service_index(counts: pd.DataFrame, units: pd.DataFrame, period: str,
                   crosswalk: pd.DataFrame | None = None,
-                  mapping: dict | None = None) -> pd.DataFrame:
+                  mapping: dict | None = None, *, seed: int = 0, n_boot: int = 0,
+                  alpha: float = 0.05) -> pd.DataFrame:
     """One row per unit ranked in `period` (a month or a year), with the previous period's
     figures recomputed on the same units.
 
     counts: unit_id, period (a month, or a year for aggregates), source ("records" or
     "aggregates"), *COUNTS — from `read_dossiers` and/or `read_dossier_counts`.
-    Rate = numerator ÷ denominator (undefined when the denominator is 0); group points =
-    max_points × mean of its indicators' defined rates (the linear rule); total = Σ group
-    points (none if a group has no rate). rank: within the unit's group (ministries, provinces),
+    Rate = numerator ÷ denominator (undefined when the denominator is 0); indicator points by
+    the mapping's rules (`service_mapping`); group points = Σ its indicators' points; total =
+    Σ group points, none when an indicator is missing (never filled from another indicator):
+    ``missing_indicators`` names them (';'-separated) for units with dossiers. ``eligible``:
+    at least ``min_dossiers`` dossiers received (30), the volume a unit needs before the
+    report names it. ``rank_low``/``rank_high``: the rank interval (`rank_intervals`) with
+    ``n_boot`` replicates (none when 0). rank: within the unit's group (ministries, provinces),
     1 = highest total, ties (totals equal at the published 2 decimals) share the smallest rank; n_ranked the
     units of the group with a total; national_average the mean total of those units;
     rank_region/n_region the same within its region. national_<indicator>: the rate pooled over
@@ -379,6 +386,8 @@ def service_index(counts: pd.DataFrame, units: pd.DataFrame, period: str,
                        **_national(now, spec)).join(_previous(before))
     table["rank_change"] = (table["rank_prev"] - table["rank"]).astype("Int64")
     table["points_change"] = table["total"] - table["total_prev"]
+    table["eligible"] = table["n_received"] >= spec.get("min_dossiers", MIN_DOSSIERS)
+    table = table.join(rank_intervals(now, spec, seed=seed, n_boot=n_boot, alpha=alpha))
     return _ordered(table.reset_index(), spec)
 
 
@@ -424,18 +433,44 @@ def _whole(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.apply(lambda c: c.astype("int64") if (c % 1 == 0).all() else c)
 
 
+def indicator_points(rate: np.ndarray, has_denominator: np.ndarray, rule: dict) -> np.ndarray:
+    """Points of one indicator (`service_mapping.indicator_rules`): max × min(1, rate ÷ target);
+    without a denominator NaN, 0 or max by `if_no_denominator`."""
+    with np.errstate(invalid="ignore"):
+        points = rule["max_points"] * np.minimum(1.0, rate / rule["target"])
+    fallback = {"missing": np.nan, "zero": 0.0, "full": rule["max_points"]}[rule["if_no_denominator"]]
+    return np.where(has_denominator, points, fallback)
+
+
+def _points(t: pd.DataFrame, spec: dict, rates: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Group points (sum of their indicators' points; NaN if one is missing) for given rates."""
+    rules = indicator_rules(spec)
+    out = {}
+    for group in spec["groups"]:
+        parts = [indicator_points(rates[c], t[spec["indicators"][c]["denominator"]].to_numpy(float) > 0,
+                                 rules[c]) for c in group["indicators"]]
+        out[group["code"]] = np.sum(parts, axis=0)
+    return out
+
+
 def _score(t: pd.DataFrame, spec: dict) -> pd.DataFrame:
-    """Rates, group points, total and ranks (see service_index)."""
+    """Rates, group points, total, ranks and the indicators left missing (see service_index)."""
     t = t.copy()
+    rates = {}
     for code, ind in spec["indicators"].items():
         denominator = t[ind["denominator"]].astype(float)
         t[f"rate_{code}"] = t[ind["numerator"]] / denominator.where(denominator > 0)
+        rates[code] = t[f"rate_{code}"].to_numpy(dtype=float)
     points = []
-    for group in spec["groups"]:
-        rates = t[[f"rate_{i}" for i in group["indicators"]]]
-        points.append(f"points_{group['code']}")
-        t[points[-1]] = group["max_points"] * rates.mean(axis=1)
+    for code, values in _points(t, spec, rates).items():
+        points.append(f"points_{code}")
+        t[points[-1]] = values
     t["total"] = t[points].sum(axis=1, min_count=len(points))
+    rules = indicator_rules(spec)
+    missing = [t[f"rate_{c}"].isna() & (rules[c]["if_no_denominator"] == "missing")
+               for c in rules]
+    t["missing_indicators"] = [";".join(c for c, m in zip(rules, row) if m) if received else ""
+                               for received, row in zip(t["n_received"] > 0, zip(*missing))]
     key = t["total"]
     t["rank"] = key.groupby(t["group"]).transform(min_rank).astype("Int64")
     t["n_ranked"] = key.groupby(t["group"]).transform("count").astype("int64")
@@ -448,6 +483,36 @@ def _score(t: pd.DataFrame, spec: dict) -> pd.DataFrame:
     t.loc[regional, "rank_region"] = by_region.transform(min_rank).astype("Int64")
     t.loc[regional, "n_region"] = by_region.transform("count").astype("Int64")
     return t
+
+
+def rank_intervals(t: pd.DataFrame, spec: dict, *, seed: int, n_boot: int,
+                   alpha: float = 0.05) -> pd.DataFrame:
+    """``rank_low``, ``rank_high`` of each ranked unit within its group: in each of ``n_boot``
+    replicates every indicator's rate is drawn from Beta(x + ½, n − x + ½) (x, n its numerator
+    and denominator: the Jeffreys posterior), the points and totals recomputed by the
+    mapping's rules and the units re-ranked (1 = highest, ties min); the α/2 and 1 − α/2
+    order statistics below and above of each unit's ranks (cf. Goldstein & Spiegelhalter 1996).
+    One generator ``default_rng(seed)``, indicators drawn in the mapping's order."""
+    ranked = t[t["rank"].notna()]
+    out = pd.DataFrame({"rank_low": pd.Series(pd.NA, index=t.index, dtype="Int64"),
+                        "rank_high": pd.Series(pd.NA, index=t.index, dtype="Int64")})
+    if ranked.empty or n_boot <= 0:
+        return out
+    rng = np.random.default_rng(seed)
+    rates = {}
+    for code, ind in spec["indicators"].items():
+        x = ranked[ind["numerator"]].to_numpy(float)
+        n = ranked[ind["denominator"]].to_numpy(float)
+        safe = np.where(n > 0, n, 1.0)
+        rates[code] = np.where(n > 0, rng.beta(x + 0.5, np.maximum(safe - x, 0) + 0.5,
+                                               size=(n_boot, len(ranked))), np.nan)
+    totals = np.sum(list(_points(ranked, spec, rates).values()), axis=0)
+    for group in ranked["group"].unique():
+        cols = np.flatnonzero(ranked["group"].to_numpy() == group)
+        ranks = rankdata(-totals[:, cols], method="min", axis=1)
+        out.loc[ranked.index[cols], "rank_low"] = np.quantile(ranks, alpha / 2, axis=0, method="lower")
+        out.loc[ranked.index[cols], "rank_high"] = np.quantile(ranks, 1 - alpha / 2, axis=0, method="higher")
+    return out
 
 
 def _national(t: pd.DataFrame, spec: dict) -> dict[str, float]:
@@ -473,7 +538,8 @@ def _ordered(table: pd.DataFrame, spec: dict) -> pd.DataFrame:
                *(f"points_{g['code']}" for g in spec["groups"]), "total", "rank", "n_ranked",
                "national_average", "vs_national_average", "rank_region", "n_region",
                "prev_basis", "prev_former_units", "total_prev", "rank_prev", "n_ranked_prev",
-               "rank_change", "points_change", *(f"national_{c}" for c in codes)]
+               "rank_change", "points_change", *(f"national_{c}" for c in codes),
+               "missing_indicators", "eligible", "rank_low", "rank_high"]
     table = table.sort_values("unit_id", kind="mergesort")
     table = table.sort_values(["group", "rank"], kind="mergesort", na_position="last")
     return table[columns].reset_index(drop=True)

@@ -3,9 +3,9 @@
 Formats come from Babel's CLDR data for an explicit locale, never the machine's: "vi" writes
 86,72 and 39.700 (decimal comma, "." grouping), "en" writes 86.72 and 39,700. Values are rounded
 half away from zero on their shortest decimal form (86.725 → 86,73), as a reader rounds by hand;
-a value that rounds to zero is written without a sign. Negative numbers use CLDR's minus sign for
-both locales, the ASCII hyphen-minus "-" (what spreadsheets parse when text is copied), and
-signed changes use CLDR's "+". A missing value (None, NaN, NA) is written "–".
+a value that rounds to zero is written without a sign. Negative numbers use the one true minus
+sign "−" (U+2212, typographic usage in both languages; CLDR's "-" is the hyphen), and signed
+changes use CLDR's "+". A missing value (None, NaN, NA) is written "–" (en dash).
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from babel.numbers import format_decimal, format_percent, get_plus_sign_symbol
 from analysis.publication.i18n import LANGS
 
 MISSING = "–"
+MINUS = "\u2212"
 _DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMMM y"}  # 15/11/2023, 15 November 2023
 _P_FLOOR = Decimal("0.001")
 
@@ -60,7 +61,7 @@ def fmt_points(x: object, lang: str, decimals: int = 2, signed: bool = False) ->
     d = _rounded(x, decimals)
     if d is None:
         return MISSING
-    text = format_decimal(d, format=_pattern(decimals), locale=locale)
+    text = format_decimal(d, format=_pattern(decimals), locale=locale).replace("-", MINUS)
     if signed and d > 0:
         return get_plus_sign_symbol(locale) + text
     return text
@@ -76,7 +77,7 @@ def fmt_percent(value_in_percent: object, lang: str, decimals: int = 2) -> str:
     d = _rounded(value_in_percent, decimals)
     if d is None:
         return MISSING
-    return format_percent(d.scaleb(-2), format=_pattern(decimals, "%"), locale=locale)
+    return format_percent(d.scaleb(-2), format=_pattern(decimals, "%"), locale=locale).replace("-", MINUS)
 
 
 def fmt_int(n: object, lang: str) -> str:
@@ -87,7 +88,7 @@ def fmt_int(n: object, lang: str) -> str:
     d = Decimal(str(n))
     if d != d.to_integral_value():
         raise ValueError(f"fmt_int needs a whole number, got {n!r}")
-    return format_decimal(d, format=_pattern(0), locale=locale)
+    return format_decimal(d, format=_pattern(0), locale=locale).replace("-", MINUS)
 
 
 def fmt_date(d: dt.date | None, lang: str) -> str:
@@ -100,14 +101,14 @@ def fmt_date(d: dt.date | None, lang: str) -> str:
 
 def fmt_period(period: object, lang: str, spoken: bool = False) -> str:
     """A period: a year as it is ("2025"; in a Vietnamese sentence, `spoken`, "năm 2025"); a
-    month "2025-10" → "tháng 10/2025" (vi, the form of Vietnamese official documents) /
+    month "2025-07" → "tháng 7/2025" (vi, the form of Vietnamese official documents) /
     "October 2025" (en, Babel's "MMMM y")."""
     text = str(period)
     if len(text) == 4:
         return f"năm {text}" if spoken and lang == "vi" else text
     month = dt.date(int(text[:4]), int(text[5:7]), 1)
     if lang == "vi":
-        return f"tháng {month.month:02d}/{month.year}"
+        return f"tháng {month.month}/{month.year}"
     return format_date(month, "MMMM y", locale=_locale(lang))
 
 

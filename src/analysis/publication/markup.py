@@ -19,11 +19,13 @@ def text(value) -> str:
 
 @dataclass
 class Table:
-    """A table of already formatted cells; `numeric` the columns set right-aligned."""
+    """A table of already formatted cells; `numeric` the columns set right-aligned (and kept on
+    one line, as are the columns in `nowrap`)."""
     rows: list[list]
     headers: list[str]
     numeric: set[int] = field(default_factory=set)
     caption: str = ""
+    nowrap: set[int] = field(default_factory=set)  # columns of short labels kept on one line
 
     def __post_init__(self):
         self.rows = [[text(c) for c in row] for row in self.rows]

@@ -20,6 +20,7 @@ from jupyter_client.manager import KernelManager
 from nbconvert import HTMLExporter
 from traitlets import default
 
+from analysis.audit.release import draft_reasons
 from analysis.publication import xlsx
 from analysis.publication.i18n import t
 from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
@@ -76,11 +77,30 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
             executed.replace(kept)
         raise NotebookError(f"the {lang} report notebook failed at cell {err.exec_count}: "
                             f"{err.ename}: {err.evalue}\nthe failed notebook is kept at {kept}") from None
+    scrub_paths(executed, {str(out_dir.resolve().parent): "..", str(REPORT_NOTEBOOK.parent.parent): ".",
+                           str(Path(data_dir).resolve()): _shown(Path(data_dir).resolve())})
     return executed
 
 
-def css(lang: str, synthetic: bool, for_pdf: bool) -> str:
-    """The report stylesheet, plus the PDF's page furniture (margin boxes from the catalog)."""
+def _shown(folder: Path) -> str:
+    """A dataset folder as the kept notebook shows it: relative to the repository, else its name."""
+    root = REPORT_NOTEBOOK.parent.parent
+    return str(folder.relative_to(root)) if folder.is_relative_to(root) else folder.name
+
+
+def scrub_paths(notebook: Path, replacements: dict[str, str]) -> None:
+    """Replace the machine's absolute paths in the kept notebook (its parameters and papermill's
+    metadata) by relative ones: no published file names a path of the machine or the staging
+    folder. The longest paths first, so a folder inside another is replaced whole."""
+    text = notebook.read_text(encoding="utf-8")
+    for path in sorted(replacements, key=len, reverse=True):
+        text = text.replace(path, replacements[path])
+    notebook.write_text(text, encoding="utf-8")
+
+
+def css(lang: str, synthetic: bool, for_pdf: bool, draft: bool = False) -> str:
+    """The report stylesheet, plus the PDF's page furniture (margin boxes from the catalog; a
+    draft carries "DỰ THẢO"/"DRAFT" at the top of every page)."""
     sheet = (ASSETS / "report.css").read_text(encoding="utf-8")
     if not for_pdf:
         return sheet
@@ -94,6 +114,7 @@ def css(lang: str, synthetic: bool, for_pdf: bool) -> str:
     middle, _, end = after.partition("\0")
     footer = f'"{before}" counter(page) "{middle}" counter(pages) "{end}"'
     banner = t("report.synthetic_banner", lang) if synthetic else ""
+    mark = t("report.draft_mark", lang) if draft else ""
     return f"""{fonts}
 {sheet}
 @page {{
@@ -102,20 +123,33 @@ def css(lang: str, synthetic: bool, for_pdf: bool) -> str:
   @top-right {{ content: string(edition); font-family: "DejaVu Sans"; font-size: 8pt; color: #555; }}
   @bottom-left {{ content: "{banner}"; font-family: "DejaVu Sans"; font-size: 8pt; color: #b00020;
                  font-weight: bold; }}
+  @top-center {{ content: "{mark}"; font-family: "DejaVu Sans"; font-size: 11pt; color: #b00020;
+                font-weight: bold; letter-spacing: 0.1em; }}
 }}
 @page :first {{ @top-left {{ content: none; }} @top-right {{ content: none; }} }}
 """
 
 
-def notebook_html(executed: Path, lang: str, title: str, stylesheet: str) -> str:
+def notebook_html(executed: Path, lang: str, title: str, stylesheet: str, meta: dict | None = None) -> str:
+    """The page (templates/publication): the notebook's displayed sections; `meta` the document's
+    author, description and keywords (the PDF's metadata)."""
     exporter = HTMLExporter(template_name="publication", extra_template_basedirs=[str(TEMPLATES)])
     nb = nbformat.read(executed, as_version=4)
     body, _ = exporter.from_notebook_node(
-        nb, resources={"publication": {"lang": lang, "title": title, "css": stylesheet}})
+        nb, resources={"publication": {"lang": lang, "title": title, "css": stylesheet, "meta": meta or {}}})
     return body
 
 
+def document_meta(ds, lang: str, period: str) -> dict:
+    """Author (the publisher), description (subject) and keywords of an edition."""
+    publisher = (ds.config.raw.get("publisher") or {}).get(f"name_{lang}", "")
+    return {"author": publisher,
+            "description": t("report.subject", lang, title=ds.config.title(lang), period=period),
+            "keywords": ", ".join(filter(None, [ds.config.raw.get(f"index_name_{lang}"), ds.name, period]))}
+
+
 PDFA = "pdf/a-3b"  # archival variant (ISO 19005-3, level B), on request
+PDFUA = "pdf/ua-1"  # the edition: tagged, accessible PDF (ISO 14289-1)
 
 
 def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats,
@@ -127,16 +161,20 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
     executed = out / "report.ipynb"
     title = edition_title(ds.config, lang, period or str(year))
     synthetic = bool(ds.config.synthetic)
+    draft = bool(draft_reasons(ds, results))
+    meta = document_meta(ds, lang, period or str(year))
     if "html" in formats:
-        (out / "report.html").write_text(notebook_html(executed, lang, title, css(lang, synthetic, False)),
-                                         encoding="utf-8")
+        (out / "report.html").write_text(notebook_html(executed, lang, title, css(lang, synthetic, False),
+                                                       meta), encoding="utf-8")
     if "pdf" in formats:
         from weasyprint import HTML  # slow import: only when a PDF is asked for
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-        page = notebook_html(executed, lang, title, css(lang, synthetic, True))
-        document = HTML(string=page, base_url=str(out)).render()
-        document.write_pdf(out / "report.pdf")
+        page = notebook_html(executed, lang, title, css(lang, synthetic, True, draft), meta)
+        # No base URL: a relative link (the other edition) cannot become a file:// URI of this
+        # machine's staging folder; the PDF keeps its text. Tagged (PDF/UA-1) for screen readers.
+        document = HTML(string=page, base_url=None).render()
+        document.write_pdf(out / "report.pdf", pdf_variant=PDFUA)
         if archival:
             document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
     if "xlsx" in formats:

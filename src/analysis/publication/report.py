@@ -10,7 +10,9 @@ run does not have returns an empty string (and is left out of the contents).
 from __future__ import annotations
 
 import base64
+import json
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +26,11 @@ from analysis.publication.formatting import (fmt_date, fmt_int, fmt_number, fmt_
                                  fmt_period, fmt_points, sort_vi, vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
 from analysis.audit.manifest import sha256
+from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.indices.results import compute_results
+from analysis.indices.integrity import MEASURED_RATES, shown_facts
+from analysis.indices.results import compute_results, min_sample
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -35,6 +39,7 @@ SECTIONS = ["summary", "service_quality", "ranking", "groups", "regions", "compo
 
 
 MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
+BALLOTS_SHOWN = 5  # ballots listed per integrity flag; tables/integrity_ballots.csv has them all
 
 
 def edition_title(config, lang: str, period: str) -> str:
@@ -81,9 +86,39 @@ class Report(ServiceSections):
             return key
         return table.set_index(column).at[key, f"label_{self.lang}"]
 
-    def scale(self) -> dict | None:
-        """The index's own scale in this year (its method version's `scale`), if declared."""
-        return self.ds.config.scale(self.year)
+    @cached_property
+    def own_scale(self) -> dict | None:
+        """The index's own scale in the year (dataset.yaml `scale`: min, max, label_vi, label_en)
+        when the dataset declares one: scores are then led in points on it (the `points` column, e.g. PAPI
+        6–60), the percent of the maximum second; otherwise scores are percents."""
+        scale = self.ds.config.scale(self.year)
+        return scale if scale and self.units is not None and "points" in self.units else None
+
+    def _factor(self) -> float:
+        """Points of the scale per percent of the maximum (max_points ÷ 100)."""
+        return float(self.units["max_points"].dropna().iloc[0]) / 100
+
+    def score_text(self, score, points) -> str:
+        """A unit's score as published: "39,57 điểm" on the index's own scale, else "65,95%"."""
+        return self.t("value.points", points=self.num(points)) if self.own_scale else self.pct(score)
+
+    def change_text(self, change, signed: bool = False) -> str:
+        """A change of the score: points of the own scale, else percentage points ("điểm phần trăm")."""
+        if self.own_scale:
+            return self.t("value.points", points=fmt_points(change * self._factor(), self.lang, signed=signed))
+        return self.t("value.pp", points=fmt_points(change, self.lang, signed=signed))
+
+    def name(self, unit_id) -> str:
+        """The unit's name in the edition's language (its id only if the dataset has no such unit)."""
+        return self.names.get(str(unit_id), str(unit_id))
+
+    def gap_metric(self, metric: str) -> str:
+        """A compared measure's name: the index by its own name (PAPI) where the dataset gives one."""
+        own = self.ds.config.raw.get(f"index_name_{self.lang}") if metric == "index" else None
+        return own or self.t("metric." + metric)
+
+    def index_name(self) -> str:
+        return self.ds.config.raw.get(f"index_name_{self.lang}") or self.t("metric.index_name")
 
     def method(self) -> dict:
         """The method version of this year (dataset.yaml `methodology.versions`)."""
@@ -163,18 +198,61 @@ class Report(ServiceSections):
 
     # --- front matter ---------------------------------------------------------------------
     def title_page(self) -> HTML:
+        """The cover: publisher (and logo), title, report number and date, the draft mark with
+        its reasons, the other edition, and the colophon (citation, contact, licence)."""
         cfg = self.ds.config
+        publisher = cfg.raw.get("publisher") or {}
         other = [lang for lang in LANGS if lang != self.lang]
         links = [dict(href=f"../{o}/report.html", lang=o, text=self.t("report.other_edition"))
                  for o in other]
         banner = self.t("report.synthetic_banner") if cfg.synthetic else ""
-        facts = [(self.t("report.year"), fmt_period(self.period, self.lang)),
-                 (self.t("report.edition"), self.t(f"lang.{self.lang}")),
-                 (self.t("report.dataset"), cfg.name),
-                 (self.t("report.date"), fmt_date(date.today(), self.lang))]
+        monthly = len(self.period) > 4
+        title = edition_title(cfg, self.lang, self.period)
+        name = publisher.get(f"name_{self.lang}", "")
+        number = f'{publisher.get("report_prefix") or self.ds.name.upper()}-{self.period}-{self.lang.upper()}'
+        facts = [(self.t("report.publisher"), name)] if name else []
+        facts += [(self.t("report.number"), number),
+                  (self.t("report.period" if monthly else "report.year"), fmt_period(self.period, self.lang)),
+                  (self.t("report.edition"), self.t(f"lang.{self.lang}")),
+                  (self.t("report.date"), fmt_date(date.today(), self.lang))]
+        colophon = [self.t("report.citation", publisher=name or cfg.title(self.lang), year=date.today().year,
+                           title=title, number=number)]
+        if publisher.get("contact"):
+            colophon.append(self.t("report.contact", contact=publisher["contact"]))
+        if publisher.get(f"licence_{self.lang}"):
+            colophon.append(self.t("report.licence", licence=publisher[f"licence_{self.lang}"]))
         return HTML(render("title_page.html.j2", banner=banner, links=links, facts=facts,
-                           edition=self.t("lang." + self.lang), kicker=self.t("report.kicker"),
-                           title=edition_title(cfg, self.lang, self.period)))
+                           edition=self.t("lang." + self.lang),
+                           kicker=self.t("report.kicker_month" if monthly else "report.kicker"),
+                           title=title, logo=self._logo(publisher.get("logo")), logo_alt=name,
+                           draft=self._draft_text(), colophon=colophon))
+
+    def _logo(self, file) -> str:
+        """The publisher's logo (a file of the dataset folder) as a data URI, or nothing."""
+        if not file:
+            return ""
+        path = self.ds.root / file
+        mime = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}.get(path.suffix.lower())
+        if mime is None or not path.is_file():
+            return ""
+        return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+    @cached_property
+    def draft(self) -> list:
+        """Why this edition cannot be signed yet (audit.release); empty when it can."""
+        return draft_reasons(self.ds, self.tables)
+
+    def _draft_text(self) -> str:
+        """The cover's draft notice with its reasons in words; empty when the edition can be signed."""
+        if not self.draft:
+            return ""
+        codes = [r.code for r in self.draft]
+        reasons = []
+        if "unreconciled" in codes:
+            reasons.append(self.t("draft.unreconciled", n=codes.count("unreconciled")))
+        if "unconfirmed" in codes:
+            reasons.append(self.t("draft.unconfirmed"))
+        return self.t("draft.notice", reasons="; ".join(reasons))
 
     def contents(self) -> HTML:
         items = [(s, self.t("section." + s)) for s in SECTIONS if self.has(s)]
@@ -183,53 +261,96 @@ class Report(ServiceSections):
     # --- key findings ---------------------------------------------------------------------
     def findings(self) -> list[str]:
         index = self.index_findings() if self.has("ranking") else []
-        return index + (self.service_findings() if self.service is not None else [])
+        return (index + self.satisfaction_findings()
+                + (self.service_findings() if self.service is not None else []))
+
+    def satisfaction_findings(self) -> list[str]:
+        """The pooled satisfaction of the year and its change, as the satisfaction section says it."""
+        yoy = self.tables.get("satisfaction_yoy")
+        if yoy is None or not len(yoy):
+            return []
+        whole = yoy[yoy["unit_id"].fillna("") == ""]
+        return [self._overall_satisfaction(whole.iloc[0])] if len(whole) and pd.notna(whole.iloc[0]["p_value"]) else []
+
+    def _overall_satisfaction(self, w) -> str:
+        return self.t(
+            "satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
+            p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
+            diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
+            ci_high=self.num(100 * w.ci_high), significance=self.t(
+                "word.significant" if str(w.significant).lower() == "true" else "word.not_significant"))
 
     def index_findings(self) -> list[str]:
         u = self.units
         scored = u[u["score"].notna()]
         groups = self.tables["index_groups"]
         overall = groups[groups["scope"] == "all"].iloc[0]
-        index_name = self.ds.config.raw.get(f"index_name_{self.lang}") or self.t("metric.index")
+        index_name = self.index_name()
         sentences = []
         prev_year = u["prev_year"].dropna()
         common = scored[scored["score_prev"].notna()]
+        mean = self.score_text(overall["mean"], scored["points"].mean() if self.own_scale else None)
         if len(prev_year) and len(common) and not self.like_for_like():
             sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
-                                    n=len(scored), mean=self.pct(overall["mean"])))
+                                    n=len(scored), mean=mean))
             sentences.append(self.break_note())
         elif len(prev_year) and len(common):
             change = common["score"].mean() - common["score_prev"].mean()  # units in both years
             sentences.append(self.t("finding.mean", year=self.year, index_name=index_name,
-                                    n=len(scored), mean=self.pct(overall["mean"]),
-                                    direction=self.t(direction(change)),
-                                    change=self.num(abs(change)), prev_year=int(prev_year.iloc[0])))
+                                    n=len(scored), mean=mean, direction=self.t(direction(change)),
+                                    change=self.change_text(abs(change)), prev_year=int(prev_year.iloc[0])))
         else:
             sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
-                                    n=len(scored), mean=self.pct(overall["mean"])))
-        scale = self.scale()
-        if scale and (scale.get("min"), scale.get("max")) != (0, 100):
-            sentences.append(self.t("finding.mean_scale", points=self.num(scored["points"].mean()),
-                                    low=self.num(scale["min"], 0), high=self.num(scale["max"], 0)))
+                                    n=len(scored), mean=mean))
         ranked = scored.sort_values(["rank", "unit_id"], kind="stable")
         lead, last = ranked.iloc[0], ranked.iloc[-1]
-        sentences.append(self.t("finding.leader", unit=self.names[lead["unit_id"]],
-                                score=self.pct(lead["score"])))
-        sentences.append(self.t("finding.laggard", unit=self.names[last["unit_id"]],
-                                score=self.pct(last["score"])))
-        sentences.append(self.t("finding.range", gap=self.num(lead["score"] - last["score"])))
+        sentences.append(self.t("finding.leader", unit=self.name(lead["unit_id"]),
+                                score=self.score_text(lead["score"], lead.get("points"))))
+        sentences.append(self.t("finding.laggard", unit=self.name(last["unit_id"]),
+                                score=self.score_text(last["score"], last.get("points"))))
+        sentences.append(self.t("finding.range", gap=self.change_text(lead["score"] - last["score"])
+                                if not self.own_scale else self.t("value.points", points=self.num(
+                                    lead["points"] - last["points"]))))
         for band in self.ds.config.bands:
             count = int((scored["band"] == band["label_en"]).sum())
             sentences.append(self.t("finding.bands", count=count, band=band[f"label_{self.lang}"]))
         missing = u[u["score"].isna()]
         if len(missing):
             sentences.append(self.t("finding.missing", count=len(missing), names=", ".join(
-                sort_vi([self.names[i] for i in missing["unit_id"]]) if self.lang == "vi"
-                else sorted(self.names[i] for i in missing["unit_id"]))))
+                sort_vi([self.name(i) for i in missing["unit_id"]]) if self.lang == "vi"
+                else sorted(self.name(i) for i in missing["unit_id"]))))
         return sentences
 
     def summary(self) -> HTML:
-        return self.section("summary", findings=self.findings())
+        """The executive summary, one page: 3–5 headline figures, one chart, the key findings."""
+        if self.has("ranking"):
+            headlines, chart = self.index_headlines()
+        else:
+            headlines, chart = self.service_headlines()
+        return self.section("summary", headlines=headlines, chart=chart, findings=self.findings())
+
+    def index_headlines(self) -> tuple[list[tuple[str, str]], Figure | None]:
+        """(figure, what it is) for the mean, the first and the last unit and the units assessed;
+        the chart of units per band."""
+        scored = self.units[self.units["score"].notna()].sort_values(["rank", "unit_id"], kind="stable")
+        mean = self.tables["index_groups"].query("scope == 'all'")["mean"].iloc[0]
+        lead, last = scored.iloc[0], scored.iloc[-1]
+        headlines = [
+            (self.score_text(mean, scored["points"].mean() if self.own_scale else None),
+             self.t("headline.mean", index_name=self.index_name())),
+            (self.score_text(lead["score"], lead["points"]), self.t("headline.first", unit=self.name(lead["unit_id"]))),
+            (self.score_text(last["score"], last["points"]), self.t("headline.last", unit=self.name(last["unit_id"]))),
+            (fmt_int(len(scored), self.lang), self.t("headline.units"))]
+        bands = self.ds.config.bands
+        if not bands:
+            return headlines, None
+        counts = [int((scored["band"] == b["label_en"]).sum()) for b in bands]
+        chart = self.figure(
+            charts.band_counts([b[f"label_{self.lang}"] for b in bands], counts, self.t("chart.units_axis"),
+                               lambda v: fmt_int(v, self.lang)),
+            "summary-bands", self.t("chart.bands_alt", n=len(scored)),
+            self.t("chart.bands_caption", year=self.year), narrow=True)
+        return headlines, chart
 
     # --- index sections -------------------------------------------------------------------
     def _band_colours(self, bands: pd.Series) -> list[str]:
@@ -242,56 +363,68 @@ class Report(ServiceSections):
         u["name"] = u["unit_id"].map(self.names)
         scored = u[u["score"].notna()].sort_values(["rank", "unit_id"], kind="stable")
         mean = self.tables["index_groups"].query("scope == 'all'")["mean"].iloc[0]
+        scale = self.own_scale
+        if scale:  # the bars on the index's own scale
+            values, mean = scored["points"].to_numpy(), scored["points"].mean()
+            axis = scale[f"label_{self.lang}"]
+        else:
+            values, axis = scored["score"].to_numpy(), self.t("chart.score_axis")
         fig = charts.ranked_bars(
-            scored["name"].tolist(), scored["score"].to_numpy(), self._band_colours(scored["band"]),
-            mean, self.t("chart.mean_line", mean=self.pct(mean)), self.t("chart.score_axis"),
-            lambda v: self.num(v, 0), gap_label=self.gap_label(len(scored)))
+            scored["name"].tolist(), values, self._band_colours(scored["band"]), mean,
+            self.t("chart.mean_line", mean=self.score_text(mean, mean)), axis, lambda v: self.num(v, 0),
+            gap_label=self.gap_label(len(scored)))
         caption = (self.t("chart.ranking_caption", year=self.year, n=len(scored))
                    + self.ends_note(len(scored), "table"))
         legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)]
         chart = self.figure(fig, "ranking", self.t("chart.ranking_alt", n=len(scored),
                                                     leader=scored["name"].iloc[0],
                                                     last=scored["name"].iloc[-1]), caption)
-        scale = self.scale()
-        own = scale and (scale.get("min"), scale.get("max")) != (0, 100)
-        headers = [self.t("col.rank"), self.t("col.name"), self.t("col.score")]
-        if own:
-            headers.append(self.t("col.points_scale", label=scale[f"label_{self.lang}"]))
-        headers += [self.t("col.band"), self.t("col.change"), self.t("col.rank_change")]
+        headers = [self.t("col.rank"), self.t("col.name")]
+        if scale:
+            headers += [self.t("col.points_scale", label=scale[f"label_{self.lang}"]), self.t("col.share_of_max")]
+        else:
+            headers.append(self.t("col.score"))
+        headers.append(self.t("col.band"))
+        has_prev = u["score_prev"].notna().any()  # no change columns in a first year
+        if has_prev:
+            headers += [self.t("col.change_points" if scale else "col.change_pp"), self.t("col.rank_change")]
         rows = []
         for r in pd.concat([scored, u[u["score"].isna()]]).itertuples():
             missing = pd.isna(r.score)
-            row = ["–" if missing else int(r.rank), r.name,
-                   self.t("report.no_score") if missing else self.pct(r.score)]
-            if own:
-                row.append(self.num(r.points))
-            band = getattr(r, "band_vi" if self.lang == "vi" else "band")
-            row += [band, fmt_points(r.change, self.lang, signed=True), signed_int(r.rank_change)]
+            row = ["–" if missing else int(r.rank), r.name]
+            if scale:
+                row.append(self.t("report.no_score") if missing else self.num(r.points))
+            row.append("" if missing and scale else self.t("report.no_score") if missing else self.pct(r.score))
+            row.append(getattr(r, "band_vi" if self.lang == "vi" else "band"))
+            if has_prev:
+                change = r.change * self._factor() if scale else r.change
+                row += [fmt_points(change, self.lang, signed=True), signed_int(r.rank_change)]
             rows.append(row)
-        numeric = {0, 2, 3, 5, 6} if own else {0, 2, 4, 5}
-        table = self.table(rows, headers, numeric, self.t("table.ranking_caption", year=self.year))
-        bands = self.ds.config.bands
-        counts = [int((scored["band"] == b["label_en"]).sum()) for b in bands]
-        distribution = self.figure(
-            charts.band_counts([b[f"label_{self.lang}"] for b in bands], counts, self.t("chart.units_axis"),
-                               lambda v: fmt_int(v, self.lang)),
-            "bands", self.t("chart.bands_alt", n=len(scored)),
-            self.t("chart.bands_caption", year=self.year), narrow=True) if bands else None
-        return self.section("ranking", legend=legend, chart=chart, distribution=distribution,
-                            table=table)
+        first = 4 if scale else 3  # the band column
+        numeric = set(range(first)) - {1} | ({first + 1, first + 2} if has_prev else set())
+        table = Table(rows, headers, numeric, self.t("table.ranking_caption", year=self.year), nowrap={first})
+        return self.section("ranking", legend=legend, chart=chart, table=table)
 
     def groups(self) -> HTML:
         g = self.tables["index_groups"]
+        scored = self.units[self.units["score"].notna()]
         rows = []
-        for scope in ("all", "group"):
+        scopes = ("all", "group") if (g["scope"] == "group").sum() > 1 else ("all",)  # one group: its row is "all"
+        for scope in scopes:
             part = g[g["scope"] == scope]
             for r in part.itertuples():
                 name = self.t("scope.all") if scope == "all" else self.label(self.ds.groups, r.key, "group")
-                rows.append([name, fmt_int(r.n_units, self.lang), self.pct(r.mean),
-                             self.pct(r.median), self.num(r.sd), self.pct(r.min), self.pct(r.max)])
-        headers = [self.t(k) for k in ("col.scope", "col.n_units", "col.mean", "col.median",
-                                       "col.sd", "col.min", "col.max")]
-        return self.section("groups", table=self.table(rows, headers, {1, 2, 3, 4, 5, 6}))
+                row = [name, fmt_int(r.n_units, self.lang)]
+                if self.own_scale:
+                    members = scored if scope == "all" else scored[scored["group"] == r.key]
+                    row.append(self.num(members["points"].mean()))
+                rows.append(row + [self.pct(r.mean), self.pct(r.median), self.num(r.sd),
+                                   self.pct(r.min), self.pct(r.max)])
+        headers = [self.t("col.scope"), self.t("col.n_units")]
+        if self.own_scale:
+            headers.append(self.t("col.mean_points", label=self.own_scale[f"label_{self.lang}"]))
+        headers += [self.t(k) for k in ("col.mean", "col.median", "col.sd", "col.min", "col.max")]
+        return self.section("groups", table=self.table(rows, headers, set(range(1, len(headers)))))
 
     def regions(self) -> HTML:
         g = self.tables["index_groups"]
@@ -338,7 +471,7 @@ class Report(ServiceSections):
         matrix = comps.pivot(index="unit_id", columns="component", values="subindex").reindex(columns=codes)
         order = self.units.sort_values(["rank", "unit_id"], kind="stable", na_position="last")["unit_id"]
         matrix = matrix.reindex(order)
-        fig = charts.heat_map([self.names[i] for i in matrix.index], labels, matrix.to_numpy(),
+        fig = charts.heat_map([self.name(i) for i in matrix.index], labels, matrix.to_numpy(),
                               self.t("chart.subindex_axis"), lambda v: self.num(v, 0),
                               gap_label=self.gap_label(len(matrix)))
         chart = self.figure(fig, "components", self.t("chart.components_alt", n=len(codes)),
@@ -356,22 +489,51 @@ class Report(ServiceSections):
         prev_year = int(self.units["prev_year"].dropna().iloc[0])
         u = u.sort_values(["change", "unit_id"], ascending=[False, True], kind="stable")
         marked = set(u["unit_id"].head(3)) | set(u["unit_id"].tail(3))
-        fig = charts.slope([self.names[i] for i in u["unit_id"]], u["score_prev"].to_numpy(),
+        fig = charts.slope([self.name(i) for i in u["unit_id"]], u["score_prev"].to_numpy(),
                            u["score"].to_numpy(), (prev_year, self.year), self.t("chart.score_axis"),
                            lambda v: self.num(v, 1), [i in marked for i in u["unit_id"]])
         chart = self.figure(fig, "change", self.t("chart.change_alt", prev_year=prev_year, year=self.year),
                             self.t("chart.change_caption", prev_year=prev_year, year=self.year))
         up, down = int((u["change"] > 0).sum()), int((u["change"] < 0).sum())
         counts = self.t("change.counts", up=up, down=down, n=len(u), prev_year=prev_year)
-        rows = [[self.names[r.unit_id], self.pct(r.score_prev), self.pct(r.score),
-                 fmt_points(r.change, self.lang, signed=True), signed_int(r.rank_change)]
+        if self.own_scale:  # the movers on the index's own scale (the previous score converted)
+            prev, now = u["score_prev"] * self._factor(), u["points"]
+            value, change_col = self.num, "col.change_points"
+        else:
+            prev, now, value, change_col = u["score_prev"], u["score"], self.pct, "col.change_pp"
+        u = u.assign(prev_shown=prev, now_shown=now)
+        rows = [[self.name(r.unit_id), value(r.prev_shown), value(r.now_shown),
+                 fmt_points(r.change * (self._factor() if self.own_scale else 1), self.lang, signed=True),
+                 signed_int(r.rank_change)]
                 for r in pd.concat([u.head(5), u.tail(5)]).drop_duplicates("unit_id").itertuples()]
-        headers = [self.t("col.name"), str(prev_year), str(self.year), self.t("col.change"),
+        headers = [self.t("col.name"), str(prev_year), str(self.year), self.t(change_col),
                    self.t("col.rank_change")]
         movers = self.table(rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption"))
         note = "" if self.like_for_like() else self.break_note()
         return self.section("change", counts=counts, chart=chart, movers=movers,
-                            tests=self.tests_table(), note=note)
+                            tests=self.tests_table(), note=note, convergence=self.convergence())
+
+    def convergence(self) -> str:
+        """Sigma-convergence (Pitman–Morgan) with beta-convergence beside it, never alone."""
+        tests = self.tables.get("tests")
+        if tests is None or not {"pitman_morgan", "beta_convergence", "dispersion_sd"} <= set(tests["test"]):
+            return ""
+        if not self.like_for_like():  # no verdict across a method change
+            return ""
+        row = tests.set_index("test")
+        sd, pm, beta = row.loc["dispersion_sd"], row.loc["pitman_morgan"], row.loc["beta_convergence"]
+        if pd.isna(pm["p_value"]):
+            return ""
+        return self.t("change.convergence", sd_prev=self.num(sd["statistic"] - sd["effect"]),
+                      sd=self.num(sd["statistic"]), direction=self.t(direction(sd["effect"])),
+                      n=int(sd["n"]), p=self.p_text(pm["p_value"]), b=self.num(beta["effect"], 3))
+
+    def p_text(self, p, below: bool = False) -> str:
+        """"= 0,042", "< 0,001"; with `below` (a bootstrap p under 1/B), "< 1/B"."""
+        if below:
+            return "< " + fmt_number(p, self.lang, 4)
+        text = fmt_p_value(p, self.lang)
+        return text if text.startswith("<") else "= " + text
 
     def tests_table(self) -> Table | None:
         tests = self.tables.get("tests")
@@ -391,16 +553,17 @@ class Report(ServiceSections):
             "table.tests_caption" if metric == "index" else "table.tests_shared_caption"))
 
     # --- satisfaction and comparisons ------------------------------------------------------
+    def method_label(self, year: int) -> str:
+        m = self.ds.config.collection_method(year) or {}
+        return m.get(f"label_{self.lang}", m.get("method", ""))
+
     def method_note(self) -> str:
         yoy = self.tables.get("satisfaction_yoy")
         if yoy is None or not len(yoy) or str(yoy["like_for_like"].iloc[0]).lower() == "true":
             return ""
         prev_year, year = int(yoy["prev_year"].iloc[0]), int(yoy["year"].iloc[0])
-        def method(y):
-            m = self.ds.config.collection_method(y) or {}
-            return m.get(f"label_{self.lang}", m.get("method", ""))
         return self.t("satisfaction.not_like_for_like", year=year, prev_year=prev_year,
-                      method=method(year), method_prev=method(prev_year))
+                      method=self.method_label(year), method_prev=self.method_label(prev_year))
 
     def satisfaction(self) -> HTML:
         su = self.tables["satisfaction_units"].copy()
@@ -412,20 +575,32 @@ class Report(ServiceSections):
             untestable = yoy[yoy["p_value"].isna() & yoy["diff"].notna() & (yoy["unit_id"].fillna("") != "")]
             if len(untestable):
                 data["no_test"] = self.t("satisfaction.no_test", names=", ".join(
+<<<<<<< HEAD
+                    self.name(i) for i in untestable["unit_id"]))
+        if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
+            data["overall"] = self._overall_satisfaction(whole.iloc[0])
+=======
                     self.names.get(i, i) for i in untestable["unit_id"]))
+        alike = yoy is None or not len(yoy) or str(yoy["like_for_like"].iloc[0]).lower() == "true"
         if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
             w = whole.iloc[0]
-            data["overall"] = self.t(
-                "satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
-                p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
-                diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
-                ci_high=self.num(100 * w.ci_high), significance=self.t(
+            fields = dict(year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
+                          p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
+                          diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
+                          ci_high=self.num(100 * w.ci_high))
+            if alike:
+                data["overall"] = self.t("satisfaction.overall", **fields, significance=self.t(
                     "word.significant" if str(w.significant).lower() == "true" else "word.not_significant"))
+            else:  # no verdict across a method change: the caveat in the same sentence
+                data["overall"] = self.t("satisfaction.overall_no_verdict", **fields,
+                                         method=self.method_label(int(w.year)),
+                                         method_prev=self.method_label(int(w.prev_year)))
+>>>>>>> main
         ballots = su["n_ballots"].notna().any()
         text_key = "satisfaction.how_ballots" if ballots else "satisfaction.how_counts"
         data["how"] = self.t(text_key, n=fmt_int(int(su["n_ballots"].sum() if ballots else su["n_valid"].sum()),
                                                  self.lang), units=len(su))
-        fig = charts.ranked_bars([self.names.get(i, i) for i in su["unit_id"]], 100 * su["p"].to_numpy(),
+        fig = charts.ranked_bars([self.name(i) for i in su["unit_id"]], 100 * su["p"].to_numpy(),
                                  [charts.OKABE_ITO[0]] * len(su), 100 * float(su["n_satisfied"].sum() / su["n_valid"].sum()),
                                  self.t("chart.pooled_line"), self.t("chart.satisfaction_axis"),
                                  lambda v: self.num(v, 0), 100 * su["ci_low"].to_numpy(), 100 * su["ci_high"].to_numpy(),
@@ -434,7 +609,7 @@ class Report(ServiceSections):
                                     self.t("chart.satisfaction_caption", year=self.year)
                                     + self.ends_note(len(su), "table"))
         if len(charts.ends(len(su))) < len(su):  # the chart shows the ends: every unit in a table
-            rows = [[i + 1, self.names.get(r.unit_id, r.unit_id), fmt_int(r.n_valid, self.lang),
+            rows = [[i + 1, self.name(r.unit_id), fmt_int(r.n_valid, self.lang),
                      self.pct(100 * r.p), f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}"]
                     for i, r in enumerate(su.itertuples())]
             headers = [self.t(k) for k in ("col.order", "col.name", "col.n_valid", "col.p", "col.ci")]
@@ -450,21 +625,43 @@ class Report(ServiceSections):
                 sig = sig.loc[sig["diff"].abs().sort_values(ascending=False, kind="stable").index[:MAX_ROWS]]
             sig = sig.sort_values("diff", kind="stable")
             if len(sig):
-                rows = [[self.names.get(r.unit_id, r.unit_id), self.pct(100 * r.p_prev), self.pct(100 * r.p),
+                rows = [[self.name(r.unit_id), self.pct(100 * r.p_prev), self.pct(100 * r.p),
                          fmt_points(100 * r.diff, self.lang, signed=True),
                          f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}",
+                         f"{self.num(100 * r.ci_low_fcr)} – {self.num(100 * r.ci_high_fcr)}",
                          fmt_p_value(r.p_adjusted, self.lang)] for r in sig.itertuples()]
                 headers = [self.t("col.name"), str(int(yoy["prev_year"].iloc[0])), str(self.year),
-                           self.t("col.diff"), self.t("col.ci"), self.t("col.p_adjusted")]
-                significant["table"] = self.table(rows, headers, {1, 2, 3, 4, 5})
+                           self.t("col.diff"), self.t("col.ci_unadjusted"), self.t("col.ci_fcr"),
+                           self.t("col.p_adjusted")]
+                significant["table"] = self.table(rows, headers, {1, 2, 3, 4, 5, 6})
+            elif not alike:
+                significant["none"] = self.t("satisfaction.no_verdict")
             else:
                 significant["none"] = self.t("satisfaction.no_significant", n=len(units))
-        small = su[su["n_ballots"].fillna(su["n_valid"]).fillna(np.inf) < 30]
+        enough = min_sample(self.ds)
+        small = su[su["n_ballots"].fillna(su["n_valid"]).fillna(np.inf) < enough]
         if len(small):
+<<<<<<< HEAD
             data["small_units"] = self.t("satisfaction.small_units", count=len(small), names=", ".join(
-                self.names.get(i, i) for i in small["unit_id"]))
+                self.name(i) for i in small["unit_id"]))
+=======
+            data["small_units"] = self.t("satisfaction.small_units", count=len(small), min=enough,
+                                         names=", ".join(self.names.get(i, i) for i in small["unit_id"]))
+>>>>>>> main
         return self.section("satisfaction", **data, method_note=self.method_note(),
-                            elements=self.elements(), channels=self.channels())
+                            elements=self.elements(), balanced=self.balanced(),
+                            channels=self.channels())
+
+    def balanced(self) -> str:
+        """The element-balanced overall rate (mean of the pooled element rates) beside the pooled."""
+        el = self.tables.get("satisfaction_elements")
+        if el is None or not len(el):
+            return ""
+        pooled = el.groupby("element")[["n_valid", "n_satisfied"]].sum()
+        pooled = pooled[pooled["n_valid"] > 0]
+        rate = (pooled["n_satisfied"] / pooled["n_valid"]).mean()
+        return self.t("satisfaction.balanced", balanced=self.pct(100 * rate),
+                      pooled=self.pct(100 * pooled["n_satisfied"].sum() / pooled["n_valid"].sum()))
 
     def elements(self) -> Table | None:
         """Pooled share satisfied by survey element (answers pooled over all units)."""
@@ -503,31 +700,58 @@ class Report(ServiceSections):
         g = self.tables["gaps"]
         metrics = []
         labels, tops, bottoms = [], [], []
+        level = self.pct(100 * (1 - float(self.ds.config.alpha)), 0)
         for r in g.itertuples():
-            metric = self.t("metric." + r.metric)
+            metric = self.gap_metric(r.metric)
             labels.append(metric)
             tops.append(r.top_mean)
             bottoms.append(r.bottom_mean)
-            level = self.pct(100 * (1 - float(self.ds.config.alpha)), 0)
+            if pd.isna(r.gap):
+                continue
+            below = str(getattr(r, "gap_change_p_below", "")).lower() == "true"
+            heterogeneity = "" if pd.isna(getattr(r, "q", np.nan)) else self.t(
+                "gaps.heterogeneity", q=self.num(r.q), q_p=self.p_text(r.q_p), i2=self.pct(100 * r.i2, 0),
+                tau=self.num(r.tau), tau_low=self.num(r.tau_ci_low), tau_high=self.num(r.tau_ci_high),
+                fixed_low=self.num(r.gap_fixed_ci_low), fixed_high=self.num(r.gap_fixed_ci_high),
+                min=min_sample(self.ds), n=int(r.n))
             metrics.append(dict(
                 gap=self.t("finding.gap", k=int(r.k), gap=self.num(r.gap), level=level,
                            ci_low=self.num(r.gap_ci_low), ci_high=self.num(r.gap_ci_high)),
                 ends=self.t("gaps.metric_line", metric=metric,
+<<<<<<< HEAD
+                            leader=self.name(r.leader_unit),
+                            laggard=self.name(r.laggard_unit)),
+=======
                             leader=self.names.get(r.leader_unit, r.leader_unit),
                             laggard=self.names.get(r.laggard_unit, r.laggard_unit)),
+                heterogeneity=heterogeneity,
+>>>>>>> main
                 change="" if pd.isna(r.gap_change) else self.t(
-                    "gaps.change", direction=self.t("word.narrowed" if r.gap_change < 0 else "word.widened"),
+                    "gaps.change" if r.gap_change_p < float(self.ds.config.alpha) else "gaps.change_not_significant",
+                    direction=self.t("word.narrowed" if r.gap_change < 0 else "word.widened"),
                     change=self.num(abs(r.gap_change)), ci_low=self.num(r.gap_change_ci_low),
-                    ci_high=self.num(r.gap_change_ci_high), p=fmt_p_value(r.gap_change_p, self.lang))))
+                    ci_high=self.num(r.gap_change_ci_high), p=self.p_text(r.gap_change_p, below))))
         fig = charts.dumbbell(labels, tops, bottoms, self.t("chart.top_group"), self.t("chart.bottom_group"),
                               self.t("chart.value_axis"), lambda v: self.num(v, 1))
         chart = self.figure(fig, "gaps", self.t("chart.gaps_alt"), self.t("chart.gaps_caption", year=self.year))
-        rows = [[self.t("metric." + r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
+<<<<<<< HEAD
+        rows = [[self.gap_metric(r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
                  self.num(r.gap), f"{self.num(r.gap_ci_low)} – {self.num(r.gap_ci_high)}",
                  fmt_p_value(r.welch_p, self.lang), fmt_p_value(r.mannwhitney_p, self.lang),
                  self.num(r.cliffs_delta)] for r in g.itertuples()]
+=======
+
+        def interval(low, high):
+            return "" if pd.isna(low) else f"{self.num(low)} – {self.num(high)}"
+
+        rows = [[self.t("metric." + r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
+                 self.num(r.gap), interval(r.gap_ci_low, r.gap_ci_high),
+                 interval(getattr(r, "gap_fixed_ci_low", np.nan), getattr(r, "gap_fixed_ci_high", np.nan)),
+                 "" if pd.isna(getattr(r, "i2", np.nan)) else self.pct(100 * r.i2, 0),
+                 "" if pd.isna(getattr(r, "tau", np.nan)) else self.num(r.tau)] for r in g.itertuples()]
+>>>>>>> main
         headers = [self.t(k) for k in ("col.metric", "col.k", "col.top_mean", "col.bottom_mean", "col.gap",
-                                       "col.ci", "col.welch_p", "col.mannwhitney_p", "col.cliffs_delta")]
+                                       "col.ci_over_units", "col.ci_units_fixed", "col.i2", "col.tau")]
         table = self.table(rows, headers, {1, 2, 3, 4, 5, 6, 7, 8})
         return self.section("gaps", metrics=metrics, method_note=self.method_note(), chart=chart, table=table)
 
@@ -535,34 +759,62 @@ class Report(ServiceSections):
         from analysis.stats.funnel import funnel_limits
         f = self.tables["funnel"]
         p0 = float(f["p0"].iloc[0])
+        tau = float(f["tau"].iloc[0]) if pd.notna(f["tau"].iloc[0]) else 0.0
         def limits(grid):
+<<<<<<< HEAD
             lim = funnel_limits(grid, p0)
             return [(100 * lim["lower95"], 100 * lim["upper95"]), (100 * lim["lower998"], 100 * lim["upper998"])]
         fig = charts.funnel(f["n"].to_numpy(), 100 * f["p"].to_numpy(), 100 * p0, limits, f["outside"].fillna("").tolist(),
+                            [self.name(i) for i in f["unit_id"]], self.t("chart.n_axis"),
+=======
+            lim = funnel_limits(grid, p0, tau=tau)
+            return [(100 * lim["lower95"], 100 * lim["upper95"]), (100 * lim["lower998_adj"], 100 * lim["upper998_adj"])]
+        fig = charts.funnel(f["n"].to_numpy(), 100 * f["p"].to_numpy(), 100 * p0, limits, f["outside_adj"].fillna("").tolist(),
                             [self.names.get(i, i) for i in f["unit_id"]], self.t("chart.n_axis"),
+>>>>>>> main
                             self.t("chart.satisfaction_axis"), lambda v: self.num(v, 0))
         chart = self.figure(fig, "funnel", self.t("chart.funnel_alt"), self.t("chart.funnel_caption", p0=self.pct(100 * p0)))
-        out = f[f["outside"].fillna("") != ""]
+        sized = f[f["n"] > 0]
+        explain = self.t("funnel.explain", count_plain=int((sized["outside"].fillna("") != "").sum()),
+                         n=len(sized), expected=self.num(0.002 * len(sized), 2),
+                         phi=self.num(sized["phi"].iloc[0]) if len(sized) else "–",
+                         phi_p=self.p_text(sized["phi_p"].iloc[0]) if len(sized) else "–",
+                         tau=self.num(100 * tau), count=int((sized["outside_adj"].fillna("") != "").sum()))
+        out = f[f["outside_adj"].fillna("") != ""]
         ri = self.tables.get("rank_intervals")
         ri = ri.set_index("unit_id") if ri is not None else None
         longest, table = "", None
         if len(out) > MAX_ROWS:
             longest = self.t("report.longest_rows", shown=MAX_ROWS, n=len(out), file="tables/funnel.csv")
-            distance = (out["p"] - out["p0"]).abs() / (out["upper998"] - out["p0"]).abs()
+            distance = (out["p"] - out["p0"]).abs() / (out["upper998_adj"] - out["p0"]).abs()
             out = out.loc[distance.sort_values(ascending=False, kind="stable").index[:MAX_ROWS]]
+
+        def rank(unit):
+            if ri is None or unit not in ri.index:
+                return ""
+            r = ri.loc[unit]
+            return (f"{int(r['rank'])} ({int(r['rank_low'])}–{int(r['rank_high'])}; "
+                    f"{int(r['rank_low_joint'])}–{int(r['rank_high_joint'])})")
+
         if len(out):
-            rows = [[self.names.get(r.unit_id, r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
+<<<<<<< HEAD
+            rows = [[self.name(r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
                      f"{self.pct(100 * r.lower998)} – {self.pct(100 * r.upper998)}",
                      self.t("word." + r.outside),
                      "" if ri is None or r.unit_id not in ri.index else f"{int(ri.at[r.unit_id, 'rank'])} ({ri.at[r.unit_id, 'rank_low']:.0f}–{ri.at[r.unit_id, 'rank_high']:.0f})"]
+=======
+            rows = [[self.names.get(r.unit_id, r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
+                     f"{self.pct(100 * r.lower998_adj)} – {self.pct(100 * r.upper998_adj)}",
+                     self.t("word." + r.outside_adj), rank(r.unit_id)]
+>>>>>>> main
                     for r in out.sort_values("p", kind="stable").itertuples()]
             headers = [self.t(k) for k in ("col.name", "col.n_eff", "col.p", "col.limits998", "col.outside", "col.rank_interval")]
             table = self.table(rows, headers, {1, 2, 3, 5})
-        explain = self.t("funnel.explain", count=len(out), n=len(f))
         return self.section("funnel", explain=explain, chart=chart, longest=longest, table=table)
 
     def integrity(self) -> HTML:
-        """Units the ballot screen points at: prompts to look, with the test and threshold."""
+        """Units the ballot screen points at: prompts to look, each with its evidence in the
+        edition's language, the ballots involved, and the satisfaction without them."""
         table = self.tables["integrity"]
         flagged = table[table["flagged"].astype(str).str.lower() == "true"]
         explain = self.t("integrity.explain", n=table["unit_id"].nunique(), count=len(flagged))
@@ -570,15 +822,49 @@ class Report(ServiceSections):
             lambda f: int(f.astype(str).str.lower().eq("true").sum()))
         per_check = self.table([[self.t("check." + c), fmt_int(n, self.lang)] for c, n in per_check.items()],
                                [self.t("col.check"), self.t("col.flagged")], {1})
-        listed = None
+        listed, evidence, ballots = None, [], None
         if len(flagged):
-            rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check),
+<<<<<<< HEAD
+            rows = [[self.name(r.unit_id), self.t("check." + r.check),
                      self.num(r.statistic), self.num(r.threshold)] for r in flagged.itertuples()]
             headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold")]
             listed = self.table(rows, headers, {2, 3})
+=======
+            rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check),
+                     self.num(r.statistic), self.num(r.threshold),
+                     fmt_int(r.n_involved, self.lang) if r.n_involved else "–",
+                     self.pct(100 * r.p_published, 1),
+                     self.pct(100 * r.p_without, 1) if pd.notna(r.p_without) else "–"]
+                    for r in flagged.itertuples()]
+            headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold",
+                                           "col.n_involved", "col.p_published", "col.p_without")]
+            listed = self.table(rows, headers, {2, 3, 4, 5, 6})
+            evidence = [f"{self.names.get(r.unit_id, r.unit_id)} — {self.t('check.' + r.check)}: "
+                        + self.t("evidence." + r.check, **shown_facts(json.loads(r.facts), self.lang))
+                        for r in flagged.itertuples()]
+            ballots = self.integrity_ballots(flagged)
+>>>>>>> main
         paper = table[table["check"] == "paper_share"]
         paper = self.t("integrity.paper", none=int((paper["statistic"] == 0).sum()), n=len(paper)) if len(paper) else ""
-        return self.section("integrity", explain=explain, per_check=per_check, flagged=listed, paper=paper)
+        return self.section("integrity", explain=explain, per_check=per_check, flagged=listed,
+                            evidence=evidence, ballots=ballots, paper=paper,
+                            calibration=self.t("integrity.calibration", **{
+                                **MEASURED_RATES, "false_alarms": self.pct(100 * MEASURED_RATES["false_alarms"], 1)}))
+
+    def integrity_ballots(self, flagged: pd.DataFrame) -> Table | None:
+        """The first ballots behind each flag (all of them in tables/integrity_ballots.csv)."""
+        listed = self.tables.get("integrity_ballots")
+        if listed is None or listed.empty:
+            return None
+        shown = listed.groupby(["unit_id", "check"], sort=False).head(BALLOTS_SHOWN)
+        rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check), str(r.ballot_id),
+                 self.t("channel." + r.channel) if f"channel.{r.channel}" in load_catalog() else r.channel,
+                 "" if pd.isna(r.answers) else str(r.answers)]
+                for r in shown.itertuples()]
+        headers = [self.t(k) for k in ("col.name", "col.check", "col.ballot_id", "col.channel", "col.answers")]
+        caption = self.t("integrity.ballots_shown", shown=fmt_int(len(shown), self.lang),
+                         total=fmt_int(len(listed), self.lang))
+        return self.table(rows, headers, caption=caption)
 
     # --- appendices -----------------------------------------------------------------------
     def directory(self) -> HTML:
@@ -613,6 +899,9 @@ class Report(ServiceSections):
             items.append(self.t("methods.satisfaction_rule", answers=answers))
             items.append(self.t("methods.cluster" if su["n_ballots"].notna().any() else "methods.wilson"))
             items.append(self.t("methods.yoy"))
+            items.append(self.t("methods.min_sample", min=min_sample(self.ds)))
+            if "satisfaction_elements" in self.tables:
+                items.append(self.t("methods.balanced"))
         if "gaps" in self.tables:
             items.append(self.t("methods.gaps", share=self.pct(100 * cfg.leader_share, 0)))
         if "funnel" in self.tables:
@@ -637,7 +926,8 @@ class Report(ServiceSections):
         if rec is not None and len(rec):
             ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
             rows = [[self.t(("scope." if r.scope in ("all", "unit") else "col.") + r.scope),
-                     self._key_name(r.scope, r.key), r.metric, self.num(r.published), self.num(r.computed, 4),
+                     self._key_name(r.scope, r.key), self._metric_label(r.metric),
+                     *self._reconciled_values(r.metric, r.published, r.computed),
                      self.t("word.yes" if str(r.matches).lower() == "true" else "word.no"),
                      self.t("rule." + r.rule) if isinstance(r.rule, str) and r.rule else "–"]
                     for r in rec.itertuples()]
@@ -654,17 +944,34 @@ class Report(ServiceSections):
             rejected_data = dict(rows=None, counts=self.table(
                 rows, [self.t(k) for k in ("col.file", "col.year", "col.reason", "col.count")], {1, 3}))
             if len(rejected) <= 20:
-                rows = [[r.file, int(r.row), self.names.get(r.unit_id, r.unit_id), self.t("reason." + r.reason)]
+                rows = [[r.file, int(r.row), self.name(r.unit_id), self.t("reason." + r.reason)]
                         for r in rejected.itertuples()]
                 rejected_data["rows"] = self.table(
                     rows, [self.t(k) for k in ("col.file", "col.row", "col.name", "col.reason")], {1})
         inputs = [(str(p.relative_to(self.ds.root)), sha256(p)) for p in self.ds.files]
         return self.section("audit", reconciliation=reconciliation, rejected=rejected_data, inputs=inputs)
 
+    def _metric_label(self, metric: str) -> str:
+        """A reconciled metric in words: "points", "rank", "band_count:<band>" … never its code."""
+        kind, _, band = str(metric).partition(":")
+        if kind == "band_count":
+            labels = {b["label_en"]: b[f"label_{self.lang}"] for b in self.ds.config.bands}
+            return self.t("recon.band_count", band=labels.get(band, band))
+        keys = {"points": "col.points", "rank": "col.rank", "index": "col.score", "n_units": "col.n_units",
+                "mean": "col.mean"}
+        return self.t(keys[kind]) if kind in keys else self.t("metric." + kind)
+
+    def _reconciled_values(self, metric: str, published, computed) -> list[str]:
+        """Published and computed figures: counts and ranks as whole numbers, scores to 2 and 4 decimals."""
+        kind = str(metric).partition(":")[0]
+        if kind in ("rank", "n_units", "band_count"):
+            return [fmt_int(round(v), self.lang) if pd.notna(v) else "–" for v in (published, computed)]
+        return [self.num(published), self.num(computed, 4)]
+
     def _key_name(self, scope: str, key) -> str:
         key = "" if pd.isna(key) else str(key)
         if scope == "unit":
-            return self.names.get(key, key)
+            return self.name(key)
         if scope in ("group", "region"):
             return self.label(getattr(self.ds, scope + "s"), key, scope)
         return ""

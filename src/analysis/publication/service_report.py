@@ -15,7 +15,7 @@ from IPython.display import HTML
 from analysis.publication import charts
 from analysis.publication.formatting import fmt_int, fmt_ordinal, fmt_period, fmt_points
 from analysis.publication.markup import Table, direction, signed_int
-from analysis.inputs.service_mapping import service_mapping
+from analysis.inputs.service_mapping import MIN_DOSSIERS, indicator_rules, service_mapping
 
 GAINERS = 3  # units named for the largest rise in points, per group
 
@@ -39,6 +39,13 @@ class ServiceSections:
         listed = list(self.ds.groups["group"]) if self.ds.groups is not None else []
         return [g for g in listed if g in present] + sorted(present - set(listed))
 
+    def _min_dossiers(self) -> int:
+        return int(self._mapping.get("min_dossiers", MIN_DOSSIERS))
+
+    def _named(self, part: pd.DataFrame) -> pd.DataFrame:
+        """The ranked units with the minimum volume of dossiers: only they are named."""
+        return part[part["eligible"].astype(str).str.lower() == "true"] if "eligible" in part else part
+
     def _prev_word(self) -> str:
         return self.t("service.prev_month" if "-" in str(self.service["period"].iloc[0])
                       else "service.prev_year")
@@ -46,7 +53,7 @@ class ServiceSections:
     # --- sentences ------------------------------------------------------------------------
     def rank_sentence(self, row) -> str:
         """'{unit} xếp thứ 5/63 với 87,69 điểm, tăng 10,85 điểm so với tháng trước.'"""
-        fields = dict(unit=self.names.get(row["unit_id"], row["unit_id"]),
+        fields = dict(unit=self.name(row["unit_id"]),
                       rank=fmt_ordinal(row["rank"], self.lang), n=int(row["n_ranked"]),
                       points=self.num(row["total"]))
         change = row["points_change"]
@@ -68,7 +75,7 @@ class ServiceSections:
             parts.append(self.t("finding.service_rate" if pd.isna(national) else
                                 "finding.service_rate_national", label=label,
                                 rate=self.pct(100 * rate), national=self.pct(100 * national)))
-        fields = dict(unit=self.names.get(unit_id, unit_id), rates="; ".join(parts),
+        fields = dict(unit=self.name(unit_id), rates="; ".join(parts),
                       rank=fmt_ordinal(row["rank"], self.lang), n=int(row["n_ranked"]))
         if pd.isna(row.get("rank_region")):
             return self.t("finding.service_profile", **fields)
@@ -86,16 +93,45 @@ class ServiceSections:
             sentences.append(self.t("finding.service_overview", period=period, n=len(part),
                                     group=self.label(self.ds.groups, group, "group"),
                                     mean=self.num(part["national_average"].iloc[0])))
-            named = [part.iloc[0]]
-            risers = part[part["points_change"] > 0].sort_values(
+            eligible = self._named(part)
+            if eligible.empty:
+                continue
+            named = [eligible.iloc[0]]
+            risers = eligible[eligible["points_change"] > 0].sort_values(
                 ["points_change", "unit_id"], ascending=[False, True]).head(GAINERS)
-            named += [r for _, r in risers.iterrows() if r["unit_id"] != part.iloc[0]["unit_id"]]
+            named += [r for _, r in risers.iterrows() if r["unit_id"] != eligible.iloc[0]["unit_id"]]
             sentences += [self.rank_sentence(r) for r in named]
         recomputed = s[s["prev_basis"].isin(["recomputed_from_records", "weighted_aggregates"])]
         if len(recomputed):
             sentences.append(self.t("finding.service_recomputed", n=len(recomputed),
                                     prev=fmt_period(s["prev_period"].iloc[0], self.lang, spoken=True)))
         return sentences
+
+    def service_headlines(self):
+        """(figure, what it is) for the first group: its national average, the units ranked, the
+        first unit; the chart of the average share of each group of criteria's maximum."""
+        s = self.service
+        group = self._service_groups()[0]
+        part = s[(s["group"] == group) & s["rank"].notna()].sort_values(["rank", "unit_id"])
+        label = self.label(self.ds.groups, group, "group")
+        lead = part.iloc[0]
+        headlines = [
+            (self.t("value.points", points=self.num(part["national_average"].iloc[0])),
+             self.t("headline.service_mean", group=label)),
+            (fmt_int(len(part), self.lang), self.t("headline.service_units", group=label)),
+            (self.t("value.points", points=self.num(lead["total"])), self.t("headline.first", unit=self.name(lead["unit_id"]))),
+            (fmt_int(s["n_received"].sum(), self.lang), self.t("headline.dossiers"))]
+        ranked = s[s["rank"].notna()]
+        groups = self._mapping["groups"]
+        shares = [100 * ranked[f"points_{g['code']}"].mean() / g["max_points"] for g in groups]
+        overall = float(ranked["total"].mean())
+        fig = charts.group_means([g[f"label_{self.lang}"] for g in groups], shares, overall,
+                                 self.t("chart.mean_line", mean=self.pct(overall)),
+                                 self.t("col.share_of_max"), lambda v: self.pct(v, 1))
+        chart = self.figure(fig, "summary-groups", self.t("chart.service_groups_alt"),
+                            self.t("chart.service_groups_caption", period=fmt_period(s["period"].iloc[0], self.lang)),
+                            narrow=True)
+        return headlines, chart
 
     # --- the section ----------------------------------------------------------------------
     def service_quality(self) -> HTML:
@@ -106,8 +142,22 @@ class ServiceSections:
         groups = [self._group_ranking(group, period) for group in self._service_groups()]
         return self.section("service_quality", intro=self.t("service.intro", period=period, prev=prev),
                             unconfirmed=not mapping.get("confirmed", False), merged=self._merged(),
-                            groups=[g for g in groups if g], national=self._national_rates(mapping),
-                            points=self._group_points(mapping))
+                            groups=[g for g in groups if g], missing=self._missing(mapping),
+                            national=self._national_rates(mapping), points=self._group_points(mapping))
+
+    def _missing(self, mapping: dict) -> str:
+        """Units without a total because an indicator has no denominator: said, never filled."""
+        s = self.service
+        if "missing_indicators" not in s:
+            return ""
+        gaps = s[s["missing_indicators"].fillna("") != ""]
+        if gaps.empty:
+            return ""
+        labels = {c: i[f"label_{self.lang}"] for c, i in mapping["indicators"].items()}
+        units = "; ".join(f"{self.names.get(r.unit_id, r.unit_id)} ("
+                          + ", ".join(labels.get(c, c) for c in r.missing_indicators.split(";")) + ")"
+                          for r in gaps.sort_values("unit_id").itertuples())
+        return self.t("service.missing", n=len(gaps), units=units)
 
     def _merged(self) -> dict | None:
         s = self.service
@@ -118,8 +168,8 @@ class ServiceSections:
         text = self.t("service.recomputed", n=len(s), k=len(moved), prev=prev)
         if (moved["prev_basis"] == "weighted_aggregates").any():
             text += " " + self.t("service.weighted")
-        rows = [[self.names.get(r.unit_id, r.unit_id),
-                 ", ".join(self.names.get(f, f) for f in str(r.prev_former_units).split(";")),
+        rows = [[self.name(r.unit_id),
+                 ", ".join(self.name(f) for f in str(r.prev_former_units).split(";")),
                  self.t("basis." + r.prev_basis)]
                 for r in moved.sort_values("unit_id").itertuples()]
         headers = [self.t("col.new_unit"), self.t("col.former_units"), self.t("col.prev_basis")]
@@ -132,7 +182,7 @@ class ServiceSections:
         if part.empty:
             return None
         label = self.label(self.ds.groups, group, "group")
-        names = [self.names.get(u, u) for u in part["unit_id"]]
+        names = [self.name(u) for u in part["unit_id"]]
         mean = part["national_average"].iloc[0]
         fig = charts.ranked_bars(names, part["total"].to_numpy(), [charts.BAND_COLOURS[1]] * len(part),
                                  mean, self.t("chart.mean_line", mean=self.num(mean)),
@@ -143,22 +193,39 @@ class ServiceSections:
             self.t("chart.service_caption", period=period, group=label)
             + self.ends_note(len(part), "table"))
         regional = part["rank_region"].notna().any()
+        intervals = "rank_low" in part and part["rank_low"].notna().any()
         rows = []
         for r in part.itertuples():
-            row = [int(r.rank), self.names.get(r.unit_id, r.unit_id), self.num(r.total),
+<<<<<<< HEAD
+            row = [int(r.rank), self.name(r.unit_id), self.num(r.total),
                    fmt_points(r.points_change, self.lang, signed=True), signed_int(r.rank_change),
                    fmt_points(r.vs_national_average, self.lang, signed=True)]
+=======
+            row = [int(r.rank), self.names.get(r.unit_id, r.unit_id), fmt_int(r.n_received, self.lang),
+                   self.num(r.total), fmt_points(r.points_change, self.lang, signed=True),
+                   signed_int(r.rank_change), fmt_points(r.vs_national_average, self.lang, signed=True)]
+            if intervals:
+                row.append(f"{int(r.rank_low)}–{int(r.rank_high)}")
+>>>>>>> main
             if regional:
                 row.append("–" if pd.isna(r.rank_region) else f"{int(r.rank_region)}/{int(r.n_region)}")
             rows.append(row)
-        headers = [self.t(k) for k in ("col.rank", "col.name", "col.total_points",
+        headers = [self.t(k) for k in ("col.rank", "col.name", "col.n_received", "col.total_points",
                                        "col.points_change", "col.rank_change", "col.vs_national")]
+        if intervals:
+            headers.append(self.t("col.rank_range"))
         if regional:
             headers.append(self.t("col.rank_region"))
-        table = self.table(rows, headers, {0, 2, 3, 4, 5, 6},
+        table = self.table(rows, headers, set(range(len(headers))) - {1},
                            self.t("table.service_ranking_caption", group=label, period=period))
-        ends = dict.fromkeys([part["unit_id"].iloc[0], part["unit_id"].iloc[-1]])
-        return dict(label=label, chart=chart, table=table, profiles=[self.unit_profile(u) for u in ends])
+        eligible = self._named(part)
+        ends = dict.fromkeys([eligible["unit_id"].iloc[0], eligible["unit_id"].iloc[-1]]) if len(eligible) else {}
+        small = part[~part["unit_id"].isin(eligible["unit_id"])]
+        note = "" if small.empty else self.t(
+            "service.min_volume", min=self._min_dossiers(), count=len(small),
+            names=", ".join(self.names.get(u, u) for u in small["unit_id"]))
+        return dict(label=label, chart=chart, table=table, note=note,
+                    profiles=[self.unit_profile(u) for u in ends])
 
     def _national_rates(self, mapping: dict) -> Table:
         s = self.service
@@ -190,7 +257,20 @@ class ServiceSections:
         groups = ", ".join(f'{g[f"label_{self.lang}"]} ({self.num(g["max_points"], 0)})'
                            for g in mapping["groups"])
         items = [self.t("methods.service", groups=groups), self.t("methods.service_periods")]
+        rules = indicator_rules(mapping)
+        for code, ind in mapping["indicators"].items():
+            formula = self.t("methods.service_rule_linear" if rules[code]["target"] == 1 else
+                             "methods.service_rule_target", target=self.pct(100 * rules[code]["target"], 0))
+            evidence = ind.get(f"rule_{self.lang}")
+            items.append(self.t("methods.service_indicator", label=ind[f"label_{self.lang}"],
+                                numerator=self.t(f"col.{ind['numerator']}"),
+                                denominator=self.t(f"col.{ind['denominator']}"),
+                                points=self.num(rules[code]["max_points"], 0 if rules[code]["max_points"] % 1 == 0 else 2),
+                                formula=formula)
+                         + (" " + self.t("methods.service_evidence", rule=evidence) if evidence else ""))
+        items.append(self.t("methods.service_min_volume", min=self._min_dossiers()))
         if not mapping.get("confirmed", False):
             items.append(self.t("service.unconfirmed"))
-        items.append(self.t("methods.source", source=" ".join(str(mapping.get("source", "")).split())))
+        source = mapping.get(f"source_{self.lang}") or mapping.get("source", "")
+        items.append(self.t("methods.source", source=" ".join(str(source).split())))
         return items

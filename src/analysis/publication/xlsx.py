@@ -12,6 +12,7 @@ run as a formula is neutralised.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from analysis.indices.integrity import shown_facts
 from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
 from analysis.publication.i18n import load_catalog, t
@@ -27,17 +29,19 @@ from analysis.publication.i18n import load_catalog, t
 # Columns in percent (0–100) in the result tables, and columns holding proportions (0–1): both
 # are written as proportions with PERCENT. Service-index columns rate_… and national_… are
 # proportions too (national_average is in points). Differences of proportions are written in percentage points (× 100).
-IN_PERCENT = {"index_units": {"score", "score_prev"}, "index_groups": {"mean", "median", "min", "max"},
+IN_PERCENT = {"index_units": {"score", "score_prev", "shared_score", "shared_score_prev"}, "index_groups": {"mean", "median", "min", "max"},
               "index_components": {"subindex"},
               "gaps": {"leader_value", "laggard_value", "top_mean", "bottom_mean"}}
 PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high", "p_balanced"},
                "satisfaction_yoy": {"p", "p_prev"}, "satisfaction_elements": {"p"},
                "satisfaction_questions": {"p"}, "gaps": {"i2"},
                "funnel": {"p", "p0", "lower95", "upper95", "lower998", "upper998", "lower998_adj",
-                          "upper998_adj", "tau"}}
+                          "upper998_adj", "tau"},
+               "integrity": {"p_published", "p_without"}}
 PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high", "ci_low_fcr", "ci_high_fcr"}}
 P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p", "phi_p", "q_p"}
-YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap_change_p_below"}
+YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap_change_p_below",
+          "parts_agree"}
 PLAIN_WHOLE = {"year", "prev_year", "row", "k"}  # whole numbers written without grouping
 COUNTED = {"rank", "n_units", "band_count"}  # reconciled figures that are whole numbers
 
@@ -94,7 +98,9 @@ class Labels:
                 self.codes[column] = frame.set_index(column)[f"label_{lang}"].to_dict()
         cfg = ds.config
         self.codes["band"] = {b["label_en"]: b[f"label_{lang}"] for b in cfg.bands}
-        self.codes["component"] = {c["code"]: c[f"label_{lang}"] for c in cfg.components}
+        self.codes["component"] = {c["code"]: c[f"label_{lang}"] for version in cfg.versions
+                                   for c in version["components"] + (version.get("subcomponents") or [])}
+        self.codes["parent"] = self.codes["component"]
         survey = cfg.raw.get("survey") or {}
         for column in ("element", "question"):
             self.codes[column] = {e["code"]: e[f"label_{lang}"] for e in survey.get(column + "s") or []}
@@ -151,6 +157,9 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
             out[column] = frame[column] / 100
         elif kind == "pp":
             out[column] = frame[column] * 100
+        elif table == "integrity" and column == "evidence":   # the sentence in the edition's language
+            out[column] = [t(f"evidence.{c}", labels.lang, **shown_facts(json.loads(f), labels.lang))
+                           for c, f in zip(frame["check"], frame["facts"])]
         elif table in ("index_groups", "reconciliation") and column == "key":
             out[column] = [labels.key(s, k) if isinstance(k, str) else k
                            for s, k in zip(frame["scope"], frame["key"])]

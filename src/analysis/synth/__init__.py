@@ -2,3 +2,12 @@
 labelled anomalies, dossier records across the 2025 merger), marked `synthetic: true`.
 May import: `analysis.inputs` (the contract they write to), `analysis.stats`.
 """
+
+# The cover of a synthetic dataset's report names no real authority (issue 12: publisher from
+# dataset.yaml).
+SYNTHETIC_PUBLISHER = {
+    "name_vi": "Nhóm phát triển PAR Reports (dữ liệu giả lập, không phải cơ quan phát hành thật)",
+    "name_en": "PAR Reports developers (synthetic data, not a real publisher)",
+    "licence_vi": "CC BY 4.0 (dữ liệu giả lập)",
+    "licence_en": "CC BY 4.0 (synthetic data)",
+}

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from analysis.synth import SYNTHETIC_PUBLISHER
+
 YEARS = (2023, 2024, 2025)
 
 GROUPS = (
@@ -504,6 +506,7 @@ def _config_yaml(seed: int) -> str:
                     "(synthetic data)",
         "synthetic": True,
         "default_year": YEARS[-1],
+        "publisher": SYNTHETIC_PUBLISHER,
         "methodology": {"components": [{**c, "max_points": m} for c, m in
                                        zip(labelled(COMPONENTS), (c[3] for c in COMPONENTS))]},
         "bands": [{"min_score": s, "label_vi": vi, "label_en": en} for s, vi, en in BANDS],

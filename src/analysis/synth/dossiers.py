@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from analysis.inputs.service_mapping import DEFAULT_SERVICE_INDEX
+from analysis.synth import SYNTHETIC_PUBLISHER
 from analysis.synth.demo_mps import REGIONS
 
 MONTHS = tuple(f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13))
@@ -221,6 +222,7 @@ def _write_tables(out: Path, units: pd.DataFrame, seed: int, per_year: int, mont
                     "(synthetic data)",
         "seed": seed, "dossiers_per_year": per_year, "months": [months[0], months[-1]],
         "default_period": months[-1], "service_index": DEFAULT_SERVICE_INDEX,
+        "publisher": SYNTHETIC_PUBLISHER,
     }
     header = ("# SYNTHETIC: made up by analysis.synth.dossiers.make_demo_dossiers; not real data.\n"
               "# Dossier records: dossiers/part-YYYY-MM.parquet (analysis/service_quality.py).\n")

@@ -1,0 +1,268 @@
+"""Release-grade editions (issue 12): what a communications officer checks before signing,
+tested on the published files and on WeasyPrint's page layout."""
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from analysis import cli, pipeline
+from analysis.indices.results import compute_results
+from analysis.inputs.dataset import load_dataset
+from analysis.publication import publish
+from analysis.publication.i18n import load_catalog
+from analysis.publication.report import SECTIONS, Report
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """par-ministries 2023, both editions, every format: the run folder."""
+    return pipeline.run(DATA / "par-ministries", 2023, out_root=tmp_path_factory.mktemp("out"), progress=False)
+
+
+def edition_html(ds, year, lang, period=None) -> str:
+    """The page WeasyPrint lays out (the print stylesheet around every section), built in process."""
+    tables = compute_results(ds, year, period=period)
+    report = Report(ds, year, lang, tables, period=period)
+    body = report.title_page().data + report.contents().data + "".join(report.render(s).data for s in SECTIONS)
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><style>'
+            f'{publish.css(lang, bool(ds.config.synthetic), True, bool(report.draft))}</style></head>'
+            f"<body><main>{body}</main></body></html>")
+
+
+@pytest.fixture(scope="module")
+def layouts():
+    """WeasyPrint's layout of the VI editions of demo-mps 2025 and papi-provinces 2016."""
+    from weasyprint import HTML
+    return {name: HTML(string=edition_html(load_dataset(DATA / name), year, "vi")).render()
+            for name, year in (("demo-mps", 2025), ("papi-provinces", 2016))}
+
+
+# --- no path of the machine in anything published --------------------------------------------
+ABSOLUTE = re.compile(r"file:/|(?<![\w.])/(?:tmp|home|work|root|Users|var|private)/|[A-Za-z]:\\\\|\.partial-")
+
+
+def test_no_absolute_path_file_uri_or_staging_name_in_any_published_file(published):
+    checked = 0
+    for path in sorted(published.rglob("*")):
+        if not path.is_file() or path.name == "manifest.json":  # the manifest is the audit record
+            continue
+        if path.suffix == ".pdf":
+            reader = PdfReader(path)
+            text = "\n".join(page.extract_text() for page in reader.pages)
+            uris = [str(a.get_object().get("/A", {}).get("/URI", "")) for page in reader.pages
+                    for a in page.get("/Annots") or []]
+            text += "\n".join(uris)
+        elif path.suffix == ".xlsx":
+            import zipfile
+            with zipfile.ZipFile(path) as z:
+                text = "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        assert not ABSOLUTE.search(text), f"{path.relative_to(published)}: {ABSOLUTE.search(text).group(0)!r}"
+        checked += 1
+    assert checked >= 10
+
+
+def test_the_pdf_is_tagged_and_carries_its_metadata(published):
+    reader = PdfReader(published / "vi" / "report.pdf")
+    meta = reader.metadata
+    assert meta.title.startswith("Báo cáo Chỉ số cải cách hành chính (PAR INDEX)")
+    assert meta.author == "Bộ Nội vụ"
+    assert meta.subject and "2023" in meta.subject
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "vi"
+
+
+def test_the_cover_has_publisher_number_citation_contact_and_licence(published):
+    text = PdfReader(published / "en" / "report.pdf").pages[0].extract_text()
+    for expected in ("Ministry of Home Affairs", "PARINDEX-2023-EN", "Cite as: Ministry of Home Affairs",
+                     "Contact: https://moha.gov.vn", "Licence:"):
+        assert expected in text, expected
+
+
+# --- words, not codes ---------------------------------------------------------------------------
+def test_no_catalog_key_or_code_in_the_vietnamese_text(published):
+    text = "\n".join(p.extract_text() for p in PdfReader(published / "vi" / "report.pdf").pages)
+    text += (published / "vi" / "report.html").read_text(encoding="utf-8").split("<main>")[1]
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", text, flags=re.S))
+    keys = [k for k in load_catalog() if k in visible]
+    assert keys == []
+    codes = {c for c in re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b\w+_count:", visible)}
+    files = {c for c in codes if re.search(re.escape(c) + r"\.(csv|yaml|json|parquet)", visible)}
+    assert codes - files == set()
+
+
+def test_names_not_ids_in_the_gap_section():
+    ds = load_dataset(DATA / "papi-provinces")
+    html = Report(ds, 2016, "vi", compute_results(ds, 2016)).render("gaps").data
+    assert "đơn vị dẫn đầu: Cần Thơ" in html and "dẫn đầu: 92" not in html
+    assert "Chỉ số cải cách hành chính" not in html  # PAPI is named PAPI
+
+
+def test_headline_on_the_index_own_scale():
+    ds = load_dataset(DATA / "papi-provinces")
+    tables = compute_results(ds, 2016)
+    vi, en = (Report(ds, 2016, lang, tables) for lang in ("vi", "en"))
+    assert "Cần Thơ là đơn vị dẫn đầu với kết quả 39,57 điểm." in vi.findings()
+    assert "Can Tho ranks first with 39.57 points." in en.findings()
+    assert "39,57 điểm" in vi.render("summary").data and "65,95%" not in vi.render("summary").data
+
+
+class Tables(HTMLParser):
+    """Every table of a page as (headers of its thead, rows of cell texts of its tbody)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.cell, self.head = [], None, False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append(([], []))
+        elif tag == "thead":
+            self.head = True
+        elif tag == "tr" and not self.head:
+            self.tables[-1][1].append([])
+        elif tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+    def handle_endtag(self, tag):
+        if tag == "thead":
+            self.head = False
+        elif tag in ("td", "th") and self.cell is not None:
+            headers, rows = self.tables[-1]
+            (headers if self.head else rows[-1]).append(self.cell.strip())
+            self.cell = None
+
+
+@pytest.mark.parametrize("name,year,period", [("par-ministries", 2023, None), ("demo-mps", 2025, None),
+                                              ("demo-dossiers", 2025, "2025-07")])
+def test_ranks_and_counts_are_printed_as_integers(name, year, period):
+    ds = load_dataset(DATA / name)
+    tables = compute_results(ds, year, period=period)
+    report = Report(ds, year, "vi", tables, period=period)
+    parser = Tables()
+    parser.feed("".join(report.render(s).data for s in SECTIONS))
+    integer_headers = {load_catalog()[k]["vi"] for k in ("col.rank", "col.n_units", "col.count", "col.n_ballots",
+                                                         "col.n_counted", "col.n_rejected", "col.flagged",
+                                                         "col.n_valid", "col.k", "col.row")}
+    whole = re.compile(r"^([+−]?\d{1,3}(\.\d{3})*|–|\d+/\d+)?$")
+    seen = 0
+    for headers, rows in parser.tables:
+        for i, header in enumerate(headers):
+            if header in integer_headers:
+                for row in rows:
+                    if i < len(row) and row[i]:
+                        assert whole.match(row[i]), f"{header}: {row[i]!r}"
+                        seen += 1
+    rec = tables.get("reconciliation")
+    if rec is not None and len(rec):  # counts and ranks of the reconciliation: no decimals either
+        for row in next(r for h, r in parser.tables if load_catalog()["col.published"]["vi"] in h):
+            if row[2] in (load_catalog()["col.rank"]["vi"], load_catalog()["col.n_units"]["vi"]):
+                assert whole.match(row[3]) and whole.match(row[4]), row
+    assert seen > 0
+
+
+# --- the page layout ------------------------------------------------------------------------------
+def boxes(page):
+    def walk(box):
+        yield box
+        for child in getattr(box, "children", []):
+            yield from walk(child)
+    return walk(page._page_box)
+
+
+CONTENT = {"p", "table", "figure", "ul", "ol", "dl", "h1", "h2", "h3", "li", "tr", "img", "caption"}
+
+
+@pytest.mark.parametrize("name", ["demo-mps", "papi-provinces"])
+def test_no_heading_is_the_last_block_of_a_page(layouts, name):
+    for number, page in enumerate(layouts[name].pages, 1):
+        blocks = [b for b in boxes(page) if getattr(b, "element_tag", None) in CONTENT
+                  and b.height and b.height > 0]
+        if not blocks:
+            continue
+        last = max(blocks, key=lambda b: (b.position_y + b.height, b.element_tag not in ("h2", "h3")))
+        assert last.element_tag not in ("h2", "h3"), f"{name} page {number}: a heading ends the page"
+
+
+@pytest.mark.parametrize("name", ["demo-mps", "papi-provinces"])
+def test_every_figure_is_inside_the_page_box(layouts, name):
+    figures = 0
+    for number, page in enumerate(layouts[name].pages, 1):
+        box = page._page_box
+        left, top = box.content_box_x(), box.content_box_y()
+        for b in boxes(page):
+            if getattr(b, "element_tag", None) == "img":
+                figures += 1
+                assert b.position_x >= left - 1 and b.position_y >= top - 1, f"page {number}"
+                assert b.position_x + b.width <= left + box.width + 1, f"{name} page {number}: too wide"
+                assert b.position_y + b.height <= top + box.height + 1, f"{name} page {number}: runs off the page"
+    assert figures >= 4
+
+
+# --- draft until it can be signed -------------------------------------------------------------------
+def test_an_unconfirmed_mapping_makes_a_draft_and_final_refuses_it(tmp_path, capsys):
+    code = cli.main(["run", "--data", str(DATA / "demo-dossiers"), "--period", "2025-07", "--out",
+                     str(tmp_path), "--final", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "draft" in err and "confirmed: false" in err and "Traceback" not in err
+    assert not (tmp_path / "demo-dossiers" / "2025-07").exists()
+    ds = load_dataset(DATA / "demo-dossiers")
+    report = Report(ds, 2025, "vi", compute_results(ds, 2025, period="2025-07"), period="2025-07")
+    assert "DỰ THẢO" in report.title_page().data
+    assert "DỰ THẢO" in publish.css("vi", True, True, draft=True)
+
+
+def test_a_figure_that_does_not_reconcile_is_named_by_final(tmp_path, capsys):
+    folder = tmp_path / "data"
+    shutil.copytree(DATA / "par-ministries", folder)
+    published = folder / "published.csv"
+    published.write_text(published.read_text(encoding="utf-8").replace(",n_units,17,", ",n_units,18,"),
+                         encoding="utf-8")
+    code = cli.main(["run", "--data", str(folder), "--year", "2023", "--out", str(tmp_path / "out"),
+                     "--final", "--quiet", "--format", ""])
+    err = capsys.readouterr().err
+    assert code == 1 and "published n_units of all does not reconcile: published 18" in err, err
+
+
+def test_a_signed_edition_passes_final(tmp_path):
+    ds = load_dataset(DATA / "papi-provinces")
+    from analysis.audit.release import draft_reasons
+    assert draft_reasons(ds, compute_results(ds, 2016)) == []
+
+
+# --- the HTML at phone width -----------------------------------------------------------------------
+def test_the_html_does_not_scroll_sideways_at_390_px(published, tmp_path):
+    """The VI edition in a 390 px wide frame (headless Chromium's window is at least 500 px wide):
+    the page must not be wider than the frame; wide tables scroll inside their own box."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "chromium is installed by `make test` (see the README)"
+    edition = tmp_path / "edition.html"
+    html = (published / "vi" / "report.html").read_text(encoding="utf-8")
+    probe = ("<script>window.addEventListener('load', () => parent.postMessage("
+             "document.documentElement.scrollWidth + ',' + document.documentElement.clientWidth, '*'));</script>")
+    edition.write_text(html.replace("</body>", probe + "</body>"), encoding="utf-8")
+    frame = tmp_path / "frame.html"
+    frame.write_text('<!DOCTYPE html><html><head><title>waiting</title></head><body style="margin:0">'
+                     f'<iframe src="{edition.name}" style="width:390px;height:800px;border:0"></iframe>'
+                     "<script>window.addEventListener('message', e => { document.title = 'W=' + e.data; });"
+                     "</script></body></html>", encoding="utf-8")
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--window-size=800,900",
+                          "--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom",
+                          frame.as_uri()], check=True, capture_output=True, text=True, timeout=120).stdout
+    scroll, width = map(int, re.search(r"<title>W=(\d+),(\d+)</title>", dom).groups())
+    assert 360 <= width <= 390 and scroll <= width, f"the page is {scroll} px wide in a {width} px frame"
