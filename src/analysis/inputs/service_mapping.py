@@ -42,23 +42,11 @@ DEFAULT_SERVICE_INDEX = {
     "source": "Decision 766/QĐ-TTg of 23/6/2022 (Bộ chỉ số chỉ đạo, điều hành và đánh giá chất "
               "lượng phục vụ người dân, doanh nghiệp): five groups, 100 points — transparency "
               "18, progress and results 20, digitisation 22, online services 22, satisfaction "
-<<<<<<< HEAD
-              "18; satisfaction = (all dossiers − dissatisfied or complained about) ÷ all.",
-    "source_vi": "Quyết định 766/QĐ-TTg ngày 23/6/2022 (Bộ chỉ số chỉ đạo, điều hành và đánh giá "
-                 "chất lượng phục vụ người dân, doanh nghiệp): năm nhóm, 100 điểm — công khai, minh "
-                 "bạch 18; tiến độ, kết quả giải quyết 20; số hóa hồ sơ 22; cung cấp dịch vụ trực "
-                 "tuyến 22; mức độ hài lòng 18; mức độ hài lòng = (tổng số hồ sơ − số hồ sơ không "
-                 "hài lòng hoặc bị phản ánh, kiến nghị) ÷ tổng số hồ sơ.",
-    "notes": "Indicator per group and the linear rule (points = maximum × rate; a group of "
-             "several indicators takes their mean rate) are this project's reading, not the "
-             "annex's text: unconfirmed.",
-=======
               "18 (summaries of the Decision: sonoivu.namdinh.gov.vn, vietjack.me, "
               "baocaotaichinh.vn); indicator rules from " + _PORTAL + ".",
     "notes": "One dossier-level indicator per group (the portal's groups also hold procedure-"
              "level indicators that dossier records cannot give); maxima and rules are this "
              "project's reading of the portal's formulas, not the annex's text: unconfirmed.",
->>>>>>> main
     "indicators": {
         "transparency": {
             "numerator": "n_published", "denominator": "n_received", "max_points": 18,

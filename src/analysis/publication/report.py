@@ -273,12 +273,18 @@ class Report(ServiceSections):
         return [self._overall_satisfaction(whole.iloc[0])] if len(whole) and pd.notna(whole.iloc[0]["p_value"]) else []
 
     def _overall_satisfaction(self, w) -> str:
-        return self.t(
-            "satisfaction.overall", year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
-            p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
-            diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
-            ci_high=self.num(100 * w.ci_high), significance=self.t(
+        """The pooled satisfaction of the year against the previous one; across a change of the
+        survey method no verdict, the caveat in the same sentence."""
+        yoy = self.tables["satisfaction_yoy"]
+        fields = dict(year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
+                      p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
+                      diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
+                      ci_high=self.num(100 * w.ci_high))
+        if str(yoy["like_for_like"].iloc[0]).lower() == "true":
+            return self.t("satisfaction.overall", **fields, significance=self.t(
                 "word.significant" if str(w.significant).lower() == "true" else "word.not_significant"))
+        return self.t("satisfaction.overall_no_verdict", **fields, method=self.method_label(int(w.year)),
+                      method_prev=self.method_label(int(w.prev_year)))
 
     def index_findings(self) -> list[str]:
         u = self.units
@@ -575,27 +581,10 @@ class Report(ServiceSections):
             untestable = yoy[yoy["p_value"].isna() & yoy["diff"].notna() & (yoy["unit_id"].fillna("") != "")]
             if len(untestable):
                 data["no_test"] = self.t("satisfaction.no_test", names=", ".join(
-<<<<<<< HEAD
                     self.name(i) for i in untestable["unit_id"]))
         if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
             data["overall"] = self._overall_satisfaction(whole.iloc[0])
-=======
-                    self.names.get(i, i) for i in untestable["unit_id"]))
         alike = yoy is None or not len(yoy) or str(yoy["like_for_like"].iloc[0]).lower() == "true"
-        if whole is not None and len(whole) and pd.notna(whole.iloc[0]["p_value"]):
-            w = whole.iloc[0]
-            fields = dict(year=int(w.year), p=self.pct(100 * w.p), prev_year=int(w.prev_year),
-                          p_prev=self.pct(100 * w.p_prev), direction=self.t(direction(100 * w["diff"])),
-                          diff=self.num(abs(100 * w["diff"])), ci_low=self.num(100 * w.ci_low),
-                          ci_high=self.num(100 * w.ci_high))
-            if alike:
-                data["overall"] = self.t("satisfaction.overall", **fields, significance=self.t(
-                    "word.significant" if str(w.significant).lower() == "true" else "word.not_significant"))
-            else:  # no verdict across a method change: the caveat in the same sentence
-                data["overall"] = self.t("satisfaction.overall_no_verdict", **fields,
-                                         method=self.method_label(int(w.year)),
-                                         method_prev=self.method_label(int(w.prev_year)))
->>>>>>> main
         ballots = su["n_ballots"].notna().any()
         text_key = "satisfaction.how_ballots" if ballots else "satisfaction.how_counts"
         data["how"] = self.t(text_key, n=fmt_int(int(su["n_ballots"].sum() if ballots else su["n_valid"].sum()),
@@ -641,13 +630,8 @@ class Report(ServiceSections):
         enough = min_sample(self.ds)
         small = su[su["n_ballots"].fillna(su["n_valid"]).fillna(np.inf) < enough]
         if len(small):
-<<<<<<< HEAD
-            data["small_units"] = self.t("satisfaction.small_units", count=len(small), names=", ".join(
-                self.name(i) for i in small["unit_id"]))
-=======
             data["small_units"] = self.t("satisfaction.small_units", count=len(small), min=enough,
-                                         names=", ".join(self.names.get(i, i) for i in small["unit_id"]))
->>>>>>> main
+                                         names=", ".join(self.name(i) for i in small["unit_id"]))
         return self.section("satisfaction", **data, method_note=self.method_note(),
                             elements=self.elements(), balanced=self.balanced(),
                             channels=self.channels())
@@ -718,14 +702,9 @@ class Report(ServiceSections):
                 gap=self.t("finding.gap", k=int(r.k), gap=self.num(r.gap), level=level,
                            ci_low=self.num(r.gap_ci_low), ci_high=self.num(r.gap_ci_high)),
                 ends=self.t("gaps.metric_line", metric=metric,
-<<<<<<< HEAD
                             leader=self.name(r.leader_unit),
                             laggard=self.name(r.laggard_unit)),
-=======
-                            leader=self.names.get(r.leader_unit, r.leader_unit),
-                            laggard=self.names.get(r.laggard_unit, r.laggard_unit)),
                 heterogeneity=heterogeneity,
->>>>>>> main
                 change="" if pd.isna(r.gap_change) else self.t(
                     "gaps.change" if r.gap_change_p < float(self.ds.config.alpha) else "gaps.change_not_significant",
                     direction=self.t("word.narrowed" if r.gap_change < 0 else "word.widened"),
@@ -734,22 +713,15 @@ class Report(ServiceSections):
         fig = charts.dumbbell(labels, tops, bottoms, self.t("chart.top_group"), self.t("chart.bottom_group"),
                               self.t("chart.value_axis"), lambda v: self.num(v, 1))
         chart = self.figure(fig, "gaps", self.t("chart.gaps_alt"), self.t("chart.gaps_caption", year=self.year))
-<<<<<<< HEAD
-        rows = [[self.gap_metric(r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
-                 self.num(r.gap), f"{self.num(r.gap_ci_low)} – {self.num(r.gap_ci_high)}",
-                 fmt_p_value(r.welch_p, self.lang), fmt_p_value(r.mannwhitney_p, self.lang),
-                 self.num(r.cliffs_delta)] for r in g.itertuples()]
-=======
 
         def interval(low, high):
             return "" if pd.isna(low) else f"{self.num(low)} – {self.num(high)}"
 
-        rows = [[self.t("metric." + r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
+        rows = [[self.gap_metric(r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
                  self.num(r.gap), interval(r.gap_ci_low, r.gap_ci_high),
                  interval(getattr(r, "gap_fixed_ci_low", np.nan), getattr(r, "gap_fixed_ci_high", np.nan)),
                  "" if pd.isna(getattr(r, "i2", np.nan)) else self.pct(100 * r.i2, 0),
                  "" if pd.isna(getattr(r, "tau", np.nan)) else self.num(r.tau)] for r in g.itertuples()]
->>>>>>> main
         headers = [self.t(k) for k in ("col.metric", "col.k", "col.top_mean", "col.bottom_mean", "col.gap",
                                        "col.ci_over_units", "col.ci_units_fixed", "col.i2", "col.tau")]
         table = self.table(rows, headers, {1, 2, 3, 4, 5, 6, 7, 8})
@@ -761,17 +733,10 @@ class Report(ServiceSections):
         p0 = float(f["p0"].iloc[0])
         tau = float(f["tau"].iloc[0]) if pd.notna(f["tau"].iloc[0]) else 0.0
         def limits(grid):
-<<<<<<< HEAD
-            lim = funnel_limits(grid, p0)
-            return [(100 * lim["lower95"], 100 * lim["upper95"]), (100 * lim["lower998"], 100 * lim["upper998"])]
-        fig = charts.funnel(f["n"].to_numpy(), 100 * f["p"].to_numpy(), 100 * p0, limits, f["outside"].fillna("").tolist(),
-                            [self.name(i) for i in f["unit_id"]], self.t("chart.n_axis"),
-=======
             lim = funnel_limits(grid, p0, tau=tau)
             return [(100 * lim["lower95"], 100 * lim["upper95"]), (100 * lim["lower998_adj"], 100 * lim["upper998_adj"])]
         fig = charts.funnel(f["n"].to_numpy(), 100 * f["p"].to_numpy(), 100 * p0, limits, f["outside_adj"].fillna("").tolist(),
-                            [self.names.get(i, i) for i in f["unit_id"]], self.t("chart.n_axis"),
->>>>>>> main
+                            [self.name(i) for i in f["unit_id"]], self.t("chart.n_axis"),
                             self.t("chart.satisfaction_axis"), lambda v: self.num(v, 0))
         chart = self.figure(fig, "funnel", self.t("chart.funnel_alt"), self.t("chart.funnel_caption", p0=self.pct(100 * p0)))
         sized = f[f["n"] > 0]
@@ -797,16 +762,9 @@ class Report(ServiceSections):
                     f"{int(r['rank_low_joint'])}–{int(r['rank_high_joint'])})")
 
         if len(out):
-<<<<<<< HEAD
             rows = [[self.name(r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
-                     f"{self.pct(100 * r.lower998)} – {self.pct(100 * r.upper998)}",
-                     self.t("word." + r.outside),
-                     "" if ri is None or r.unit_id not in ri.index else f"{int(ri.at[r.unit_id, 'rank'])} ({ri.at[r.unit_id, 'rank_low']:.0f}–{ri.at[r.unit_id, 'rank_high']:.0f})"]
-=======
-            rows = [[self.names.get(r.unit_id, r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
                      f"{self.pct(100 * r.lower998_adj)} – {self.pct(100 * r.upper998_adj)}",
                      self.t("word." + r.outside_adj), rank(r.unit_id)]
->>>>>>> main
                     for r in out.sort_values("p", kind="stable").itertuples()]
             headers = [self.t(k) for k in ("col.name", "col.n_eff", "col.p", "col.limits998", "col.outside", "col.rank_interval")]
             table = self.table(rows, headers, {1, 2, 3, 5})
@@ -824,13 +782,7 @@ class Report(ServiceSections):
                                [self.t("col.check"), self.t("col.flagged")], {1})
         listed, evidence, ballots = None, [], None
         if len(flagged):
-<<<<<<< HEAD
             rows = [[self.name(r.unit_id), self.t("check." + r.check),
-                     self.num(r.statistic), self.num(r.threshold)] for r in flagged.itertuples()]
-            headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold")]
-            listed = self.table(rows, headers, {2, 3})
-=======
-            rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check),
                      self.num(r.statistic), self.num(r.threshold),
                      fmt_int(r.n_involved, self.lang) if r.n_involved else "–",
                      self.pct(100 * r.p_published, 1),
@@ -839,11 +791,10 @@ class Report(ServiceSections):
             headers = [self.t(k) for k in ("col.name", "col.check", "col.statistic", "col.threshold",
                                            "col.n_involved", "col.p_published", "col.p_without")]
             listed = self.table(rows, headers, {2, 3, 4, 5, 6})
-            evidence = [f"{self.names.get(r.unit_id, r.unit_id)} — {self.t('check.' + r.check)}: "
+            evidence = [f"{self.name(r.unit_id)} — {self.t('check.' + r.check)}: "
                         + self.t("evidence." + r.check, **shown_facts(json.loads(r.facts), self.lang))
                         for r in flagged.itertuples()]
             ballots = self.integrity_ballots(flagged)
->>>>>>> main
         paper = table[table["check"] == "paper_share"]
         paper = self.t("integrity.paper", none=int((paper["statistic"] == 0).sum()), n=len(paper)) if len(paper) else ""
         return self.section("integrity", explain=explain, per_check=per_check, flagged=listed,
@@ -857,7 +808,7 @@ class Report(ServiceSections):
         if listed is None or listed.empty:
             return None
         shown = listed.groupby(["unit_id", "check"], sort=False).head(BALLOTS_SHOWN)
-        rows = [[self.names.get(r.unit_id, r.unit_id), self.t("check." + r.check), str(r.ballot_id),
+        rows = [[self.name(r.unit_id), self.t("check." + r.check), str(r.ballot_id),
                  self.t("channel." + r.channel) if f"channel.{r.channel}" in load_catalog() else r.channel,
                  "" if pd.isna(r.answers) else str(r.answers)]
                 for r in shown.itertuples()]

@@ -154,7 +154,7 @@ class ServiceSections:
         if gaps.empty:
             return ""
         labels = {c: i[f"label_{self.lang}"] for c, i in mapping["indicators"].items()}
-        units = "; ".join(f"{self.names.get(r.unit_id, r.unit_id)} ("
+        units = "; ".join(f"{self.name(r.unit_id)} ("
                           + ", ".join(labels.get(c, c) for c in r.missing_indicators.split(";")) + ")"
                           for r in gaps.sort_values("unit_id").itertuples())
         return self.t("service.missing", n=len(gaps), units=units)
@@ -196,17 +196,11 @@ class ServiceSections:
         intervals = "rank_low" in part and part["rank_low"].notna().any()
         rows = []
         for r in part.itertuples():
-<<<<<<< HEAD
-            row = [int(r.rank), self.name(r.unit_id), self.num(r.total),
-                   fmt_points(r.points_change, self.lang, signed=True), signed_int(r.rank_change),
-                   fmt_points(r.vs_national_average, self.lang, signed=True)]
-=======
-            row = [int(r.rank), self.names.get(r.unit_id, r.unit_id), fmt_int(r.n_received, self.lang),
+            row = [int(r.rank), self.name(r.unit_id), fmt_int(r.n_received, self.lang),
                    self.num(r.total), fmt_points(r.points_change, self.lang, signed=True),
                    signed_int(r.rank_change), fmt_points(r.vs_national_average, self.lang, signed=True)]
             if intervals:
                 row.append(f"{int(r.rank_low)}–{int(r.rank_high)}")
->>>>>>> main
             if regional:
                 row.append("–" if pd.isna(r.rank_region) else f"{int(r.rank_region)}/{int(r.n_region)}")
             rows.append(row)
@@ -223,7 +217,7 @@ class ServiceSections:
         small = part[~part["unit_id"].isin(eligible["unit_id"])]
         note = "" if small.empty else self.t(
             "service.min_volume", min=self._min_dossiers(), count=len(small),
-            names=", ".join(self.names.get(u, u) for u in small["unit_id"]))
+            names=", ".join(self.name(u) for u in small["unit_id"]))
         return dict(label=label, chart=chart, table=table, note=note,
                     profiles=[self.unit_profile(u) for u in ends])
 
