@@ -11,7 +11,7 @@ YEAR ?=
 # only when missing and only where we are root; otherwise the error says what to install.
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
 
-.PHONY: report test env system browser bench clean
+.PHONY: report test env system browser bench clean lab
 
 report: $(STAMP)
 	$(BIN)/par-report run --data $(DATA) $(if $(YEAR),--year $(YEAR))
@@ -42,6 +42,12 @@ browser:
 	    apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium); \
 	  else echo "the HTML test needs chromium: install it (as root: apt-get install chromium)"; exit 1; fi; \
 	fi
+
+# JupyterLab at the repository root, on this machine only (notebooks/: report, explain, publish;
+# docs/PUBLISHING.md). Jupyter refuses to start as root without --allow-root: added when root.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=. $(LAB_ROOT) $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py

@@ -196,7 +196,7 @@ def test_an_excel_index_scores_loads_like_the_csv(tmp_path):
 def test_an_excel_problem_has_the_spreadsheet_row(tmp_path):
     folder = excel_copy(tmp_path, [VALID_ROWS[0], [2023, "HN", "b", "thirty", 40], *VALID_ROWS[2:]])
     [problem] = problems_of(folder)
-    assert (problem.file, problem.row, problem.column) == ("index_scores.xlsx", 3, "points")
+    assert (problem.file, problem.row, problem.column) == ("index_scores.xlsx, sheet 'Sheet'", 3, "points")
     assert "found 'thirty'" in problem.message
 
 

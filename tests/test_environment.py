@@ -1,5 +1,11 @@
-"""The pinned versions in environment.yml agree with requirements.lock, the one lock file."""
+"""The pinned versions in environment.yml agree with requirements.lock, the one lock file;
+every package the code imports is declared in pyproject.toml."""
+import ast
 import re
+import runpy
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import yaml
@@ -26,7 +32,89 @@ def test_environment_yml_agrees_with_the_lock():
     assert {k: v for k, v in env_pins.items() if lock[k] != v} == {}
 
 
+def test_environment_yml_is_generated_from_the_whole_lock():
+    render = runpy.run_path(str(ROOT / "tools" / "environment_yml.py"))["render"]
+    expected = render((ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    assert (ROOT / "environment.yml").read_text(encoding="utf-8") == expected, \
+        "environment.yml is out of date: run python tools/environment_yml.py"
+    env = yaml.safe_load(expected)
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert pins(pip) == pins((ROOT / "requirements.lock").read_text().splitlines())
+
+
+def third_party_imports() -> set[str]:
+    """Top-level names of every module imported anywhere in src/analysis (lazy imports too)."""
+    found = set()
+    for path in (ROOT / "src" / "analysis").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - {"analysis", "__future__"}
+
+
+def test_every_import_is_declared_in_pyproject():
+    declared = {re.split(r"[<>=\[ ;]", d)[0].lower().replace("_", "-") for d in
+                tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    distributions = packages_distributions()
+    undeclared = {name: distributions.get(name) for name in third_party_imports()
+                  if not {d.lower().replace("_", "-") for d in distributions.get(name, [name])} & declared}
+    assert undeclared == {}, f"imported but not in pyproject.toml dependencies: {undeclared}"
+
+
 def test_lock_pins_every_package_exactly():
     lines = [l for l in (ROOT / "requirements.lock").read_text().splitlines() if l.strip()]
     assert all("==" in l for l in lines)
     assert {"pandas", "papermill", "nbconvert", "weasyprint", "statsmodels"} <= set(pins(lines))
+
+
+def test_the_package_ships_its_notebooks_templates_and_catalog():
+    """`pip install .` copies package data by these globs (checked by hand in a fresh venv: the
+    installed par-report publishes HTML and PDF); every notebook the code runs is among them,
+    and the package's notebooks are the analysts' copies in notebooks/."""
+    from fnmatch import fnmatch
+
+    from analysis import paths
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    package = ROOT / "src" / "analysis"
+
+    def shipped(path: Path) -> bool:
+        for name, globs in data.items():
+            base = ROOT / "src" / name.replace(".", "/")
+            if path.is_relative_to(base):
+                relative = path.relative_to(base).as_posix()
+                if any(fnmatch(relative, g.replace("**/", "*")) for g in globs):
+                    return True
+        return False
+
+    for notebook in (paths.REPORT_NOTEBOOK, paths.EXPLAIN_NOTEBOOK, paths.PUBLISH_NOTEBOOK):
+        assert shipped(notebook), notebook
+        assert notebook.resolve() == (ROOT / "notebooks" / notebook.name).resolve()
+    for path in [package / "publication" / "catalog.yaml", *(package / "publication" / "templates").rglob("*.j2"),
+                 *(package / "publication" / "assets").iterdir()]:
+        assert shipped(path), path
+
+
+def test_version_and_help_cite_files_that_exist(capsys):
+    import pytest
+
+    from analysis import __version__, cli
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert capsys.readouterr().out.strip() == f"par-report {__version__}"
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = capsys.readouterr().out + (cli.__doc__ or "")
+    cited = set(re.findall(r"[\w./-]+\.md", text))
+    assert cited and all((ROOT / c).is_file() for c in cited), cited
+
+
+def test_synth_name_names_the_dataset(tmp_path):
+    from analysis import cli
+    from analysis.inputs.dataset import load_dataset
+    assert cli.main(["synth", "dossiers", "--out", str(tmp_path / "d"), "--rows", "2000",
+                     "--name", "my-dossiers"]) == 0
+    assert load_dataset(tmp_path / "d").name == "my-dossiers"
+    assert cli.main(["synth", "dossiers", "--out", str(tmp_path / "e"), "--rows", "2000"]) == 0
+    assert load_dataset(tmp_path / "e").name == "demo-dossiers"

@@ -243,6 +243,9 @@ def test_output_folders_and_run_folders_that_cannot_be_used(tmp_path, capsys):
         assert code == 1 and "no manifest.json" in printed
     code, printed = _no_traceback(["validate", "--data", str(tmp_path / "file")], capsys)
     assert code == 1 and "no such folder" in printed
+    code, printed = _no_traceback(["synth", "demo-mps", "--out", str(tmp_path / "file" / "x")],
+                                  capsys)
+    assert code == 1 and f"cannot write {tmp_path / 'file'}" in printed
 
 
 def test_record_values_with_invisible_characters_are_shown_inert(tmp_path):

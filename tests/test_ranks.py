@@ -1,4 +1,4 @@
-"""Ranks from values rounded to the published precision: float sums that print alike tie."""
+"""Ranks from rounded values: float sums of the same decimal tie."""
 import pandas as pd
 
 from analysis.stats.ranks import min_rank, published
@@ -15,9 +15,13 @@ def test_float_sums_that_print_alike_share_the_smallest_rank():
 
 
 def test_rounding_half_away_from_zero_on_the_printed_decimal():
-    assert published(pd.Series([0.125, 2.675, -1.005, 92.515, float("nan")])).tolist()[:4] == \
+    assert published(pd.Series([0.125, 2.675, -1.005, 92.515, float("nan")]), 2).tolist()[:4] == \
         [0.13, 2.68, -1.01, 92.52]
-    # 92.514999... prints 92.51, not 92.52: it is a different published score
-    assert min_rank(pd.Series([92.514999, 92.515])).tolist() == [2, 1]
+    # at the published 2 decimals 92.514999 is 92.51, not 92.52: a different score
+    assert min_rank(pd.Series([92.514999, 92.515]), decimals=2).tolist() == [2, 1]
+    assert min_rank(pd.Series([92.516, 92.524]), decimals=2).tolist() == [1, 1]
+    # by default (9 decimals) only float noise ties: PAPI's 4-decimal points stay apart
+    assert min_rank(pd.Series([92.516, 92.524])).tolist() == [2, 1]
+    assert min_rank(pd.Series([38.0286 / 60 * 100, 38.0283 / 60 * 100])).tolist() == [1, 2]
     assert min_rank(pd.Series([1.0, float("nan")])).isna().tolist() == [False, True]
     assert min_rank(pd.Series([96.3691, 96.3749]), decimals=1).tolist() == [1, 1]

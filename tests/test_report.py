@@ -106,7 +106,13 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
     sat = all_counts / "satisfaction.csv"
     sat.write_text(sat.read_text().replace("2022,D,,,88.5", "2022,D,200,177,").replace(
         "2023,D,,,90", "2023,D,200,180,"), encoding="utf-8")
-    datasets = [(tiny_counts, 2023), (all_counts, 2023), (ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
+    only = []   # satisfaction-only editions of both: findings and methods without an index
+    for source in (tiny_counts, all_counts):
+        shutil.copytree(source, tmp_path / f"{source.name}-only")
+        for name in ("index_scores.csv", "published.csv"):
+            (tmp_path / f"{source.name}-only" / name).unlink(missing_ok=True)
+        only.append((tmp_path / f"{source.name}-only", 2023))
+    datasets = [*only, (tiny_counts, 2023), (all_counts, 2023), (ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
                 (ROOT / "data" / "papi-provinces", 2018),
                 (ROOT / "data" / "par-ministries", 2023)]
     demo = ROOT / "data" / "demo-mps"

@@ -1,4 +1,4 @@
-"""The `par-report` command (CONTRACT.md): run, validate, verify, synth.
+"""The `par-report` command: run, validate, verify, explain, synth (data/README.md, README.md).
 
 Exit status: 0 success; 1 invalid input or a failed check (nothing published); 2 usage error.
 """
@@ -9,11 +9,12 @@ import re
 import sys
 from pathlib import Path
 
+from analysis import __version__
 from analysis.audit.release import DraftError
 from analysis.inputs.errors import InputError, Problem
 from analysis.pipeline import FORMATS, LANGS
 from analysis.publication.publish import NotebookError
-from analysis.runfolder import OutputError
+from analysis.runfolder import OutputError, explain
 
 
 def _list(allowed: tuple[str, ...]):
@@ -32,6 +33,12 @@ def _period(text: str) -> str:
     return text.strip()
 
 
+def _name(text: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", text):
+        raise argparse.ArgumentTypeError(f"'{text}' must be lower-case letters, digits, '-' or '_'")
+    return text
+
+
 def _path(text: str) -> Path:
     if "\x00" in text:
         raise argparse.ArgumentTypeError("a path cannot hold a NUL character (\\x00)")
@@ -39,7 +46,10 @@ def _path(text: str) -> Path:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="par-report", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="par-report", description=__doc__.splitlines()[0],
+        epilog="Datasets: data/README.md. Publishing from JupyterLab: docs/PUBLISHING.md.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="compute the tables and publish the editions of one year")
     run.add_argument("--data", type=_path, required=True, help="dataset folder")
@@ -58,16 +68,28 @@ def parser() -> argparse.ArgumentParser:
                      help="refuse (exit 1, naming each reason) to publish a draft: a published figure "
                           "that does not reconcile or a method mapping marked confirmed: false")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--explain", action="store_true",
+                     help="also write explain/explain.ipynb: the leader's, the laggard's and every "
+                          "flagged unit's figures recomputed step by step")
     val = sub.add_parser("validate", help="check every file of a dataset folder")
     val.add_argument("--data", type=_path, required=True)
     ver = sub.add_parser("verify", help="rerun a run from its manifest and compare its tables")
     ver.add_argument("run_dir", type=_path)
+    exp = sub.add_parser("explain", help="working papers: one unit's figures recomputed step by "
+                                         "step (a notebook, executed into the run folder)")
+    exp.add_argument("--data", type=_path, required=True, help="dataset folder")
+    exp.add_argument("--year", type=int, required=True, help="assessment year")
+    exp.add_argument("--unit", required=True, help="the unit's id (units.csv unit_id)")
+    exp.add_argument("--out", type=_path, default=Path("reports"), help="output root (default reports/)")
     syn = sub.add_parser("synth", help="write a seeded synthetic dataset")
     syn.add_argument("kind", choices=["demo-mps", "ballots", "dossiers"],
                      help="demo-mps: the MPS demo; ballots: a large ballot file with planted "
                           "anomalies; dossiers: Decision 766 dossier records (Parquet parts)")
     syn.add_argument("--out", type=_path, required=True)
     syn.add_argument("--seed", type=int, default=None)
+    syn.add_argument("--name", type=_name, default=None,
+                     help="the dataset's name in dataset.yaml (default: demo-mps, "
+                          "synthetic-ballots or demo-dossiers)")
     syn.add_argument("--rows", type=int, default=None,
                      help="ballots (default 1,000,000) or dossiers a year (default 200,000)")
     syn.add_argument("--units", type=int, default=500, help="units (kind ballots)")
@@ -102,11 +124,15 @@ def main(argv: list[str] | None = None) -> int:
             year, period = _when(args)
             folder = run(args.data, year, args.lang, args.format, args.out,
                          progress=not args.quiet, archival=args.pdfa, period=period,
-                         require_final=args.final)
+                         require_final=args.final, explain=args.explain)
             print(f"published {folder}")
         elif args.command == "validate":
             from analysis.validate import validate
             print(validate(args.data))
+        elif args.command == "explain":
+            from analysis.explain import explain as working_papers
+            from analysis.pipeline import run
+            print(f"wrote {working_papers(args.data, args.year, args.unit, args.out, run)}")
         elif args.command == "verify":
             from analysis.audit.verify import verify
             from analysis.pipeline import run as rerun
@@ -125,8 +151,17 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 from analysis.synth.dossiers import make_demo_dossiers
                 make_demo_dossiers(args.out, dossiers_per_year=args.rows or 200_000, **kwargs)
+            if args.name:
+                from analysis.synth import rename
+                rename(args.out, args.name)
             print(f"wrote {args.out}")
     except (InputError, NotebookError, OutputError, DraftError) as err:
         print(err, file=sys.stderr)
+        return 1
+    except OSError as err:   # `synth --out` a folder that cannot be written (run: OutputError)
+        output = explain(err, args.out) if args.command == "synth" else None
+        if output is None:
+            raise
+        print(output, file=sys.stderr)
         return 1
     return 0

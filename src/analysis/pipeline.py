@@ -25,10 +25,12 @@ FORMATS = ("html", "pdf", "xlsx")
 
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
         progress: bool = True, archival: bool = False, period: str | None = None,
-        require_final: bool = False) -> Path:
+        require_final: bool = False, explain: bool = False) -> Path:
     """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that
     folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/.
-    `require_final` (--final): raise DraftError, publishing nothing, if the edition is a draft."""
+    `require_final` (--final): raise DraftError, publishing nothing, if the edition is a draft.
+    With `explain`, also the working papers explain/explain.ipynb (and .html) of the leader,
+    the laggard and every flagged unit: one notebook, one kernel, about half a minute."""
     started = manifest.now()
     steps = 2 + (2 * len(langs) if formats else 0)
     with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar:
@@ -44,6 +46,10 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
             tables = tmp / "tables"
             write_tables(results, tables)
             bar.update()
+            if explain:
+                from analysis.explain import execute
+                bar.set_postfix_str("working papers")
+                execute(data_dir, year, "", tables, tmp / "explain" / "explain.ipynb")
             if formats:
                 def edition(lang):
                     publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
@@ -55,6 +61,7 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                 with ThreadPoolExecutor(max_workers=len(langs)) as pool:
                     list(pool.map(edition, langs))
             parameters = {"data": str(Path(data_dir).resolve()), "year": year, "period": period,
-                          "lang": list(langs), "format": list(formats), "pdfa": archival}
+                          "lang": list(langs), "format": list(formats), "pdfa": archival,
+                          **({"explain": True} if explain else {})}
             manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
     return final

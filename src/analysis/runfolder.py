@@ -200,7 +200,14 @@ def publishing(final: Path) -> Iterator[Path]:
                 _remove(previous)
             _step("removed")
     except OSError as err:
-        if err.errno not in FIXES:
+        output = explain(err, final)
+        if output is None:
             raise
-        where = err.filename or final
-        raise OutputError(f"cannot write {where}: {err.strerror} — {FIXES[err.errno]}") from None
+        raise output from None
+
+
+def explain(err: OSError, where: Path) -> OutputError | None:
+    """The OutputError saying why `where` cannot be written, for the errors a user can fix."""
+    if err.errno not in FIXES:
+        return None
+    return OutputError(f"cannot write {err.filename or where}: {err.strerror} — {FIXES[err.errno]}")

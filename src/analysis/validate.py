@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from analysis.inputs.dataset import load_dataset
 
 
@@ -19,9 +21,12 @@ def validate(data_dir: Path) -> str:
         gaps = int(ds.index_scores["points"].isna().sum())
         if gaps:
             lines.append(f"- {gaps} blank points in {ds.file_name('index_scores')} (reported as gaps)")
+    presence = {year: ds.present(year) for year in ds.years()}
     if ds.ballots_path is not None:
         from analysis.indices.ballots import summarise_ballots
         summary = summarise_ballots(ds.ballots_path, ds.units, ds.config.satisfied_answers)
+        for year, part in summary.units.groupby("year"):
+            presence.setdefault(int(year), {})[ds.ballots_path.name] = set(part["unit_id"])
         counted = int(summary.units["n_ballots"].sum())
         lines.append(f"- {ds.ballots_path.name}: {counted} ballots count, {len(summary.rejected)} left out")
         for reason, n in summary.rejected["reason"].value_counts().sort_index().items():
@@ -35,4 +40,11 @@ def validate(data_dir: Path) -> str:
                      f"count{span}, {len(read.rejected)} left out")
         for reason, n in read.rejected["reason"].value_counts().sort_index().items():
             lines.append(f"    {reason}: {n}")
+    missing = pd.concat([ds.without_data(year, present) for year, present in presence.items()]
+                        + [pd.DataFrame(columns=["year", "file", "unit_id"])], ignore_index=True)
+    for (year, file), part in missing.groupby(["year", "file"], sort=True):
+        lines.append(f"- warning: {len(part)} unit{'s' if len(part) > 1 else ''} valid in {year} "
+                     f"without a row in {file}: {', '.join(part['unit_id'][:10])}"
+                     f"{', …' if len(part) > 10 else ''} (they are left out "
+                     f"of {year}'s figures; add their rows, or end their validity in units.csv)")
     return "\n".join(lines)

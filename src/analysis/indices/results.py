@@ -84,7 +84,7 @@ def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
     cfg = ds.config
     enough = min_sample(ds)
     units = sat.by_year[year].copy()
-    out = {"satisfaction_yoy": satisfaction.year_over_year(ds, sat, year)}
+    out = {"satisfaction_yoy": previous_counts(satisfaction.year_over_year(ds, sat, year), sat)}
     sized = units[units["n_eff"] > 0]
     pooled = sized["n_satisfied"].sum() / sized["n_valid"].sum() if len(sized) else None
     out["funnel"] = funnel_table(pd.DataFrame({"unit_id": sized["unit_id"], "n": sized["n_eff"],
@@ -125,6 +125,37 @@ def satisfaction_tables(ds: Dataset, year: int, sat) -> tuple[dict, list[dict]]:
             [year] + ([prev_year] if prev_year else []))].reset_index(drop=True)
     out["satisfaction_units"] = units
     return out, gaps
+
+
+def previous_counts(yoy: pd.DataFrame, sat) -> pd.DataFrame:
+    """The year-over-year table with both years' counts beside the rates (n_ballots, n_valid,
+    n_satisfied, and the same `_prev`; the population row, unit_id empty, their sums), so a
+    reader can recompute each difference from the counts."""
+    if yoy.empty:
+        return yoy.reindex(columns=[*yoy.columns, *COUNT_COLUMNS])
+    year, prev_year = int(yoy["year"].iloc[0]), int(yoy["prev_year"].iloc[0])
+    counts = []
+    for y, suffix in ((year, ""), (prev_year, "_prev")):
+        table = sat.by_year[y].set_index("unit_id")[["n_ballots", "n_valid", "n_satisfied"]]
+        table.loc[""] = table.sum(min_count=1)
+        counts.append(table.add_suffix(suffix))
+    return yoy.join(pd.concat(counts, axis=1)[COUNT_COLUMNS].astype("Int64"), on="unit_id")
+
+
+COUNT_COLUMNS = ["n_ballots", "n_valid", "n_satisfied", "n_ballots_prev", "n_valid_prev",
+                 "n_satisfied_prev"]
+
+
+def with_names(results: dict[str, pd.DataFrame], units: pd.DataFrame) -> None:
+    """Every table keyed by unit_id gets the unit's name_vi and name_en beside it (a reader of
+    the CSV sees who a row is about without a lookup); tables that have them keep theirs."""
+    names = units.drop_duplicates("unit_id").set_index("unit_id")[["name_vi", "name_en"]]
+    for key, table in results.items():
+        if "unit_id" in table.columns and "name_vi" not in table.columns:
+            at = list(table.columns).index("unit_id") + 1
+            joined = table.join(names, on="unit_id")
+            order = [*table.columns[:at], "name_vi", "name_en", *table.columns[at:]]
+            results[key] = joined[order]
 
 
 def service_tables(ds: Dataset, period: str,
@@ -175,7 +206,7 @@ def compute_results(ds: Dataset, year: int, engine: str = "duckdb", progress: bo
         if index_tests is not None:
             tests.append(index_tests)
         rejected.append(index.missing_scores(ds, year))
-    sat = satisfaction.load(ds, engine, progress)
+    sat = satisfaction.load(ds, engine, progress, screen_year=year)  # one read of the ballots
     if sat is not None:
         years |= set(sat.by_year)
         if sat.rejected is not None:
@@ -185,12 +216,19 @@ def compute_results(ds: Dataset, year: int, engine: str = "duckdb", progress: bo
             results.update(tables)
             gaps += sat_gaps
             if ds.ballots_path is not None:
-                screened = screen(ds.ballots_path, ds.units, year,
-                                  tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5))),
-                                  ds.config.satisfied_answers, progress)
+                screened = sat.integrity if sat.integrity is not None else screen(
+                    ds.ballots_path, ds.units, year,
+                    tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5))),
+                    ds.config.satisfied_answers, progress)
                 results["integrity"] = screened.table
                 results["integrity_ballots"] = screened.ballots
     check_year(ds, year, sorted(years))
+    present = ds.present(year)
+    if sat is not None and sat.source == "ballots" and year in sat.by_year:
+        present[ds.ballots_path.name] = set(sat.by_year[year]["unit_id"])
+    missing = ds.without_data(year, present)
+    if len(missing):
+        results["units_without_data"] = missing
     if gaps:
         results["gaps"] = pd.DataFrame(gaps)
     if tests:
@@ -201,4 +239,5 @@ def compute_results(ds: Dataset, year: int, engine: str = "duckdb", progress: bo
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     results["rejected"] = table.reindex(columns=REJECTED_COLUMNS).sort_values(
         ["file", "row"], kind="stable").reset_index(drop=True)
+    with_names(results, ds.units)
     return results

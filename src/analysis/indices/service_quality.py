@@ -81,6 +81,7 @@ DATES = ("received_at", "due_at", "resolved_at")
 REASONS = ("unknown_unit", "bad_received_at", "outside_validity", "bad_date",
            "resolved_before_received", "bad_flag", "bad_rating")
 BASES = ("same_unit", "recomputed_from_records", "weighted_aggregates")
+POINT_DECIMALS = 2  # the portal publishes points to 2 decimals and ranks on them
 TEXT_TYPES = ("VARCHAR",)
 TIME_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS",
               "TIMESTAMP WITH TIME ZONE")
@@ -472,7 +473,8 @@ def _score(t: pd.DataFrame, spec: dict) -> pd.DataFrame:
     t["missing_indicators"] = [";".join(c for c, m in zip(rules, row) if m) if received else ""
                                for received, row in zip(t["n_received"] > 0, zip(*missing))]
     key = t["total"]
-    t["rank"] = key.groupby(t["group"]).transform(min_rank).astype("Int64")
+    published = lambda v: min_rank(v, POINT_DECIMALS)  # noqa: E731
+    t["rank"] = key.groupby(t["group"]).transform(published).astype("Int64")
     t["n_ranked"] = key.groupby(t["group"]).transform("count").astype("int64")
     t["national_average"] = t["total"].groupby(t["group"]).transform("mean")
     t["vs_national_average"] = t["total"] - t["national_average"]
@@ -480,7 +482,7 @@ def _score(t: pd.DataFrame, spec: dict) -> pd.DataFrame:
     t["rank_region"] = pd.Series(pd.NA, index=t.index, dtype="Int64")
     t["n_region"] = pd.Series(pd.NA, index=t.index, dtype="Int64")
     by_region = key[regional].groupby([t["group"][regional], t["region"][regional]])
-    t.loc[regional, "rank_region"] = by_region.transform(min_rank).astype("Int64")
+    t.loc[regional, "rank_region"] = by_region.transform(published).astype("Int64")
     t.loc[regional, "n_region"] = by_region.transform("count").astype("Int64")
     return t
 

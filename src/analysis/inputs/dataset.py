@@ -123,6 +123,21 @@ class Dataset:
                 years.update(int(y) for y in table["year"].dropna().unique())
         return sorted(years)
 
+    def without_data(self, year: int, present: dict[str, set]) -> pd.DataFrame:
+        """Units valid in `year` that have no row in a file that does have rows that year
+        (`present`: file name → the unit ids it has that year): year, file, unit_id, name_vi,
+        name_en. Nothing disappears silently: validate warns, the audit appendix lists them."""
+        valid = self.valid_units(year).drop_duplicates("unit_id")
+        rows = [(year, name, u, vi, en) for name, ids in present.items() if ids
+                for u, vi, en in zip(valid["unit_id"], valid["name_vi"], valid["name_en"]) if u not in ids]
+        return pd.DataFrame(rows, columns=["year", "file", "unit_id", "name_vi", "name_en"])
+
+    def present(self, year: int) -> dict[str, set]:
+        """The unit ids each aggregated input file (index scores, satisfaction counts) has in `year`."""
+        return {self.file_name(name): set(table.loc[table["year"] == year, "unit_id"])
+                for name, table in (("index_scores", self.index_scores), ("satisfaction", self.satisfaction))
+                if table is not None}
+
     def valid_units(self, year: int) -> pd.DataFrame:
         u = self.units
         ok = (u["valid_from"].isna() | (u["valid_from"] <= year)) & (
@@ -158,14 +173,17 @@ def load_config(root: Path) -> Config:
     if isinstance(raw.get("name"), str) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", raw["name"]):
         bad("name", f"'{raw['name']}' must be lower-case letters, digits, '-' or '_' (a folder name)")
     methodology = raw.get("methodology")
-    if not isinstance(methodology, dict) and "service_index" in raw:
-        methodology = {"components": []}   # a dossier-only dataset scores no components
+    optional = "service_index" in raw or methodology is None
+    if methodology is None or (not isinstance(methodology, dict) and "service_index" in raw):
+        # a satisfaction-only or dossier-only dataset scores no components (index_scores then
+        # needs them: load_dataset says so)
+        methodology = {"components": []}
     if not isinstance(methodology, dict):
         bad("methodology.components", "expected a list of components (code, label_vi, label_en, "
             "max_points) under methodology, or methodology.versions")
     else:
         raw["methodology"] = {**methodology,
-                              "versions": _versions(methodology, raw, "service_index" in raw, bad)}
+                              "versions": _versions(methodology, raw, optional, bad)}
     bands = raw.get("bands") or []
     if not isinstance(bands, list):
         bad("bands", "expected a list")
@@ -427,7 +445,13 @@ def load_dataset(root: Path | str) -> Dataset:
     units = _units(reader("units", required=True), groups, regions)
     ds = Dataset(root, config, units if units is not None else _empty_units(), groups, regions)
     known = units is not None
-    ds.index_scores = _index_scores(reader("index_scores"), ds, known)
+    scores = reader("index_scores")
+    if scores is not None and not config.components:
+        problems.append(Problem("dataset.yaml", None, "methodology.components",
+                                f"{scores.name} needs the index's components", "list them under "
+                                "methodology.components (code, label_vi, label_en, max_points)"))
+        scores = None
+    ds.index_scores = _index_scores(scores, ds, known)
     ds.subcomponent_scores = _subcomponent_scores(reader("subcomponent_scores"), ds, known)
     ds.satisfaction = _satisfaction(reader("satisfaction"), ds, known)
     ds.published = _published(reader("published"))
@@ -491,8 +515,16 @@ def _check_units(r: TableReader, frame: pd.DataFrame, ds: Dataset) -> None:
     """Every row must name a known unit, in a year inside that unit's validity."""
     units = ds.units.drop_duplicates("unit_id").set_index("unit_id")
     rows = r.rows()
+    zeros = _lost_zeros(frame["unit_id"], units.index)
+    if zeros:
+        first = rows[frame.index[frame["unit_id"].isin(zeros)][0]]
+        examples = ", ".join(f"'{short}' for '{full}'" for short, full in list(zeros.items())[:3])
+        r.problem(int(first), "unit_id", f"{int(frame['unit_id'].isin(zeros).sum())} rows give unit ids "
+                  f"without their leading zeros ({examples}): Excel stored the ids as numbers",
+                  "format the unit_id column as Text and type the ids again (or save from the "
+                  "template in data/templates/), or write the file as CSV UTF-8")
     for idx, unit, year in zip(frame.index, frame["unit_id"], frame["year"]):
-        if unit == "":
+        if unit == "" or unit in zeros:
             continue
         if unit not in units.index:
             r.problem(int(rows[idx]), "unit_id", f"unknown unit '{unit}'",
@@ -504,6 +536,13 @@ def _check_units(r: TableReader, frame: pd.DataFrame, ds: Dataset) -> None:
             r.problem(int(rows[idx]), "year", f"unit '{unit}' is not valid in {year} (valid {span})",
                       "correct the year, or the unit's valid_from/valid_to in units.csv "
                       "(merged units are mapped by crosswalk.csv)")
+
+
+def _lost_zeros(ids: pd.Series, known: pd.Index) -> dict[str, str]:
+    """Unknown ids that are known ones without their leading zeros ('1' for '01'): a
+    spreadsheet read the column as numbers. {found: registry id}."""
+    padded = {k.lstrip("0"): k for k in known if k.startswith("0") and k.isdigit()}
+    return {u: padded[u] for u in sorted(set(ids) - set(known)) if u in padded}
 
 
 def _index_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:

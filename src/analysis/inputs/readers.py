@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.inputs import headers
 from analysis.inputs.errors import Problem
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -56,20 +57,58 @@ class TableReader:
         self.problems.append(Problem(self.name, row, column, message, fix))
 
     def _read(self) -> pd.DataFrame | None:
-        if self.path.suffix == ".xlsx":
-            try:
-                frame = pd.read_excel(self.path, dtype=str, keep_default_na=False, engine="openpyxl")
-            except Exception as err:   # openpyxl/zipfile raise many kinds for a damaged workbook
-                self.problem(None, None, unreadable_workbook(self.path, err),
-                             "open it in Excel, remove any password and save it again as .xlsx "
-                             "(or save it as CSV UTF-8)")
-                return None
-            frame.columns = [str(c).strip() for c in frame.columns]
-            frame = frame.map(lambda v: nfc(str(v)).strip())
-            frame["_row"] = np.arange(2, len(frame) + 2)   # Excel's row numbers, header = 1
-            frame = frame[(frame.drop(columns="_row") != "").any(axis=1)].reset_index(drop=True)
-            self._refuse_invisible(frame)
-            return frame
+        frame = self._read_xlsx() if self.path.suffix == ".xlsx" else self._read_csv()
+        if frame is None:
+            return None
+        frame.columns = [*headers.rename([c for c in frame.columns if c != "_row"]), "_row"]
+        return self._drop_totals(frame)
+
+    def _read_xlsx(self) -> pd.DataFrame | None:
+        """The first sheet (named in every message), its header on row 1, row numbers Excel's."""
+        try:
+            with pd.ExcelFile(self.path, engine="openpyxl") as book:
+                sheet = book.sheet_names[0]
+                cells = pd.read_excel(book, sheet, header=None, dtype=str, keep_default_na=False)
+        except Exception as err:   # openpyxl/zipfile raise many kinds for a damaged workbook
+            self.problem(None, None, unreadable_workbook(self.path, err),
+                         "open it in Excel, remove any password and save it again as .xlsx "
+                         "(or save it as CSV UTF-8)")
+            return None
+        self.name += f", sheet '{sheet}'"
+        cells = cells.map(lambda v: nfc(str(v)).strip())
+        cells = cells.loc[:, (cells != "").any(axis=0)]   # columns Excel kept but left empty
+        if cells.empty:
+            self.problem(None, None, "the first sheet is empty", "put the table on the first sheet")
+            return None
+        header = list(cells.iloc[0])
+        if "" in header:
+            found = next((i + 1 for i in range(1, min(len(cells), 15))
+                          if sum(headers.canonical(c) is not None for c in cells.iloc[i]) >= 2), None)
+            where = f" (it looks like row {found})" if found else ""
+            self.problem(1, None, f"the header must be on row 1{where}; row 1 holds "
+                         f"{', '.join(repr(c) for c in header if c) or 'nothing'} and empty cells",
+                         "delete the title rows above the header, and give every column a header")
+            return None
+        frame = cells.iloc[1:].copy()
+        frame.columns = header
+        frame["_row"] = np.arange(2, len(frame) + 2)   # Excel's row numbers, header = 1
+        frame = frame[(frame.drop(columns="_row") != "").any(axis=1)].reset_index(drop=True)
+        self._refuse_invisible(frame)
+        return frame.astype({c: "string" for c in header})
+
+    def _drop_totals(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A totals row ("Tổng cộng", "Total" where an id, a name or the first column is) is not
+        a unit: one problem names it (a component coded `total` is not such a row)."""
+        where = [c for c in dict.fromkeys([frame.columns[0], "unit_id", "key", "name_vi", "name_en"])
+                 if c in frame.columns and c != "_row"]
+        total = frame[where].apply(lambda row: any(headers.is_total(v) for v in row
+                                                   if isinstance(v, str)), axis=1)
+        for row in frame.loc[total, "_row"]:
+            self.problem(int(row), None, "this looks like a totals row",
+                         "delete it: the report computes totals and means itself")
+        return frame[~total].reset_index(drop=True)
+
+    def _read_csv(self) -> pd.DataFrame | None:
         raw = self.path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
@@ -154,7 +193,12 @@ class TableReader:
                     self.problem(row, column, f"empty value where {kind} is expected",
                                  f"fill in '{column}'")
                 continue
-            if np.isnan(parsed[idx]):
+            if _is_thousands(found, integer):
+                whole = (found.replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+", found)
+                         else found.replace(".", "").replace(" ", "").replace(",", "."))
+                self.problem(row, column, f"'{found}' uses a thousands separator (Vietnamese "
+                             f"'1.234' = 1234)", f"write {whole} without separators")
+            elif np.isnan(parsed[idx]):
                 fix = (f"write {found.replace(',', '.')} with a decimal point"
                        if _is_decimal_comma(found) else f"replace '{found}' by {kind}")
                 self.problem(row, column, f"expected {kind}, found '{found}'", fix)
@@ -188,6 +232,14 @@ class TableReader:
             key = ", ".join(f"{k}={self.frame.at[idx, k]}" for k in keys)
             self.problem(int(rows[idx]), keys[-1], f"duplicate key ({key}) already given on an "
                          "earlier row", "keep one row per key (remove or merge the copies)")
+
+
+def _is_thousands(text: str, integer: bool) -> bool:
+    """'1.234' / '1,234' / '1 234' in a count, or '1.234.567' / '1.234,5' anywhere: groups of
+    three digits after a separator (Vietnamese writes '.' for thousands, ',' for decimals)."""
+    if integer and re.fullmatch(r"-?\d{1,3}([.,\s]\d{3})+", text):
+        return True
+    return bool(re.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}(,\d+)?|-?\d{1,3}(\.\d{3})+,\d+", text))
 
 
 def invisible(text: str) -> str | None:

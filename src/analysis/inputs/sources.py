@@ -106,8 +106,13 @@ def connection():
     with tempfile.TemporaryDirectory(prefix="par-report-duckdb-") as spill:
         con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill,
                                      "preserve_insertion_order": True})
-        # progress is tracked for run_query's bar, but DuckDB's own bar (on stdout) stays off
-        con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+        # progress is tracked for run_query's bar, but DuckDB's own bar (on stdout) stays off;
+        # inside a Jupyter kernel DuckDB refuses any progress setting without ipywidgets (not a
+        # dependency): there tracking stays at its default, off, and run_query's bar stays still
+        try:
+            con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+        except duckdb.InvalidInputException:
+            pass
         try:
             yield con
         finally:

@@ -23,6 +23,7 @@ from traitlets import default
 from analysis.audit.release import draft_reasons
 from analysis.publication import xlsx
 from analysis.publication.i18n import t
+from analysis.publication.parameters import relative
 from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -62,13 +63,15 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
     `failed_dir` and a NotebookError names the cell, the exception and that copy."""
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / "report.ipynb"
-    try:
+    here = out_dir.resolve()
+    try:   # the kernel runs in the edition's folder, the paths relative to it: the copy reruns there
         papermill.execute_notebook(
             str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
             request_save_on_cell_execute=False, kernel_manager_class=LocalKernelManager,
-            parameters={"data_dir": str(Path(data_dir).resolve()), "year": int(year), "lang": lang,
-                        "tables_dir": str(tables_dir.resolve()), "out_dir": str(out_dir.resolve()),
-                        "period": period or ""})
+            resources={"metadata": {"path": str(here)}},   # the kernel's folder (no process chdir)
+            parameters={"data_dir": relative(Path(data_dir).resolve(), here), "year": int(year),
+                        "lang": lang, "tables_dir": relative(tables_dir.resolve(), here),
+                        "out_dir": ".", "period": period or ""})
     except papermill.PapermillExecutionError as err:
         kept = executed
         if failed_dir is not None:

@@ -86,12 +86,16 @@ class Report(ServiceSections):
             return key
         return table.set_index(column).at[key, f"label_{self.lang}"]
 
+    def scale(self) -> dict | None:
+        """The index's own scale in this year (its method version's `scale`), if declared."""
+        return self.ds.config.scale(self.year)
+
     @cached_property
     def own_scale(self) -> dict | None:
         """The index's own scale in the year (dataset.yaml `scale`: min, max, label_vi, label_en)
         when the dataset declares one: scores are then led in points on it (the `points` column, e.g. PAPI
         6–60), the percent of the maximum second; otherwise scores are percents."""
-        scale = self.ds.config.scale(self.year)
+        scale = self.scale()
         return scale if scale and self.units is not None and "points" in self.units else None
 
     def _factor(self) -> float:
@@ -180,7 +184,8 @@ class Report(ServiceSections):
     def has(self, section: str) -> bool:
         units = self.units
         if section == "summary":
-            return self.service is not None or (units is not None and units["score"].notna().any())
+            return (self.service is not None or (units is not None and units["score"].notna().any())
+                    or "satisfaction_units" in self.tables)
         if section == "service_quality":
             return self.service is not None
         if section in ("ranking", "groups", "directory"):
@@ -261,7 +266,8 @@ class Report(ServiceSections):
     # --- key findings ---------------------------------------------------------------------
     def findings(self) -> list[str]:
         index = self.index_findings() if self.has("ranking") else []
-        return (index + self.satisfaction_findings()
+        headline = self.satisfaction_only_findings() if not index and self.has("satisfaction") else []
+        return (index + self.satisfaction_findings() + headline
                 + (self.service_findings() if self.service is not None else []))
 
     def satisfaction_findings(self) -> list[str]:
@@ -285,6 +291,30 @@ class Report(ServiceSections):
                 "word.significant" if str(w.significant).lower() == "true" else "word.not_significant"))
         return self.t("satisfaction.overall_no_verdict", **fields, method=self.method_label(int(w.year)),
                       method_prev=self.method_label(int(w.prev_year)))
+
+    def satisfaction_only_findings(self) -> list[str]:
+        """More findings where satisfaction is the headline (no index): the pooled rate (the
+        mean of the rates when a sample size is unknown) when no change is told, the highest
+        and lowest unit, and how many units changed significantly."""
+        su = self.tables["satisfaction_units"]
+        su = su[su["p"].notna()]
+        sentences = []
+        if not self.satisfaction_findings():
+            counted = su["n_valid"].notna().all()
+            overall = su["n_satisfied"].sum() / su["n_valid"].sum() if counted else su["p"].mean()
+            key = "finding.sat_overall" if counted else "finding.sat_overall_mean"
+            sentences.append(self.t(key, year=self.year, n=len(su), p=self.pct(100 * overall)))
+        ranked = su.sort_values(["p", "unit_id"], ascending=[False, True], kind="stable")
+        for key, row in (("finding.leader", ranked.iloc[0]), ("finding.laggard", ranked.iloc[-1])):
+            sentences.append(self.t(key, unit=self.name(row["unit_id"]), score=self.pct(100 * row["p"])))
+        yoy = self.tables.get("satisfaction_yoy")
+        if yoy is not None and len(yoy):
+            tested = yoy[(yoy["unit_id"].fillna("") != "") & yoy["p_value"].notna()]
+            verdicts = tested["significant"].astype(str).str.lower()
+            if len(tested) and verdicts.isin(["true", "false"]).all():
+                sentences.append(self.t("finding.sat_significant", k=int(verdicts.eq("true").sum()),
+                                        n=len(tested)))
+        return sentences
 
     def index_findings(self) -> list[str]:
         u = self.units
@@ -595,14 +625,21 @@ class Report(ServiceSections):
                                  lambda v: self.num(v, 0), 100 * su["ci_low"].to_numpy(), 100 * su["ci_high"].to_numpy(),
                                  gap_label=self.gap_label(len(su)))
         data["chart"] = self.figure(fig, "satisfaction", self.t("chart.satisfaction_alt", n=len(su)),
-                                    self.t("chart.satisfaction_caption", year=self.year)
+                                    self.t("chart.satisfaction_caption" if ballots
+                                           else "chart.satisfaction_caption_counts", year=self.year)
                                     + self.ends_note(len(su), "table"))
-        if len(charts.ends(len(su))) < len(su):  # the chart shows the ends: every unit in a table
-            rows = [[i + 1, self.name(r.unit_id), fmt_int(r.n_valid, self.lang),
-                     self.pct(100 * r.p), f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}"]
-                    for i, r in enumerate(su.itertuples())]
-            headers = [self.t(k) for k in ("col.order", "col.name", "col.n_valid", "col.p", "col.ci")]
-            data["units_table"] = self.table(rows, headers, {0, 2, 3, 4},
+        if len(charts.ends(len(su))) < len(su) or not self.has("ranking"):
+            # every unit in a table: when the chart shows only the ends, or satisfaction is the headline
+            def count(v):
+                return "–" if pd.isna(v) else fmt_int(v, self.lang)
+
+            def interval(r):
+                return "–" if pd.isna(r.ci_low) else f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}"
+            rows = [[i + 1, self.name(r.unit_id), count(r.n_valid), count(r.n_satisfied),
+                     self.pct(100 * r.p), interval(r)] for i, r in enumerate(su.itertuples())]
+            headers = [self.t(k) for k in ("col.order", "col.name", "col.n_valid", "col.n_satisfied",
+                                           "col.p", "col.ci")]
+            data["units_table"] = self.table(rows, headers, {0, 2, 3, 4, 5},
                                              self.t("table.satisfaction_units_caption", year=self.year))
         if yoy is not None and len(yoy):
             units = yoy[yoy["unit_id"].fillna("") != ""]
@@ -847,10 +884,13 @@ class Report(ServiceSections):
         su = self.tables.get("satisfaction_units")
         if su is not None:
             answers = ", ".join(str(a) for a in cfg.satisfied_answers)
-            items.append(self.t("methods.satisfaction_rule", answers=answers))
+            ballots = su["n_ballots"].notna().any()
+            items.append(self.t("methods.satisfaction_rule" if ballots else "methods.satisfaction_counts",
+                                answers=answers))
             items.append(self.t("methods.cluster" if su["n_ballots"].notna().any() else "methods.wilson"))
             items.append(self.t("methods.yoy"))
-            items.append(self.t("methods.min_sample", min=min_sample(self.ds)))
+            items.append(self.t("methods.min_sample" if ballots else "methods.min_sample_counts",
+                                min=min_sample(self.ds)))
             if "satisfaction_elements" in self.tables:
                 items.append(self.t("methods.balanced"))
         if "gaps" in self.tables:
@@ -900,7 +940,13 @@ class Report(ServiceSections):
                 rejected_data["rows"] = self.table(
                     rows, [self.t(k) for k in ("col.file", "col.row", "col.name", "col.reason")], {1})
         inputs = [(str(p.relative_to(self.ds.root)), sha256(p)) for p in self.ds.files]
-        return self.section("audit", reconciliation=reconciliation, rejected=rejected_data, inputs=inputs)
+        missing = self.tables.get("units_without_data")
+        without_data = [] if missing is None else [
+            self.t("audit.without_data", file=file, n=len(part), year=self.period,
+                   units=", ".join(self.names.get(u, u) for u in part["unit_id"]))
+            for file, part in missing.groupby("file", sort=True)]
+        return self.section("audit", reconciliation=reconciliation, rejected=rejected_data, inputs=inputs,
+                            without_data=without_data)
 
     def _metric_label(self, metric: str) -> str:
         """A reconciled metric in words: "points", "rank", "band_count:<band>" … never its code."""

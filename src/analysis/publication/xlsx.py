@@ -263,7 +263,8 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     notes = [[t("xlsx.title", lang), title],
              [t("xlsx.dataset", lang), ds.name],
              [t("xlsx.synthetic", lang), t("word.yes" if ds.config.synthetic else "word.no", lang)],
-             [t("xlsx.note_units", lang), t("xlsx.note_units_text", lang)]]
+             [t("xlsx.note_units", lang), t("xlsx.note_units_text", lang)],
+             [t("xlsx.csv_format", lang), t("xlsx.csv_format_text", lang)]]
     source = (ds.config.raw.get("methodology") or {}).get("source")
     if source:
         notes.append([t("xlsx.source", lang), " ".join(str(source).split())])

@@ -15,8 +15,8 @@ effective size (x = p·n_eff).
   2009, J Comput Graph Stat 18:280; Klein, Wright & Wieczorek 2020, JRSS C 69:917; Mogstad,
   Romano, Shaikh & Wilhelm 2024, Rev Econ Stud 91:476). Use it to say "unit A is among the top
   five" for several units at once.
-- ``rank``: the observed rank of the proportion rounded to the published precision
-  (percent to 2 decimals, ``analysis.stats.ranks``).
+- ``rank``: the observed rank of the proportion in percent, float noise removed
+  (``analysis.stats.ranks``).
 """
 
 from __future__ import annotations

@@ -225,8 +225,6 @@ def _write_registry(out_dir: Path, units: list[str], questions: int, years, seed
         "title_en": "Satisfaction — a large ballot file (synthetic data)",
         "synthetic": True,
         "default_year": int(years[-1]),
-        "methodology": {"components": [{"code": "total", "label_vi": "Tổng điểm",
-                                        "label_en": "Total", "max_points": 100}]},
         "satisfied_answers": [4, 5],
         "bootstrap": 1000,
         "seed": seed,
