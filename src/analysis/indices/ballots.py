@@ -13,7 +13,7 @@ Integer Parquet columns are read as numbers (the fast path). Rows are numbered a
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -41,10 +41,11 @@ class BallotSummary:
     channels: pd.DataFrame   # year, channel, n_ballots, n_counted, n_rejected
     rejected: pd.DataFrame   # file, row, year, unit_id, ballot_id, channel, reason
     questions_found: tuple[str, ...]
+    integrity: object = None  # the integrity screen (`integrity.Screen`) when asked for
 
 
 def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale=(1, 5),
-                      years=None, progress: bool = False) -> BallotSummary:
+                      years=None, progress: bool = False, screen=None) -> BallotSummary:
     """Apply the ballot rules to the file or folder at `path` and sum the ballots that count.
 
     `units` is the registry (unit_id, valid_from, valid_to; empty years are open-ended). Per
@@ -54,18 +55,28 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
     that can count; a blank ballot_id is never a repeat. With `years`, only those years are
     read, plus the rows without a readable year (always rejected as missing_year). `questions`
     has a row for every question of every unit-year in `units` (zeros included). `progress`
-    shows a bar while the query runs, if it runs over 2 s.
+    shows a bar while the query runs, if it runs over 2 s. With `screen`, a function of
+    (connection, source, questions) such as the integrity screen, the file is read once into an
+    in-memory table that both the rules and `screen` use; its result is `integrity`.
     """
     path = Path(path)
     satisfied = sorted({int(v) for v in satisfied_answers})
     if not satisfied:
         raise ValueError("satisfied_answers is empty")
+    screened = None
     with open_source(path, units) as (con, source, questions):
+        if screen is not None:
+            run_query(con, f"CREATE TEMP TABLE ballot_file AS {source.relation}",
+                      "ballots: reading" if progress else None)
+            source = replace(source, relation="SELECT * FROM ballot_file")
         groups = run_query(con, _query(source, questions, satisfied, scale, years),
                            "ballots: rules and sums" if progress else None)
         if source.empty_lines is not None:
             raise_unreadable_lines(con, source.name, "ballot")
-    return _summary(groups, source.files, [q[2:] for q in questions], source.empty_lines)
+        if screen is not None:
+            screened = screen(con, source, questions)
+    summary = _summary(groups, source.files, [q[2:] for q in questions], source.empty_lines)
+    return replace(summary, integrity=screened)
 
 
 @contextmanager

@@ -132,11 +132,18 @@ def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers
            progress: bool = False) -> Screen:
     """Both integrity tables of `year`; `progress` shows a bar while the ballots are read."""
     with open_source(Path(path), units) as (con, source, questions):
-        _build(con, source, questions, int(year), scale, progress)
-        return screen_table(con, len(questions), int(year), scale, satisfied_answers, source)
+        return screen_source(con, source, questions, int(year), scale, satisfied_answers, progress)
 
 
-def screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> Screen:
+def screen_source(con, source, questions: list[str], year: int, scale, satisfied_answers,
+                  progress: bool = False) -> Screen:
+    """Both integrity tables of `year` from the ballot `source` registered on connection `con`
+    (`analysis.indices.ballots.summarise_ballots` passes its in-memory copy of the file)."""
+    _build(con, source, questions, year, scale, progress)
+    return _screen_table(con, len(questions), year, scale, satisfied_answers, source)
+
+
+def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> Screen:
     """The screen over the temp tables `screened` and `dupes` (see `_build`) of connection `con`."""
     low, high = (int(v) for v in scale)
     satisfied = sorted({int(v) for v in satisfied_answers})
@@ -540,10 +547,13 @@ def _perfect(ctx: _Context):
     order = counted.sort_values(["n", "unit_id"]).index
     rank = pd.Series(np.arange(len(order)), index=order)
     counted["decile"] = (rank.reindex(counted.index) * 10 // len(counted)).astype(int)
+    # the mean of the other units of the decile: (decile sum − own) ÷ (decile count − 1)
+    total = counted.groupby("decile")["p"].transform("sum")
+    others = counted.groupby("decile")["p"].transform("size") - 1
+    counted["peers"] = ((total - counted["p"]) / others.where(others > 0)).astype(float)
     rows = []
     for r in counted.itertuples():
-        peers = counted[(counted["decile"] == r.decile) & (counted["unit_id"] != r.unit_id)]
-        peer_mean = float(peers["p"].mean()) if len(peers) else math.nan
+        peer_mean = r.peers
         flagged = (r.s_y == r.s_m and r.n >= MIN_BALLOTS and not math.isnan(peer_mean)
                    and peer_mean < PERFECT_PEERS_BELOW)
         rows.append(_row(r.unit_id, "perfect_results", r.p, 1.0, flagged, {

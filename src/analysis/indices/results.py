@@ -206,7 +206,7 @@ def compute_results(ds: Dataset, year: int, engine: str = "duckdb", progress: bo
         if index_tests is not None:
             tests.append(index_tests)
         rejected.append(index.missing_scores(ds, year))
-    sat = satisfaction.load(ds, engine, progress)
+    sat = satisfaction.load(ds, engine, progress, screen_year=year)  # one read of the ballots
     if sat is not None:
         years |= set(sat.by_year)
         if sat.rejected is not None:
@@ -216,9 +216,10 @@ def compute_results(ds: Dataset, year: int, engine: str = "duckdb", progress: bo
             results.update(tables)
             gaps += sat_gaps
             if ds.ballots_path is not None:
-                screened = screen(ds.ballots_path, ds.units, year,
-                                  tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5))),
-                                  ds.config.satisfied_answers, progress)
+                screened = sat.integrity if sat.integrity is not None else screen(
+                    ds.ballots_path, ds.units, year,
+                    tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5))),
+                    ds.config.satisfied_answers, progress)
                 results["integrity"] = screened.table
                 results["integrity_ballots"] = screened.ballots
     check_year(ds, year, sorted(years))

@@ -10,11 +10,13 @@ the effective counts x_eff = p·n_eff, n_eff — for counts n_eff = n, so one co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from analysis.indices.ballots import summarise_ballots
+from analysis.indices.integrity import screen_source
 from analysis.indices.ballots_pandas import summarise_ballots_pandas
 from analysis.inputs.dataset import Dataset
 from analysis.stats.proportions import (bh_adjust, cluster_proportion, fcr_alpha,
@@ -38,21 +40,27 @@ class Satisfaction:
     questions: pd.DataFrame | None = None
     channels: pd.DataFrame | None = None
     rejected: pd.DataFrame | None = None
+    integrity: object = None          # the integrity screen, when read in the same pass
 
 
-def load(ds: Dataset, engine: str = "duckdb", progress: bool = False) -> Satisfaction | None:
+def load(ds: Dataset, engine: str = "duckdb", progress: bool = False,
+         screen_year: int | None = None) -> Satisfaction | None:
     """Per-unit proportions of every year; ballots are summed by `engine` ("duckdb", the
     columnar path, with a progress bar on request, or "pandas", the in-memory reference of
-    `analysis.indices.ballots_pandas`)."""
+    `analysis.indices.ballots_pandas`). With `screen_year`, the DuckDB path also screens that
+    year's ballots for integrity in the same read of the file."""
     alpha = float(ds.config.alpha)
     if ds.ballots_path is not None:
         scale = tuple((ds.config.raw.get("survey") or {}).get("scale", (1, 5)))
         args = (ds.ballots_path, ds.units, ds.config.satisfied_answers, scale)
         summary = (summarise_ballots_pandas(*args) if engine == "pandas"
-                   else summarise_ballots(*args, progress=progress))
+                   else summarise_ballots(*args, progress=progress, screen=None if screen_year is None
+                                          else partial(screen_source, year=int(screen_year),
+                                                       scale=scale, satisfied_answers=args[2],
+                                                       progress=progress)))
         by_year = {int(y): _from_sums(part, alpha) for y, part in summary.units.groupby("year")}
         return Satisfaction(by_year, "ballots", summary.units, summary.questions,
-                            summary.channels, summary.rejected)
+                            summary.channels, summary.rejected, summary.integrity)
     if ds.satisfaction is not None:
         by_year = {int(y): _from_counts(part, alpha) for y, part in ds.satisfaction.groupby("year")}
         return Satisfaction(by_year, "counts")

@@ -143,6 +143,17 @@ def notebook_html(executed: Path, lang: str, title: str, stylesheet: str, meta: 
     return body
 
 
+def write_pdf(page: str, path: Path):
+    """WeasyPrint's rendering of the HTML `page` written to `path` (the series report, the
+    profiles); returns the rendered document. No base URL, as for the yearly editions."""
+    from weasyprint import HTML  # slow import: only when a PDF is asked for
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    document = HTML(string=page, base_url=None).render()
+    document.write_pdf(path)
+    return document
+
+
 def document_meta(ds, lang: str, period: str) -> dict:
     """Author (the publisher), description (subject) and keywords of an edition."""
     publisher = (ds.config.raw.get("publisher") or {}).get(f"name_{lang}", "")
