@@ -361,8 +361,10 @@ class Report(ServiceSections):
         """The executive summary, one page: 3–5 headline figures, one chart, the key findings."""
         if self.has("ranking"):
             headlines, chart = self.index_headlines()
-        else:
+        elif self.service is not None:
             headlines, chart = self.service_headlines()
+        else:   # satisfaction only: the findings carry it
+            headlines, chart = [], None
         return self.section("summary", headlines=headlines, chart=chart, findings=self.findings())
 
     def index_headlines(self) -> tuple[list[tuple[str, str]], Figure | None]:
