@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import uuid
 from pathlib import Path
@@ -94,10 +95,11 @@ def _shown(folder: Path) -> str:
 def scrub_paths(notebook: Path, replacements: dict[str, str]) -> None:
     """Replace the machine's absolute paths in the kept notebook (its parameters and papermill's
     metadata) by relative ones: no published file names a path of the machine or the staging
-    folder. The longest paths first, so a folder inside another is replaced whole."""
+    folder. The longest paths first, so a folder inside another is replaced whole; only where
+    a path starts (not inside a relative path such as `../../work/data`, which stays valid)."""
     text = notebook.read_text(encoding="utf-8")
     for path in sorted(replacements, key=len, reverse=True):
-        text = text.replace(path, replacements[path])
+        text = re.sub(r"(?<![\w.\-/])" + re.escape(path), lambda _: replacements[path], text)
     notebook.write_text(text, encoding="utf-8")
 
 
