@@ -75,6 +75,18 @@ def test_vietnamese_ticks_use_the_decimal_comma_everywhere():
     assert not [t for t in ax.xaxis.get_minorticklabels() if t.get_text()]
 
 
+def test_ticks_are_values_the_format_prints_exactly():
+    # old: ticks every 2.5 printed with no decimals, 97.5 shown as "98"
+    p = np.array([100.0, 99.1, 96.4, 93.7, 91.4, 89.6, 85.0])
+    fig = drawn(charts.funnel(np.array([5, 500, 2000, 3000, 4000, 1000, 5000]), p, 96.4,
+                              lambda g: [(g * 0 + 95, g * 0 + 98), (g * 0 + 94, g * 0 + 99)],
+                              [""] * 7, list("ABCDEFG"), "n", "p", vi(0)))
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    ticks = [v for v in ax.get_yticks() if low <= v <= high]
+    assert len(ticks) >= 3 and all(float(v).is_integer() for v in ticks)
+
+
 def test_bars_start_at_zero():
     values = np.array([73.0, 70.5, 66.0, 61.25])  # the old axis started at 50
     ax = drawn(charts.ranked_bars(list("ABCD"), values, ["#0072B2"] * 4, 67.7, "mean", "x",

@@ -68,7 +68,7 @@ def test_each_year_publishes_its_own_components_and_cites_its_own_source(papi):
         assert "Participation at local levels" in components
         methods = text(en.methods())
         assert f"PAPI {year} report" in methods and scores in methods
-        assert en.scale()["label_en"] == f"PAPI score ({scale})"
+        assert en.own_scale["label_en"] == f"PAPI score ({scale})"
         vi = text(Report(papi, year, "vi", tables).methods())
         assert f"Báo cáo PAPI {year}" in vi
 

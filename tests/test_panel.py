@@ -76,3 +76,82 @@ def test_too_few_units_give_empty_rows_not_errors():
     table = panel_tests(wide, METHODS, 0.05)
     assert table["statistic"].isna().all()
     assert len(table) == 3 + 2 * 4 + 2
+
+
+# --- the series of a real dataset: PAPI 2011–2024 (method break in 2018) ---------------------
+
+@pytest.fixture(scope="module")
+def papi():
+    from analysis.inputs.dataset import load_dataset
+    from analysis.paths import DATA
+
+    return load_dataset(DATA / "papi-provinces")
+
+
+@pytest.fixture(scope="module")
+def papi_series(papi):
+    from analysis.indices.panel import panel_tables
+
+    return panel_tables(papi, 2011, 2024)
+
+
+def test_panel_units_stack_each_years_ranking(papi, papi_series):
+    from analysis.indices.composite import index_units
+
+    units = papi_series["panel_units"]
+    assert list(units.columns) == ["unit_id", "year", "score", "points", "rank", "band",
+                                   "like_for_like", "method"]
+    assert sorted(units["year"].unique()) == list(range(2011, 2025))
+    y2024 = units[units["year"] == 2024].set_index("unit_id")
+    # PAPI 2024 (published): Quảng Ninh first of the 61 provinces assessed, 47.82 points
+    assert y2024["rank"].max() == 61 and y2024.loc["22", "rank"] == 1
+    assert round(y2024.loc["22", "points"], 2) == 47.82
+    # the method changed in 2018: that year's comparison with 2017 is not like for like
+    like = units.groupby("year")["like_for_like"].first()
+    assert like[2018] == False and like[2019] == True and pd.isna(like[2011])  # noqa: E712
+    same = index_units(papi, 2016).set_index("unit_id")
+    assert (units[units["year"] == 2016].set_index("unit_id")["rank"] == same["rank"]).all()
+
+
+def test_rank_persistence_of_papi_is_scipys_spearman_on_the_published_scores(papi, papi_series):
+    from analysis.indices.composite import index_units
+
+    a = index_units(papi, 2017).set_index("unit_id")["score"]
+    b = index_units(papi, 2018).set_index("unit_id")["score"]
+    both = pd.concat([a, b], axis=1).dropna()
+    expected = stats.spearmanr(both.iloc[:, 0], both.iloc[:, 1])
+    row = papi_series["panel_tests"].query("test == 'rank_persistence' and year == 2018").iloc[0]
+    assert row["statistic"] == pytest.approx(expected.statistic)
+    assert row["n"] == len(both) and row["method"] == "papi-2018"
+    trends = papi_series["panel_tests"].query("test == 'sigma_trend'")
+    assert trends["method"].tolist() == ["papi-2011", "papi-2018"]
+    assert trends[["prev_year", "year"]].values.tolist() == [[2011, 2017], [2018, 2024]]
+
+
+def test_a_span_without_two_years_of_scores_is_refused(papi):
+    from analysis.indices.panel import series_years
+    from analysis.inputs.errors import InputError
+
+    with pytest.raises(InputError, match="fewer than two years"):
+        series_years(papi, 2030, 2035)
+
+
+def test_movers_are_the_largest_gains_and_losses_of_places():
+    from analysis.indices.panel import movers
+
+    units = pd.DataFrame({"unit_id": list("abcd") * 2, "year": [1] * 4 + [2] * 4,
+                          "rank": [1, 2, 3, 4, 4, 1, 2, 3]})
+    m = movers(units, 1, 2, n=1)
+    assert m.values.tolist() == [["b", 2, 1, 1], ["a", 1, 4, -3]]
+
+
+def test_the_series_report_marks_the_break_in_both_editions(papi, papi_series, tmp_path):
+    from analysis.publication.series import publish_edition
+
+    for lang, words in (("vi", ["Đường đứt nét đỏ", "không so sánh tương đương", "2017→2018"]),
+                        ("en", ["Red dashed line", "not like for like", "2017→2018"])):
+        publish_edition(papi, (2011, 2024), lang, papi_series, tmp_path / lang, ("html",))
+        page = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+        assert all(w in page for w in words), lang
+        assert page.count("<figure") == 4
+        assert len(list((tmp_path / lang / "figures").glob("*.svg"))) == 4

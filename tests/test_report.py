@@ -146,8 +146,30 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
                 for section in SECTIONS:
                     report.render(section)
                 xlsx.write_workbook(variant, dossiers, period, lang, tmp_path / f"d-{lang}.xlsx")
+    series_and_profiles_of_papi()
     unused = sorted(set(load_catalog()) - used_keys())
     assert unused == []
+
+
+def series_and_profiles_of_papi():
+    """The series report across the 2018 break and within one version, and the profile pages
+    of a first year, of a year across the break (and without shared components) and of 2024."""
+    from analysis.indices.panel import panel_tables, profile_tables
+    from analysis.publication.series import SeriesReport
+    from analysis.publication.unit_profiles import Profiles
+    papi = load_dataset(ROOT / "data" / "papi-provinces")
+    for span in ((2011, 2024), (2011, 2017)):
+        tables = panel_tables(papi, *span)
+        for lang in ("vi", "en"):
+            SeriesReport(papi, span, lang, tables).body()
+    for year in (2011, 2018, 2024):
+        book = Profiles(papi, year, compute_results(papi, year), profile_tables(papi, year))
+        if year == 2018:
+            book.units.loc[book.units.index[0], "shared_change"] = float("nan")
+        for lang in ("vi", "en"):
+            book.title(lang)
+            for unit_id in book.scored.index:
+                book.page(unit_id, lang)
 
 
 def rare_service_cases(tables):

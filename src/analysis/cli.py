@@ -33,6 +33,14 @@ def _period(text: str) -> str:
     return text.strip()
 
 
+def _span(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d{4})\s*[-–]\s*(\d{4})\s*", text)
+    if not match or int(match[1]) >= int(match[2]):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a span of years; write FIRST-LAST, "
+                                         "e.g. 2011-2024")
+    return int(match[1]), int(match[2])
+
+
 def _name(text: str) -> str:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", text):
         raise argparse.ArgumentTypeError(f"'{text}' must be lower-case letters, digits, '-' or '_'")
@@ -59,6 +67,10 @@ def parser() -> argparse.ArgumentParser:
     when.add_argument("--period", type=_period,
                       help="a month YYYY-MM (datasets of dossier records: the monthly index; "
                            "default: the dataset's default_period)")
+    when.add_argument("--years", type=_span,
+                      help="a span FIRST-LAST: the series report of those years")
+    run.add_argument("--profiles", action="store_true",
+                     help="also one page per unit (<lang>/profiles/<unit_id>.pdf and profiles.pdf)")
     run.add_argument("--lang", type=_list(LANGS), default=LANGS, help="editions, e.g. vi,en")
     run.add_argument("--format", type=_list(FORMATS), default=FORMATS,
                      help='publication formats, e.g. html,pdf,xlsx ("" = tables and manifest only)')
@@ -120,11 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.command == "run":
+            if args.years and args.profiles:
+                parser().error("--profiles goes with a yearly run (--year), not with --years")
             from analysis.pipeline import run
-            year, period = _when(args)
+            year, period = (None, None) if args.years else _when(args)
             folder = run(args.data, year, args.lang, args.format, args.out,
                          progress=not args.quiet, archival=args.pdfa, period=period,
-                         require_final=args.final, explain=args.explain)
+                         require_final=args.final, explain=args.explain, profiles=args.profiles,
+                         years=args.years)
             print(f"published {folder}")
         elif args.command == "validate":
             from analysis.validate import validate

@@ -6,6 +6,7 @@ the previous good output is left exactly as it was.
 """
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from tqdm import tqdm
 from analysis import runfolder
 from analysis.audit import manifest
 from analysis.audit.release import DraftError, draft_reasons
-from analysis.publication import publish
+from analysis.publication import publish, series, unit_profiles
 from analysis.inputs.dataset import load_dataset
+from analysis.indices.panel import panel_tables, profile_tables
 from analysis.indices.results import compute_results
 from analysis.indices.tables import write_tables
 
@@ -23,14 +25,46 @@ LANGS = ("vi", "en")
 FORMATS = ("html", "pdf", "xlsx")
 
 
+def _child(function, args, errors) -> None:
+    try:
+        function(*args)
+    except Exception as err:   # handed to the parent, which raises it
+        errors.put(f"{type(err).__name__}: {err}")
+
+
+def in_processes(function, calls: list[tuple]) -> None:
+    """`function(*args)` for each `args` of `calls`, each in its own forked process (nothing is
+    pickled: the child has the parent's tables). WeasyPrint holds the GIL, so two editions
+    overlap only as processes. A failure in a child is raised here."""
+    context = multiprocessing.get_context("fork")
+    errors = context.SimpleQueue()
+    children = [context.Process(target=_child, args=(function, args, errors)) for args in calls]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+    problems = []
+    while not errors.empty():
+        problems.append(errors.get())
+    problems += [f"a worker stopped with exit code {c.exitcode}" for c in children
+                 if c.exitcode and not problems]
+    if problems:
+        raise RuntimeError("; ".join(problems))
+
+
 def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
         progress: bool = True, archival: bool = False, period: str | None = None,
-        require_final: bool = False, explain: bool = False) -> Path:
+        require_final: bool = False, explain: bool = False, profiles: bool = False,
+        years: tuple[int, int] | None = None) -> Path:
     """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that
     folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/.
     `require_final` (--final): raise DraftError, publishing nothing, if the edition is a draft.
     With `explain`, also the working papers explain/explain.ipynb (and .html) of the leader,
-    the laggard and every flagged unit: one notebook, one kernel, about half a minute."""
+    the laggard and every flagged unit: one notebook, one kernel, about half a minute.
+    `profiles`: also one page per unit in each edition (<lang>/profiles/). `years` (first,
+    last): the series report instead (`run_series`)."""
+    if years is not None:
+        return run_series(data_dir, years, langs, formats, out_root, progress)
     started = manifest.now()
     steps = 2 + (2 * len(langs) if formats else 0)
     with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar, \
@@ -62,13 +96,48 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                         publish.render_edition(ds, year, lang, results, tmp, formats, archival, period)
                         bar.update()
                     bar.set_postfix_str("editions " + ", ".join(langs))
-                    list(pool.map(edition, langs, kernels))
+                    editions = [pool.submit(edition, lang, kernel) for lang, kernel in zip(langs, kernels)]
+                    publish.load_renderer(formats)   # meanwhile, once for both editions' processes
+                    for done in editions:
+                        done.result()
+                if profiles:
+                    bar.set_postfix_str("profiles")
+                    book = unit_profiles.Profiles(ds, year, results, profile_tables(ds, year))
+                    in_processes(book.publish, [(lang, tmp / lang) for lang in langs])
                 parameters = {"data": str(Path(data_dir).resolve()), "year": year, "period": period,
                               "lang": list(langs), "format": list(formats), "pdfa": archival,
-                              **({"explain": True} if explain else {})}
+                              **({"explain": True} if explain else {}),
+                              **({"profiles": True} if profiles else {})}
                 manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
         finally:
             for kernel in kernels:
                 if kernel.exception() is None:
                     publish.stop_kernel(kernel.result())
+    return final
+
+
+def run_series(data_dir: Path, years: tuple[int, int], langs=LANGS, formats=FORMATS,
+               out_root: Path = Path("reports"), progress: bool = True) -> Path:
+    """Publish the series report of the years `first`–`last` to OUT/<dataset>/<first>-<last>/:
+    tables/panel_units.csv and panel_tests.csv, and each edition (no notebook: the sections
+    are rendered in this process)."""
+    started = manifest.now()
+    first, last = years
+    with tqdm(total=2 + len(langs), desc="par-report", disable=not progress, unit="step") as bar:
+        bar.set_postfix_str("loading and checking the data")
+        ds = load_dataset(data_dir)
+        results = panel_tables(ds, first, last)
+        bar.update()
+        final = Path(out_root).resolve() / ds.name / f"{first}-{last}"
+        with runfolder.publishing(final) as tmp:
+            write_tables(results, tmp / "tables")
+            bar.update()
+            if formats:
+                bar.set_postfix_str("editions " + ", ".join(langs))
+                in_processes(series.publish_edition, [(ds, (first, last), lang, results, tmp / lang,
+                                                       formats) for lang in langs])
+            bar.update(len(langs))
+            parameters = {"data": str(Path(data_dir).resolve()), "years": [first, last],
+                          "lang": list(langs), "format": list(formats)}
+            manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
     return final

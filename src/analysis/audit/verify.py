@@ -65,8 +65,11 @@ def verify(run_dir: Path, run: Callable[..., Path]) -> tuple[bool, str]:
         return False, "refused: the inputs are not those of the run\n" + "\n".join(changed)
     tables = sorted(n for n in recorded["outputs"] if n.startswith("tables/"))
     with tempfile.TemporaryDirectory() as tmp:
-        rerun = run(data, recorded["parameters"]["year"], formats=(), out_root=Path(tmp),
-                    progress=False, period=recorded["parameters"].get("period"))
+        parameters = recorded["parameters"]
+        span = {"years": tuple(parameters["years"])} if "years" in parameters else {
+            "period": parameters.get("period")}
+        rerun = run(data, parameters.get("year"), formats=(), out_root=Path(tmp),
+                    progress=False, **span)
         produced = sorted(f"tables/{p.name}" for p in (rerun / "tables").glob("*.csv"))
         differences = [f"- {n}: not produced by the rerun" for n in tables if n not in produced]
         differences += [f"- {n}: produced by the rerun only" for n in produced if n not in tables]

@@ -76,13 +76,17 @@ def save(fig, folder: Path | None, stem: str) -> str:
 
 
 def _number_axis(axis, fmt) -> None:
+    """Ticks in steps of 1, 2 or 5 times a power of ten (never 2.5, which a format with fewer
+    decimals would print rounded: 97.5 as "98"), labelled by `fmt`."""
+    if axis.get_scale() != "log":
+        axis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(v)))
 
 
 def _count_axis(axis, fmt=None) -> None:
     """Whole-number ticks only (a count of units has no halves), formatted by `fmt`."""
-    axis.set_major_locator(MaxNLocator(integer=True))
     _number_axis(axis, fmt or (lambda v: f"{v:.0f}"))
+    axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
 
 
 def ends(n: int) -> np.ndarray:
@@ -309,9 +313,9 @@ def _line_height(ax, fontsize: float) -> float:
 
 def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt, max_labels=8):
     """Units' proportions against their (effective) sample size, with 95% and 99.8% limits
-    around the pooled proportion (Spiegelhalter 2005); units outside 99.8% are highlighted and
-    the `max_labels` farthest from p0 are named in a column right of the plot, spread so none
-    overprints another, each joined to its point. Sample sizes are whole numbers: the log axis
+    around the pooled proportion (Spiegelhalter 2005), the y axis fitted to the units; units
+    outside 99.8% are highlighted and the `max_labels` farthest from p0 are named in a column
+    right of the plot, spread so none overprints another, each joined to its point. Sample sizes are whole numbers: the log axis
     has 1-2-5 ticks in `fmt`."""
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.6))
     fig.subplots_adjust(right=0.7)
@@ -327,6 +331,9 @@ def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt, max_labels=8)
     ax.scatter(n[flagged], p[flagged], s=22, color=OKABE_ITO[5])
     ax.set_xscale("log")
     ax.set_xlim(grid[0], grid[-1])
+    finite = np.r_[p[np.isfinite(p)], p0]  # the units, not the limits at tiny samples, set the scale
+    extent = finite.max() - finite.min()
+    ax.set_ylim(finite.min() - extent * 0.25 - 0.5, finite.max() + extent * 0.05 + 0.3)
     ax.xaxis.set_major_locator(FixedLocator(_log_ticks(grid[0], grid[-1])))
     ax.xaxis.set_minor_formatter(NullFormatter())
     _number_axis(ax.xaxis, fmt)

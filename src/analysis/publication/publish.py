@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import uuid
 from pathlib import Path
@@ -132,10 +133,11 @@ def _shown(folder: Path) -> str:
 def scrub_paths(notebook: Path, replacements: dict[str, str]) -> None:
     """Replace the machine's absolute paths in the kept notebook (its parameters and papermill's
     metadata) by relative ones: no published file names a path of the machine or the staging
-    folder. The longest paths first, so a folder inside another is replaced whole."""
+    folder. The longest paths first, so a folder inside another is replaced whole; only where
+    a path starts (not inside a relative path such as `../../work/data`, which stays valid)."""
     text = notebook.read_text(encoding="utf-8")
     for path in sorted(replacements, key=len, reverse=True):
-        text = text.replace(path, replacements[path])
+        text = re.sub(r"(?<![\w.\-/])" + re.escape(path), lambda _: replacements[path], text)
     notebook.write_text(text, encoding="utf-8")
 
 
@@ -189,6 +191,17 @@ def notebook_html(executed: Path, lang: str, title: str, stylesheets: list[str],
     return [before + sheet + after for sheet in stylesheets]
 
 
+def write_pdf(page: str, path: Path):
+    """WeasyPrint's rendering of the HTML `page` written to `path` (the series report, the
+    profiles); returns the rendered document. No base URL, as for the yearly editions."""
+    from weasyprint import HTML  # slow import: only when a PDF is asked for
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    document = HTML(string=page, base_url=None).render()
+    document.write_pdf(path)
+    return document
+
+
 def document_meta(ds, lang: str, period: str) -> dict:
     """Author (the publisher), description (subject) and keywords of an edition."""
     publisher = (ds.config.raw.get("publisher") or {}).get(f"name_{lang}", "")
@@ -199,6 +212,12 @@ def document_meta(ds, lang: str, period: str) -> dict:
 
 PDFA = "pdf/a-3b"  # archival variant (ISO 19005-3, level B), on request
 PDFUA = "pdf/ua-1"  # the edition: tagged, accessible PDF (ISO 14289-1)
+
+
+def load_renderer(formats) -> None:
+    """Import WeasyPrint (about a second) ahead of the editions, when a PDF is asked for."""
+    if "pdf" in formats:
+        import weasyprint  # noqa: F401
 
 
 def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats,

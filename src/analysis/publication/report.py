@@ -86,12 +86,16 @@ class Report(ServiceSections):
             return key
         return table.set_index(column).at[key, f"label_{self.lang}"]
 
+    def scale(self) -> dict | None:
+        """The index's own scale in this year (its method version's `scale`), if declared."""
+        return self.ds.config.scale(self.year)
+
     @cached_property
     def own_scale(self) -> dict | None:
         """The index's own scale in the year (dataset.yaml `scale`: min, max, label_vi, label_en)
         when the dataset declares one: scores are then led in points on it (the `points` column, e.g. PAPI
         6–60), the percent of the maximum second; otherwise scores are percents."""
-        scale = self.ds.config.scale(self.year)
+        scale = self.scale()
         return scale if scale and self.units is not None and "points" in self.units else None
 
     def _factor(self) -> float:
@@ -357,8 +361,10 @@ class Report(ServiceSections):
         """The executive summary, one page: 3–5 headline figures, one chart, the key findings."""
         if self.has("ranking"):
             headlines, chart = self.index_headlines()
-        else:
+        elif self.service is not None:
             headlines, chart = self.service_headlines()
+        else:   # satisfaction only: the findings carry it
+            headlines, chart = [], None
         return self.section("summary", headlines=headlines, chart=chart, findings=self.findings())
 
     def index_headlines(self) -> tuple[list[tuple[str, str]], Figure | None]:

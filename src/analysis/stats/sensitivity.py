@@ -11,7 +11,8 @@ Constructing Composite Indicators* (2008, §1.7 and Step 7) and Saisana, Saltell
 
 **Uncertainty**: over N seeded draws, each unit's median rank, 5th and 95th percentile ranks
 (numpy's linear interpolation) and largest shift |rank − nominal rank|; ranks as published,
-1 = highest, ties sharing the smallest rank.
+1 = highest, ties sharing the smallest rank (scores compared to 9 decimals, so that two units
+tied in the data stay tied whatever the order of the floating-point sums).
 
 **Sensitivity**: Sobol indices of the output R̄ = mean over units of |rank − nominal rank|
 (Saisana et al. 2005, eq. 9), from Saltelli's radial design: matrices A and B (N draws each)
@@ -29,6 +30,7 @@ import pandas as pd
 UNIT_COLUMNS = ["unit_id", "rank_nominal", "rank_median", "rank_p05", "rank_p95", "max_shift"]
 SOBOL_COLUMNS = ["factor", "first_order", "total_order"]
 AGGREGATIONS = ("arithmetic", "geometric")
+DECIMALS = 9   # scores are ranked rounded to 1e-9: float noise must not break a tie in the data
 
 
 def sobol_indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -72,7 +74,7 @@ def _model(x, nominal_weights, spread, inputs, nominal_ranks):
     """Ranks and mean absolute rank shift for rows of inputs in [0, 1]^(dims + 1)."""
     factors = nominal_weights * (1 - spread + 2 * spread * inputs[:, :-1])
     weights = factors / factors.sum(axis=1, keepdims=True)
-    ranks = row_ranks(aggregate(x, weights, inputs[:, -1] >= 0.5))
+    ranks = row_ranks(np.round(aggregate(x, weights, inputs[:, -1] >= 0.5), DECIMALS))
     return ranks, np.abs(ranks - nominal_ranks).mean(axis=1)
 
 
@@ -89,7 +91,7 @@ def rank_sensitivity(scores: pd.DataFrame, nominal_weights: pd.Series, draws: in
     x = scores[dims].to_numpy(dtype=float)
     w0 = nominal_weights.reindex(dims).to_numpy(dtype=float)
     w0 = w0 / w0.sum()
-    nominal_ranks = row_ranks((x @ w0)[None, :])[0]
+    nominal_ranks = row_ranks(np.round(x @ w0, DECIMALS)[None, :])[0]
     k = len(dims) + 1
     rng = np.random.default_rng(seed)
     a, b = rng.random((draws, k)), rng.random((draws, k))

@@ -1,0 +1,172 @@
+"""One page per unit (`par-report run --year Y --profiles`), in the register of the authority's
+own province profiles: the unit's points, rank, band and change from last year; its points and
+rank over the years; its components (and sub-components where the dataset has them) against the
+national mean and its region's.
+
+Each edition gets `profiles.pdf` (every unit with a score that year, in alphabetical order of the
+edition's language) and `profiles/<unit_id>.pdf` (that unit's pages of the same rendering: one
+layout per edition). The history chart has only numbers as text and is drawn once for both
+editions; the charts are plain SVG (`panel_charts`), which WeasyPrint draws quickly.
+"""
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.indices.panel import methods as year_methods
+from analysis.inputs.dataset import Dataset
+from analysis.publication import panel_charts, publish
+from analysis.publication.formatting import fmt_number, fmt_points, vi_sort_key
+from analysis.publication.i18n import t
+from analysis.publication.markup import render
+
+
+PITCH = {"components": 11.0, "subcomponents": 9.0}   # row heights (pt) of the two bar lists
+
+
+def _uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+class Profiles:
+    """The profile pages of one year, for every edition (the history charts shared)."""
+
+    def __init__(self, ds: Dataset, year: int, results: dict[str, pd.DataFrame],
+                 extra: dict[str, pd.DataFrame]):
+        self.ds, self.year = ds, year
+        self.units = results["index_units"].set_index("unit_id")
+        self.scored = self.units[self.units["score"].notna()]
+        self.n_ranked = len(self.scored)
+        self.components = results["index_components"]
+        self.subcomponents = results.get("index_subcomponents")
+        self.history = extra["history"]
+        self.means = {"components": extra["component_means"],
+                      "subcomponents": extra.get("subcomponent_means")}
+        self.method = ds.config.method(year)
+        years = sorted(int(y) for y in self.history["year"].unique())
+        self.history_years = years
+        self.history_methods = year_methods(ds, years)
+        self.breaks = [y for p, y in zip(years, years[1:])
+                       if self.history_methods[y] != self.history_methods[p]]
+        self._history: dict[str, str] = {}
+
+    def history_chart(self, unit_id: str) -> str:
+        """The unit's points and ranks over the years (drawn once, shared by the editions)."""
+        if unit_id not in self._history:
+            h = self.history[self.history["unit_id"] == unit_id].set_index("year").reindex(self.history_years)
+            svg = panel_charts.history_svg(
+                self.history_years, h["points"].to_numpy(dtype=float),
+                h["rank"].to_numpy(dtype=float), [self.history_methods[y] for y in self.history_years],
+                self.breaks, self.n_ranked, lambda v: f"{v:.0f}")
+            self._history[unit_id] = _uri(svg)
+        return self._history[unit_id]
+
+    def _means(self, kind: str, region: str) -> tuple[dict, dict]:
+        m = self.means[kind]
+        national = m[m["region"] == ""].set_index("component")["mean"].to_dict()
+        regional = m[m["region"] == region].set_index("component")["mean"].to_dict()
+        return national, regional
+
+    def rows(self, unit_id: str, lang: str, kind: str) -> dict | None:
+        """The components (or sub-components) of the unit as bars (percent of the axis) with
+        ticks at the national and the region's means, and the value in the edition's format."""
+        region = self.units.at[unit_id, "region"] or ""
+        national, regional = self._means(kind, region)
+        if kind == "components":
+            specs, frame = self.method["components"], self.components
+            maximum = max(float(c["max_points"]) for c in specs)
+        else:
+            specs, frame = self.method.get("subcomponents") or [], self.subcomponents
+            if frame is None or not specs:
+                return None
+            maximum = float(frame["points"].max())
+        mine = frame[frame["unit_id"] == unit_id].set_index("component")["points"]
+
+        def at(value):
+            return None if pd.isna(value) else round(100 * min(max(value / maximum, 0), 1), 2)
+        rows = [{"label": s[f"label_{lang}"], "value": fmt_number(mine.get(s["code"]), lang),
+                 "bar": at(mine.get(s["code"])), "national": at(national.get(s["code"])),
+                 "region": at(regional.get(s["code"]))} for s in specs]
+        pitch = PITCH[kind]
+        return {"rows": rows, "pitch": pitch,
+                "bars": _uri(panel_charts.bars_svg(rows, pitch))}
+
+    def change_text(self, unit_id: str, lang: str) -> str:
+        u = self.units.loc[unit_id]
+        if pd.isna(u["prev_year"]):
+            return t("profile.no_prev", lang)
+        prev = int(u["prev_year"])
+        if pd.isna(u["score_prev"]):
+            return t("profile.no_prev_score", lang, prev_year=prev)
+        if pd.notna(u["like_for_like"]) and not bool(u["like_for_like"]):
+            shared = u.get("shared_change")
+            if pd.notna(shared):
+                return t("profile.change_shared", lang, prev_year=prev,
+                         change=fmt_points(shared, lang, signed=True))
+            return t("profile.change_not_like", lang, prev_year=prev)
+        places = int(u["rank_change"])
+        rank = t("profile.rank_up" if places > 0 else "profile.rank_down" if places < 0
+                 else "profile.rank_same", lang, places=abs(places))
+        points = u["change"] * u["max_points"] / 100   # one version: the same maximum
+        return t("profile.change", lang, prev_year=prev,
+                 change=fmt_points(points, lang, signed=True), rank=rank)
+
+    def page(self, unit_id: str, lang: str) -> str:
+        u = self.units.loc[unit_id]
+        regions = self.ds.regions.set_index("region")[f"label_{lang}"] if self.ds.regions is not None else {}
+        region = regions.get(u["region"], "") if u["region"] else ""
+        scale = self.ds.config.scale(self.year)
+        index_name = self.ds.config.raw.get(f"index_name_{lang}") or t("metric.index", lang)
+        points = fmt_number(u["points"], lang)
+        if scale:
+            points = t("profile.points_of", lang, points=points, high=fmt_number(scale["max"], lang, 0))
+        facts = [(t("profile.points", lang), points),
+                 (t("col.rank", lang), t("profile.rank_of", lang, rank=int(u["rank"]), n=self.n_ranked)),
+                 (t("col.band", lang), u["band_vi"] if lang == "vi" else u["band"]),
+                 (t("profile.change_label", lang), self.change_text(unit_id, lang))]
+        return render("profile.html.j2", unit_id=unit_id, name=u[f"name_{lang}"],
+                      subtitle=t("profile.subtitle", lang, index_name=index_name, year=self.year,
+                                 region=region) if region else f"{index_name} {self.year}",
+                      facts=facts,
+                      history_title=t("profile.history_title", lang, first=self.history_years[0],
+                                      last=self.history_years[-1]),
+                      history=self.history_chart(unit_id),
+                      history_caption=t("profile.history_caption", lang) + (
+                          " " + t("profile.break_note", lang) if self.breaks else ""),
+                      components_title=t("profile.components_title", lang, year=self.year),
+                      components=self.rows(unit_id, lang, "components"),
+                      subcomponents_title=t("profile.subcomponents_title", lang, year=self.year),
+                      subcomponents=self.rows(unit_id, lang, "subcomponents"),
+                      legend={"unit": u[f"name_{lang}"],
+                              "national": t("profile.legend_national", lang),
+                              "region": t("profile.legend_region", lang, region=region)
+                              if region else ""})
+
+    def order(self, lang: str) -> list[str]:
+        """Units with a score, in alphabetical order of the edition (Vietnamese collation in VI)."""
+        key = vi_sort_key if lang == "vi" else str.casefold
+        return sorted(self.scored.index, key=lambda i: (key(self.scored.at[i, f"name_{lang}"]), i))
+
+    def title(self, lang: str) -> str:
+        return t("profile.book_title", lang, title=self.ds.config.title(lang), year=self.year)
+
+    def publish(self, lang: str, out: Path) -> None:
+        """profiles.pdf and profiles/<unit_id>.pdf of one edition into `out`."""
+        order = self.order(lang)
+        body = "".join(self.page(u, lang) for u in order)
+        page = render("document.html.j2", lang=lang, title=self.title(lang), body=body,
+                      css=publish.css(lang, bool(self.ds.config.synthetic), True))
+        out.mkdir(parents=True, exist_ok=True)
+        document = publish.write_pdf(page, out / "profiles.pdf")
+        starts = {}
+        for number, p in enumerate(document.pages):
+            for anchor in p.anchors:
+                if anchor.startswith("profile-"):
+                    starts.setdefault(anchor.removeprefix("profile-"), number)
+        (out / "profiles").mkdir(exist_ok=True)
+        bounds = sorted(starts.values()) + [len(document.pages)]
+        for unit_id, first in starts.items():
+            pages = document.pages[first:next(b for b in bounds if b > first)]
+            document.copy(pages).write_pdf(out / "profiles" / f"{unit_id}.pdf")
