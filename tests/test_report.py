@@ -112,6 +112,12 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
         for name in ("index_scores.csv", "published.csv"):
             (tmp_path / f"{source.name}-only" / name).unlink(missing_ok=True)
         only.append((tmp_path / f"{source.name}-only", 2023))
+    first = tmp_path / "first-year-only"   # one year, counts known: the pooled-rate finding
+    shutil.copytree(tmp_path / "all_counts-only", first)
+    lines = (first / "satisfaction.csv").read_text(encoding="utf-8").splitlines()
+    (first / "satisfaction.csv").write_text("\n".join(
+        [lines[0], *(row for row in lines[1:] if row.startswith("2023,"))]) + "\n", encoding="utf-8")
+    only.append((first, 2023))
     datasets = [*only, (tiny_counts, 2023), (all_counts, 2023), (ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
                 (ROOT / "data" / "papi-provinces", 2018),
                 (ROOT / "data" / "par-ministries", 2023)]
