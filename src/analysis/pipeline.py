@@ -67,42 +67,52 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
         return run_series(data_dir, years, langs, formats, out_root, progress)
     started = manifest.now()
     steps = 2 + (2 * len(langs) if formats else 0)
-    with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar:
+    with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar, \
+            ThreadPoolExecutor(max_workers=max(1, len(langs))) as pool:
         bar.set_postfix_str("loading and checking the data")
         ds = load_dataset(data_dir)
-        results = compute_results(ds, year, progress=progress, period=period)
-        reasons = draft_reasons(ds, results) if require_final else []
-        if reasons:  # --final: a draft is not published (audit.release)
-            raise DraftError(reasons)
-        bar.update()
-        final = Path(out_root).resolve() / ds.name / (period or str(year))
-        with runfolder.publishing(final) as tmp:
-            tables = tmp / "tables"
-            write_tables(results, tables)
+        # The editions' kernels start (and import the report's code) while the tables are computed.
+        kernels = [pool.submit(publish.start_kernel) for _ in langs] if formats else []
+        try:
+            results = compute_results(ds, year, progress=progress, period=period)
+            reasons = draft_reasons(ds, results) if require_final else []
+            if reasons:  # --final: a draft is not published (audit.release)
+                raise DraftError(reasons)
             bar.update()
-            if explain:
-                from analysis.explain import execute
-                bar.set_postfix_str("working papers")
-                execute(data_dir, year, "", tables, tmp / "explain" / "explain.ipynb")
-            if formats:
-                def edition(lang):
-                    publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
-                                             final.parent / "failed", period)
-                    bar.update()
-                    publish.render_edition(ds, year, lang, results, tmp, formats, archival, period)
-                    bar.update()
-                bar.set_postfix_str("editions " + ", ".join(langs))
-                with ThreadPoolExecutor(max_workers=len(langs)) as pool:
-                    list(pool.map(edition, langs))
-            if profiles:
-                bar.set_postfix_str("profiles")
-                book = unit_profiles.Profiles(ds, year, results, profile_tables(ds, year))
-                in_processes(book.publish, [(lang, tmp / lang) for lang in langs])
-            parameters = {"data": str(Path(data_dir).resolve()), "year": year, "period": period,
-                          "lang": list(langs), "format": list(formats), "pdfa": archival,
-                          **({"explain": True} if explain else {}),
-                          **({"profiles": True} if profiles else {})}
-            manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
+            final = Path(out_root).resolve() / ds.name / (period or str(year))
+            with runfolder.publishing(final) as tmp:
+                tables = tmp / "tables"
+                write_tables(results, tables)
+                bar.update()
+                if explain:
+                    from analysis.explain import execute
+                    bar.set_postfix_str("working papers")
+                    execute(data_dir, year, "", tables, tmp / "explain" / "explain.ipynb")
+                if formats:
+                    def edition(lang, kernel):
+                        publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
+                                                 final.parent / "failed", period, kernel.result())
+                        bar.update()
+                        publish.render_edition(ds, year, lang, results, tmp, formats, archival, period)
+                        bar.update()
+                    bar.set_postfix_str("editions " + ", ".join(langs))
+                    editions = [pool.submit(edition, lang, kernel) for lang, kernel in zip(langs, kernels)]
+                    publish.load_renderer(formats)   # meanwhile, once for both editions' processes
+                    for done in editions:
+                        done.result()
+                if profiles:
+                    bar.set_postfix_str("profiles")
+                    book = unit_profiles.Profiles(ds, year, results, profile_tables(ds, year))
+                    in_processes(book.publish, [(lang, tmp / lang) for lang in langs])
+                parameters = {"data": str(Path(data_dir).resolve()), "year": year, "period": period,
+                              "lang": list(langs), "format": list(formats), "pdfa": archival,
+                              **({"explain": True} if explain else {}),
+                              **({"profiles": True} if profiles else {})}
+                manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
+        finally:
+            for kernel in kernels:
+                if kernel.exception() is None:
+                    publish.stop_kernel(kernel.result())
     return final
 
 

@@ -523,14 +523,15 @@ def _check_units(r: TableReader, frame: pd.DataFrame, ds: Dataset) -> None:
                   f"without their leading zeros ({examples}): Excel stored the ids as numbers",
                   "format the unit_id column as Text and type the ids again (or save from the "
                   "template in data/templates/), or write the file as CSV UTF-8")
+    validity = dict(zip(units.index, zip(units["valid_from"], units["valid_to"])))
     for idx, unit, year in zip(frame.index, frame["unit_id"], frame["year"]):
         if unit == "" or unit in zeros:
             continue
-        if unit not in units.index:
+        if unit not in validity:
             r.problem(int(rows[idx]), "unit_id", f"unknown unit '{unit}'",
                       "add the unit to units.csv or correct the id")
             continue
-        start, end = units.at[unit, "valid_from"], units.at[unit, "valid_to"]
+        start, end = validity[unit]
         if pd.notna(year) and ((pd.notna(start) and year < start) or (pd.notna(end) and year > end)):
             span = f"{'' if pd.isna(start) else start}–{'' if pd.isna(end) else end}"
             r.problem(int(rows[idx]), "year", f"unit '{unit}' is not valid in {year} (valid {span})",
@@ -559,10 +560,12 @@ def _index_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFra
     s["decimals"] = r.text("points", required=False).map(decimals).astype(int)
     s["row"] = r.rows()
     rows = r.rows()
-    for idx in s.index:
-        comp, pts, mx, year = (s.at[idx, "component"], s.at[idx, "points"],
-                               s.at[idx, "max_points"], s.at[idx, "year"])
-        version = ds.config.method(None if pd.isna(year) else int(year))
+    versions = {}   # the method version of each year, looked up once
+    for idx, comp, pts, mx, year in zip(s.index, s["component"], s["points"], s["max_points"], s["year"]):
+        key = None if pd.isna(year) else int(year)
+        if key not in versions:
+            versions[key] = ds.config.method(key)
+        version = versions[key]
         maxima = {c["code"]: float(c["max_points"]) for c in version["components"]}
         if comp == "total":
             maxima[comp] = sum(maxima.values()) or mx
@@ -605,10 +608,13 @@ def _subcomponent_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.
                       "component": r.text("component"),
                       "points": r.number("points", required=False, minimum=0)})
     s["row"] = r.rows()
-    parent_of = {}
+    parent_of, parents_of = {}, {}   # parents_of: each year's {sub-component: parent}, once
     for idx, code, year in zip(s.index, s["component"], s["year"]):
-        version = ds.config.method(None if pd.isna(year) else int(year))
-        parents = {sub["code"]: sub["parent"] for sub in version["subcomponents"]}
+        key = None if pd.isna(year) else int(year)
+        if key not in parents_of:
+            parents_of[key] = {sub["code"]: sub["parent"]
+                               for sub in ds.config.method(key)["subcomponents"]}
+        parents = parents_of[key]
         if code not in parents:
             r.problem(int(s.at[idx, "row"]), "component", f"'{code}' is not a sub-component of "
                       f"{year}'s method version", "add it to the version's subcomponents in "

@@ -52,23 +52,61 @@ class LocalKernelManager(KernelManager):
             await super()._async_interrupt_kernel()
 
 
+def start_kernel() -> LocalKernelManager:
+    """A report kernel started ahead of its notebook, with the notebook's imports already done,
+    so the start overlaps the computing of the tables. What it runs before the notebook runs
+    silently: the kernel's execution count, hence the kept notebook, is as if papermill had
+    started it (papermill leaves a kernel it did not start running: `stop_kernel`)."""
+    km = LocalKernelManager(kernel_name="python3")
+    km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"])  # as nbclient does
+    try:
+        _silently(km, "__import__('analysis.publication.report')")   # nothing bound
+    except BaseException:
+        stop_kernel(km)
+        raise
+    return km
+
+
+def _silently(km: LocalKernelManager, code: str) -> None:
+    """Run `code` in the kernel without a trace in its history or execution count."""
+    client = km.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(code, silent=True, timeout=120)
+    finally:
+        client.stop_channels()
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"the report kernel could not run {code!r}: {reply['content'].get('evalue')}")
+
+
+def stop_kernel(km: LocalKernelManager) -> None:
+    if km.has_kernel:
+        km.shutdown_kernel()
+    km.cleanup_resources()
+
+
 class NotebookError(Exception):
     """The report notebook failed; the failed copy is kept (outside the run) for diagnosis."""
 
 
 def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path,
-                     failed_dir: Path | None = None, period: str | None = None) -> Path:
-    """Run the report notebook for one edition; the executed copy stays in the run for audit.
+                     failed_dir: Path | None = None, period: str | None = None,
+                     km: LocalKernelManager | None = None) -> Path:
+    """Run the report notebook for one edition (in `km`, a kernel from `start_kernel`, else a
+    new one); the executed copy stays in the run for audit.
 
     On failure the executed copy (with papermill's banner at the failing cell) is moved to
     `failed_dir` and a NotebookError names the cell, the exception and that copy."""
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / "report.ipynb"
     here = out_dir.resolve()
+    if km is not None:   # a kernel started ahead: into the edition's folder, as papermill would start it
+        _silently(km, f"__import__('os').chdir({str(here)!r})")
     try:   # the kernel runs in the edition's folder, the paths relative to it: the copy reruns there
         papermill.execute_notebook(
             str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
-            request_save_on_cell_execute=False, kernel_manager_class=LocalKernelManager,
+            request_save_on_cell_execute=False, kernel_manager_class=LocalKernelManager, km=km,
             resources={"metadata": {"path": str(here)}},   # the kernel's folder (no process chdir)
             parameters={"data_dir": relative(Path(data_dir).resolve(), here), "year": int(year),
                         "lang": lang, "tables_dir": relative(tables_dir.resolve(), here),
@@ -135,14 +173,22 @@ def css(lang: str, synthetic: bool, for_pdf: bool, draft: bool = False) -> str:
 """
 
 
-def notebook_html(executed: Path, lang: str, title: str, stylesheet: str, meta: dict | None = None) -> str:
-    """The page (templates/publication): the notebook's displayed sections; `meta` the document's
-    author, description and keywords (the PDF's metadata)."""
+_STYLESHEET = "/*par-report:stylesheet*/"  # stands for the stylesheet in `notebook_html`
+
+
+def notebook_html(executed: Path, lang: str, title: str, stylesheets: list[str],
+                  meta: dict | None = None) -> list[str]:
+    """The page (templates/publication) once per stylesheet: the notebook's displayed sections;
+    `meta` the document's author, description and keywords (the PDF's metadata). The notebook is
+    converted once; the template inserts the stylesheet verbatim, so each page is that one
+    conversion with its stylesheet put in place."""
     exporter = HTMLExporter(template_name="publication", extra_template_basedirs=[str(TEMPLATES)])
     nb = nbformat.read(executed, as_version=4)
     body, _ = exporter.from_notebook_node(
-        nb, resources={"publication": {"lang": lang, "title": title, "css": stylesheet, "meta": meta or {}}})
-    return body
+        nb, resources={"publication": {"lang": lang, "title": title, "css": _STYLESHEET, "meta": meta or {}}})
+    before, found, after = body.partition(_STYLESHEET)
+    assert found and _STYLESHEET not in after, "the publication template shows the stylesheet once"
+    return [before + sheet + after for sheet in stylesheets]
 
 
 def write_pdf(page: str, path: Path):
@@ -168,6 +214,12 @@ PDFA = "pdf/a-3b"  # archival variant (ISO 19005-3, level B), on request
 PDFUA = "pdf/ua-1"  # the edition: tagged, accessible PDF (ISO 14289-1)
 
 
+def load_renderer(formats) -> None:
+    """Import WeasyPrint (about a second) ahead of the editions, when a PDF is asked for."""
+    if "pdf" in formats:
+        import weasyprint  # noqa: F401
+
+
 def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats,
                    archival: bool = False, period: str | None = None) -> None:
     """Write report.html / report.pdf / report.xlsx of one edition into run_dir/<lang>/, and
@@ -179,17 +231,19 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
     synthetic = bool(ds.config.synthetic)
     draft = bool(draft_reasons(ds, results))
     meta = document_meta(ds, lang, period or str(year))
+    wanted = [for_pdf for for_pdf, fmt in ((False, "html"), (True, "pdf")) if fmt in formats]
+    pages = dict(zip(wanted, notebook_html(executed, lang, title,
+                                           [css(lang, synthetic, p, draft) for p in wanted], meta)
+                             if wanted else []))
     if "html" in formats:
-        (out / "report.html").write_text(notebook_html(executed, lang, title, css(lang, synthetic, False),
-                                                       meta), encoding="utf-8")
+        (out / "report.html").write_text(pages[False], encoding="utf-8")
     if "pdf" in formats:
         from weasyprint import HTML  # slow import: only when a PDF is asked for
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-        page = notebook_html(executed, lang, title, css(lang, synthetic, True, draft), meta)
         # No base URL: a relative link (the other edition) cannot become a file:// URI of this
         # machine's staging folder; the PDF keeps its text. Tagged (PDF/UA-1) for screen readers.
-        document = HTML(string=page, base_url=None).render()
+        document = HTML(string=pages[True], base_url=None).render()
         document.write_pdf(out / "report.pdf", pdf_variant=PDFUA)
         if archival:
             document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
