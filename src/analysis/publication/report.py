@@ -35,7 +35,7 @@ from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
 SECTIONS = ["summary", "service_quality", "ranking", "groups", "regions", "components", "change", "satisfaction",
-            "gaps", "funnel", "integrity", "directory", "methods", "audit"]
+            "gaps", "sensitivity", "funnel", "integrity", "directory", "methods", "audit"]
 
 
 MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
@@ -196,6 +196,8 @@ class Report(ServiceSections):
             return "index_components" in self.tables and len(self.method()["components"]) > 1
         if section == "change":
             return units is not None and units["score_prev"].notna().any()
+        if section == "sensitivity":
+            return "sensitivity" in self.tables and len(self.tables["sensitivity"]) > 1
         if section in ("satisfaction", "gaps", "funnel", "integrity"):
             return {"satisfaction": "satisfaction_units", "gaps": "gaps", "funnel": "funnel",
                     "integrity": "integrity"}[section] in self.tables
@@ -718,6 +720,39 @@ class Report(ServiceSections):
         listed = {c.get("code"): c.get(f"label_{self.lang}") for c in
                   (self.ds.config.raw.get("survey") or {}).get("channels") or [] if isinstance(c, dict)}
         return listed.get(code) or visible(code)
+
+    def sensitivity(self) -> HTML:
+        """How robust the ranking is to its assumptions (tables sensitivity, sensitivity_sobol):
+        a paragraph, the assumptions' Sobol indices and the units whose rank moves most."""
+        s = self.tables["sensitivity"]
+        settings = self.ds.config.raw.get("sensitivity") or {}
+        width = s["rank_p95"] - s["rank_p05"]
+        stable = int((width <= 2).sum())
+        labels = {c["code"]: c[f"label_{self.lang}"] for c in self.method()["components"]}
+        sobol = self.tables.get("sensitivity_sobol")
+        rows = []
+        if sobol is not None:
+            for r in sobol.sort_values("total_order", ascending=False, kind="stable").itertuples():
+                factor = str(r.factor)
+                name = (labels.get(factor.split(":", 1)[1], factor.split(":", 1)[1])
+                        if factor.startswith("weight:") else self.t(f"sensitivity.factor_{factor}"))
+                rows.append([name, self.num(r.first_order), self.num(r.total_order)])
+        moved = s.assign(width=width).sort_values(["width", "rank_nominal"], ascending=[False, True],
+                                                   kind="stable").head(10)
+        units = [[self.name(r.unit_id), fmt_int(r.rank_nominal, self.lang),
+                  fmt_int(round(r.rank_median), self.lang),
+                  f"{fmt_int(r.rank_p05, self.lang)}–{fmt_int(r.rank_p95, self.lang)}",
+                  fmt_int(r.max_shift, self.lang)] for r in moved.itertuples()]
+        text = self.t("sensitivity.text", draws=fmt_int(int(settings.get("draws", 0)), self.lang),
+                      spread=self.pct(100 * float(settings.get("weight_spread", 0.25)), 0),
+                      n=len(s), stable=stable)
+        return self.section(
+            "sensitivity", texts=[text],
+            sobol=self.table(rows, [self.t(k) for k in ("col.factor", "col.first_order", "col.total_order")],
+                             {1, 2}, self.t("sensitivity.sobol_caption")) if rows else None,
+            units=self.table(units, [self.t(k) for k in ("col.name", "col.rank_nominal", "col.rank_median",
+                                                        "sensitivity.col_range", "col.max_shift")],
+                             {1, 2, 3, 4}, self.t("sensitivity.units_caption")))
 
     def gaps(self) -> HTML:
         g = self.tables["gaps"]
