@@ -1,36 +1,95 @@
-"""Benchmark (not a test): wall time of a rerun of the default report — both editions, HTML, PDF
-and XLSX — and of its phases. Run: `make bench` or `.venv/bin/python benchmarks/bench_report.py`."""
+"""Benchmark (not a test): wall time of the default report — `par-report run --data
+data/papi-provinces` (its default year, both editions, HTML + PDF + XLSX), the whole process —
+beside its floor measured in the same run: two report kernels started in parallel doing the
+notebook's imports, then WeasyPrint rendering the run's two PDF pages in parallel (two processes,
+import included). The run is reported as a ratio to that floor. Runs and floors alternate; the
+figures are medians of `--repeat` (after one warm-up run).
+Run: `make bench` or `.venv/bin/python benchmarks/bench_report.py [--repeat 5]`."""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from analysis import pipeline
-from analysis.publication import publish
 from analysis.inputs.dataset import load_dataset
-from analysis.indices.results import compute_results
+from analysis.publication import publish
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA, YEAR = ROOT / "data" / "papi-provinces", 2016
+DATA = ROOT / "data" / "papi-provinces"
+CLI = Path(sys.executable).parent / "par-report"
+RENDER = ("import sys; from weasyprint import HTML; "
+          "HTML(string=open(sys.argv[1], encoding='utf-8').read(), base_url=None).render()"
+          ".write_pdf(sys.argv[2], pdf_variant='pdf/ua-1')")
 
 
-def timed(label, fn, *args, **kwargs):
+def wall(fn) -> float:
     start = time.perf_counter()
-    value = fn(*args, **kwargs)
-    print(f"{label:<42} {time.perf_counter() - start:6.2f} s")
-    return value
+    fn()
+    return time.perf_counter() - start
+
+
+def run_report(out: Path) -> None:
+    subprocess.run([str(CLI), "run", "--data", str(DATA), "--out", str(out)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def kernel_floor() -> None:
+    """Two kernels started in parallel, each doing the notebook's imports."""
+    with ThreadPoolExecutor(2) as pool:
+        for km in list(pool.map(lambda _: publish.start_kernel(), range(2))):
+            publish.stop_kernel(km)
+
+
+def pdf_pages(run: Path, tmp: Path) -> list[Path]:
+    """The two editions' PDF pages (print stylesheet) of a finished run, as HTML files."""
+    ds = load_dataset(DATA)
+    pages = []
+    for lang in ("vi", "en"):
+        page = tmp / f"{lang}.html"
+        html, = publish.notebook_html(run / lang / "report.ipynb", lang, "title",
+                                      [publish.css(lang, bool(ds.config.synthetic), True)])
+        page.write_text(html, encoding="utf-8")
+        pages.append(page)
+    return pages
+
+
+def render_floor(pages: list[Path], tmp: Path) -> None:
+    """WeasyPrint rendering both pages in parallel, each in its own process."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": publish.SOURCE_DATE_EPOCH}
+    children = [subprocess.Popen([sys.executable, "-c", RENDER, str(p), str(tmp / f"{p.stem}.pdf")],
+                                 env=env) for p in pages]
+    for child in children:
+        if child.wait():
+            raise RuntimeError("WeasyPrint failed")
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    repeat = parser.parse_args().repeat
     with tempfile.TemporaryDirectory() as tmp:
-        ds = timed("load + validate dataset", load_dataset, DATA)
-        results = timed("compute tables (once per run)", compute_results, ds, YEAR)
-        from analysis.indices.tables import write_tables
-        tables = Path(tmp) / "tables"
-        write_tables(results, tables)
-        timed("execute notebook, one edition (vi)", publish.execute_notebook, DATA, YEAR, "vi", tables, Path(tmp) / "vi")
-        timed("HTML + PDF + XLSX, one edition (vi)", publish.render_edition, ds, YEAR, "vi", results, Path(tmp), ("html", "pdf", "xlsx"))
-        timed("full run, both editions (first)", pipeline.run, DATA, YEAR, out_root=Path(tmp) / "a", progress=False)
-        timed("full run, both editions (rerun)", pipeline.run, DATA, YEAR, out_root=Path(tmp) / "a", progress=False)
+        tmp = Path(tmp)
+        run_report(tmp / "out")   # warm-up; its notebooks give the floor's pages
+        published = next(p for p in (tmp / "out" / DATA.name).iterdir() if p.is_symlink())
+        pages = pdf_pages(published.resolve(), tmp)
+        runs, kernels, renders = [], [], []
+        for i in range(repeat):
+            runs.append(wall(lambda: run_report(tmp / "out")))
+            kernels.append(wall(kernel_floor))
+            renders.append(wall(lambda: render_floor(pages, tmp)))
+            print(f"  #{i + 1}: run {runs[-1]:.2f} s; floor {kernels[-1]:.2f} + {renders[-1]:.2f} s",
+                  flush=True)
+    run, kernel, render = (statistics.median(x) for x in (runs, kernels, renders))
+    floor = statistics.median(k + r for k, r in zip(kernels, renders))
+    print(f"par-report run --data {DATA.relative_to(ROOT)} (whole process), median of {repeat}: "
+          f"{run:.2f} s (range {min(runs):.2f}–{max(runs):.2f})")
+    print(f"floor: two kernels with the report's imports {kernel:.2f} s + WeasyPrint, both PDFs "
+          f"in parallel {render:.2f} s = {floor:.2f} s")
+    print(f"ratio to the floor: {run / floor:.2f}×")
 
 
 if __name__ == "__main__":

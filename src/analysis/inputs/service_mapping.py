@@ -44,6 +44,14 @@ DEFAULT_SERVICE_INDEX = {
               "18, progress and results 20, digitisation 22, online services 22, satisfaction "
               "18 (summaries of the Decision: sonoivu.namdinh.gov.vn, vietjack.me, "
               "baocaotaichinh.vn); indicator rules from " + _PORTAL + ".",
+    "source_vi": "Quyết định 766/QĐ-TTg ngày 23/6/2022 (Bộ chỉ số chỉ đạo, điều hành và đánh "
+                 "giá chất lượng phục vụ người dân, doanh nghiệp): năm nhóm, 100 điểm — công "
+                 "khai, minh bạch 18; tiến độ, kết quả giải quyết 20; số hóa hồ sơ 22; cung cấp "
+                 "dịch vụ trực tuyến 22; mức độ hài lòng 18 (tóm tắt Quyết định: "
+                 "sonoivu.namdinh.gov.vn, vietjack.me, baocaotaichinh.vn); quy tắc tính từng chỉ "
+                 "tiêu theo bảng công thức và bản mô tả của Cổng Dịch vụ công quốc gia "
+                 "(github.com/ChippedTopaz/qd766: 'Công thức 766.xlsx', trang METRICS; 'Mô tả "
+                 "công thức tính chỉ số 766.docx'), đối chiếu với điểm số Cổng đã công bố.",
     "notes": "One dossier-level indicator per group (the portal's groups also hold procedure-"
              "level indicators that dossier records cannot give); maxima and rules are this "
              "project's reading of the portal's formulas, not the annex's text: unconfirmed.",
