@@ -461,9 +461,11 @@ class Report(ServiceSections):
                 rows.append(row + [self.pct(r.mean), self.pct(r.median), self.num(r.sd),
                                    self.pct(r.min), self.pct(r.max)])
         headers = [self.t("col.scope"), self.t("col.n_units")]
-        if self.own_scale:
+        stats = ("col.mean", "col.median", "col.sd", "col.min", "col.max")
+        if self.own_scale:  # points first; the percent statistics beside them say they are percents
             headers.append(self.t("col.mean_points", label=self.own_scale[f"label_{self.lang}"]))
-        headers += [self.t(k) for k in ("col.mean", "col.median", "col.sd", "col.min", "col.max")]
+            stats = tuple(k + "_share" for k in stats)
+        headers += [self.t(k) for k in stats]
         return self.section("groups", table=self.table(rows, headers, set(range(1, len(headers)))))
 
     def regions(self) -> HTML:
