@@ -8,7 +8,8 @@ Which ballots are screened. The ballots that count under the rules of `analysis.
 (known unit, valid that year, first copy of a repeated (year, ballot_id), at least one answer, no
 answer outside the scale), of the chosen year (and of the latest earlier year, for `year_shift`).
 `duplicates` counts the later copies, rejected as duplicate_ballot. Everything is computed in
-DuckDB over one table of the screened ballots; only aggregates come back to pandas.
+DuckDB over the in-memory table of the ballot file that the rules use
+(`analysis.indices.ballots.read_ballots`); only aggregates come back to pandas.
 
 Thresholds. Every statistic below is scaled so that one threshold fits units of every size; the
 thresholds of the calibrated checks are the 99th percentile of the statistic over the clean units
@@ -68,8 +69,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.indices.ballots import open_source
-from analysis.inputs.sources import csv_lines, run_query
+from analysis.indices.ballots import open_source, read_ballots
+from analysis.inputs.sources import csv_lines
 from analysis.stats.dispersion import random_effects, ratio_variance
 
 CHECKS = ("all_top", "burst", "channel_gap", "duplicates", "identical_patterns", "paper_share",
@@ -132,19 +133,21 @@ def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers
            progress: bool = False) -> Screen:
     """Both integrity tables of `year`; `progress` shows a bar while the ballots are read."""
     with open_source(Path(path), units) as (con, source, questions):
-        return screen_source(con, source, questions, int(year), scale, satisfied_answers, progress)
+        read_ballots(con, source, questions, scale, timed=True, progress=progress)
+        return screen_source(con, source, questions, int(year), scale, satisfied_answers)
 
 
 def screen_source(con, source, questions: list[str], year: int, scale, satisfied_answers,
                   progress: bool = False) -> Screen:
-    """Both integrity tables of `year` from the ballot `source` registered on connection `con`
-    (`analysis.indices.ballots.summarise_ballots` passes its in-memory copy of the file)."""
-    _build(con, source, questions, year, scale, progress)
+    """Both integrity tables of `year` from the table `ballots` of `source` on connection `con`
+    (`analysis.indices.ballots.read_ballots`, read with `timed`; `progress` is not used: the
+    file has been read)."""
+    _screened_view(con, len(questions), year, scale)
     return _screen_table(con, len(questions), year, scale, satisfied_answers, source)
 
 
 def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> Screen:
-    """The screen over the temp tables `screened` and `dupes` (see `_build`) of connection `con`."""
+    """The screen over the view `screened` (see `_screened_view`) of connection `con`."""
     low, high = (int(v) for v in scale)
     satisfied = sorted({int(v) for v in satisfied_answers})
     ctx = _Context(con, k, year, low, high, satisfied)
@@ -164,52 +167,24 @@ def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> S
 
 # --- the screened ballots --------------------------------------------------------------------
 
-def _build(con, source, questions: list[str], year: int, scale, progress: bool) -> None:
-    """Temp tables `screened` (the ballots that count, of `year` and the latest earlier year:
-    answers v0… as whole numbers or NULL, `pattern` their code, `ts` the time if any) and
-    `dupes` (duplicate_ballot copies per unit, of `year`)."""
+def _screened_view(con, k: int, year: int, scale) -> None:
+    """View `screened`: the ballots that count, of `year` and of the latest earlier year with
+    ballots of a known unit valid that year; `channel` in lower case, `paper`, `pattern` the
+    code of the answers (blanks part of it)."""
     low, high = (int(v) for v in scale)
-    k = range(len(questions))
-    answers = ", ".join(f"{source.present(c)} AS p{i}, {source.whole(c)} AS v{i}"
-                        for i, c in enumerate(questions))
-    bad = " + ".join(f"(p{i} AND coalesce(NOT v{i} BETWEEN {low} AND {high}, true))::INTEGER"
-                     for i in k)
-    answered = " + ".join(f"(v{i} IS NOT NULL)::INTEGER" for i in k)
-    submitted = source.text("submitted_at") if "submitted_at" in source.raw else "NULL::VARCHAR"
     base = high - low + 2
-    pattern = " + ".join(f"coalesce(v{i} - {low - 1}, 0)::BIGINT * {base ** i}" for i in k)
-    run_query(con, f"""
-    CREATE TEMP TABLE all_rows AS
-    WITH raw AS ({source.relation}),
-    cells AS (
-        SELECT _file, _pos, {source.whole('year')} AS year, {source.key('unit_id')} AS unit_id,
-               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel,
-               {submitted} AS submitted_at, {answers}
-        FROM raw
-    ),
-    recent AS (SELECT * FROM cells WHERE year <= {year})
-    SELECT t.*, r.unit_id IS NOT NULL AND coalesce(r.valid_from <= t.year, true)
-               AND coalesce(r.valid_to >= t.year, true) AS valid,
-           row_number() OVER (PARTITION BY t.year, t.ballot_id ORDER BY t._file, t._pos) AS copy,
-           {bad} AS n_bad, {answered} AS m
-    FROM recent t LEFT JOIN registry r ON t.unit_id = r.unit_id
-    """, f"integrity screen {year}" if progress else None)
-    previous = con.execute(f"SELECT max(year) FROM all_rows WHERE valid AND year < {year}").fetchone()[0]
+    pattern = " + ".join(f"coalesce(v{i}::BIGINT - {low - 1}, 0) * {base ** i}" for i in range(k))
+    previous = con.execute(f"""SELECT max(year) FROM ballots WHERE year < {year} AND (reason IS NULL
+                               OR reason NOT IN ('missing_year', 'unknown_unit', 'outside_validity'))
+                            """).fetchone()[0]
     years = f"({year}{'' if previous is None else f', {previous}'})"
-    con.execute(f"""CREATE TEMP TABLE dupes AS SELECT unit_id, count(*) AS n_duplicates
-                    FROM all_rows WHERE year = {year} AND valid AND ballot_id <> '' AND copy > 1
-                    GROUP BY unit_id""")
-    values = ", ".join(f"v{i}::TINYINT AS v{i}" for i in k)
     con.execute(f"""
-    CREATE TEMP TABLE screened AS
+    CREATE OR REPLACE TEMP VIEW screened AS
     SELECT year, unit_id, ballot_id, _file, _pos, lower(channel) AS channel,
-           lower(channel) = 'paper' AS paper,
-           IF(contains(submitted_at, 'T'), TRY_CAST(submitted_at AS TIMESTAMP), NULL) AS ts,
-           m, {values}, {pattern} AS pattern
-    FROM all_rows
-    WHERE year IN {years} AND valid AND NOT (ballot_id <> '' AND copy > 1) AND n_bad = 0 AND m > 0
+           lower(channel) = 'paper' AS paper, ts, m, {', '.join(f"v{i}" for i in range(k))},
+           {pattern} AS pattern
+    FROM ballots WHERE reason IS NULL AND year IN {years}
     """)
-    con.execute("DROP TABLE all_rows")
 
 
 class _Context:
@@ -249,7 +224,9 @@ class _Context:
         sums = [c for c in this.columns if c not in ("year", "unit_id", "paper")]
         self.units = this.groupby("unit_id", as_index=False)[sums].sum()
         self.units["p"] = self.units["s_y"] / self.units["s_m"]
-        self.dupes = con.sql("SELECT * FROM dupes ORDER BY unit_id").df()
+        self.dupes = con.sql(f"""SELECT unit_id, count(*) AS n_duplicates FROM ballots
+                                 WHERE year = {year} AND reason = 'duplicate_ballot'
+                                 GROUP BY unit_id ORDER BY unit_id""").df()
         self.previous = self.cells.loc[self.cells["year"] < year, "year"].max()
 
 
