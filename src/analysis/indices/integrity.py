@@ -160,7 +160,7 @@ def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> S
         rows += found_rows
         involved += found_ballots
     table = _frame(rows)
-    ballots = _involved_ballots(con, involved, source, year, k)
+    ballots = _involved_ballots(ctx, involved, source)
     table = _recompute(table, ballots, ctx)
     return Screen(table, ballots.reindex(columns=BALLOT_COLUMNS).reset_index(drop=True))
 
@@ -283,53 +283,71 @@ def _surprise(distribution, count, *args) -> np.ndarray:
 
 def _identical(ctx: _Context):
     pc = _pattern_surprise(ctx)
+    if pc.empty:
+        return [], []
     threshold = THRESHOLDS["identical_patterns"]
+    unit, c, e = pc["unit_id"].to_numpy(), pc["c"].to_numpy(), pc["e"].to_numpy()
+    surprise, paper, pattern = pc["surprise"].to_numpy(), pc["paper"].to_numpy(), pc["pattern"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])  # pc is sorted by unit
     rows, involved = [], []
-    for unit, part in pc.groupby("unit_id", sort=True):
-        best = part.loc[part["surprise"].idxmax()]
-        hit = part[part["surprise"] >= threshold]
-        shown = hit if len(hit) else part.loc[[best.name]]
-        flagged = len(hit) > 0
-        rows.append(_row(unit, "identical_patterns", best["surprise"], threshold, flagged, {
-            "observed": int(shown["c"].sum()), "patterns": len(shown),
-            "expected": float(shown["e"].sum()),
-            "channel": "paper" if bool(shown["paper"].iloc[0]) else "digital",
-            "reference": str(best["reference"]), "twins": int(best["twins"]),
-            "n": int(best["n_unit"])}))
-        if flagged:
-            involved += [("identical_patterns", unit, f"paper = {str(bool(r.paper)).lower()} "
-                          f"AND pattern = {int(r.pattern)}") for r in hit.itertuples()]
+    for a, b in zip(starts, np.r_[starts[1:], len(pc)]):
+        best = a + int(np.argmax(surprise[a:b]))  # the first of the largest
+        hit = a + np.flatnonzero(surprise[a:b] >= threshold)
+        shown = hit if len(hit) else np.array([best])
+        rows.append(_row(unit[a], "identical_patterns", surprise[best], threshold, len(hit) > 0, {
+            "observed": int(c[shown].sum()), "patterns": len(shown),
+            "expected": float(e[shown].sum()),
+            "channel": "paper" if bool(paper[shown[0]]) else "digital",
+            "reference": str(pc["reference"].iat[best]), "twins": int(pc["twins"].iat[best]),
+            "n": int(pc["n_unit"].iat[best])}))
+        involved += [("identical_patterns", unit[a], {"paper": bool(paper[i]),
+                                                      "pattern": int(pattern[i])}) for i in hit]
     return rows, involved
 
 
 def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
     """Patterns seen at least 3 times in a cell (unit × paper or digital), with e, their
-    expected count, and their Bonferroni surprise (see the module doc)."""
-    pc = ctx.con.sql(f"SELECT unit_id, paper, pattern, count(*) AS c FROM screened "
-                     f"WHERE year = {ctx.year} GROUP BY ALL ORDER BY ALL").df()
-    n_cell = pc.groupby(["unit_id", "paper"])["c"].transform("sum").to_numpy()
-    n_unit = pc.groupby("unit_id")["c"].transform("sum").to_numpy()
-    c_unit = pc.groupby(["unit_id", "pattern"])["c"].transform("sum").to_numpy()
-    own = (n_cell >= MIN_BALLOTS) & (n_unit - n_cell >= MIN_BALLOTS)
+    expected count, and their Bonferroni surprise (see the module doc). The counts of every
+    pattern, and the sums the references need, are taken in SQL; only the tested patterns come
+    back."""
     units = ctx.units.sort_values(["p", "unit_id"])
-    decile = pd.Series(np.arange(len(units)) * 10 // max(len(units), 1), index=units["unit_id"])
-    pc["decile"] = pc["unit_id"].map(decile)
-    n_decile = units.groupby(decile.to_numpy())["n"].sum()
-    c_decile = pc.groupby(["decile", "pattern"])["c"].transform("sum").to_numpy()
-    c = pc["c"].to_numpy()
-    pc["twins"] = pc["c"].where(pc["c"] >= 2, 0).groupby(pc["unit_id"]).transform("sum")
-    pc["n_unit"] = n_unit
+    decile = np.arange(len(units)) * 10 // max(len(units), 1)
+    n_decile = units.groupby(decile)["n"].sum()
+    ctx.con.register("deciles", pd.DataFrame({"unit_id": units["unit_id"].to_numpy(),
+                                              "decile": decile}))
+    pc = ctx.con.sql(f"""
+    WITH pc AS MATERIALIZED (
+        SELECT unit_id, paper, pattern, count(*) AS c FROM screened WHERE year = {ctx.year}
+        GROUP BY ALL
+    ),
+    tested AS (SELECT * FROM pc WHERE c >= 3),
+    per_unit AS (SELECT unit_id, sum(c)::BIGINT AS n_unit,
+                        coalesce(sum(c) FILTER (c >= 2), 0)::BIGINT AS twins
+                 FROM pc GROUP BY ALL),
+    per_cell AS (SELECT unit_id, paper, sum(c)::BIGINT AS n_cell FROM pc GROUP BY ALL),
+    reused AS (SELECT * FROM pc JOIN deciles USING (unit_id)
+               WHERE pattern IN (SELECT DISTINCT pattern FROM tested)),
+    in_unit AS (SELECT unit_id, pattern, sum(c)::BIGINT AS c_unit FROM reused GROUP BY ALL),
+    in_decile AS (SELECT decile, pattern, sum(c)::BIGINT AS c_decile FROM reused GROUP BY ALL)
+    SELECT t.unit_id, t.paper, t.pattern, t.c, n_cell, n_unit, twins, c_unit, decile, c_decile
+    FROM tested t JOIN per_unit USING (unit_id) JOIN per_cell USING (unit_id, paper)
+         JOIN in_unit USING (unit_id, pattern) JOIN deciles USING (unit_id)
+         JOIN in_decile USING (decile, pattern)
+    ORDER BY t.unit_id, t.paper, t.pattern
+    """).df()
+    ctx.con.unregister("deciles")
+    c, c_unit, c_decile = (pc[name].to_numpy() for name in ("c", "c_unit", "c_decile"))
+    n_cell, n_unit = pc["n_cell"].to_numpy(), pc["n_unit"].to_numpy()
+    own = (n_cell >= MIN_BALLOTS) & (n_unit - n_cell >= MIN_BALLOTS)
     # two references: the unit's other channel (where both have ≥ 30 ballots), comparable units
     references = {"other_channel": (c_unit - c, n_unit - n_cell, own),
                   "comparable_units": (c_decile - c_unit,
                                        pc["decile"].map(n_decile).to_numpy() - n_unit,
                                        np.ones(len(pc), bool))}
-    tested = c >= 3
-    pc, c = pc[tested].copy(), c[tested]
     pc["surprise"], pc["e"], pc["reference"] = -np.inf, np.nan, ""
     for name, (c_ref, n_ref, usable) in references.items():
-        c_ref, n_ref, usable = c_ref[tested], n_ref[tested], usable[tested] & (n_ref[tested] > 0)
-        share = np.where(usable, n_cell[tested] / (n_cell[tested] + np.maximum(n_ref, 1)), 0.5)
+        usable = usable & (n_ref > 0)
+        share = np.where(usable, n_cell / (n_cell + np.maximum(n_ref, 1)), 0.5)
         tail = _surprise(stats.binom, c, c + c_ref, share)
         better = usable & (tail > pc["surprise"].to_numpy())
         pc.loc[better, "surprise"] = tail[better]
@@ -356,7 +374,6 @@ def _channel_gap(ctx: _Context):
     mu, _, z = random_effects(ld - lp, vp + vd, trim=TRIM)
     threshold = THRESHOLDS["channel_gap"]
     rows, involved = [], []
-    sat = ", ".join(map(str, ctx.satisfied))
     for i, unit in enumerate(both):
         flagged = z[i] >= threshold
         rows.append(_row(unit, "channel_gap", z[i], threshold, flagged, {
@@ -364,9 +381,8 @@ def _channel_gap(ctx: _Context):
             "low_digital": float(d["n_low"].iloc[i] / d["n"].iloc[i]),
             "n_paper": int(p["n"].iloc[i]), "n_digital": int(d["n"].iloc[i]),
             "usual_ratio": float(math.exp(mu))}))
-        if flagged:  # the paper forms without a single low answer
-            answered = " AND ".join(f"(v{j} IS NULL OR v{j} IN ({sat}))" for j in range(ctx.k))
-            involved.append(("channel_gap", unit, f"paper AND {answered}"))
+        if flagged:
+            involved.append(("channel_gap", unit, {}))
     return rows, involved
 
 
@@ -411,8 +427,7 @@ def _all_top(ctx: _Context):
             "n_top": int(r.n_top), "n": int(r.n_three), "share": float(a[i] / n[i]),
             "expected": float(expected[i] * n[i])}))
         if flagged:
-            listed = ", ".join(f"v{j}" for j in range(ctx.k))
-            involved.append(("all_top", r.unit_id, f"m >= 3 AND least({listed}) = {ctx.high}"))
+            involved.append(("all_top", r.unit_id, {}))
     return rows, involved
 
 
@@ -479,9 +494,8 @@ def _burst(ctx: _Context):
             "start": pd.Timestamp(int(r.minute) * 60, unit="s").strftime("%Y-%m-%d %H:%M"),
             "rate": float(r.expected)}))
         if flagged:
-            start, end = int(r.minute) * 60, (int(r.minute) + int(r.width)) * 60
-            involved.append(("burst", r.unit_id, f"ts >= to_timestamp({start})::TIMESTAMP AND "
-                             f"ts < to_timestamp({end})::TIMESTAMP"))
+            involved.append(("burst", r.unit_id, {"start": int(r.minute) * 60,
+                                                  "end": (int(r.minute) + int(r.width)) * 60}))
     return rows, involved
 
 
@@ -503,9 +517,7 @@ def _straight(ctx: _Context):
             "n_straight": int(r.n_straight), "n_three": int(r.n_three), "share": float(share[i]),
             "median": median}))
         if flagged:
-            listed = ", ".join(f"v{j}" for j in range(ctx.k))
-            involved.append(("straight_lining", r.unit_id,
-                             f"m >= 3 AND least({listed}) = greatest({listed})"))
+            involved.append(("straight_lining", r.unit_id, {}))
     return rows, involved
 
 
@@ -551,21 +563,41 @@ def _paper_counts(ctx: _Context) -> np.ndarray:
 
 # --- evidence: the ballots involved, and satisfaction without them ---------------------------
 
-def _involved_ballots(con, involved: list[tuple[str, str, str]], source, year: int,
-                      k: int) -> pd.DataFrame:
-    """The screened ballots of `year` behind each flag: (check, unit, SQL condition) triples."""
+def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
+                      source) -> pd.DataFrame:
+    """The screened ballots of the year behind each flag, from (check, unit, key) triples (key:
+    the paper flag and pattern of a copied form, the start and end of a burst in epoch seconds),
+    in one join of the ballots with a table of the flags."""
+    k = range(ctx.k)
     if not involved:
-        return pd.DataFrame(columns=BALLOT_COLUMNS + ["m"] + [f"v{i}" for i in range(k)])
-    parts = " UNION ALL ".join(
-        f"SELECT '{check}' AS \"check\", * FROM screened WHERE unit_id = '{unit.replace(chr(39), chr(39) * 2)}' "
-        f"AND year = {year} AND ({condition})"
-        for check, unit, condition in involved)
-    answers = ", ".join(f"coalesce(CAST(v{i} AS VARCHAR), '')" for i in range(k))
-    frame = con.sql(f"""
-    SELECT unit_id, "check", ballot_id, _file, _pos, channel, concat_ws('|', {answers}) AS answers,
-           m, {', '.join(f'v{i}' for i in range(k))}
-    FROM ({parts}) ORDER BY unit_id, "check", _file, _pos
+        return pd.DataFrame(columns=BALLOT_COLUMNS + ["m"] + [f"v{i}" for i in k])
+    listed = ", ".join(f"v{i}" for i in k)
+    sat = ", ".join(map(str, ctx.satisfied))
+    conditions = {  # which of a flagged unit's ballots are involved, by check
+        "identical_patterns": "s.paper = f.paper AND s.pattern = f.pattern",
+        "channel_gap": "s.paper AND " + " AND ".join(f"(v{i} IS NULL OR v{i} IN ({sat}))"
+                                                     for i in k),  # no low answer on paper
+        "all_top": f"s.m >= 3 AND least({listed}) = {ctx.high}",
+        "burst": "s.ts >= to_timestamp(f.start)::TIMESTAMP AND s.ts < to_timestamp(f.end)::TIMESTAMP",
+        "straight_lining": f"s.m >= 3 AND least({listed}) = greatest({listed})",
+    }
+    flags = pd.DataFrame({
+        "unit_id": [unit for _, unit, _ in involved], "check": [c for c, _, _ in involved],
+        **{name: pd.array([key.get(name) for _, _, key in involved], dtype=dtype)
+           for name, dtype in (("paper", "boolean"), ("pattern", "Int64"), ("start", "Int64"),
+                               ("end", "Int64"))}})
+    ctx.con.register("flags", flags)
+    answers = ", ".join(f"coalesce(CAST(v{i} AS VARCHAR), '')" for i in k)
+    frame = ctx.con.sql(f"""
+    SELECT s.unit_id, f."check", s.ballot_id, s._file, s._pos, s.channel,
+           concat_ws('|', {answers}) AS answers, s.m, {', '.join(f"s.v{i}" for i in k)}
+    FROM screened s JOIN flags f ON s.unit_id = f.unit_id
+    WHERE s.year = {ctx.year} AND CASE f."check"
+        {' '.join(f"WHEN '{check}' THEN {condition}" for check, condition in conditions.items())}
+    END
+    ORDER BY s.unit_id, f."check", s._file, s._pos
     """).df()
+    ctx.con.unregister("flags")
     rows = frame["_pos"].to_numpy(dtype=np.int64)
     if source.empty_lines is not None:
         rows = csv_lines(rows, source.empty_lines)
