@@ -193,12 +193,13 @@ def notebook_html(executed: Path, lang: str, title: str, stylesheets: list[str],
 
 def write_pdf(page: str, path: Path):
     """WeasyPrint's rendering of the HTML `page` written to `path` (the series report, the
-    profiles); returns the rendered document. No base URL, as for the yearly editions."""
+    profiles), tagged PDF/UA-1 like the yearly editions; returns the rendered document. No base
+    URL, as for the yearly editions."""
     from weasyprint import HTML  # slow import: only when a PDF is asked for
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     document = HTML(string=page, base_url=None).render()
-    document.write_pdf(path)
+    document.write_pdf(path, pdf_variant=PDFUA)
     return document
 
 
@@ -248,4 +249,4 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
         if archival:
             document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
     if "xlsx" in formats:
-        xlsx.write_workbook(results, ds, title, lang, out / "report.xlsx", period or str(year))
+        xlsx.write_workbook(results, ds, title, lang, out / "report.xlsx", year, period or str(year))

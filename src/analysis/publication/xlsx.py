@@ -303,10 +303,11 @@ def _fixed_time(raw: bytes, stamp: datetime) -> bytes:
 
 
 def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, path: Path,
-                   period: str | None = None) -> None:
-    """The edition's workbook at `path`, dated the end of `period` ("2023", "2025-07"; without
-    one, 1 January 2000 as the PDF's fixed date), so two runs on the same tables write the same
-    bytes."""
+                   year: int | None = None, period: str | None = None) -> None:
+    """The edition's workbook at `path`: an intro sheet (title, dataset, the source of `year`'s
+    method version as the methods appendix cites it, else the dataset's), then one sheet per
+    table. Dated the end of `period` ("2023", "2025-07"; else of `year`; without either,
+    1 January 2000 as the PDF's fixed date), so two runs on the same tables write the same bytes."""
     book = Workbook()
     about = book.active
     about.title = t("xlsx.about_sheet", lang)[:31]
@@ -315,7 +316,9 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
              [t("xlsx.synthetic", lang), t("word.yes" if ds.config.synthetic else "word.no", lang)],
              [t("xlsx.note_units", lang), t("xlsx.note_units_text", lang)],
              [t("xlsx.csv_format", lang), t("xlsx.csv_format_text", lang)]]
-    source = (ds.config.raw.get("methodology") or {}).get("source")
+    methodology = ds.config.raw.get("methodology") or {}
+    source = (ds.config.method_text(year, "source", lang) if year is not None
+              else methodology.get(f"source_{lang}") or methodology.get("source"))
     if source:
         notes.append([t("xlsx.source", lang), " ".join(str(source).split())])
     published = results.get("reconciliation")
@@ -352,7 +355,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         sheet.auto_filter.ref = sheet.dimensions
         _for_print(sheet)
     _properties(book, ds, title, lang)
-    stamp = period_end(period) if period else datetime(2000, 1, 1)
+    stamp = period_end(period or str(year)) if (period or year) else datetime(2000, 1, 1)
     book.properties.created = book.properties.modified = stamp
     raw = io.BytesIO()
     book.save(raw)
