@@ -214,3 +214,15 @@ def test_notes_on_published_figures_in_the_edition_language(tmp_path, ministries
     assert "thứ hạng trong 17 bộ, cơ quan ngang bộ" in notes["vi"] and "rank of 17" in notes["en"]
     english = set(ds.published["note"])
     assert len(notes["vi"]) == 39 and not english & set(notes["vi"])
+
+
+def test_the_index_is_named_by_its_own_name(tmp_path, papi):
+    """PAPI's gap and tests sheets name the index PAPI (they said "Chỉ số cải cách hành chính")."""
+    ds, results = papi
+    for lang in ("vi", "en"):
+        book = workbook(tmp_path, ds, results, lang)
+        header = "Chỉ tiêu" if lang == "vi" else "Metric"
+        metrics = [c.value for c in column_of(book[sheet_name("gaps", lang)], header)]
+        assert metrics == ["PAPI"], metrics
+        texts = {c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row}
+        assert not texts & {"Chỉ số cải cách hành chính", "Administrative reform index"}

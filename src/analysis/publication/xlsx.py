@@ -113,6 +113,7 @@ class Labels:
         for column in ("element", "question"):
             self.codes[column] = {e["code"]: e[f"label_{lang}"] for e in survey.get(column + "s") or []}
         self.catalog = load_catalog()
+        self.index_name = cfg.raw.get(f"index_name_{lang}")
         published = ds.published  # a note on a published figure in the edition's language
         self.notes = ({} if published is None or lang == "en" or f"note_{lang}" not in published else
                       {n: v for n, v in zip(published["note"], published[f"note_{lang}"]) if n and v})
@@ -124,6 +125,8 @@ class Labels:
         """A metric code ("index", "satisfaction"), or of a reconciled figure ("rank", "points",
         "band_count:<band>")."""
         if not reconciled:
+            if code == "index" and self.index_name:  # the index by its own name (PAPI), as the report
+                return self.index_name
             return self.word(f"metric.{code}", code)
         kind, _, band = code.partition(":")
         if band:
