@@ -180,7 +180,7 @@ def build_papi(shared: Path) -> None:
                                      "valid_from", "valid_to", "valid_from_month"], units)
 
     write_csv(folder / "groups.csv", ["group", "label_vi", "label_en"], [
-        {"group": "province", "label_vi": "Tỉnh, thành phố trực thuộc trung ương",
+        {"group": "province", "label_vi": "Tỉnh, thành phố trực thuộc Trung ương",
          "label_en": "Province or centrally-run city"},
     ])
 

@@ -247,3 +247,20 @@ def test_rank_ranges_draw_every_unit_with_its_interval_and_no_label_overprints()
     dots = ax.collections[2].get_offsets()
     assert dots[0].tolist() == [median[0], n - 1]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["khoảng", "trung vị", "danh nghĩa"]
+
+
+def test_heat_map_labels_break_between_words_only():
+    """PAPI's eight dimensions in English: "Vertical acco/untability" was broken inside words;
+    now every word is whole (a break after a hyphen allowed), labels do not touch, type ≥ 5 pt."""
+    dimensions = ["Participation at local levels", "Transparency in local decision-making",
+                  "Vertical accountability", "Control of corruption in the public sector",
+                  "Public administrative procedures", "Public service delivery",
+                  "Environmental governance", "E-governance"]
+    fig = drawn(charts.heat_map(["Quang Ninh", "Tay Ninh"], dimensions, np.full((2, 8), 60.0), "%", vi(0)))
+    ticks = fig.axes[0].get_xticklabels()
+    for label, tick in zip(dimensions, ticks):
+        assert tick.get_text().replace("-\n", "-").split() == label.split(), tick.get_text()
+        assert tick.get_fontsize() >= 5
+    assert_no_overlap(fig, ticks)
+    cells = [t for t in fig.axes[0].texts]
+    assert min(t.get_fontsize() for t in cells) >= 8  # the values were 6.5 pt, printed near 4.5

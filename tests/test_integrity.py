@@ -193,3 +193,9 @@ def test_evidence_reads_as_the_catalog_in_both_languages(demo):
             assert "{" not in vi and "}" not in vi
             assert not any(ch.isdigit() and nxt == "." and after.isdigit()
                            for ch, nxt, after in zip(vi, vi[1:], vi[2:])), vi
+
+
+def test_negative_facts_carry_the_true_minus_sign():
+    """"bình quân các đơn vị thay đổi -0,05" printed a hyphen; the editions use U+2212."""
+    assert shown_facts({"change": -0.05, "share": -0.1}, "vi") == {"change": "−0,05", "share": "−10,0%"}
+    assert shown_facts({"change": -0.05}, "en") == {"change": "−0.05"}

@@ -121,3 +121,22 @@ def test_validate_lists_dossiers_left_out_and_bad_months(demo, tmp_path, capsys)
     assert cli.main(["validate", "--data", str(folder)]) == 1
     err = capsys.readouterr().err
     assert "valid_to_month" in err and "'2025-13' is not a month" in err
+
+
+def test_the_headline_leader_has_enough_dossiers_to_be_named():
+    """demo-dossiers 2025-07: Bộ Xây dựng ranks first on 26 dossiers, under the minimum of 30
+    below which the report names no unit; the cover's headline named it all the same. It now
+    names the first unit with enough dossiers and says so."""
+    ds = load_dataset(Path(__file__).resolve().parents[1] / "data" / "demo-dossiers")
+    tables = compute_results(ds, 2025, period="2025-07")
+    s = tables["service_index"]
+    ministries = s[(s["group"] == s["group"].iloc[0]) & s["rank"].notna()].sort_values("rank")
+    first, eligible = ministries.iloc[0], ministries[ministries["eligible"].astype(str).str.lower() == "true"]
+    assert str(first["eligible"]).lower() == "false" and first["n_received"] < 30  # the case at hand
+    for lang in ("vi", "en"):
+        report = Report(ds, 2025, lang, tables, period="2025-07")
+        headlines, _ = report.service_headlines()
+        text = " ".join(what for _, what in headlines)
+        assert report.name(first["unit_id"]) not in text
+        assert report.name(eligible["unit_id"].iloc[0]) in text
+        assert ("từ 30 hồ sơ" if lang == "vi" else "30 or more dossiers") in text

@@ -226,3 +226,14 @@ def test_the_index_is_named_by_its_own_name(tmp_path, papi):
         assert metrics == ["PAPI"], metrics
         texts = {c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row}
         assert not texts & {"Chỉ số cải cách hành chính", "Administrative reform index"}
+
+
+@pytest.mark.parametrize("name,year,period", [("demo-mps", 2025, None), ("demo-dossiers", 2025, "2025-07")])
+def test_every_sheet_is_named_in_the_edition_language(tmp_path, name, year, period):
+    """No sheet keeps its table's code as its name ("units_without_data" did)."""
+    ds = load_dataset(ROOT / "data" / name)
+    results = compute_results(ds, year, period=period)
+    for lang in ("vi", "en"):
+        book = workbook(tmp_path, ds, results, lang)
+        assert not set(book.sheetnames) & set(results), book.sheetnames
+        assert not [s for s in book.sheetnames if SNAKE_CODE.fullmatch(s)]

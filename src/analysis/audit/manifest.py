@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from analysis import METHODOLOGY_VERSION, __version__
-from analysis.paths import ROOT
+from analysis.paths import ROOT, portable
 
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "nbconvert",
             "weasyprint", "babel", "openpyxl", "duckdb", "pyarrow")
@@ -43,7 +43,7 @@ def build(ds, parameters: dict, started: str, run_dir: Path) -> dict:
     outputs = {name: sha256(run_dir / name) for name in published_files(run_dir)}
     return {
         "parameters": parameters,
-        "dataset": {"name": ds.name, "folder": str(ds.root.resolve()),
+        "dataset": {"name": ds.name, "folder": portable(ds.root),
                     "inputs": {str(p.relative_to(ds.root)): sha256(p) for p in ds.files},
                     "settings": {k: ds.config.raw.get(k) for k in (
                         "satisfied_answers", "leader_share", "alpha", "bootstrap", "seed",

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from analysis.audit import manifest
+from analysis.paths import located
 
 
 def _first_difference(a: Path, b: Path) -> str:
@@ -88,7 +89,7 @@ def verify(run_dir: Path, run: Callable[..., Path], tables_only: bool = False) -
     if tampered:
         return False, ("refused: the published files are not those of the run "
                        f"({run_dir})\n" + "\n".join(tampered))
-    data = Path(recorded["dataset"]["folder"])
+    data = located(recorded["dataset"]["folder"])
     changed = []
     for name, digest in sorted(recorded["dataset"]["inputs"].items()):
         path = data / name

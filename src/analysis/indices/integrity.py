@@ -256,7 +256,8 @@ def evidence_text(check: str, facts: dict, lang: str = "en") -> str:
 
 def shown_facts(facts: dict, lang: str = "en") -> dict:
     """Facts as text: shares (keys starting share_/low_/p_ or named share) as percentages with
-    one decimal, other decimals with two; a comma decimal mark in Vietnamese."""
+    one decimal, other decimals with two; a comma decimal mark in Vietnamese; the true minus
+    sign (U+2212), never the hyphen, before a negative number."""
     out = {}
     for key, value in facts.items():
         if isinstance(value, float):
@@ -265,6 +266,7 @@ def shown_facts(facts: dict, lang: str = "en") -> dict:
                 text = "n/a" if math.isnan(value) else f"{100 * value:.1f}%"
             else:
                 text = "n/a" if math.isnan(value) else f"{value:.2f}"
+            text = text.replace("-", "\u2212")
             out[key] = text.replace(".", ",") if lang == "vi" else text
         else:
             out[key] = value

@@ -110,7 +110,24 @@ def _take(values, kept):
 
 
 def _wrap(label: str, width: int = 45) -> str:
-    return textwrap.fill(label, width)
+    """`label` on lines of at most `width` characters, broken between words only."""
+    return textwrap.fill(label, width, break_long_words=False, break_on_hyphens=False)
+
+
+LINE_IN = 0.135  # one line of 8-pt tick label with its leading, inches
+
+
+def _fitted_labels(labels: list[str], rows: int) -> tuple[list[str], float]:
+    """Tick labels wrapped so that every row has room for its lines (a 2- or 3-line name
+    overprinted its neighbours at a fixed row height) and the chart stays within MAX_HEIGHT_IN:
+    the narrowest wrap whose rows fit; returns (labels, row height in inches)."""
+    for width in (45, 60, 80, 200):
+        wrapped = [_wrap(label, width) for label in labels]
+        lines = max((w.count("\n") + 1 for w in wrapped), default=1)
+        row_in = max(0.18, LINE_IN * lines + 0.07)
+        if row_in * rows + 0.8 <= MAX_HEIGHT_IN:
+            break
+    return wrapped, row_in
 
 
 def _mean_line(ax, mean, label, top) -> None:
@@ -139,11 +156,10 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
     position, not a bar's length, carries the value). More than LONG units are cut to the top
     and bottom ENDS around a `gap_label` row."""
     kept, y, gap = _rows(len(values))
-    labels = [_wrap(labels[i]) for i in kept]
     colours = [colours[i] for i in kept]
     values, low, high = _take(values, kept), _take(low, kept), _take(high, kept)
     rows = len(y) + len(gap)
-    row_in = 0.28 if any("\n" in label for label in labels) else 0.18  # room for two lines
+    labels, row_in = _fitted_labels([labels[i] for i in kept], rows)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(MAX_HEIGHT_IN, max(2.0, row_in * rows + 0.8))))
     if low is None:
         ax.barh(y, values, color=colours, height=0.72)
@@ -176,7 +192,7 @@ def band_counts(labels, counts, ylabel, fmt=None):
     bars = ax.bar(range(len(counts)), counts, color=BAND_COLOURS[: len(counts)])
     text = fmt or (lambda v: f"{v:.0f}")
     ax.bar_label(bars, labels=[text(c) for c in counts], padding=2)
-    ax.set_xticks(range(len(counts)), [textwrap.fill(label, 16) for label in labels], fontsize=7)
+    ax.set_xticks(range(len(counts)), [_wrap(label, 16) for label in labels], fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, max(max(counts, default=0) * 1.18, 1))
     _count_axis(ax.yaxis, fmt)
@@ -217,11 +233,18 @@ def heat_map(row_labels, col_labels, matrix, cbar_label, fmt, gap_label: str = G
                             matrix[kept[ENDS:]]])
         labels = labels[:ENDS] + [gap_label] + labels[ENDS:]
     n_rows, n_cols = matrix.shape
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(MAX_HEIGHT_IN, 0.2 * n_rows + 1.6)))
+    # constrained: the unit names and the colour bar inside the text width, so the print does
+    # not shrink the figure (and its cell values) to fit the page
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(MAX_HEIGHT_IN, 0.2 * n_rows + 1.6)), layout="constrained")
     image = ax.imshow(np.ma.masked_invalid(matrix), aspect="auto", cmap="cividis")
-    if n_cols <= 8:  # each label across its column, wrapped to the column's width (~0.7 of the figure)
-        chars = max(6, int(A4_WIDTH_IN * 0.7 / n_cols * 72 / (6.5 * 0.62)))
-        ax.set_xticks(range(n_cols), [textwrap.fill(c, chars) for c in col_labels], fontsize=6.5)
+    if n_cols <= 8:  # each label across its column (~0.7 of the figure), broken between words
+        # or after a hyphen, never inside a word; a word longer than the column sets a smaller type
+        column_pt = A4_WIDTH_IN * 0.7 / n_cols * 72
+        chars = max(6, int(column_pt / (6.5 * 0.62)))
+        wrapped = [textwrap.fill(c, chars, break_long_words=False) for c in col_labels]
+        longest = max(len(word) for w in wrapped for word in w.split())
+        size = max(5.0, min(6.5, column_pt * 0.92 / (0.62 * longest)))
+        ax.set_xticks(range(n_cols), wrapped, fontsize=size)
     else:
         ax.set_xticks(range(n_cols), col_labels, rotation=30, ha="right", fontsize=7)
     ax.set_yticks(range(n_rows), labels, fontsize=8)
@@ -230,7 +253,7 @@ def heat_map(row_labels, col_labels, matrix, cbar_label, fmt, gap_label: str = G
     norm = image.norm
     for (i, j), v in np.ndenumerate(matrix):
         if np.isfinite(v):  # dark text on the light (high) end of cividis, light text on the dark
-            ax.text(j, i, fmt(v), ha="center", va="center", fontsize=6.5,
+            ax.text(j, i, fmt(v), ha="center", va="center", fontsize=8 if n_cols <= 8 else 6.5,
                     color="#000000" if norm(v) > 0.5 else "#ffffff")
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
     _number_axis(bar.ax.yaxis, fmt)
@@ -260,9 +283,10 @@ def spread(targets, gap: float) -> np.ndarray:
     return out
 
 
-def slope(labels, before, after, years, ylabel, fmt, highlight):
+def slope(labels, before, after, years, ylabel, fmt, highlight, label_fmt=None):
     """Each unit's value in two years; units in `highlight` drawn in colour and labelled at the
-    right, labels spread apart so none overprints another, a thin leader to each line's end."""
+    right with their value (`label_fmt`, else the axis's `fmt`), labels spread apart so none
+    overprints another, a thin leader to each line's end."""
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.6))
     marked = []
     for label, b, a, mark in zip(labels, before, after, highlight):
@@ -283,7 +307,7 @@ def slope(labels, before, after, years, ylabel, fmt, highlight):
         at = spread([a for _, a, _ in marked], line)
         for (label, a, colour), y in zip(marked, at):
             ax.plot([1, 1.02, 1.04], [a, a, y], color=colour, linewidth=0.5)
-            ax.text(1.05, y, f"{label} ({fmt(a)})", va="center", fontsize=6.5, color=colour)
+            ax.text(1.05, y, f"{label} ({(label_fmt or fmt)(a)})", va="center", fontsize=6.5, color=colour)
         ax.set_ylim(min(low, at.min() - line), max(high, at.max() + line))
     return fig
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.paths import ROOT
+from analysis.paths import ROOT, portable
 from analysis.publication.i18n import LANGS
 
 
@@ -36,7 +36,11 @@ def find(path: str | Path, what: str, must_hold: str) -> Path:
 
 
 def relative(path: Path, start: Path) -> str:
-    """`path` relative to `start` (so a run folder can move with its data), else absolute."""
+    """`path` relative to `start` (so a run folder can move with its data); a folder of the
+    repository seen from a run folder outside it, relative to the repository root (`find` looks
+    there), so the kept notebook names no folder of the machine; else absolute."""
+    if Path(path).resolve().is_relative_to(ROOT) and not Path(start).resolve().is_relative_to(ROOT):
+        return portable(path)
     try:
         return os.path.relpath(path, start)
     except ValueError:   # another drive (Windows)

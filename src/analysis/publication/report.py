@@ -188,8 +188,11 @@ class Report(ServiceSections):
                     or "satisfaction_units" in self.tables)
         if section == "service_quality":
             return self.service is not None
-        if section in ("ranking", "groups", "directory"):
+        if section in ("ranking", "directory"):
             return units is not None and units["score"].notna().any()
+        if section == "groups":  # one group's row would only repeat the ranking's mean
+            return (units is not None and units["score"].notna().any()
+                    and (self.tables["index_groups"]["scope"] == "group").sum() > 1)
         if section == "regions":
             return units is not None and (units["region"].fillna("") != "").any()
         if section == "components":
@@ -449,8 +452,7 @@ class Report(ServiceSections):
         g = self.tables["index_groups"]
         scored = self.units[self.units["score"].notna()]
         rows = []
-        scopes = ("all", "group") if (g["scope"] == "group").sum() > 1 else ("all",)  # one group: its row is "all"
-        for scope in scopes:
+        for scope in ("all", "group"):
             part = g[g["scope"] == scope]
             for r in part.itertuples():
                 name = self.t("scope.all") if scope == "all" else self.label(self.ds.groups, r.key, "group")
@@ -532,9 +534,15 @@ class Report(ServiceSections):
         prev_year = int(self.units["prev_year"].dropna().iloc[0])
         u = u.sort_values(["change", "unit_id"], ascending=[False, True], kind="stable")
         marked = set(u["unit_id"].head(3)) | set(u["unit_id"].tail(3))
-        fig = charts.slope([self.name(i) for i in u["unit_id"]], u["score_prev"].to_numpy(),
-                           u["score"].to_numpy(), (prev_year, self.year), self.t("chart.score_axis"),
-                           lambda v: self.num(v, 1), [i in marked for i in u["unit_id"]])
+        if self.own_scale:  # chart and table in one unit: points of the scale, the previous converted
+            before, after = u["score_prev"] * self._factor(), u["points"]
+            axis = self.own_scale[f"label_{self.lang}"]
+        else:
+            before, after, axis = u["score_prev"], u["score"], self.t("chart.score_axis")
+        fig = charts.slope([self.name(i) for i in u["unit_id"]], before.to_numpy(), after.to_numpy(),
+                           (prev_year, self.year), axis, lambda v: self.num(v, 1),
+                           [i in marked for i in u["unit_id"]],
+                           label_fmt=self.num if self.own_scale else None)  # as the table under it
         chart = self.figure(fig, "change", self.t("chart.change_alt", prev_year=prev_year, year=self.year),
                             self.t("chart.change_caption", prev_year=prev_year, year=self.year))
         up, down = int((u["change"] > 0).sum()), int((u["change"] < 0).sum())
@@ -710,7 +718,8 @@ class Report(ServiceSections):
             return None
         rows = [[int(r.year), self.channel(r.channel), fmt_int(r.n_ballots, self.lang), fmt_int(r.n_counted, self.lang),
                  fmt_int(r.n_rejected, self.lang)] for r in ch.itertuples()]
-        headers = [self.t(k) for k in ("col.year", "col.channel", "col.n_ballots", "col.n_counted", "col.n_rejected")]
+        headers = [self.t(k) for k in ("col.year", "col.channel", "col.ballot_channels.n_ballots", "col.n_counted",
+                                       "col.n_rejected")]
         return self.table(rows, headers, {2, 3, 4})
 
     def channel(self, code) -> str:
@@ -998,6 +1007,9 @@ class Report(ServiceSections):
                                            "col.computed", "col.matches", "col.rule")]
             reconciliation = dict(summary=self.t("audit.reconciliation", ok=ok, n=len(rec)),
                                   table=self.table(rows, headers, {3, 4}))
+        else:  # said, not left out: a reader must not wonder whether the year was checked
+            period = fmt_period(self.period, self.lang, spoken=True)
+            reconciliation = dict(summary=self.t("audit.nothing_published", year=period), table=None)
         rejected = self.tables.get("rejected")
         if rejected is not None and len(rejected):
             counts = rejected.assign(year=rejected["year"].fillna(-1)).groupby(

@@ -109,17 +109,20 @@ class ServiceSections:
 
     def service_headlines(self):
         """(figure, what it is) for the first group: its national average, the units ranked, the
-        first unit; the chart of the average share of each group of criteria's maximum."""
+        first unit with the minimum volume of dossiers (the findings name no other); the chart of the average share of each group of criteria's maximum."""
         s = self.service
         group = self._service_groups()[0]
         part = s[(s["group"] == group) & s["rank"].notna()].sort_values(["rank", "unit_id"])
         label = self.label(self.ds.groups, group, "group")
-        lead = part.iloc[0]
+        eligible = self._named(part)  # a unit with too few dossiers is not singled out as first
+        lead = eligible.iloc[0] if len(eligible) else part.iloc[0]
+        first = (self.t("headline.first", unit=self.name(lead["unit_id"])) if lead["unit_id"] == part["unit_id"].iloc[0]
+                 else self.t("headline.first_named", unit=self.name(lead["unit_id"]), min=self._min_dossiers()))
         headlines = [
             (self.t("value.points", points=self.num(part["national_average"].iloc[0])),
              self.t("headline.service_mean", group=label)),
             (fmt_int(len(part), self.lang), self.t("headline.service_units", group=label)),
-            (self.t("value.points", points=self.num(lead["total"])), self.t("headline.first", unit=self.name(lead["unit_id"]))),
+            (self.t("value.points", points=self.num(lead["total"])), first),
             (fmt_int(s["n_received"].sum(), self.lang), self.t("headline.dossiers"))]
         ranked = s[s["rank"].notna()]
         groups = self._mapping["groups"]

@@ -66,13 +66,15 @@ CATALOG_CODES = {"test": "test.", "outside": "word.", "outside_adj": "word.", "c
                  "reason": "reason.", "basis": "basis.", "prev_basis": "basis.", "scope": "scope."}
 
 
-def _header(column: str, lang: str, labels: dict[str, str]) -> str:
-    """The column's header; a service-index column named after an indicator or a group of the
-    dataset's mapping (rate_…, national_…, points_…) takes that label."""
+def _header(column: str, lang: str, labels: dict[str, str], table: str = "") -> str:
+    """The column's header: the table's own (`col.<table>.<column>`, where a column name means
+    something else in that table) or the column's; a service-index column named after an
+    indicator or a group of the dataset's mapping (rate_…, national_…, points_…) takes that label."""
     kind, _, code = column.partition("_")
     if kind in ("rate", "national", "points") and code in labels:
         return t(f"col.{kind}_of", lang, label=labels[code])
-    return t(f"col.{column}", lang)
+    own = f"col.{table}.{column}"
+    return t(own if own in load_catalog() else f"col.{column}", lang)
 
 
 def sheet_name(table: str, lang: str) -> str:
@@ -344,7 +346,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     used: set[str] = {about.title}
     for name in names:
         frame = edition_frame(name, results[name], words)
-        headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name") else _header(c, lang, labels)
+        headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name") else _header(c, lang, labels, name)
                    for c in frame.columns]
         formats = [_number_format(name, c, frame[c]) for c in frame.columns]
         title_ = sheet_name(name, lang)

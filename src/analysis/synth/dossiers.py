@@ -125,9 +125,9 @@ MINISTRIES = (
     ("m_van_phong_chinh_phu", "Văn phòng Chính phủ", "Office of the Government"),
     ("m_bhxh", "Bảo hiểm xã hội Việt Nam", "Vietnam Social Security"),
 )
-GROUPS = (("ministry", "Bộ, cơ quan ngang Bộ và cơ quan có thủ tục hành chính",
+GROUPS = (("ministry", "Bộ, cơ quan ngang bộ và cơ quan có thủ tục hành chính",
            "Ministries, ministerial-level agencies and agencies with administrative procedures"),
-          ("province", "Tỉnh, thành phố trực thuộc trung ương", "Provinces and centrally-run cities"))
+          ("province", "Tỉnh, thành phố trực thuộc Trung ương", "Provinces and centrally-run cities"))
 # January-2024 probability per indicator (ministries, provinces), yearly change on the logit
 # scale, sd of the unit effect and of the monthly step, both on the logit scale.
 LEVELS = {
