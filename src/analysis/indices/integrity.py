@@ -199,25 +199,20 @@ class _Context:
         y = " + ".join(f"coalesce({x} IN ({sat}), false)::INTEGER" for x in v)
         total = " + ".join(f"coalesce({x}, 0)" for x in v)
         top = " + ".join(f"coalesce({x} = {high}, false)::INTEGER" for x in v)
-        values = ", ".join(f"sum({' + '.join(f'coalesce({x} = {a}, false)::INTEGER' for x in v)})"
-                           f"::BIGINT AS n_{a}" for a in range(low, high + 1))
         self.cells = con.sql(f"""
         WITH b AS (
             SELECT year, unit_id, paper, m::INTEGER AS m, ({y})::INTEGER AS y, ({total})::INTEGER AS s,
                    ({top})::INTEGER AS t,
                    m >= 3 AND least({listed}) = greatest({listed}) AS straight,
-                   m >= 3 AND least({listed}) = {high} AS all_top, {listed}
+                   m >= 3 AND least({listed}) = {high} AS all_top
             FROM screened
         )
         SELECT year, unit_id, paper, count(*) AS n, sum(m)::BIGINT AS s_m, sum(y)::BIGINT AS s_y,
-               sum(m - y)::BIGINT AS s_l, sum(s)::BIGINT AS s_s,
-               sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-               sum((m - y) * (m - y))::BIGINT AS s_ll, sum((m - y) * m)::BIGINT AS s_lm,
-               sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
-               count(*) FILTER (y < m) AS n_low, count(*) FILTER (m >= 3) AS n_three, count(*) FILTER (straight) AS n_straight,
-               count(*) FILTER (all_top) AS n_top,
-               sum(t) FILTER (NOT all_top)::BIGINT AS t_other,
-               sum(m) FILTER (NOT all_top)::BIGINT AS m_other, {values}
+               sum(s)::BIGINT AS s_s, sum(m * m)::BIGINT AS s_mm, sum(s * s)::BIGINT AS s_ss,
+               sum(s * m)::BIGINT AS s_sm, count(*) FILTER (y < m) AS n_low,
+               count(*) FILTER (m >= 3) AS n_three, count(*) FILTER (straight) AS n_straight,
+               count(*) FILTER (all_top) AS n_top, sum(t) FILTER (NOT all_top)::BIGINT AS t_other,
+               sum(m) FILTER (NOT all_top)::BIGINT AS m_other
         FROM b GROUP BY ALL ORDER BY ALL
         """).df()
         this = self.cells[self.cells["year"] == year]
@@ -453,22 +448,13 @@ def _year_shift(ctx: _Context):
 # --- 4. bursts -------------------------------------------------------------------------------
 
 def _burst(ctx: _Context):
-    windows = " UNION ALL ".join(
-        f"SELECT unit_id, minute, {w} AS width, sum(c) OVER (PARTITION BY unit_id ORDER BY "
-        f"minute RANGE BETWEEN CURRENT ROW AND {w - 1} FOLLOWING) AS count FROM m"
-        for w in BURST_WINDOWS)
     con, year = ctx.con, ctx.year
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE minutes AS
     SELECT unit_id, epoch(date_trunc('minute', ts))::BIGINT // 60 AS minute, count(*) AS c
     FROM screened WHERE year = {year} AND ts IS NOT NULL GROUP BY ALL
     """)
-    top = con.sql(f"""
-    WITH m AS (SELECT * FROM minutes), w AS ({windows})
-    SELECT * FROM w QUALIFY row_number() OVER (PARTITION BY unit_id, width
-                                               ORDER BY count DESC, minute) <= {BURST_CANDIDATES}
-    ORDER BY unit_id, width, minute
-    """).df()
+    top = _busiest(con)
     units = con.sql("""SELECT unit_id, count(DISTINCT minute // 1440) AS days, count(*) AS starts
                        FROM minutes GROUP BY unit_id""").df().set_index("unit_id")
     hours = con.sql("SELECT unit_id, (minute // 60) % 24 AS hour, sum(c) AS n FROM minutes "
@@ -497,6 +483,31 @@ def _burst(ctx: _Context):
             involved.append(("burst", r.unit_id, {"start": int(r.minute) * 60,
                                                   "end": (int(r.minute) + int(r.width)) * 60}))
     return rows, involved
+
+
+def _busiest(con) -> pd.DataFrame:
+    """The BURST_CANDIDATES busiest windows of each length and unit (ties: the earliest), from
+    the temp table `minutes` (unit_id, minute, c): the ballots of the minutes from a start to
+    start + width − 1, by prefix sums over the minutes in (unit, minute) order."""
+    names = [u for u, in con.sql("SELECT DISTINCT unit_id FROM minutes ORDER BY unit_id").fetchall()]
+    con.register("burst_units", pd.DataFrame({"unit_id": names, "u": np.arange(len(names))}))
+    m = con.sql("SELECT u, minute, c FROM minutes JOIN burst_units USING (unit_id) "
+                "ORDER BY u, minute").fetchnumpy()
+    con.unregister("burst_units")
+    unit, minute = m["u"].astype(np.int64), m["minute"].astype(np.int64)
+    key = (unit << 40) + minute  # ordered like (unit, minute): |minute| < 2^39
+    prefix = np.r_[0, np.cumsum(m["c"])]
+    unit_start = np.searchsorted(unit, np.arange(len(names)))  # first row of each unit
+    parts = []
+    for width in BURST_WINDOWS:
+        count = prefix[np.searchsorted(key, key + width)] - prefix[:-1]
+        order = np.lexsort((minute, -count, unit))
+        kept = order[np.arange(len(order)) - unit_start[unit[order]] < BURST_CANDIDATES]
+        parts.append((unit[kept], minute[kept], np.full(len(kept), width), count[kept]))
+    unit, minute, width, count = (np.concatenate(column) for column in zip(*parts))
+    order = np.lexsort((minute, width, unit))
+    return pd.DataFrame({"unit_id": np.array(names, dtype=object)[unit[order]],
+                         "minute": minute[order], "width": width[order], "count": count[order]})
 
 
 # --- 5. the checks kept from before ----------------------------------------------------------
