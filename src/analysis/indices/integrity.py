@@ -133,7 +133,8 @@ def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers
            progress: bool = False) -> Screen:
     """Both integrity tables of `year`; `progress` shows a bar while the ballots are read."""
     with open_source(Path(path), units) as (con, source, questions):
-        read_ballots(con, source, questions, scale, timed=True, progress=progress)
+        read_ballots(con, source, questions, scale, satisfied_answers, timed=True,
+                     progress=progress)
         return screen_source(con, source, questions, int(year), scale, satisfied_answers)
 
 
@@ -142,15 +143,15 @@ def screen_source(con, source, questions: list[str], year: int, scale, satisfied
     """Both integrity tables of `year` from the table `ballots` of `source` on connection `con`
     (`analysis.indices.ballots.read_ballots`, read with `timed`; `progress` is not used: the
     file has been read)."""
-    _screened_view(con, len(questions), year, scale)
-    return _screen_table(con, len(questions), year, scale, satisfied_answers, source)
+    years = _screened_view(con, len(questions), year, scale)
+    return _screen_table(con, len(questions), year, years, scale, satisfied_answers, source)
 
 
-def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> Screen:
+def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, source) -> Screen:
     """The screen over the view `screened` (see `_screened_view`) of connection `con`."""
     low, high = (int(v) for v in scale)
     satisfied = sorted({int(v) for v in satisfied_answers})
-    ctx = _Context(con, k, year, low, high, satisfied)
+    ctx = _Context(con, k, year, years, low, high, satisfied)
     if ctx.units.empty and ctx.dupes.empty:
         return Screen(_frame([]), pd.DataFrame(columns=BALLOT_COLUMNS))
     rows, involved = [], []
@@ -167,10 +168,10 @@ def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> S
 
 # --- the screened ballots --------------------------------------------------------------------
 
-def _screened_view(con, k: int, year: int, scale) -> None:
+def _screened_view(con, k: int, year: int, scale) -> str:
     """View `screened`: the ballots that count, of `year` and of the latest earlier year with
     ballots of a known unit valid that year; `channel` in lower case, `paper`, `pattern` the
-    code of the answers (blanks part of it)."""
+    code of the answers (blanks part of it). Returns the years screened, as an SQL list."""
     low, high = (int(v) for v in scale)
     base = high - low + 2
     pattern = " + ".join(f"coalesce(v{i}::BIGINT - {low - 1}, 0) * {base ** i}" for i in range(k))
@@ -181,39 +182,28 @@ def _screened_view(con, k: int, year: int, scale) -> None:
     con.execute(f"""
     CREATE OR REPLACE TEMP VIEW screened AS
     SELECT year, unit_id, ballot_id, _file, _pos, lower(channel) AS channel,
-           lower(channel) = 'paper' AS paper, ts, m, {', '.join(f"v{i}" for i in range(k))},
+           paper, ts, m, {', '.join(f"v{i}" for i in range(k))},
            {pattern} AS pattern
     FROM ballots WHERE reason IS NULL AND year IN {years}
     """)
+    return years
 
 
 class _Context:
     """Per-unit sums of the screened ballots, shared by the checks."""
 
-    def __init__(self, con, k: int, year: int, low: int, high: int, satisfied: list[int]):
+    def __init__(self, con, k: int, year: int, years: str, low: int, high: int,
+                 satisfied: list[int]):
         self.con, self.k, self.year, self.low, self.high = con, k, year, low, high
         self.satisfied = satisfied
-        v = [f"v{i}" for i in range(k)]
-        listed = ", ".join(v)
-        sat = ", ".join(map(str, satisfied))
-        y = " + ".join(f"coalesce({x} IN ({sat}), false)::INTEGER" for x in v)
-        total = " + ".join(f"coalesce({x}, 0)" for x in v)
-        top = " + ".join(f"coalesce({x} = {high}, false)::INTEGER" for x in v)
+        sums = {"n": "n_ballots", "s_m": "n_valid", "s_y": "n_satisfied", "s_s": "s_s",
+                "s_mm": "s_mm", "s_ss": "s_ss", "s_sm": "s_sm", "n_low": "n_low",
+                "n_three": "n_three", "n_straight": "n_straight", "n_top": "n_top",
+                "t_other": "t_other", "m_other": "m_other"}  # (see `read_ballots`)
         self.cells = con.sql(f"""
-        WITH b AS (
-            SELECT year, unit_id, paper, m::INTEGER AS m, ({y})::INTEGER AS y, ({total})::INTEGER AS s,
-                   ({top})::INTEGER AS t,
-                   m >= 3 AND least({listed}) = greatest({listed}) AS straight,
-                   m >= 3 AND least({listed}) = {high} AS all_top
-            FROM screened
-        )
-        SELECT year, unit_id, paper, count(*) AS n, sum(m)::BIGINT AS s_m, sum(y)::BIGINT AS s_y,
-               sum(s)::BIGINT AS s_s, sum(m * m)::BIGINT AS s_mm, sum(s * s)::BIGINT AS s_ss,
-               sum(s * m)::BIGINT AS s_sm, count(*) FILTER (y < m) AS n_low,
-               count(*) FILTER (m >= 3) AS n_three, count(*) FILTER (straight) AS n_straight,
-               count(*) FILTER (all_top) AS n_top, sum(t) FILTER (NOT all_top)::BIGINT AS t_other,
-               sum(m) FILTER (NOT all_top)::BIGINT AS m_other
-        FROM b GROUP BY ALL ORDER BY ALL
+        SELECT year, unit_id, lower(channel) = 'paper' AS paper,
+               {', '.join(f"sum({column})::BIGINT AS {name}" for name, column in sums.items())}
+        FROM unit_sums WHERE year IN {years} GROUP BY ALL ORDER BY ALL
         """).df()
         this = self.cells[self.cells["year"] == year]
         sums = [c for c in this.columns if c not in ("year", "unit_id", "paper")]
