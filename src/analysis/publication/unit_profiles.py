@@ -100,6 +100,10 @@ class Profiles:
         prev = int(u["prev_year"])
         if pd.isna(u["score_prev"]):
             return t("profile.no_prev_score", lang, prev_year=prev)
+        if pd.notna(u.get("prev_from")) and u.get("prev_from") != "":   # merged: former units restated
+            points = u["change"] * u["max_points"] / 100
+            return t("profile.change_crosswalk", lang, prev_year=prev,
+                     change=fmt_points(points, lang, signed=True))
         if pd.notna(u["like_for_like"]) and not bool(u["like_for_like"]):
             shared = u.get("shared_change")
             if pd.notna(shared):
