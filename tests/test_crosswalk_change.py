@@ -40,17 +40,23 @@ POINTS = {2024: {"A": (5, 3), "B": (3, 3), "C": (4, 3), "D": (5, 4), "E": ("", 2
           2025: {"N": (5, 2), "C": (4, 4), "M": (3, 3)}}
 
 
-@pytest.fixture
-def merged(tmp_path):
-    (tmp_path / "dataset.yaml").write_text(YAML, encoding="utf-8")
-    (tmp_path / "units.csv").write_text(UNITS, encoding="utf-8")
-    (tmp_path / "crosswalk.csv").write_text(CROSSWALK, encoding="utf-8")
+def write_merged(folder):
+    """The dataset above written to `folder` (also used by test_report's catalog check)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dataset.yaml").write_text(YAML, encoding="utf-8")
+    (folder / "units.csv").write_text(UNITS, encoding="utf-8")
+    (folder / "crosswalk.csv").write_text(CROSSWALK, encoding="utf-8")
     lines = ["year,unit_id,component,points,max_points"]
     for year, units in POINTS.items():
         for unit, (c1, c2) in units.items():
             lines += [f"{year},{unit},c1,{c1},6", f"{year},{unit},c2,{c2},4"]
-    (tmp_path / "index_scores.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return load_dataset(tmp_path)
+    (folder / "index_scores.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def merged(tmp_path):
+    return load_dataset(write_merged(tmp_path))
 
 
 def test_previous_score_of_a_merged_unit_is_the_crosswalk_weighted_mean(merged):
@@ -91,7 +97,21 @@ def test_the_page_says_how_the_previous_year_was_restated(merged, lang, words):
     tables = compute_results(merged, 2025)
     report = Report(merged, 2025, lang, tables)
     assert not report.like_for_like()
-    page = str(report.change()) + " ".join(report.index_findings())
+    page = report.change().data + " ".join(report.index_findings())
     for w in words:
         assert w in page, w
+    assert "Tỉnh N †" in page if lang == "vi" else "Province N †" in page   # marked in the movers
     assert str(tables["gaps"]["like_for_like"].iloc[0]).lower() == "false"
+
+
+def test_the_profile_of_a_merged_unit_says_so(merged):
+    from analysis.indices.panel import profile_tables
+    from analysis.indices.results import compute_results
+    from analysis.publication.unit_profiles import Profiles
+
+    book = Profiles(merged, 2025, compute_results(merged, 2025), profile_tables(merged, 2025))
+    # N: 70 − 66 = +4 percent of 10 points = +0.40 points
+    assert book.change_text("N", "en") == ("+0.40 points on the 2024 score restated from its former "
+                                           "units (mean weighted by the crosswalk); not like for like")
+    assert book.change_text("N", "vi").startswith("+0,40 điểm so với điểm năm 2024 tính lại")
+    assert book.change_text("C", "en").startswith("+1.00 points on 2024")

@@ -558,14 +558,17 @@ class Report(ServiceSections):
             value, change_col = self.num, "col.change_points"
         else:
             prev, now, value, change_col = u["score_prev"], u["score"], self.pct, "col.change_pp"
+        merged = set(u.loc[u["prev_from"].fillna("") != "", "unit_id"]) if "prev_from" in u else set()
         u = u.assign(prev_shown=prev, now_shown=now)
-        rows = [[self.name(r.unit_id), value(r.prev_shown), value(r.now_shown),
+        rows = [[self.name(r.unit_id) + (" †" if r.unit_id in merged else ""), value(r.prev_shown), value(r.now_shown),
                  fmt_points(r.change * (self._factor() if self.own_scale else 1), self.lang, signed=True),
                  signed_int(r.rank_change)]
                 for r in pd.concat([u.head(5), u.tail(5)]).drop_duplicates("unit_id").itertuples()]
         headers = [self.t("col.name"), str(prev_year), str(self.year), self.t(change_col),
                    self.t("col.rank_change")]
-        movers = self.table(rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption"))
+        caption = self.t("table.movers_caption") + (
+            " " + self.t("table.movers_merged", prev_year=prev_year) if merged else "")
+        movers = self.table(rows, headers, {1, 2, 3, 4}, caption)
         note = "" if self.like_for_like() else self.break_note()
         return self.section("change", counts=counts, chart=chart, movers=movers,
                             tests=self.tests_table(), note=note, convergence=self.convergence())

@@ -72,8 +72,6 @@ class Profiles:
     def rows(self, unit_id: str, lang: str, kind: str) -> dict | None:
         """The components (or sub-components) of the unit as bars (percent of the axis) with
         ticks at the national and the region's means, and the value in the edition's format."""
-        region = self.units.at[unit_id, "region"] or ""
-        national, regional = self._means(kind, region)
         if kind == "components":
             specs, frame = self.method["components"], self.components
             maximum = max(float(c["max_points"]) for c in specs)
@@ -82,6 +80,7 @@ class Profiles:
             if frame is None or not specs:
                 return None
             maximum = float(frame["points"].max())
+        national, regional = self._means(kind, self.units.at[unit_id, "region"] or "")
         mine = frame[frame["unit_id"] == unit_id].set_index("component")["points"]
 
         def at(value):
