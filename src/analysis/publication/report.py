@@ -478,9 +478,11 @@ class Report(ServiceSections):
                 rows.append(row + [self.pct(r.mean), self.pct(r.median), self.num(r.sd),
                                    self.pct(r.min), self.pct(r.max)])
         headers = [self.t("col.scope"), self.t("col.n_units")]
-        if self.own_scale:
+        stats = ("col.mean", "col.median", "col.sd", "col.min", "col.max")
+        if self.own_scale:  # points first; the percent statistics beside them say they are percents
             headers.append(self.t("col.mean_points", label=self.own_scale[f"label_{self.lang}"]))
-        headers += [self.t(k) for k in ("col.mean", "col.median", "col.sd", "col.min", "col.max")]
+            stats = tuple(k + "_share" for k in stats)
+        headers += [self.t(k) for k in stats]
         return self.section("groups", table=self.table(rows, headers, set(range(1, len(headers)))))
 
     def regions(self) -> HTML:
@@ -516,9 +518,10 @@ class Report(ServiceSections):
             return None
         legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)]
         legend.append((self.t("report.no_score"), charts.GREY))
-        fig = charts.tile_map(t["row"], t["col"], t["label"], self._band_colours(t["band"]), legend)
+        key = sorted(zip(t["label"], t["unit_id"].map(self.name)), key=lambda k: vi_sort_key(k[0]))
+        fig = charts.tile_map(t["row"], t["col"], t["label"], self._band_colours(t["band"]), legend, key)
         return self.figure(fig, "tile-map", self.t("chart.tiles_alt", n=len(t)),
-                           self.t("chart.tiles_caption", year=self.year), narrow=True)
+                           self.t("chart.tiles_caption", year=self.year))
 
     def components(self) -> HTML:
         comps = self.tables["index_components"]
@@ -925,17 +928,37 @@ class Report(ServiceSections):
 
     # --- appendices -----------------------------------------------------------------------
     def directory(self) -> HTML:
-        """Every unit in alphabetical order of the edition's language (Vietnamese collation in VI)."""
+        """Every unit in alphabetical order of the edition's language (Vietnamese collation in
+        VI), one table per group (captioned by the group's name, not repeated on every row); the
+        region column only where a unit of the table has a region; the score in points on the
+        index's own scale where it has one."""
         u = self.units.copy()
         u["name"] = u["unit_id"].map(self.names)
         key = vi_sort_key if self.lang == "vi" else str.casefold
         u = u.iloc[sorted(range(len(u)), key=lambda i: (key(u["name"].iloc[i]), u["unit_id"].iloc[i]))]
-        rows = [[r.name, self.label(self.ds.groups, r.group, "group"),
-                 self.label(self.ds.regions, r.region, "region") if isinstance(r.region, str) else "",
-                 self.t("report.no_score") if pd.isna(r.score) else self.pct(r.score),
-                 "–" if pd.isna(r.rank) else int(r.rank)] for r in u.itertuples()]
-        headers = [self.t(k) for k in ("col.name", "col.group", "col.region", "col.score", "col.rank")]
-        return self.section("directory", table=self.table(rows, headers, {3, 4}))
+        scale = self.own_scale
+        groups = list(dict.fromkeys(u["group"]))
+        if len(groups) > 1 and self.ds.groups is not None:  # the dataset's order of its groups
+            order = list(self.ds.groups["group"])
+            groups.sort(key=lambda g: order.index(g) if g in order else len(order))
+        tables = []
+        for group in groups:
+            part = u[u["group"] == group]
+            regions = part["region"].where(part["region"].map(lambda r: isinstance(r, str) and r != ""))
+            with_region = regions.notna().any()
+            rows = []
+            for r, region in zip(part.itertuples(), regions):
+                row = [r.name] + ([self.label(self.ds.regions, region, "region") if isinstance(region, str)
+                                   else ""] if with_region else [])
+                score = (self.t("report.no_score") if pd.isna(r.score) else
+                         self.num(r.points) if scale else self.pct(r.score))
+                rows.append(row + [score, "–" if pd.isna(r.rank) else int(r.rank)])
+            headers = ([self.t("col.name")] + ([self.t("col.region")] if with_region else [])
+                       + [self.t("col.points_scale", label=scale[f"label_{self.lang}"]) if scale
+                          else self.t("col.score"), self.t("col.rank")])
+            caption = self.label(self.ds.groups, group, "group") if len(groups) > 1 else ""
+            tables.append(self.table(rows, headers, {len(headers) - 2, len(headers) - 1}, caption))
+        return self.section("directory", tables=tables)
 
     def methods(self) -> HTML:
         cfg = self.ds.config
