@@ -249,4 +249,4 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
         if archival:
             document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
     if "xlsx" in formats:
-        xlsx.write_workbook(results, ds, title, lang, out / "report.xlsx", year)
+        xlsx.write_workbook(results, ds, title, lang, out / "report.xlsx", year, period or str(year))
