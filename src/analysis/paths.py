@@ -14,17 +14,3 @@ DATA = ROOT / "data"
 REPORTS = ROOT / "reports"
 TEMPLATES = PACKAGE / "publication" / "templates"
 ASSETS = PACKAGE / "publication" / "assets"
-
-
-def portable(path: Path | str) -> str:
-    """`path` as a published file records it: relative to the repository root when inside it
-    ("data/papi-provinces"), so no published file names a folder of the machine that built it;
-    absolute otherwise (a dataset kept elsewhere)."""
-    path = Path(path).resolve()
-    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
-
-
-def located(recorded: str) -> Path:
-    """The folder a `portable` path names (relative: under the repository root)."""
-    path = Path(recorded)
-    return path if path.is_absolute() else ROOT / path

@@ -20,7 +20,6 @@ from analysis.inputs.dataset import load_dataset
 from analysis.indices.panel import panel_tables, profile_tables
 from analysis.indices.results import compute_results
 from analysis.indices.tables import write_tables
-from analysis.paths import portable
 
 LANGS = ("vi", "en")
 FORMATS = ("html", "pdf", "xlsx")
@@ -105,7 +104,7 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                     bar.set_postfix_str("profiles")
                     book = unit_profiles.Profiles(ds, year, results, profile_tables(ds, year))
                     in_processes(book.publish, [(lang, tmp / lang) for lang in langs])
-                parameters = {"data": portable(data_dir), "year": year, "period": period,
+                parameters = {"data": str(Path(data_dir).resolve()), "year": year, "period": period,
                               "lang": list(langs), "format": list(formats), "pdfa": archival,
                               **({"explain": True} if explain else {}),
                               **({"profiles": True} if profiles else {})}
@@ -138,7 +137,7 @@ def run_series(data_dir: Path, years: tuple[int, int], langs=LANGS, formats=FORM
                 in_processes(series.publish_edition, [(ds, (first, last), lang, results, tmp / lang,
                                                        formats) for lang in langs])
             bar.update(len(langs))
-            parameters = {"data": portable(data_dir), "years": [first, last],
+            parameters = {"data": str(Path(data_dir).resolve()), "years": [first, last],
                           "lang": list(langs), "format": list(formats)}
             manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
     return final

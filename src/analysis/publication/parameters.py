@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.paths import ROOT, portable
+from analysis.paths import ROOT
 from analysis.publication.i18n import LANGS
 
 
@@ -40,7 +40,7 @@ def relative(path: Path, start: Path) -> str:
     repository seen from a run folder outside it, relative to the repository root (`find` looks
     there), so the kept notebook names no folder of the machine; else absolute."""
     if Path(path).resolve().is_relative_to(ROOT) and not Path(start).resolve().is_relative_to(ROOT):
-        return portable(path)
+        return Path(path).resolve().relative_to(ROOT).as_posix()
     try:
         return os.path.relpath(path, start)
     except ValueError:   # another drive (Windows)

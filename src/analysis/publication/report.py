@@ -129,15 +129,32 @@ class Report(ServiceSections):
         return self.ds.config.method(self.year)
 
     def like_for_like(self) -> bool:
-        """False when the previous year was scored under another method version."""
+        """False when the previous year was scored under another method version, or some units
+        are compared with former units restated through the crosswalk."""
         like = self.units["like_for_like"].dropna() if self.units is not None else []
-        return not len(like) or str(like.iloc[0]).lower() == "true"
+        return not len(like) or bool(like.astype(str).str.lower().eq("true").all())
 
     def break_note(self) -> str:
-        """Across a method-version break: the two years are not compared like for like, and the
-        components both versions share are (data/README.md, method versions)."""
+        """Why the two years are not compared like for like: a method-version break (the
+        components both versions share are compared; data/README.md, method versions) and/or
+        units merged since the previous year, whose previous score is restated through the
+        crosswalk (indices.composite)."""
         u = self.units
         prev_year = int(u["prev_year"].dropna().iloc[0])
+        notes = []
+        if "prev_from" in u and (u["prev_from"].fillna("") != "").any():
+            merged = u[u["prev_from"].fillna("") != ""]
+            notes.append(self.t("change.crosswalk", n=len(merged), year=self.year, prev_year=prev_year))
+            gaps = int(merged["score_prev"].isna().sum())
+            if gaps:
+                notes.append(self.t("change.crosswalk_gap", n=gaps, prev_year=prev_year))
+        if not self.ds.config.like_for_like(self.year, prev_year):
+            notes.insert(0, self.version_note(prev_year))
+        return " ".join(notes)
+
+    def version_note(self, prev_year: int) -> str:
+        """The two years are under different method versions, and their shared components."""
+        u = self.units
         shared = u[u["shared_score"].notna() & u["shared_score_prev"].notna()]
         before = self.ds.config.method(prev_year)
         note = self.t("change.not_like_for_like", year=self.year, prev_year=prev_year,
@@ -552,14 +569,17 @@ class Report(ServiceSections):
             value, change_col = self.num, "col.change_points"
         else:
             prev, now, value, change_col = u["score_prev"], u["score"], self.pct, "col.change_pp"
+        merged = set(u.loc[u["prev_from"].fillna("") != "", "unit_id"]) if "prev_from" in u else set()
         u = u.assign(prev_shown=prev, now_shown=now)
-        rows = [[self.name(r.unit_id), value(r.prev_shown), value(r.now_shown),
+        rows = [[self.name(r.unit_id) + (" †" if r.unit_id in merged else ""), value(r.prev_shown), value(r.now_shown),
                  fmt_points(r.change * (self._factor() if self.own_scale else 1), self.lang, signed=True),
                  signed_int(r.rank_change)]
                 for r in pd.concat([u.head(5), u.tail(5)]).drop_duplicates("unit_id").itertuples()]
         headers = [self.t("col.name"), str(prev_year), str(self.year), self.t(change_col),
                    self.t("col.rank_change")]
-        movers = self.table(rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption"))
+        caption = self.t("table.movers_caption") + (
+            " " + self.t("table.movers_merged", prev_year=prev_year) if merged else "")
+        movers = self.table(rows, headers, {1, 2, 3, 4}, caption)
         note = "" if self.like_for_like() else self.break_note()
         return self.section("change", counts=counts, chart=chart, movers=movers,
                             tests=self.tests_table(), note=note, convergence=self.convergence())
