@@ -51,7 +51,7 @@ ABSOLUTE = re.compile(r"file:/|(?<![\w.])/(?:tmp|home|work|root|Users|var|privat
 def test_no_absolute_path_file_uri_or_staging_name_in_any_published_file(published):
     checked = 0
     for path in sorted(published.rglob("*")):
-        if not path.is_file():  # the manifest too: the dataset's folder is named from the repository
+        if not path.is_file():  # the manifest too: it names the dataset relative to the run
             continue
         if path.suffix == ".pdf":
             reader = PdfReader(path)
@@ -66,6 +66,9 @@ def test_no_absolute_path_file_uri_or_staging_name_in_any_published_file(publish
         else:
             text = path.read_text(encoding="utf-8", errors="replace")
         assert not ABSOLUTE.search(text), f"{path.relative_to(published)}: {ABSOLUTE.search(text).group(0)!r}"
+        if path.name != "manifest.json":  # the audit record names the dataset from the run folder
+            # a relative path out of the run folder (<lang>/ is 3 levels down) names machine folders
+            assert not re.search(r"(\.\./){3,}", text), f"{path.relative_to(published)} climbs out of the run"
         checked += 1
     assert checked >= 10
 

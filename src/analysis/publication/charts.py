@@ -199,9 +199,10 @@ def band_counts(labels, counts, ylabel, fmt=None):
     return fig
 
 
-def group_means(labels, means, overall, overall_label, xlabel, fmt):
-    """A dot plot (Cleveland 1985): one dot per group at its mean, the mean written beside it, a
-    dashed line at the overall mean. Dots, not bars: the axis need not start at zero."""
+def group_means(labels, means, overall, overall_label, xlabel, fmt, tick_fmt=None):
+    """A dot plot (Cleveland 1985): one dot per group at its mean, the mean written beside it
+    (`fmt`), a dashed line at the overall mean; ticks in `tick_fmt` (else `fmt`). Dots, not bars:
+    the axis need not start at zero."""
     means = np.asarray(means, dtype=float)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.35 * len(means) + 0.9))
     y = np.arange(len(means))[::-1]
@@ -217,7 +218,7 @@ def group_means(labels, means, overall, overall_label, xlabel, fmt):
     ax.set_yticks(y, [_wrap(label) for label in labels])
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(-0.6, len(means) + 0.2)
-    _number_axis(ax.xaxis, fmt)
+    _number_axis(ax.xaxis, tick_fmt or fmt)
     ax.set_xlabel(xlabel)
     return fig
 

@@ -828,21 +828,25 @@ class Report(ServiceSections):
                     direction=self.t("word.narrowed" if r.gap_change < 0 else "word.widened"),
                     change=self.num(abs(r.gap_change)), ci_low=self.num(r.gap_change_ci_low),
                     ci_high=self.num(r.gap_change_ci_high), p=self.p_text(r.gap_change_p, below))))
-        fig = charts.dumbbell(labels, tops, bottoms, self.t("chart.top_group"), self.t("chart.bottom_group"),
-                              self.t("chart.value_axis"), lambda v: self.num(v, 1))
-        chart = self.figure(fig, "gaps", self.t("chart.gaps_alt"), self.t("chart.gaps_caption", year=self.year))
+        chart = None  # one measure's two means are said in the text and the table, not drawn
+        if len(labels) > 1:
+            fig = charts.dumbbell(labels, tops, bottoms, self.t("chart.top_group"), self.t("chart.bottom_group"),
+                                  self.t("chart.value_axis"), lambda v: self.num(v, 1))
+            chart = self.figure(fig, "gaps", self.t("chart.gaps_alt"), self.t("chart.gaps_caption", year=self.year))
 
         def interval(low, high):
             return "" if pd.isna(low) else f"{self.num(low)} – {self.num(high)}"
 
-        rows = [[self.gap_metric(r.metric), int(r.k), self.num(r.top_mean), self.num(r.bottom_mean),
+        rows = [[self.gap_metric(r.metric), int(r.k), self.pct(r.top_mean), self.pct(r.bottom_mean),
                  self.num(r.gap), interval(r.gap_ci_low, r.gap_ci_high),
                  interval(getattr(r, "gap_fixed_ci_low", np.nan), getattr(r, "gap_fixed_ci_high", np.nan)),
                  "" if pd.isna(getattr(r, "i2", np.nan)) else self.pct(100 * r.i2, 0),
                  "" if pd.isna(getattr(r, "tau", np.nan)) else self.num(r.tau)] for r in g.itertuples()]
         headers = [self.t(k) for k in ("col.metric", "col.k", "col.top_mean", "col.bottom_mean", "col.gap",
                                        "col.ci_over_units", "col.ci_units_fixed", "col.i2", "col.tau")]
-        table = self.table(rows, headers, {1, 2, 3, 4, 5, 6, 7, 8})
+        filled = [i for i in range(len(headers)) if any(row[i] != "" for row in rows)]  # no empty column
+        rows, headers = [[row[i] for i in filled] for row in rows], [headers[i] for i in filled]
+        table = self.table(rows, headers, set(range(1, len(headers))))
         return self.section("gaps", metrics=metrics, method_note=self.method_note(), chart=chart, table=table)
 
     def funnel(self) -> HTML:

@@ -96,11 +96,16 @@ class ServiceSections:
             eligible = self._named(part)
             if eligible.empty:
                 continue
-            named = [eligible.iloc[0]]
+            # each named unit with the reason it is named: first, largest rises, last
+            first, last = eligible.iloc[0], eligible.iloc[-1]
             risers = eligible[eligible["points_change"] > 0].sort_values(
                 ["points_change", "unit_id"], ascending=[False, True]).head(GAINERS)
-            named += [r for _, r in risers.iterrows() if r["unit_id"] != eligible.iloc[0]["unit_id"]]
-            sentences += [self.rank_sentence(r) for r in named]
+            named = [("first", first)] + [("riser", r) for _, r in risers.iterrows()
+                                          if r["unit_id"] not in (first["unit_id"], last["unit_id"])]
+            if len(eligible) > 1:
+                named.append(("last", last))
+            sentences += [self.t(f"finding.service_role_{role}", min=self._min_dossiers(),
+                                 sentence=self.rank_sentence(r)) for role, r in named]
         recomputed = s[s["prev_basis"].isin(["recomputed_from_records", "weighted_aggregates"])]
         if len(recomputed):
             sentences.append(self.t("finding.service_recomputed", n=len(recomputed),
@@ -128,9 +133,11 @@ class ServiceSections:
         groups = self._mapping["groups"]
         shares = [100 * ranked[f"points_{g['code']}"].mean() / g["max_points"] for g in groups]
         overall = float(ranked["total"].mean())
+        # the mean of every ranked unit's total (points of 100, so a share of the maximum), said so:
+        # the headlines give each group's national average
         fig = charts.group_means([g[f"label_{self.lang}"] for g in groups], shares, overall,
-                                 self.t("chart.mean_line", mean=self.pct(overall)),
-                                 self.t("col.share_of_max"), lambda v: self.pct(v, 1))
+                                 self.t("chart.mean_all_units", mean=self.pct(overall)),
+                                 self.t("col.share_of_max"), self.pct, tick_fmt=lambda v: self.pct(v, 0))
         chart = self.figure(fig, "summary-groups", self.t("chart.service_groups_alt"),
                             self.t("chart.service_groups_caption", period=fmt_period(s["period"].iloc[0], self.lang)),
                             narrow=True)
