@@ -54,7 +54,7 @@ def test_catalog_covers_contract_columns_and_reasons(key):
       "change": "1,20 điểm", "prev_year": 2022},
      "Năm 2023, chỉ số PAR INDEX trung bình của 63 đơn vị đạt 84,28, tăng 1,20 điểm so với năm 2022.",
      "In 2023 the average PAR INDEX of the 63 units reached 84,28, tăng 1,20 điểm from 2022."),
-    ("finding.bands", {"count": 5, "band": "Tốt"}, "5 đơn vị được xếp loại Tốt", "Units rated Tốt: 5"),
+    ("finding.bands", {"count": 5, "band": "Tốt"}, "5 đơn vị được xếp loại Tốt.", "Units rated Tốt: 5."),
 ])
 def test_t_fills_fields(key, fields, vi, en):
     assert t(key, "vi", **fields) == vi

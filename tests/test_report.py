@@ -57,8 +57,8 @@ def test_key_findings_in_vietnamese(tiny):
         "Đơn vị An là đơn vị dẫn đầu với kết quả 92,50%.",
         "Đơn vị Dũng là đơn vị xếp cuối với kết quả 80,50%.",
         "Chênh lệch giữa đơn vị dẫn đầu và đơn vị xếp cuối là 12,00 điểm phần trăm.",
-        "1 đơn vị được xếp loại Xuất sắc",
-        "3 đơn vị được xếp loại Khá",
+        "1 đơn vị được xếp loại Xuất sắc.",
+        "3 đơn vị được xếp loại Khá.",
     ]
 
 
@@ -69,8 +69,8 @@ def test_key_findings_in_english(tiny):
         "Unit An ranks first with 92.50%.",
         "Unit Dung ranks last with 80.50%.",
         "The leading and the last-ranked unit are 12.00 percentage points apart.",
-        "Units rated Excellent: 1",
-        "Units rated Fair: 3",
+        "Units rated Excellent: 1.",
+        "Units rated Fair: 3.",
     ]
 
 

@@ -237,3 +237,18 @@ def test_every_sheet_is_named_in_the_edition_language(tmp_path, name, year, peri
         book = workbook(tmp_path, ds, results, lang)
         assert not set(book.sheetnames) & set(results), book.sheetnames
         assert not [s for s in book.sheetnames if SNAKE_CODE.fullmatch(s)]
+
+
+def test_no_empty_column_and_no_coded_rule(tmp_path):
+    """PAPI 2011, a first year: its unit sheet had 10 always-empty change columns, the gap sheet
+    14 of 33 empty; the reconciliation's rule read `round`."""
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    book = workbook(tmp_path, ds, compute_results(ds, 2011), "vi")
+    for sheet in book.worksheets[1:]:
+        for column in sheet.iter_cols(min_row=1):
+            if sheet.max_row > 1:
+                assert any(c.value not in (None, "") for c in column[1:]), (sheet.title, column[0].value)
+    ministries = load_dataset(ROOT / "data" / "par-ministries")
+    sheet = workbook(tmp_path, ministries, compute_results(ministries, 2023), "vi")[sheet_name("reconciliation", "vi")]
+    rules = {c.value for c in column_of(sheet, "Quy tắc khớp")}
+    assert rules and not rules & {"round", "truncate"}

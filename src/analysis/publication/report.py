@@ -371,7 +371,8 @@ class Report(ServiceSections):
                                     lead["points"] - last["points"]))))
         for band in self.ds.config.bands:
             count = int((scored["band"] == band["label_en"]).sum())
-            sentences.append(self.t("finding.bands", count=count, band=band[f"label_{self.lang}"]))
+            sentences.append(self.t("finding.bands" if count else "finding.bands_none", count=count,
+                                    band=band[f"label_{self.lang}"]))
         missing = u[u["score"].isna()]
         if len(missing):
             sentences.append(self.t("finding.missing", count=len(missing), names=", ".join(

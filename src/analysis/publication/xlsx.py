@@ -2,7 +2,7 @@
 
 One sheet per table, named in the edition's language (the About sheet names the CSV file of
 each), headers and coded values (regions, groups, bands, metrics, tests, yes/no …) in that
-language, the unit's name beside every unit id. Numbers are stored as numbers with a real number
+language, the unit's name beside every unit id, no column the data leaves empty (the CSV keeps them all). Numbers are stored as numbers with a real number
 format, one percent convention throughout: a percent is stored as a proportion (59.98% as 0.5998)
 with the format 0.00%, a difference of percents in percentage points (0.00); whole numbers 0 or
 #,##0; p-values 0.000 (below 0.001 shown "<0.001", the value kept). Every sheet has its header
@@ -63,7 +63,8 @@ P_VALUE = '[<0.001]"<0.001";0.000'
 NAME_BESIDE = {"unit_id": "col.name", "leader_unit": "col.leader_name", "laggard_unit": "col.laggard_name"}
 # Columns whose codes are catalog keys under a prefix ("channel" paper → channel.paper).
 CATALOG_CODES = {"test": "test.", "outside": "word.", "outside_adj": "word.", "channel": "channel.", "check": "check.",
-                 "reason": "reason.", "basis": "basis.", "prev_basis": "basis.", "scope": "scope."}
+                 "reason": "reason.", "basis": "basis.", "prev_basis": "basis.", "scope": "scope.",
+                 "rule": "rule."}
 
 
 def _header(column: str, lang: str, labels: dict[str, str], table: str = "") -> str:
@@ -246,7 +247,8 @@ def _whole_figures(sheet, table: pd.DataFrame, columns: list[str]) -> None:
     for row, metric in enumerate(table["metric"], start=2):
         if str(metric).partition(":")[0] in COUNTED:
             for column in ("published", "computed", "difference"):
-                sheet.cell(row, columns.index(column) + 1).number_format = WHOLE
+                if column in columns:
+                    sheet.cell(row, columns.index(column) + 1).number_format = WHOLE
 
 
 # Characters of column width an A4 page holds across at 100%, and the smallest print scale a
@@ -346,6 +348,9 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     used: set[str] = {about.title}
     for name in names:
         frame = edition_frame(name, results[name], words)
+        if len(frame):  # a column the data cannot fill (first-year changes, tests without ballots)
+            frame = frame.loc[:, [bool((frame[c].notna() & (frame[c].astype(str) != "")).any())
+                                  for c in frame.columns]]
         headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name") else _header(c, lang, labels, name)
                    for c in frame.columns]
         formats = [_number_format(name, c, frame[c]) for c in frame.columns]
