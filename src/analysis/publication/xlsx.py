@@ -348,11 +348,11 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     used: set[str] = {about.title}
     for name in names:
         frame = edition_frame(name, results[name], words)
-        if len(frame):  # a column the data cannot fill (first-year changes, tests without ballots)
-            frame = frame.loc[:, [bool((frame[c].notna() & (frame[c].astype(str) != "")).any())
-                                  for c in frame.columns]]
         headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name") else _header(c, lang, labels, name)
                    for c in frame.columns]
+        if len(frame):  # no column the data cannot fill (first-year changes, tests without ballots)
+            filled = [bool((frame[c].notna() & (frame[c].astype(str) != "")).any()) for c in frame.columns]
+            frame, headers = frame.loc[:, filled], [h for h, keep in zip(headers, filled) if keep]
         formats = [_number_format(name, c, frame[c]) for c in frame.columns]
         title_ = sheet_name(name, lang)
         while title_ in used:  # two tables cut to the same 31 characters
