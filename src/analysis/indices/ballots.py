@@ -208,20 +208,21 @@ def _unit_sums(k: int, satisfied: list[int], high: int) -> str:
     WITH b AS (
         SELECT year, unit_id, channel, m, ({y})::INTEGER AS y, ({s})::INTEGER AS s,
                ({t})::INTEGER AS t, m >= 3 AND least({listed}) = greatest({listed}) AS straight,
-               m >= 3 AND least({listed}) = {high} AS all_top, {listed}
+               {listed}
         FROM ballots WHERE reason IS NULL
-    )
+    ),
+    c AS (SELECT *, m >= 3 AND t = m AS all_top FROM b)  -- every answer at the top
     SELECT year, unit_id, channel,
            count(*) AS n_ballots, sum(m)::BIGINT AS n_valid, sum(y)::BIGINT AS n_satisfied,
            sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-           {', '.join(f"count(v{i}) AS valid{i}, count(*) FILTER (v{i} IN ({wanted})) AS satisfied{i}"
-                      for i in range(k))},
+           {', '.join(f"count(v{i}) AS valid{i}, sum(coalesce(v{i} IN ({wanted}), false)::INTEGER)"
+                      f"::BIGINT AS satisfied{i}" for i in range(k))},
            sum(s)::BIGINT AS s_s, sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
-           count(*) FILTER (y < m) AS n_low, count(*) FILTER (m >= 3) AS n_three,
-           count(*) FILTER (straight) AS n_straight, count(*) FILTER (all_top) AS n_top,
+           sum((y < m)::INTEGER)::BIGINT AS n_low, sum((m >= 3)::INTEGER)::BIGINT AS n_three,
+           sum(straight::INTEGER)::BIGINT AS n_straight, sum(all_top::INTEGER)::BIGINT AS n_top,
            sum(t) FILTER (NOT all_top)::BIGINT AS t_other,
            sum(m) FILTER (NOT all_top)::BIGINT AS m_other
-    FROM b GROUP BY year, unit_id, channel
+    FROM c GROUP BY year, unit_id, channel
     """
 
 

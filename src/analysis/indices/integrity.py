@@ -89,6 +89,7 @@ MIN_BALLOTS = 30          # channel_gap: per channel; all_top, straight_lining: 
 BURST_WINDOWS = (10, 30, 60)
 BURST_CANDIDATES = 5      # busiest windows per unit and length whose surprise is computed
 BURST_MIN = 10            # a burst is at least this many ballots
+BURST_BATCH = 1 << 21     # minutes of timed ballots taken at once
 TRIM = 3.0                # random-effects checks: units beyond |z| > 3 left out of the yardstick
 STRAIGHT_MARGIN = 0.4
 DUPLICATES_MIN = 5
@@ -305,19 +306,21 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
         SELECT unit_id, paper, pattern, count(*) AS c FROM screened WHERE year = {ctx.year}
         GROUP BY ALL
     ),
-    tested AS (SELECT * FROM pc WHERE c >= 3),
+    tested AS (SELECT * FROM pc JOIN deciles USING (unit_id) WHERE c >= 3),
     per_unit AS (SELECT unit_id, sum(c)::BIGINT AS n_unit,
                         coalesce(sum(c) FILTER (c >= 2), 0)::BIGINT AS twins
                  FROM pc GROUP BY ALL),
     per_cell AS (SELECT unit_id, paper, sum(c)::BIGINT AS n_cell FROM pc GROUP BY ALL),
-    reused AS (SELECT * FROM pc JOIN deciles USING (unit_id)
-               WHERE pattern IN (SELECT DISTINCT pattern FROM tested)),
-    in_unit AS (SELECT unit_id, pattern, sum(c)::BIGINT AS c_unit FROM reused GROUP BY ALL),
-    in_decile AS (SELECT decile, pattern, sum(c)::BIGINT AS c_decile FROM reused GROUP BY ALL)
-    SELECT t.unit_id, t.paper, t.pattern, t.c, n_cell, n_unit, twins, c_unit, decile, c_decile
+    in_decile AS (  -- the tested patterns' counts in each decile
+        SELECT decile, pattern, sum(c)::BIGINT AS c_decile
+        FROM pc JOIN deciles USING (unit_id)
+        WHERE (decile, pattern) IN (SELECT (decile, pattern) FROM tested) GROUP BY ALL
+    )
+    SELECT t.unit_id, t.paper, t.pattern, t.c, n_cell, n_unit, twins,
+           t.c + coalesce(o.c, 0) AS c_unit, t.decile, c_decile
     FROM tested t JOIN per_unit USING (unit_id) JOIN per_cell USING (unit_id, paper)
-         JOIN in_unit USING (unit_id, pattern) JOIN deciles USING (unit_id)
-         JOIN in_decile USING (decile, pattern)
+         LEFT JOIN pc o ON o.unit_id = t.unit_id AND o.pattern = t.pattern AND o.paper <> t.paper
+         JOIN in_decile d ON d.decile = t.decile AND d.pattern = t.pattern
     ORDER BY t.unit_id, t.paper, t.pattern
     """).df()
     ctx.con.unregister("deciles")
@@ -439,12 +442,16 @@ def _year_shift(ctx: _Context):
 
 def _burst(ctx: _Context):
     con, year = ctx.con, ctx.year
+    names = sorted(ctx.units["unit_id"])  # code point order, as DuckDB orders text
+    con.register("burst_units", pd.DataFrame({"unit_id": names, "u": np.arange(len(names))}))
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE minutes AS
-    SELECT unit_id, epoch(date_trunc('minute', ts))::BIGINT // 60 AS minute, count(*) AS c
-    FROM screened WHERE year = {year} AND ts IS NOT NULL GROUP BY ALL
+    SELECT u, unit_id, epoch(date_trunc('minute', ts))::BIGINT // 60 AS minute, count(*) AS c
+    FROM screened JOIN burst_units USING (unit_id)
+    WHERE year = {year} AND ts IS NOT NULL GROUP BY ALL
     """)
-    top = _busiest(con)
+    con.unregister("burst_units")
+    top = _busiest(con, names)
     units = con.sql("""SELECT unit_id, count(DISTINCT minute // 1440) AS days, count(*) AS starts
                        FROM minutes GROUP BY unit_id""").df().set_index("unit_id")
     hours = con.sql("SELECT unit_id, (minute // 60) % 24 AS hour, sum(c) AS n FROM minutes "
@@ -475,29 +482,42 @@ def _burst(ctx: _Context):
     return rows, involved
 
 
-def _busiest(con) -> pd.DataFrame:
+def _busiest(con, names: list[str]) -> pd.DataFrame:
     """The BURST_CANDIDATES busiest windows of each length and unit (ties: the earliest), from
-    the temp table `minutes` (unit_id, minute, c): the ballots of the minutes from a start to
-    start + width − 1, by prefix sums over the minutes in (unit, minute) order."""
-    names = [u for u, in con.sql("SELECT DISTINCT unit_id FROM minutes ORDER BY unit_id").fetchall()]
-    con.register("burst_units", pd.DataFrame({"unit_id": names, "u": np.arange(len(names))}))
-    m = con.sql("SELECT u, minute, c FROM minutes JOIN burst_units USING (unit_id) "
-                "ORDER BY u, minute").fetchnumpy()
-    con.unregister("burst_units")
-    unit, minute = m["u"].astype(np.int64), m["minute"].astype(np.int64)
-    key = (unit << 40) + minute  # ordered like (unit, minute): |minute| < 2^39
-    prefix = np.r_[0, np.cumsum(m["c"])]
-    unit_start = np.searchsorted(unit, np.arange(len(names)))  # first row of each unit
-    parts = []
-    for width in BURST_WINDOWS:
-        count = prefix[np.searchsorted(key, key + width)] - prefix[:-1]
-        order = np.lexsort((minute, -count, unit))
-        kept = order[np.arange(len(order)) - unit_start[unit[order]] < BURST_CANDIDATES]
-        parts.append((unit[kept], minute[kept], np.full(len(kept), width), count[kept]))
+    the temp table `minutes` (u: the unit's position in `names`, minute, c): the ballots of the
+    minutes from a start to start + width − 1, by prefix sums over the minutes in (unit, minute)
+    order; units are taken in batches of about BURST_BATCH minutes, to bound memory."""
+    size = np.zeros(len(names), np.int64)
+    for u, n in con.sql("SELECT u, count(*) FROM minutes GROUP BY u").fetchall():
+        size[u] = n
+    parts, low = [], 0
+    while low < len(names):
+        high = low + 1
+        while high < len(names) and size[low:high + 1].sum() <= BURST_BATCH:
+            high += 1
+        m = con.sql(f"SELECT u, minute, c FROM minutes WHERE u >= {low} AND u < {high} "
+                    "ORDER BY u, minute").fetchnumpy()
+        parts += _top_windows(m["u"].astype(np.int64), m["minute"].astype(np.int64), m["c"])
+        low = high
+    if not parts:
+        return pd.DataFrame(columns=["unit_id", "minute", "width", "count"])
     unit, minute, width, count = (np.concatenate(column) for column in zip(*parts))
     order = np.lexsort((minute, width, unit))
     return pd.DataFrame({"unit_id": np.array(names, dtype=object)[unit[order]],
                          "minute": minute[order], "width": width[order], "count": count[order]})
+
+
+def _top_windows(unit: np.ndarray, minute: np.ndarray, c: np.ndarray) -> list[tuple]:
+    """(unit, start, width, count) of the busiest windows, for minutes sorted by (unit, minute)."""
+    key = (unit << 40) + minute  # ordered like (unit, minute): |minute| < 2^39
+    prefix = np.r_[0, np.cumsum(c)]
+    parts = []
+    for width in BURST_WINDOWS:
+        count = prefix[np.searchsorted(key, key + width)] - prefix[:-1]
+        order = np.lexsort((minute, -count, unit))  # by unit: each unit's rows from its first
+        kept = order[np.arange(len(order)) - np.searchsorted(unit, unit[order]) < BURST_CANDIDATES]
+        parts.append((unit[kept], minute[kept], np.full(len(kept), width), count[kept]))
+    return parts
 
 
 # --- 5. the checks kept from before ----------------------------------------------------------
