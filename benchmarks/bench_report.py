@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from analysis.inputs.dataset import load_dataset
-from analysis.publication import publish
+from analysis.publication import kernels, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "papi-provinces"
@@ -40,8 +40,8 @@ def run_report(out: Path) -> None:
 def kernel_floor() -> None:
     """Two kernels started in parallel, each doing the notebook's imports."""
     with ThreadPoolExecutor(2) as pool:
-        for km in list(pool.map(lambda _: publish.start_kernel(), range(2))):
-            publish.stop_kernel(km)
+        for km in list(pool.map(lambda _: kernels.start_kernel(), range(2))):
+            kernels.stop_kernel(km)
 
 
 def pdf_pages(run: Path, tmp: Path) -> list[Path]:

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from analysis import cli
 from analysis import pipeline
+from analysis.indices import tables
 from analysis.publication.i18n import load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,7 +173,7 @@ def test_failed_run_leaves_previous_output_untouched(tmp_path, monkeypatch):
 
     def boom(*_args, **_kwargs):
         raise RuntimeError("interrupted")
-    monkeypatch.setattr(pipeline, "write_tables", boom)
+    monkeypatch.setattr(tables, "write_tables", boom)
     with pytest.raises(RuntimeError):
         pipeline.run(MINISTRIES, 2023, formats=(), out_root=tmp_path, progress=False)
     assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before

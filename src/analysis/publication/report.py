@@ -29,8 +29,6 @@ from analysis.audit.manifest import sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.indices.integrity import MEASURED_RATES, shown_facts
-from analysis.indices.results import compute_results, min_sample
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -40,6 +38,13 @@ SECTIONS = ["summary", "service_quality", "ranking", "groups", "regions", "compo
 
 MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
 BALLOTS_SHOWN = 5  # ballots listed per integrity flag; tables/integrity_ballots.csv has them all
+
+
+def min_sample(ds: Dataset) -> int:
+    """`indices.results.min_sample`, imported when first asked for: the tables' statistics stack
+    (scipy, statsmodels, DuckDB) stays out of a report kernel that is given the run's tables."""
+    from analysis.indices.results import min_sample as rule
+    return rule(ds)
 
 
 def edition_title(config, lang: str, period: str) -> str:
@@ -67,8 +72,11 @@ class Report(ServiceSections):
         folder = Path(data_dir)
         ds = load_dataset(folder if folder.is_absolute() else ROOT / folder)
         year = int(period[:4]) if period else int(year)
-        tables = (read_tables(Path(tables_dir)) if tables_dir
-                  else compute_results(ds, year, period=period or None))
+        if tables_dir:
+            tables = read_tables(Path(tables_dir))
+        else:
+            from analysis.indices.results import compute_results
+            tables = compute_results(ds, year, period=period or None)
         return cls(ds, year, lang, tables, out_dir or None, period or None)
 
     # --- helpers --------------------------------------------------------------------------
@@ -847,6 +855,7 @@ class Report(ServiceSections):
     def integrity(self) -> HTML:
         """Units the ballot screen points at: prompts to look, each with its evidence in the
         edition's language, the ballots involved, and the satisfaction without them."""
+        from analysis.indices.integrity import MEASURED_RATES, shown_facts
         table = self.tables["integrity"]
         flagged = table[table["flagged"].astype(str).str.lower() == "true"]
         explain = self.t("integrity.explain", n=table["unit_id"].nunique(), count=len(flagged))
