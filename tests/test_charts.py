@@ -180,3 +180,26 @@ OKABE_ITO_2008 = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E0
 def test_palette_is_okabe_ito():
     assert set(charts.OKABE_ITO) == OKABE_ITO_2008
     assert set(charts.BAND_COLOURS) - OKABE_ITO_2008 <= {"#999999"}
+
+
+def test_rank_ranges_draw_every_unit_with_its_interval_and_no_label_overprints():
+    n = 61
+    labels = [f"Tỉnh {i:02d}" for i in range(n)]
+    nominal = np.arange(1, n + 1)
+    low, high = np.maximum(nominal - 3, 1), np.minimum(nominal + 4, n)
+    median = nominal + 0.5
+    fig = drawn(charts.rank_ranges(labels, nominal, median, low, high, "Thứ hạng",
+                                   ["khoảng", "trung vị", "danh nghĩa"], vi(0)))
+    ax = fig.axes[0]
+    assert top_down(ax.yaxis) == labels   # all 61, best at the top, none cut
+    assert fig.get_figheight() <= charts.MAX_HEIGHT_IN
+    ticks = ax.yaxis.get_ticklabels()
+    assert min(t.get_fontsize() for t in ticks) >= 6.5
+    boxes = [t.get_window_extent() for t in ticks]
+    assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2))
+    whiskers = max(ax.collections[:2], key=lambda c: c.get_linewidth()[0]).get_segments()
+    by_y = {round(s[0][1]): (s[0][0], s[1][0]) for s in whiskers}
+    assert by_y[n - 1] == (low[0], high[0]) and by_y[0] == (low[-1], high[-1])   # top row = rank 1
+    dots = ax.collections[2].get_offsets()
+    assert dots[0].tolist() == [median[0], n - 1]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["khoảng", "trung vị", "danh nghĩa"]

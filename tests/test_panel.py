@@ -155,3 +155,19 @@ def test_the_series_report_marks_the_break_in_both_editions(papi, papi_series, t
         assert all(w in page for w in words), lang
         assert page.count("<figure") == 4
         assert len(list((tmp_path / lang / "figures").glob("*.svg"))) == 4
+
+
+def test_the_series_pdf_is_tagged_and_carries_its_metadata(papi, papi_series, tmp_path):
+    from pypdf import PdfReader
+
+    from analysis.publication.series import publish_edition
+
+    publish_edition(papi, (2011, 2024), "vi", papi_series, tmp_path, ("pdf",))
+    reader = PdfReader(tmp_path / "report.pdf")
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "vi"
+    meta = reader.metadata
+    assert meta.title == "Chỉ số Hiệu quả Quản trị và Hành chính công cấp tỉnh (PAPI): giai đoạn 2011–2024"
+    assert meta.author == "CECODES, VFF-CRT, RTA và UNDP"
+    assert "2011–2024" in meta.subject

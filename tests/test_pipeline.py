@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from analysis import cli
 from analysis import pipeline
+from analysis.audit import manifest
 from analysis.indices import tables
 from analysis.publication.i18n import load_catalog
 
@@ -131,6 +132,25 @@ def test_verify_names_each_edited_published_file(published, tmp_path, capsys, ed
     assert cli.main(["verify", str(run)]) == 1
     out = capsys.readouterr().out
     assert named in out and "refused" in out and "Traceback" not in out
+
+
+def test_verify_redoes_the_run_and_finds_a_file_forged_with_its_manifest(published, tmp_path, capsys):
+    """A forger who edits a page and writes its new SHA-256 into the manifest passes the file
+    check; the rerun of the whole publication still finds the page (and passes the untouched run)."""
+    run = published_copy(published, tmp_path)
+    assert cli.main(["verify", str(run)]) == 0
+    assert "the 2" in capsys.readouterr().out   # "... the 2N other files as the rerun made them"
+    page = run / "vi" / "report.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</main>", "<p>forged</p></main>"),
+                    encoding="utf-8")
+    recorded = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    recorded["outputs"]["vi/report.html"] = manifest.sha256(page)
+    (run / "manifest.json").write_text(json.dumps(recorded), encoding="utf-8")
+    assert cli.main(["verify", str(run), "--tables-only"]) == 0     # the quick check cannot see it
+    capsys.readouterr()
+    assert cli.main(["verify", str(run)]) == 1
+    out = capsys.readouterr().out
+    assert "vi/report.html: differs from the rerun's" in out and "Traceback" not in out
 
 
 @pytest.mark.parametrize("manifest_text, words", [

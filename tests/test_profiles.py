@@ -44,6 +44,15 @@ def test_each_unit_gets_one_page_with_its_own_figures(book, tmp_path, lang, poin
     places = int(u["rank_change"])
     assert ("so với 2023" if lang == "vi" else "on 2023") in hanoi
     assert (f"{abs(places)} bậc" if lang == "vi" else f"{abs(places)} places") in hanoi
+    # tagged PDF/UA-1 with its metadata, the book and each unit's page alike
+    for path in (tmp_path / "profiles.pdf", tmp_path / "profiles" / "22.pdf"):
+        reader = PdfReader(path)
+        root = reader.trailer["/Root"]
+        assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], path
+        assert root["/Lang"] == lang
+        assert reader.metadata.title == book.title(lang)
+        assert reader.metadata.author == book.ds.config.raw["publisher"][f"name_{lang}"]
+        assert reader.metadata.subject and "2024" in reader.metadata.subject
 
 
 def test_the_means_drawn_are_the_national_and_regional_means(book):

@@ -136,6 +136,34 @@ def test_two_concurrent_runs_are_serialised(tmp_path):
     assert leftovers(final) == []
 
 
+def test_a_run_waits_at_most_par_report_wait_seconds_then_says_who_holds_the_lock(tmp_path, monkeypatch, capsys):
+    import fcntl
+    final = publish(tmp_path)
+    before = final.resolve()
+    holder = open(final.parent / f".{final.name}.lock", "w", encoding="utf-8")
+    holder.write("4242")
+    holder.flush()
+    other = os.open(holder.name, os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)                 # another run holds the lock
+    try:
+        monkeypatch.setenv("PAR_REPORT_WAIT", "0.5")
+        started = time.monotonic()
+        code = cli.main(["run", "--data", str(DATA), "--year", "2023", "--format", "", "--out",
+                         str(tmp_path), "--quiet"])
+        waited = time.monotonic() - started
+    finally:
+        os.close(other)
+        holder.close()
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "another run (process 4242) is still publishing it after 0.5 s" in err
+    assert "PAR_REPORT_WAIT" in err and waited >= 0.5
+    assert final.resolve() == before                  # nothing published, the old run kept
+    monkeypatch.setenv("PAR_REPORT_WAIT", "soon")
+    assert cli.main(["run", "--data", str(DATA), "--year", "2023", "--format", "", "--out",
+                     str(tmp_path), "--quiet"]) == 0  # free lock: the setting is not even read
+
+
 def test_a_real_folder_from_an_older_version_is_swapped_for_the_link(tmp_path, monkeypatch):
     final = tmp_path / "corpus" / "2023"
     final.mkdir(parents=True)

@@ -147,6 +147,20 @@ def test_about_sheet_names_the_csv_of_each_sheet(tmp_path, ministries):
     assert pairs["Trang tính “Xếp hạng đơn vị”"] == "tables/index_units.csv"
 
 
+@pytest.mark.parametrize("lang, cited, not_cited", [
+    ("vi", "Báo cáo PAPI 2016 (https://papi.org.vn)", "Báo cáo PAPI thường niên 2011–2024"),
+    ("en", "PAPI 2016 report (https://papi.org.vn)", "PAPI annual reports 2011–2024")])
+def test_about_sheet_cites_the_years_method_source(tmp_path, papi, lang, cited, not_cited):
+    ds, results = papi
+    path = tmp_path / f"papi-{lang}.xlsx"
+    write_workbook(results, ds, "title", lang, path, 2016)
+    about = load_workbook(path).worksheets[0]
+    sources = [b.value for a, b in about.iter_rows(min_row=2, max_col=2)
+               if a.value == ("Nguồn" if lang == "vi" else "Source")]
+    assert any(cited in s for s in sources), sources
+    assert not any(not_cited in s for s in sources)
+
+
 def test_service_rates_are_percents_and_points_are_points(tmp_path):
     ds = load_dataset(ROOT / "data" / "demo-dossiers")
     results = compute_results(ds, 2025, period="2025-07")

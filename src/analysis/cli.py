@@ -85,8 +85,11 @@ def parser() -> argparse.ArgumentParser:
                           "flagged unit's figures recomputed step by step")
     val = sub.add_parser("validate", help="check every file of a dataset folder")
     val.add_argument("--data", type=_path, required=True)
-    ver = sub.add_parser("verify", help="rerun a run from its manifest and compare its tables")
+    ver = sub.add_parser("verify", help="check a run's files against its manifest, then redo the "
+                                        "run as recorded and compare every file")
     ver.add_argument("run_dir", type=_path)
+    ver.add_argument("--tables-only", action="store_true",
+                     help="rerun and compare the tables only (seconds, not the whole publication)")
     exp = sub.add_parser("explain", help="working papers: one unit's figures recomputed step by "
                                          "step (a notebook, executed into the run folder)")
     exp.add_argument("--data", type=_path, required=True, help="dataset folder")
@@ -151,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "verify":
             from analysis.audit.verify import verify
             from analysis.pipeline import run as rerun
-            ok, report = verify(args.run_dir, rerun)
+            ok, report = verify(args.run_dir, rerun, tables_only=args.tables_only)
             print(report)
             return 0 if ok else 1
         elif args.command == "synth":

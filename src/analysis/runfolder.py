@@ -6,7 +6,8 @@ Layout beside the published path (key = a year or a month):
     OUT/<dataset>/.<key>.runs/     one immutable folder per run; only the linked one is kept
     OUT/<dataset>/.<key>.lock      held (flock) by the run publishing <key>
 
-A run takes the lock (a second run of the same dataset and key waits for it, saying so),
+A run takes the lock (a second run of the same dataset and key waits for it, saying so, at most
+`PAR_REPORT_WAIT` seconds, 1800 unless set, then gives up with an OutputError naming the holder),
 removes what dead runs left (every folder in `.runs` but the linked one, stray temporary
 links), builds into a new folder of `.runs`, then switches: it makes a temporary link to the
 new folder and renames it over the published path. rename(2) replaces a link atomically
@@ -31,6 +32,7 @@ import os
 import secrets
 import shutil
 import sys
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -73,9 +75,19 @@ def _current(final: Path) -> Path | None:
     return None
 
 
+def wait_limit() -> float:
+    """How long a run waits for another run of the same dataset and key (`PAR_REPORT_WAIT`, s)."""
+    try:
+        return max(0.0, float(os.environ.get("PAR_REPORT_WAIT", "1800")))
+    except ValueError:
+        raise OutputError(f"PAR_REPORT_WAIT={os.environ['PAR_REPORT_WAIT']!r} is not a number of "
+                          "seconds: set it to e.g. 1800, or unset it") from None
+
+
 @contextmanager
 def _lock(final: Path) -> Iterator[None]:
-    """Hold `.<key>.lock`; if another run holds it, say so on stderr and wait for it."""
+    """Hold `.<key>.lock`; if another run holds it, say so on stderr and wait for it, at most
+    `wait_limit()` seconds (then OutputError: nothing is published, the other run goes on)."""
     handle = open(final.parent / f".{final.name}.lock", "a+", encoding="utf-8")
     try:
         try:
@@ -85,7 +97,18 @@ def _lock(final: Path) -> Iterator[None]:
             holder = handle.read().strip() or "unknown"
             print(f"{final}: another run (process {holder}) is publishing it; waiting for it to "
                   "finish", file=sys.stderr, flush=True)
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            deadline = time.monotonic() + wait_limit()
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise OutputError(
+                            f"{final}: another run (process {holder}) is still publishing it after "
+                            f"{wait_limit():g} s of waiting; nothing was published — run again when "
+                            "it has finished, stop it, or wait longer (PAR_REPORT_WAIT=seconds)") from None
+                    time.sleep(0.2)
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))

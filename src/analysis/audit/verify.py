@@ -3,13 +3,20 @@
 1. The run folder: every published file (tables, HTML, PDF, XLSX, figures, notebooks) must
    have the SHA-256 the manifest records; each changed, missing or extra file is named.
 2. The inputs: refused when one no longer matches its recorded SHA-256 (naming it).
-3. The computation: the tables are rerun (no publication) into a temporary folder and compared
-   byte for byte, listing the tables and first rows that differ.
+3. The computation: the run is redone as recorded (the same editions and formats) into a
+   temporary folder and every published file compared byte for byte, listing the tables and
+   first rows that differ and every other file that differs. Only what records when and where
+   a run happened is set aside: the manifest itself, papermill's timings and the parameters
+   cell (the data folder's path relative to the run) of a notebook, and an XLSX's zip dates.
+   So a file edited together with its manifest entry is still found. `tables_only` (verify
+   --tables-only) reruns the tables alone, in a few seconds.
 A manifest that cannot be read, or lacks what a run records, is refused as broken.
 """
 from __future__ import annotations
 
+import json
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -22,6 +29,34 @@ def _first_difference(a: Path, b: Path) -> str:
         if x != y:
             return f"line {number}: published '{x}' / rerun '{y}'"
     return f"{len(old)} lines published, {len(new)} rerun"
+
+
+def _notebook_cells(path: Path) -> list:
+    """A notebook's cells as a reader sees them: sources and outputs, without the parameters
+    cells (they name the data folder relative to the run) or papermill's timings."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [(c["cell_type"], c.get("source"), c.get("outputs")) for c in cells
+            if not {"parameters", "injected-parameters"} & set(c.get("metadata", {}).get("tags", []))]
+
+
+def _xlsx_members(path: Path) -> dict[str, bytes]:
+    """An XLSX's members, without the created/modified stamps of docProps/core.xml."""
+    import re
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    if "docProps/core.xml" in members:
+        members["docProps/core.xml"] = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>",
+                                              b"", members["docProps/core.xml"])
+    return members
+
+
+def same_file(published: Path, rerun: Path) -> bool:
+    """Whether a published file is what the rerun made (see the module's docstring)."""
+    if published.suffix == ".ipynb":
+        return _notebook_cells(published) == _notebook_cells(rerun)
+    if published.suffix == ".xlsx":
+        return _xlsx_members(published) == _xlsx_members(rerun)
+    return published.read_bytes() == rerun.read_bytes()
 
 
 def check_files(run_dir: Path, outputs: dict[str, str]) -> list[str]:
@@ -39,7 +74,7 @@ def check_files(run_dir: Path, outputs: dict[str, str]) -> list[str]:
     return found
 
 
-def verify(run_dir: Path, run: Callable[..., Path]) -> tuple[bool, str]:
+def verify(run_dir: Path, run: Callable[..., Path], tables_only: bool = False) -> tuple[bool, str]:
     """Check a run folder; `run` is the pipeline's run (passed in: audit sits below the pipeline)."""
     run_dir = Path(run_dir).resolve()   # the run the published link names now, held throughout
     if not (run_dir / "manifest.json").is_file():
@@ -68,15 +103,31 @@ def verify(run_dir: Path, run: Callable[..., Path]) -> tuple[bool, str]:
         parameters = recorded["parameters"]
         span = {"years": tuple(parameters["years"])} if "years" in parameters else {
             "period": parameters.get("period")}
-        rerun = run(data, parameters.get("year"), formats=(), out_root=Path(tmp),
-                    progress=False, **span)
+        if not tables_only:
+            span |= {"langs": tuple(parameters.get("lang", ())),
+                     "formats": tuple(parameters.get("format", ()))}
+            if "year" in parameters:
+                span |= {"archival": bool(parameters.get("pdfa")),
+                         "profiles": bool(parameters.get("profiles")),
+                         "explain": bool(parameters.get("explain"))}
+        else:
+            span["formats"] = ()
+        rerun = run(data, parameters.get("year"), out_root=Path(tmp), progress=False, **span)
         produced = sorted(f"tables/{p.name}" for p in (rerun / "tables").glob("*.csv"))
         differences = [f"- {n}: not produced by the rerun" for n in tables if n not in produced]
         differences += [f"- {n}: produced by the rerun only" for n in produced if n not in tables]
         for name in tables:
             if name in produced and manifest.sha256(rerun / name) != recorded["outputs"][name]:
                 differences.append(f"- {name}: {_first_difference(run_dir / name, rerun / name)}")
+        others = [n for n in recorded["outputs"] if not n.startswith("tables/")]
+        if not tables_only:
+            for name in sorted(others):
+                if not (rerun / name).is_file():
+                    differences.append(f"- {name}: not produced by the rerun")
+                elif not same_file(run_dir / name, rerun / name):
+                    differences.append(f"- {name}: differs from the rerun's")
     if differences:
         return False, "differences:\n" + "\n".join(differences)
+    redone = "" if tables_only else f", the {len(others)} other files as the rerun made them"
     return True, (f"reproduced: {len(recorded['outputs'])} published files as recorded, "
-                  f"{len(tables)} tables identical on rerun ({run_dir})")
+                  f"{len(tables)} tables identical on rerun{redone} ({run_dir})")

@@ -1,8 +1,10 @@
 """Which ballots count (CONTRACT "Which ballots count") and per-unit sums over those that do.
 
 DuckDB reads the ballot file (`ballots.csv`, `ballots.parquet`, or a folder of Parquet files)
-with every cell as text, so nothing is coerced silently, and applies the rules in SQL; only the
-aggregated sums and the rejected rows come back to pandas, so files of national scale are fine.
+with every cell as text, so nothing is coerced silently, once, into a narrow in-memory table
+(`read_ballots`: each answer reduced to a small integer, the rules applied); the sums and the
+integrity screen run on that table, and only aggregates and the rejected rows come back to
+pandas, so files of national scale are fine (beyond DuckDB's memory limit the table spills to disk).
 A cell is trimmed of surrounding spaces; nothing left means blank. An integer is written with
 digits only, optionally with a zero decimal part ("4", "4.0"; a NaN in a Parquet float column
 is blank). unit_id, ballot_id and channel are compared in Unicode NFC.
@@ -21,9 +23,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.inputs.errors import InputError, Problem
-from analysis.inputs.sources import (INTEGER_TYPES, Source, connection, csv_lines, nfc,
-                              damaged, raise_unreadable_lines, run_query, unreadable,
-                              whole_number)
+from analysis.inputs.sources import (Source, connection, csv_lines, nfc, damaged,
+                                     raise_unreadable_lines, run_query, unreadable)
 from analysis.inputs.sources import open_source as read_source
 
 REASONS = ("missing_year", "unknown_unit", "outside_validity", "duplicate_ballot", "no_answer",
@@ -55,9 +56,9 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
     that can count; a blank ballot_id is never a repeat. With `years`, only those years are
     read, plus the rows without a readable year (always rejected as missing_year). `questions`
     has a row for every question of every unit-year in `units` (zeros included). `progress`
-    shows a bar while the query runs, if it runs over 2 s. With `screen`, a function of
-    (connection, source, questions) such as the integrity screen, the file is read once into an
-    in-memory table that both the rules and `screen` use; its result is `integrity`.
+    shows a bar while the file is read, if that takes over 2 s. The file is read once, into
+    the in-memory table of `read_ballots`; with `screen`, a function of (connection, source,
+    questions) such as the integrity screen, that table serves it too; its result is `integrity`.
     """
     path = Path(path)
     satisfied = sorted({int(v) for v in satisfied_answers})
@@ -65,14 +66,10 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
         raise ValueError("satisfied_answers is empty")
     screened = None
     with open_source(path, units) as (con, source, questions):
-        if screen is not None:
-            run_query(con, f"CREATE TEMP TABLE ballot_file AS {source.relation}",
-                      "ballots: reading" if progress else None)
-            source = replace(source, relation="SELECT * FROM ballot_file")
-        groups = run_query(con, _query(source, questions, satisfied, scale, years),
+        read_ballots(con, source, questions, scale, years, timed=screen is not None,
+                     progress=progress)
+        groups = run_query(con, _query(len(questions), satisfied),
                            "ballots: rules and sums" if progress else None)
-        if source.empty_lines is not None:
-            raise_unreadable_lines(con, source.name, "ballot")
         if screen is not None:
             screened = screen(con, source, questions)
     summary = _summary(groups, source.files, [q[2:] for q in questions], source.empty_lines)
@@ -121,77 +118,92 @@ def _require_columns(source: Source, questions: list[str]) -> None:
         raise InputError(problems)
 
 
-def _query(source: Source, questions: list[str], satisfied: list[int], scale, years) -> str:
-    """One pass: counted ballots collapse into one row per (year, unit, channel); each rejected
-    ballot stays a row of its own (with its file, row and ballot_id)."""
+def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), years=None,
+                 timed: bool = False, progress: bool = False) -> None:
+    """The one read of the ballot file: temp table `ballots`, one narrow row per ballot (of
+    `years`, if given) with _file, _pos, year, unit_id, ballot_id, channel, v0… (each answer as
+    a whole number on the scale; NULL when blank or off the scale), m (answers on the scale),
+    `reason` (the first of `REASONS` that applies; NULL when the ballot counts) and, when
+    `timed`, ts (submitted_at as a timestamp when it has a time of day).
+
+    Repeated ids: a GROUP BY on a 64-bit hash of (year, ballot_id) finds the few candidate
+    rows, and the file-order window runs on those only (a hash collision just adds a
+    candidate, which the exact window rules out)."""
     low, high = (int(v) for v in scale)
-    q = range(len(questions))
-
-    # text: the usual spellings ('1' … '5') are looked up; only other texts go through the pattern
-    pleasing = ", ".join(f"'{v}'" for v in range(low, high + 1) if v in satisfied) or "NULL"
-    plain = ", ".join(f"'{v}'" for v in range(low, high + 1) if v not in satisfied) or "NULL"
-    wanted = ", ".join(map(str, satisfied))
-
-    def typed(i: int) -> bool:
-        return source.types[questions[i]] in INTEGER_TYPES
-
-    def answer(i: int) -> str:
-        return source.raw[questions[i]] if typed(i) else source.text(questions[i])
-
-    def code(i: int) -> str:  # 0 blank, 1 valid, 2 valid and satisfied, 3 outside the scale
-        a = f"a{i}"
-        if typed(i):
-            return f"""CASE WHEN {a} IS NULL THEN 0 WHEN {a} IN ({wanted}) THEN 2
-                WHEN {a} BETWEEN {low} AND {high} THEN 1 ELSE 3 END::TINYINT AS c{i}"""
-        value = whole_number(a)
-        return f"""CASE WHEN {a} IS NULL THEN 0 WHEN {a} IN ({pleasing}) THEN 2
-            WHEN {a} IN ({plain}) THEN 1 WHEN NOT coalesce({value} BETWEEN {low} AND {high}, false)
-            THEN 3 WHEN {value} IN ({wanted}) THEN 2 ELSE 1
-            END::TINYINT AS c{i}"""
-
-    def count(condition: str) -> str:
-        return " + ".join(f"(c{i} {condition})::INTEGER" for i in q)
-
+    k = range(len(questions))
+    small = "TINYINT" if -128 <= low and high <= 127 else "BIGINT"
+    cells = ", ".join(f"{source.present(c)} AS p{i}, {source.whole(c)} AS w{i}"
+                      for i, c in enumerate(questions))
+    on_scale = [f"coalesce(w{i} BETWEEN {low} AND {high}, false)" for i in k]
+    values = ", ".join(f"IF({on_scale[i]}, w{i}, NULL)::{small} AS v{i}" for i in k)
+    answered = " + ".join(f"{on_scale[i]}::INTEGER" for i in k)
+    bad = " + ".join(f"(p{i} AND NOT {on_scale[i]})::INTEGER" for i in k)
+    if timed and "submitted_at" in source.raw:
+        at = source.text("submitted_at")
+        ts = f", IF(contains({at}, 'T'), TRY_CAST({at} AS TIMESTAMP), NULL) AS ts"
+    else:
+        ts = ", NULL::TIMESTAMP AS ts" if timed else ""
     chosen = (f"WHERE year IS NULL OR year IN ({', '.join(str(int(y)) for y in years)})"
               if years else "")
-    return f"""
+    run_query(con, f"""
+    CREATE OR REPLACE TEMP TABLE ballots AS
     WITH raw AS ({source.relation}),
     cells AS (
         SELECT _file, _pos, {source.whole('year')} AS year, {source.key('unit_id')} AS unit_id,
-               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel,
-               {', '.join(f"{answer(i)} AS a{i}" for i in q)}
+               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel{ts},
+               {cells}
         FROM raw
     ),
-    ballots AS (  -- narrow rows (answers reduced to codes) keep the window below cheap
-        SELECT _file, _pos, year, unit_id, ballot_id, channel,
-               {', '.join(code(i) for i in q)}
-        FROM cells
-    ),
-    scored AS (
-        SELECT b.*, r.unit_id IS NOT NULL AS known, r.valid_from, r.valid_to,
-               row_number() OVER (PARTITION BY b.year, b.ballot_id ORDER BY b._file, b._pos) AS copy,
-               {count("IN (1, 2)")} AS m, {count("= 2")} AS y, {count("= 3")} AS n_bad
-        FROM (SELECT * FROM ballots {chosen}) b LEFT JOIN registry r ON b.unit_id = r.unit_id
-    ),
-    classified AS (
-        SELECT *, CASE
-            WHEN year IS NULL THEN 'missing_year'
-            WHEN NOT known THEN 'unknown_unit'
-            WHEN year < valid_from OR year > valid_to THEN 'outside_validity'
-            WHEN ballot_id <> '' AND copy > 1 THEN 'duplicate_ballot'
-            WHEN m + n_bad = 0 THEN 'no_answer'
-            WHEN n_bad > 0 THEN 'answer_out_of_scale'
-        END AS reason
-        FROM scored
+    answers AS (
+        SELECT * EXCLUDE ({', '.join(f"p{i}, w{i}" for i in k)}), {values},
+               ({answered})::INTEGER AS m, ({bad})::INTEGER AS n_bad
+        FROM cells {chosen}
     )
+    SELECT a.* EXCLUDE (n_bad), CASE
+        WHEN a.year IS NULL THEN 'missing_year'
+        WHEN r.unit_id IS NULL THEN 'unknown_unit'
+        WHEN a.year < r.valid_from OR a.year > r.valid_to THEN 'outside_validity'
+        WHEN a.m + a.n_bad = 0 THEN 'no_answer'
+        WHEN a.n_bad > 0 THEN 'answer_out_of_scale'
+    END AS reason
+    FROM answers a LEFT JOIN registry r ON a.unit_id = r.unit_id
+    """, "ballots: reading" if progress else None)
+    if source.empty_lines is not None:
+        raise_unreadable_lines(con, source.name, "ballot")
+    # later copies of a (year, ballot_id); the rules before duplicate_ballot keep precedence
+    con.execute("""
+    UPDATE ballots SET reason = 'duplicate_ballot'
+    WHERE (reason IS NULL OR reason IN ('no_answer', 'answer_out_of_scale')) AND rowid IN (
+        WITH keyed AS (
+            SELECT rowid AS r, year, ballot_id, _file, _pos, hash(year, ballot_id) AS h
+            FROM ballots WHERE year IS NOT NULL AND ballot_id <> ''
+        ),
+        repeated AS (SELECT h FROM keyed GROUP BY h HAVING count(*) > 1),
+        copies AS (
+            SELECT r, row_number() OVER (PARTITION BY year, ballot_id ORDER BY _file, _pos) AS copy
+            FROM keyed SEMI JOIN repeated USING (h)
+        )
+        SELECT r FROM copies WHERE copy > 1
+    )""")
+
+
+def _query(k: int, satisfied: list[int]) -> str:
+    """Over the table `ballots`: counted ballots collapse into one row per (year, unit,
+    channel); each rejected ballot stays a row of its own (with its file, row and ballot_id)."""
+    wanted = ", ".join(map(str, satisfied))
+    q = range(k)
+    y = " + ".join(f"coalesce(v{i} IN ({wanted}), false)::INTEGER" for i in q)
+    return f"""
+    WITH b AS (SELECT year, unit_id, channel, reason, _file, _pos, ballot_id, m, ({y}) AS y,
+                      {', '.join(f"v{i}" for i in q)} FROM ballots)
     SELECT year, unit_id, channel, reason,
            IF(reason IS NULL, NULL, _file) AS file, IF(reason IS NULL, NULL, _pos) AS row,
            IF(reason IS NULL, NULL, ballot_id) AS ballot_id,
            count(*) AS n_ballots, sum(m)::BIGINT AS n_valid, sum(y)::BIGINT AS n_satisfied,
            sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-           {', '.join(f"count(*) FILTER (c{i} IN (1, 2)) AS valid{i}, "
-                      f"count(*) FILTER (c{i} = 2) AS satisfied{i}" for i in q)}
-    FROM classified
+           {', '.join(f"count(*) FILTER (v{i} IS NOT NULL) AS valid{i}, "
+                      f"count(*) FILTER (v{i} IN ({wanted})) AS satisfied{i}" for i in q)}
+    FROM b
     GROUP BY ALL
     """
 

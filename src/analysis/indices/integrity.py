@@ -8,7 +8,8 @@ Which ballots are screened. The ballots that count under the rules of `analysis.
 (known unit, valid that year, first copy of a repeated (year, ballot_id), at least one answer, no
 answer outside the scale), of the chosen year (and of the latest earlier year, for `year_shift`).
 `duplicates` counts the later copies, rejected as duplicate_ballot. Everything is computed in
-DuckDB over one table of the screened ballots; only aggregates come back to pandas.
+DuckDB over the in-memory table of the ballot file that the rules use
+(`analysis.indices.ballots.read_ballots`); only aggregates come back to pandas.
 
 Thresholds. Every statistic below is scaled so that one threshold fits units of every size; the
 thresholds of the calibrated checks are the 99th percentile of the statistic over the clean units
@@ -68,8 +69,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.indices.ballots import open_source
-from analysis.inputs.sources import csv_lines, run_query
+from analysis.indices.ballots import open_source, read_ballots
+from analysis.inputs.sources import csv_lines
 from analysis.stats.dispersion import random_effects, ratio_variance
 
 CHECKS = ("all_top", "burst", "channel_gap", "duplicates", "identical_patterns", "paper_share",
@@ -132,19 +133,21 @@ def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers
            progress: bool = False) -> Screen:
     """Both integrity tables of `year`; `progress` shows a bar while the ballots are read."""
     with open_source(Path(path), units) as (con, source, questions):
-        return screen_source(con, source, questions, int(year), scale, satisfied_answers, progress)
+        read_ballots(con, source, questions, scale, timed=True, progress=progress)
+        return screen_source(con, source, questions, int(year), scale, satisfied_answers)
 
 
 def screen_source(con, source, questions: list[str], year: int, scale, satisfied_answers,
                   progress: bool = False) -> Screen:
-    """Both integrity tables of `year` from the ballot `source` registered on connection `con`
-    (`analysis.indices.ballots.summarise_ballots` passes its in-memory copy of the file)."""
-    _build(con, source, questions, year, scale, progress)
+    """Both integrity tables of `year` from the table `ballots` of `source` on connection `con`
+    (`analysis.indices.ballots.read_ballots`, read with `timed`; `progress` is not used: the
+    file has been read)."""
+    _screened_view(con, len(questions), year, scale)
     return _screen_table(con, len(questions), year, scale, satisfied_answers, source)
 
 
 def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> Screen:
-    """The screen over the temp tables `screened` and `dupes` (see `_build`) of connection `con`."""
+    """The screen over the view `screened` (see `_screened_view`) of connection `con`."""
     low, high = (int(v) for v in scale)
     satisfied = sorted({int(v) for v in satisfied_answers})
     ctx = _Context(con, k, year, low, high, satisfied)
@@ -157,59 +160,31 @@ def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> S
         rows += found_rows
         involved += found_ballots
     table = _frame(rows)
-    ballots = _involved_ballots(con, involved, source, year, k)
+    ballots = _involved_ballots(ctx, involved, source)
     table = _recompute(table, ballots, ctx)
     return Screen(table, ballots.reindex(columns=BALLOT_COLUMNS).reset_index(drop=True))
 
 
 # --- the screened ballots --------------------------------------------------------------------
 
-def _build(con, source, questions: list[str], year: int, scale, progress: bool) -> None:
-    """Temp tables `screened` (the ballots that count, of `year` and the latest earlier year:
-    answers v0… as whole numbers or NULL, `pattern` their code, `ts` the time if any) and
-    `dupes` (duplicate_ballot copies per unit, of `year`)."""
+def _screened_view(con, k: int, year: int, scale) -> None:
+    """View `screened`: the ballots that count, of `year` and of the latest earlier year with
+    ballots of a known unit valid that year; `channel` in lower case, `paper`, `pattern` the
+    code of the answers (blanks part of it)."""
     low, high = (int(v) for v in scale)
-    k = range(len(questions))
-    answers = ", ".join(f"{source.present(c)} AS p{i}, {source.whole(c)} AS v{i}"
-                        for i, c in enumerate(questions))
-    bad = " + ".join(f"(p{i} AND coalesce(NOT v{i} BETWEEN {low} AND {high}, true))::INTEGER"
-                     for i in k)
-    answered = " + ".join(f"(v{i} IS NOT NULL)::INTEGER" for i in k)
-    submitted = source.text("submitted_at") if "submitted_at" in source.raw else "NULL::VARCHAR"
     base = high - low + 2
-    pattern = " + ".join(f"coalesce(v{i} - {low - 1}, 0)::BIGINT * {base ** i}" for i in k)
-    run_query(con, f"""
-    CREATE TEMP TABLE all_rows AS
-    WITH raw AS ({source.relation}),
-    cells AS (
-        SELECT _file, _pos, {source.whole('year')} AS year, {source.key('unit_id')} AS unit_id,
-               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel,
-               {submitted} AS submitted_at, {answers}
-        FROM raw
-    ),
-    recent AS (SELECT * FROM cells WHERE year <= {year})
-    SELECT t.*, r.unit_id IS NOT NULL AND coalesce(r.valid_from <= t.year, true)
-               AND coalesce(r.valid_to >= t.year, true) AS valid,
-           row_number() OVER (PARTITION BY t.year, t.ballot_id ORDER BY t._file, t._pos) AS copy,
-           {bad} AS n_bad, {answered} AS m
-    FROM recent t LEFT JOIN registry r ON t.unit_id = r.unit_id
-    """, f"integrity screen {year}" if progress else None)
-    previous = con.execute(f"SELECT max(year) FROM all_rows WHERE valid AND year < {year}").fetchone()[0]
+    pattern = " + ".join(f"coalesce(v{i}::BIGINT - {low - 1}, 0) * {base ** i}" for i in range(k))
+    previous = con.execute(f"""SELECT max(year) FROM ballots WHERE year < {year} AND (reason IS NULL
+                               OR reason NOT IN ('missing_year', 'unknown_unit', 'outside_validity'))
+                            """).fetchone()[0]
     years = f"({year}{'' if previous is None else f', {previous}'})"
-    con.execute(f"""CREATE TEMP TABLE dupes AS SELECT unit_id, count(*) AS n_duplicates
-                    FROM all_rows WHERE year = {year} AND valid AND ballot_id <> '' AND copy > 1
-                    GROUP BY unit_id""")
-    values = ", ".join(f"v{i}::TINYINT AS v{i}" for i in k)
     con.execute(f"""
-    CREATE TEMP TABLE screened AS
+    CREATE OR REPLACE TEMP VIEW screened AS
     SELECT year, unit_id, ballot_id, _file, _pos, lower(channel) AS channel,
-           lower(channel) = 'paper' AS paper,
-           IF(contains(submitted_at, 'T'), TRY_CAST(submitted_at AS TIMESTAMP), NULL) AS ts,
-           m, {values}, {pattern} AS pattern
-    FROM all_rows
-    WHERE year IN {years} AND valid AND NOT (ballot_id <> '' AND copy > 1) AND n_bad = 0 AND m > 0
+           lower(channel) = 'paper' AS paper, ts, m, {', '.join(f"v{i}" for i in range(k))},
+           {pattern} AS pattern
+    FROM ballots WHERE reason IS NULL AND year IN {years}
     """)
-    con.execute("DROP TABLE all_rows")
 
 
 class _Context:
@@ -249,7 +224,9 @@ class _Context:
         sums = [c for c in this.columns if c not in ("year", "unit_id", "paper")]
         self.units = this.groupby("unit_id", as_index=False)[sums].sum()
         self.units["p"] = self.units["s_y"] / self.units["s_m"]
-        self.dupes = con.sql("SELECT * FROM dupes ORDER BY unit_id").df()
+        self.dupes = con.sql(f"""SELECT unit_id, count(*) AS n_duplicates FROM ballots
+                                 WHERE year = {year} AND reason = 'duplicate_ballot'
+                                 GROUP BY unit_id ORDER BY unit_id""").df()
         self.previous = self.cells.loc[self.cells["year"] < year, "year"].max()
 
 
@@ -306,53 +283,71 @@ def _surprise(distribution, count, *args) -> np.ndarray:
 
 def _identical(ctx: _Context):
     pc = _pattern_surprise(ctx)
+    if pc.empty:
+        return [], []
     threshold = THRESHOLDS["identical_patterns"]
+    unit, c, e = pc["unit_id"].to_numpy(), pc["c"].to_numpy(), pc["e"].to_numpy()
+    surprise, paper, pattern = pc["surprise"].to_numpy(), pc["paper"].to_numpy(), pc["pattern"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])  # pc is sorted by unit
     rows, involved = [], []
-    for unit, part in pc.groupby("unit_id", sort=True):
-        best = part.loc[part["surprise"].idxmax()]
-        hit = part[part["surprise"] >= threshold]
-        shown = hit if len(hit) else part.loc[[best.name]]
-        flagged = len(hit) > 0
-        rows.append(_row(unit, "identical_patterns", best["surprise"], threshold, flagged, {
-            "observed": int(shown["c"].sum()), "patterns": len(shown),
-            "expected": float(shown["e"].sum()),
-            "channel": "paper" if bool(shown["paper"].iloc[0]) else "digital",
-            "reference": str(best["reference"]), "twins": int(best["twins"]),
-            "n": int(best["n_unit"])}))
-        if flagged:
-            involved += [("identical_patterns", unit, f"paper = {str(bool(r.paper)).lower()} "
-                          f"AND pattern = {int(r.pattern)}") for r in hit.itertuples()]
+    for a, b in zip(starts, np.r_[starts[1:], len(pc)]):
+        best = a + int(np.argmax(surprise[a:b]))  # the first of the largest
+        hit = a + np.flatnonzero(surprise[a:b] >= threshold)
+        shown = hit if len(hit) else np.array([best])
+        rows.append(_row(unit[a], "identical_patterns", surprise[best], threshold, len(hit) > 0, {
+            "observed": int(c[shown].sum()), "patterns": len(shown),
+            "expected": float(e[shown].sum()),
+            "channel": "paper" if bool(paper[shown[0]]) else "digital",
+            "reference": str(pc["reference"].iat[best]), "twins": int(pc["twins"].iat[best]),
+            "n": int(pc["n_unit"].iat[best])}))
+        involved += [("identical_patterns", unit[a], {"paper": bool(paper[i]),
+                                                      "pattern": int(pattern[i])}) for i in hit]
     return rows, involved
 
 
 def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
     """Patterns seen at least 3 times in a cell (unit × paper or digital), with e, their
-    expected count, and their Bonferroni surprise (see the module doc)."""
-    pc = ctx.con.sql(f"SELECT unit_id, paper, pattern, count(*) AS c FROM screened "
-                     f"WHERE year = {ctx.year} GROUP BY ALL ORDER BY ALL").df()
-    n_cell = pc.groupby(["unit_id", "paper"])["c"].transform("sum").to_numpy()
-    n_unit = pc.groupby("unit_id")["c"].transform("sum").to_numpy()
-    c_unit = pc.groupby(["unit_id", "pattern"])["c"].transform("sum").to_numpy()
-    own = (n_cell >= MIN_BALLOTS) & (n_unit - n_cell >= MIN_BALLOTS)
+    expected count, and their Bonferroni surprise (see the module doc). The counts of every
+    pattern, and the sums the references need, are taken in SQL; only the tested patterns come
+    back."""
     units = ctx.units.sort_values(["p", "unit_id"])
-    decile = pd.Series(np.arange(len(units)) * 10 // max(len(units), 1), index=units["unit_id"])
-    pc["decile"] = pc["unit_id"].map(decile)
-    n_decile = units.groupby(decile.to_numpy())["n"].sum()
-    c_decile = pc.groupby(["decile", "pattern"])["c"].transform("sum").to_numpy()
-    c = pc["c"].to_numpy()
-    pc["twins"] = pc["c"].where(pc["c"] >= 2, 0).groupby(pc["unit_id"]).transform("sum")
-    pc["n_unit"] = n_unit
+    decile = np.arange(len(units)) * 10 // max(len(units), 1)
+    n_decile = units.groupby(decile)["n"].sum()
+    ctx.con.register("deciles", pd.DataFrame({"unit_id": units["unit_id"].to_numpy(),
+                                              "decile": decile}))
+    pc = ctx.con.sql(f"""
+    WITH pc AS MATERIALIZED (
+        SELECT unit_id, paper, pattern, count(*) AS c FROM screened WHERE year = {ctx.year}
+        GROUP BY ALL
+    ),
+    tested AS (SELECT * FROM pc WHERE c >= 3),
+    per_unit AS (SELECT unit_id, sum(c)::BIGINT AS n_unit,
+                        coalesce(sum(c) FILTER (c >= 2), 0)::BIGINT AS twins
+                 FROM pc GROUP BY ALL),
+    per_cell AS (SELECT unit_id, paper, sum(c)::BIGINT AS n_cell FROM pc GROUP BY ALL),
+    reused AS (SELECT * FROM pc JOIN deciles USING (unit_id)
+               WHERE pattern IN (SELECT DISTINCT pattern FROM tested)),
+    in_unit AS (SELECT unit_id, pattern, sum(c)::BIGINT AS c_unit FROM reused GROUP BY ALL),
+    in_decile AS (SELECT decile, pattern, sum(c)::BIGINT AS c_decile FROM reused GROUP BY ALL)
+    SELECT t.unit_id, t.paper, t.pattern, t.c, n_cell, n_unit, twins, c_unit, decile, c_decile
+    FROM tested t JOIN per_unit USING (unit_id) JOIN per_cell USING (unit_id, paper)
+         JOIN in_unit USING (unit_id, pattern) JOIN deciles USING (unit_id)
+         JOIN in_decile USING (decile, pattern)
+    ORDER BY t.unit_id, t.paper, t.pattern
+    """).df()
+    ctx.con.unregister("deciles")
+    c, c_unit, c_decile = (pc[name].to_numpy() for name in ("c", "c_unit", "c_decile"))
+    n_cell, n_unit = pc["n_cell"].to_numpy(), pc["n_unit"].to_numpy()
+    own = (n_cell >= MIN_BALLOTS) & (n_unit - n_cell >= MIN_BALLOTS)
     # two references: the unit's other channel (where both have ≥ 30 ballots), comparable units
     references = {"other_channel": (c_unit - c, n_unit - n_cell, own),
                   "comparable_units": (c_decile - c_unit,
                                        pc["decile"].map(n_decile).to_numpy() - n_unit,
                                        np.ones(len(pc), bool))}
-    tested = c >= 3
-    pc, c = pc[tested].copy(), c[tested]
     pc["surprise"], pc["e"], pc["reference"] = -np.inf, np.nan, ""
     for name, (c_ref, n_ref, usable) in references.items():
-        c_ref, n_ref, usable = c_ref[tested], n_ref[tested], usable[tested] & (n_ref[tested] > 0)
-        share = np.where(usable, n_cell[tested] / (n_cell[tested] + np.maximum(n_ref, 1)), 0.5)
+        usable = usable & (n_ref > 0)
+        share = np.where(usable, n_cell / (n_cell + np.maximum(n_ref, 1)), 0.5)
         tail = _surprise(stats.binom, c, c + c_ref, share)
         better = usable & (tail > pc["surprise"].to_numpy())
         pc.loc[better, "surprise"] = tail[better]
@@ -379,7 +374,6 @@ def _channel_gap(ctx: _Context):
     mu, _, z = random_effects(ld - lp, vp + vd, trim=TRIM)
     threshold = THRESHOLDS["channel_gap"]
     rows, involved = [], []
-    sat = ", ".join(map(str, ctx.satisfied))
     for i, unit in enumerate(both):
         flagged = z[i] >= threshold
         rows.append(_row(unit, "channel_gap", z[i], threshold, flagged, {
@@ -387,9 +381,8 @@ def _channel_gap(ctx: _Context):
             "low_digital": float(d["n_low"].iloc[i] / d["n"].iloc[i]),
             "n_paper": int(p["n"].iloc[i]), "n_digital": int(d["n"].iloc[i]),
             "usual_ratio": float(math.exp(mu))}))
-        if flagged:  # the paper forms without a single low answer
-            answered = " AND ".join(f"(v{j} IS NULL OR v{j} IN ({sat}))" for j in range(ctx.k))
-            involved.append(("channel_gap", unit, f"paper AND {answered}"))
+        if flagged:
+            involved.append(("channel_gap", unit, {}))
     return rows, involved
 
 
@@ -434,8 +427,7 @@ def _all_top(ctx: _Context):
             "n_top": int(r.n_top), "n": int(r.n_three), "share": float(a[i] / n[i]),
             "expected": float(expected[i] * n[i])}))
         if flagged:
-            listed = ", ".join(f"v{j}" for j in range(ctx.k))
-            involved.append(("all_top", r.unit_id, f"m >= 3 AND least({listed}) = {ctx.high}"))
+            involved.append(("all_top", r.unit_id, {}))
     return rows, involved
 
 
@@ -502,9 +494,8 @@ def _burst(ctx: _Context):
             "start": pd.Timestamp(int(r.minute) * 60, unit="s").strftime("%Y-%m-%d %H:%M"),
             "rate": float(r.expected)}))
         if flagged:
-            start, end = int(r.minute) * 60, (int(r.minute) + int(r.width)) * 60
-            involved.append(("burst", r.unit_id, f"ts >= to_timestamp({start})::TIMESTAMP AND "
-                             f"ts < to_timestamp({end})::TIMESTAMP"))
+            involved.append(("burst", r.unit_id, {"start": int(r.minute) * 60,
+                                                  "end": (int(r.minute) + int(r.width)) * 60}))
     return rows, involved
 
 
@@ -526,9 +517,7 @@ def _straight(ctx: _Context):
             "n_straight": int(r.n_straight), "n_three": int(r.n_three), "share": float(share[i]),
             "median": median}))
         if flagged:
-            listed = ", ".join(f"v{j}" for j in range(ctx.k))
-            involved.append(("straight_lining", r.unit_id,
-                             f"m >= 3 AND least({listed}) = greatest({listed})"))
+            involved.append(("straight_lining", r.unit_id, {}))
     return rows, involved
 
 
@@ -574,21 +563,41 @@ def _paper_counts(ctx: _Context) -> np.ndarray:
 
 # --- evidence: the ballots involved, and satisfaction without them ---------------------------
 
-def _involved_ballots(con, involved: list[tuple[str, str, str]], source, year: int,
-                      k: int) -> pd.DataFrame:
-    """The screened ballots of `year` behind each flag: (check, unit, SQL condition) triples."""
+def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
+                      source) -> pd.DataFrame:
+    """The screened ballots of the year behind each flag, from (check, unit, key) triples (key:
+    the paper flag and pattern of a copied form, the start and end of a burst in epoch seconds),
+    in one join of the ballots with a table of the flags."""
+    k = range(ctx.k)
     if not involved:
-        return pd.DataFrame(columns=BALLOT_COLUMNS + ["m"] + [f"v{i}" for i in range(k)])
-    parts = " UNION ALL ".join(
-        f"SELECT '{check}' AS \"check\", * FROM screened WHERE unit_id = '{unit.replace(chr(39), chr(39) * 2)}' "
-        f"AND year = {year} AND ({condition})"
-        for check, unit, condition in involved)
-    answers = ", ".join(f"coalesce(CAST(v{i} AS VARCHAR), '')" for i in range(k))
-    frame = con.sql(f"""
-    SELECT unit_id, "check", ballot_id, _file, _pos, channel, concat_ws('|', {answers}) AS answers,
-           m, {', '.join(f'v{i}' for i in range(k))}
-    FROM ({parts}) ORDER BY unit_id, "check", _file, _pos
+        return pd.DataFrame(columns=BALLOT_COLUMNS + ["m"] + [f"v{i}" for i in k])
+    listed = ", ".join(f"v{i}" for i in k)
+    sat = ", ".join(map(str, ctx.satisfied))
+    conditions = {  # which of a flagged unit's ballots are involved, by check
+        "identical_patterns": "s.paper = f.paper AND s.pattern = f.pattern",
+        "channel_gap": "s.paper AND " + " AND ".join(f"(v{i} IS NULL OR v{i} IN ({sat}))"
+                                                     for i in k),  # no low answer on paper
+        "all_top": f"s.m >= 3 AND least({listed}) = {ctx.high}",
+        "burst": "s.ts >= to_timestamp(f.start)::TIMESTAMP AND s.ts < to_timestamp(f.end)::TIMESTAMP",
+        "straight_lining": f"s.m >= 3 AND least({listed}) = greatest({listed})",
+    }
+    flags = pd.DataFrame({
+        "unit_id": [unit for _, unit, _ in involved], "check": [c for c, _, _ in involved],
+        **{name: pd.array([key.get(name) for _, _, key in involved], dtype=dtype)
+           for name, dtype in (("paper", "boolean"), ("pattern", "Int64"), ("start", "Int64"),
+                               ("end", "Int64"))}})
+    ctx.con.register("flags", flags)
+    answers = ", ".join(f"coalesce(CAST(v{i} AS VARCHAR), '')" for i in k)
+    frame = ctx.con.sql(f"""
+    SELECT s.unit_id, f."check", s.ballot_id, s._file, s._pos, s.channel,
+           concat_ws('|', {answers}) AS answers, s.m, {', '.join(f"s.v{i}" for i in k)}
+    FROM screened s JOIN flags f ON s.unit_id = f.unit_id
+    WHERE s.year = {ctx.year} AND CASE f."check"
+        {' '.join(f"WHEN '{check}' THEN {condition}" for check, condition in conditions.items())}
+    END
+    ORDER BY s.unit_id, f."check", s._file, s._pos
     """).df()
+    ctx.con.unregister("flags")
     rows = frame["_pos"].to_numpy(dtype=np.int64)
     if source.empty_lines is not None:
         rows = csv_lines(rows, source.empty_lines)

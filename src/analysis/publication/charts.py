@@ -371,3 +371,32 @@ def tile_map(rows, cols, labels, colours, legend):
     ax.legend(handles, [label for label, _ in legend], loc="upper left", bbox_to_anchor=(1.0, 1.0),
               frameon=False, fontsize=5.5, handlelength=1.0)
     return fig
+
+
+def rank_ranges(labels, nominal, median, low, high, xlabel, legend, fmt):
+    """Rank uncertainty (Saisana et al. 2005; OECD/JRC Handbook 2008, fig. 7.1): one row per unit
+    in nominal-rank order, best at the top; a whisker from the 5th to the 95th percentile rank
+    of the Monte Carlo draws, a dot at the median rank, a bar at the nominal rank. Every unit is
+    drawn (a tall figure, rows at 6.5 pt): the point is to see which ranks are firm. `legend`:
+    the labels of (range, median, nominal)."""
+    nominal, median, low, high = (np.asarray(v, dtype=float) for v in (nominal, median, low, high))
+    n = len(labels)
+    y = np.arange(n)[::-1].astype(float)
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(MAX_HEIGHT_IN, max(2.0, 0.125 * n + 1.0))))
+    fig.subplots_adjust(top=0.95, bottom=0.06)  # the rows get the height (saved with a tight box)
+    ax.hlines(y, 0, low, color="#eeeeee", linewidth=0.6, zorder=0)  # leads the eye from the name
+    ax.hlines(y, low, high, color=GREY, linewidth=1.6, zorder=2, label=legend[0])
+    ax.scatter(median, y, color=OKABE_ITO[0], s=14, zorder=3, label=legend[1])
+    ax.scatter(nominal, y, color=OKABE_ITO[5], marker="|", s=40, linewidths=1.3, zorder=4,
+               label=legend[2])
+    ax.set_yticks(y, [_wrap(label, 40) for label in labels], fontsize=6.5 if n > 25 else 8)
+    ax.tick_params(axis="y", length=0)
+    ax.set_ylim(-0.8, n - 0.2)
+    ax.set_xlim(0, max(np.nanmax(high), n) + 1)
+    _count_axis(ax.xaxis, fmt)
+    ax.xaxis.set_ticks_position("both")
+    ax.tick_params(axis="x", labeltop=True)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", color="#e4e4e4", linewidth=0.6)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.03), ncol=3, frameon=False, fontsize=7)
+    return fig

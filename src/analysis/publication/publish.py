@@ -138,12 +138,13 @@ def notebook_html(executed: Path, lang: str, title: str, stylesheets: list[str],
 
 def write_pdf(page: str, path: Path):
     """WeasyPrint's rendering of the HTML `page` written to `path` (the series report, the
-    profiles); returns the rendered document. No base URL, as for the yearly editions."""
+    profiles), tagged PDF/UA-1 like the yearly editions; returns the rendered document. No base
+    URL, as for the yearly editions."""
     from weasyprint import HTML  # slow import: only when a PDF is asked for
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     document = HTML(string=page, base_url=None).render()
-    document.write_pdf(path)
+    document.write_pdf(path, pdf_variant=PDFUA)
     return document
 
 
@@ -223,4 +224,4 @@ def write_xlsx(ds, year: int, lang: str, results: dict, run_dir: Path, period: s
     out = run_dir / lang
     out.mkdir(parents=True, exist_ok=True)
     xlsx.write_workbook(results, ds, edition_title(ds.config, lang, period or str(year)), lang,
-                        out / "report.xlsx")
+                        out / "report.xlsx", year)

@@ -751,11 +751,23 @@ class Report(ServiceSections):
                   fmt_int(round(r.rank_median), self.lang),
                   f"{fmt_int(r.rank_p05, self.lang)}–{fmt_int(r.rank_p95, self.lang)}",
                   fmt_int(r.max_shift, self.lang)] for r in moved.itertuples()]
-        text = self.t("sensitivity.text", draws=fmt_int(int(settings.get("draws", 0)), self.lang),
+        draws = fmt_int(int(settings.get("draws", 0)), self.lang)
+        text = self.t("sensitivity.text", draws=draws,
                       spread=self.pct(100 * float(settings.get("weight_spread", 0.25)), 0),
                       n=len(s), stable=stable)
+        order = s.sort_values(["rank_nominal", "unit_id"], kind="stable")
+        fig = charts.rank_ranges([self.name(i) for i in order["unit_id"]], order["rank_nominal"],
+                                 order["rank_median"], order["rank_p05"], order["rank_p95"],
+                                 self.t("sensitivity.rank_axis"),
+                                 [self.t(f"sensitivity.legend_{k}") for k in ("range", "median", "nominal")],
+                                 lambda v: fmt_int(int(v), self.lang))
+        widest = moved.iloc[0]
+        chart = self.figure(fig, "sensitivity", self.t(
+            "sensitivity.chart_alt", n=len(s), widest=self.name(widest["unit_id"]),
+            low=fmt_int(widest["rank_p05"], self.lang), high=fmt_int(widest["rank_p95"], self.lang)),
+            self.t("sensitivity.chart_caption", n=len(s), draws=draws, year=self.year))
         return self.section(
-            "sensitivity", texts=[text],
+            "sensitivity", texts=[text], chart=chart,
             sobol=self.table(rows, [self.t(k) for k in ("col.factor", "col.first_order", "col.total_order")],
                              {1, 2}, self.t("sensitivity.sobol_caption")) if rows else None,
             units=self.table(units, [self.t(k) for k in ("col.name", "col.rank_nominal", "col.rank_median",

@@ -262,7 +262,8 @@ def publish_edition(ds: Dataset, span: tuple[int, int], lang: str, tables: dict,
     for fmt, for_pdf in (("html", False), ("pdf", True)):
         if fmt in formats:
             page = render("document.html.j2", lang=lang, title=report.title(), body=body,
-                          css=publish.css(lang, synthetic, for_pdf))
+                          css=publish.css(lang, synthetic, for_pdf),
+                          meta=publish.document_meta(ds, lang, f"{span[0]}–{span[1]}"))
             if for_pdf:
                 publish.write_pdf(page, out / "report.pdf")
             else:

@@ -156,8 +156,10 @@ class Profiles:
         """profiles.pdf and profiles/<unit_id>.pdf of one edition into `out`."""
         order = self.order(lang)
         body = "".join(self.page(u, lang) for u in order)
+        meta = publish.document_meta(self.ds, lang, str(self.year))
         page = render("document.html.j2", lang=lang, title=self.title(lang), body=body,
-                      css=publish.css(lang, bool(self.ds.config.synthetic), True))
+                      css=publish.css(lang, bool(self.ds.config.synthetic), True),
+                      meta={**meta, "description": self.title(lang)})
         out.mkdir(parents=True, exist_ok=True)
         document = publish.write_pdf(page, out / "profiles.pdf")
         starts = {}
@@ -169,4 +171,4 @@ class Profiles:
         bounds = sorted(starts.values()) + [len(document.pages)]
         for unit_id, first in starts.items():
             pages = document.pages[first:next(b for b in bounds if b > first)]
-            document.copy(pages).write_pdf(out / "profiles" / f"{unit_id}.pdf")
+            document.copy(pages).write_pdf(out / "profiles" / f"{unit_id}.pdf", pdf_variant=publish.PDFUA)

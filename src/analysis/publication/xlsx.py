@@ -256,7 +256,10 @@ def _properties(book, ds, title: str, lang: str) -> None:
     props.category = t("xlsx.category", lang)
 
 
-def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, path: Path) -> None:
+def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, path: Path,
+                   year: int | None = None) -> None:
+    """The edition's workbook: an intro sheet (title, dataset, the source of `year`'s method
+    version as the methods appendix cites it, else the dataset's), then one sheet per table."""
     book = Workbook()
     about = book.active
     about.title = t("xlsx.about_sheet", lang)[:31]
@@ -265,7 +268,9 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
              [t("xlsx.synthetic", lang), t("word.yes" if ds.config.synthetic else "word.no", lang)],
              [t("xlsx.note_units", lang), t("xlsx.note_units_text", lang)],
              [t("xlsx.csv_format", lang), t("xlsx.csv_format_text", lang)]]
-    source = (ds.config.raw.get("methodology") or {}).get("source")
+    methodology = ds.config.raw.get("methodology") or {}
+    source = (ds.config.method_text(year, "source", lang) if year is not None
+              else methodology.get(f"source_{lang}") or methodology.get("source"))
     if source:
         notes.append([t("xlsx.source", lang), " ".join(str(source).split())])
     published = results.get("reconciliation")
