@@ -7,6 +7,7 @@ figures are medians of `--repeat` (after one warm-up run).
 Run: `make bench` or `.venv/bin/python benchmarks/bench_report.py [--repeat 5]`."""
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,6 +31,17 @@ def wall(fn) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wall_cpu(fn) -> tuple[float, float]:
+    """Wall and CPU seconds of `fn()`, whose work is done in child processes."""
+    cpu = children_cpu()
+    return wall(fn), children_cpu() - cpu
 
 
 def run_report(out: Path) -> None:
@@ -76,17 +88,19 @@ def main():
         run_report(tmp / "out")   # warm-up; its notebooks give the floor's pages
         published = next(p for p in (tmp / "out" / DATA.name).iterdir() if p.is_symlink())
         pages = pdf_pages(published.resolve(), tmp)
-        runs, kernels, renders = [], [], []
+        runs, cpus, kernels, renders = [], [], [], []
         for i in range(repeat):
-            runs.append(wall(lambda: run_report(tmp / "out")))
+            run_wall, run_cpu = wall_cpu(lambda: run_report(tmp / "out"))
+            runs.append(run_wall)
+            cpus.append(run_cpu)
             kernels.append(wall(kernel_floor))
             renders.append(wall(lambda: render_floor(pages, tmp)))
-            print(f"  #{i + 1}: run {runs[-1]:.2f} s; floor {kernels[-1]:.2f} + {renders[-1]:.2f} s",
-                  flush=True)
-    run, kernel, render = (statistics.median(x) for x in (runs, kernels, renders))
+            print(f"  #{i + 1}: run {runs[-1]:.2f} s ({cpus[-1]:.2f} s CPU); floor {kernels[-1]:.2f} "
+                  f"+ {renders[-1]:.2f} s; load average {os.getloadavg()[0]:.1f}", flush=True)
+    run, cpu, kernel, render = (statistics.median(x) for x in (runs, cpus, kernels, renders))
     floor = statistics.median(k + r for k, r in zip(kernels, renders))
     print(f"par-report run --data {DATA.relative_to(ROOT)} (whole process), median of {repeat}: "
-          f"{run:.2f} s (range {min(runs):.2f}–{max(runs):.2f})")
+          f"{run:.2f} s (range {min(runs):.2f}–{max(runs):.2f}), {cpu:.2f} s CPU")
     print(f"floor: two kernels with the report's imports {kernel:.2f} s + WeasyPrint, both PDFs "
           f"in parallel {render:.2f} s = {floor:.2f} s")
     print(f"ratio to the floor: {run / floor:.2f}×")

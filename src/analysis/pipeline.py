@@ -65,10 +65,11 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
     with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar, \
             ThreadPoolExecutor(max_workers=max(1, len(langs))) as pool:
         bar.set_postfix_str("loading and checking the data")
-        # The editions' kernels start (and import the report's code, and WeasyPrint) while this
-        # process imports the rest, loads the data and computes the tables; each then runs its
-        # edition's notebook and renders its PDF: the editions run side by side as two processes.
-        started_kernels = [pool.submit(kernels.start_kernel, "pdf" in formats)
+        # The editions' kernels start (import the report's code and WeasyPrint, load the data)
+        # while this process imports the rest, loads the data and computes the tables; each
+        # then runs its edition's notebook and renders its PDF: the editions run side by side
+        # as two processes.
+        started_kernels = [pool.submit(kernels.start_kernel, "pdf" in formats, data_dir)
                            for _ in langs] if formats else []
         try:
             from analysis.audit.release import DraftError, draft_reasons

@@ -8,6 +8,7 @@ every diacritic: DejaVu Sans, shipped inside matplotlib, so nothing depends on s
 from __future__ import annotations
 
 import gc
+import importlib.util
 import logging
 import os
 import re
@@ -19,19 +20,20 @@ from pathlib import Path
 # run, for a string format no notebook schema uses. Declined before nbformat is imported.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-import matplotlib  # noqa: E402
 import nbformat  # noqa: E402
 import papermill  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 
 from analysis.audit.release import draft_reasons
 from analysis.publication import xlsx
+from analysis.publication.formatting import edition_title
 from analysis.publication.i18n import t
 from analysis.publication.kernels import LocalKernelManager, NotebookError, silently
 from analysis.publication.parameters import relative
 from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
 
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+# matplotlib's own fonts, found without importing it (as matplotlib.get_data_path() does)
+FONT_DIR = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-data" / "fonts" / "ttf"
 SOURCE_DATE_EPOCH = "946684800"  # fixed PDF dates: reruns give the same PDF metadata
 
 
@@ -168,7 +170,6 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
     caller writes it (`write_xlsx`). The PDF is rendered in `km` when given (the edition's
     kernel, idle once its notebook ran, with WeasyPrint imported: two editions render in
     parallel, as two processes), else here."""
-    from analysis.publication.report import edition_title
     out = run_dir / lang
     executed = out / "report.ipynb"
     title = edition_title(ds.config, lang, period or str(year))
@@ -220,7 +221,6 @@ def write_edition_pdf(page: str, out: Path, archival: bool = False) -> None:
 def write_xlsx(ds, year: int, lang: str, results: dict, run_dir: Path, period: str | None = None) -> None:
     """The edition's workbook, run_dir/<lang>/report.xlsx (needs only the tables: it is written
     while the notebooks run)."""
-    from analysis.publication.report import edition_title
     out = run_dir / lang
     out.mkdir(parents=True, exist_ok=True)
     xlsx.write_workbook(results, ds, edition_title(ds.config, lang, period or str(year)), lang,

@@ -22,7 +22,7 @@ from IPython.display import HTML
 from analysis.publication import charts
 from analysis.inputs.dataset import Dataset, load_dataset
 from analysis.inputs.readers import visible
-from analysis.publication.formatting import (fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_percent,
+from analysis.publication.formatting import (edition_title, fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_percent,
                                  fmt_period, fmt_points, sort_vi, vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
 from analysis.audit.manifest import sha256
@@ -40,17 +40,22 @@ MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them
 BALLOTS_SHOWN = 5  # ballots listed per integrity flag; tables/integrity_ballots.csv has them all
 
 
+_preloaded: dict[Path, Dataset] = {}
+
+
+def preload(data_dir) -> None:
+    """Load the dataset of `data_dir` ahead: a run's kernel does it while the run computes the
+    tables (a core is free then); the next `Report.load` of that folder takes it."""
+    folder = Path(data_dir).resolve()
+    _preloaded[folder] = load_dataset(folder)
+    load_catalog()
+
+
 def min_sample(ds: Dataset) -> int:
     """`indices.results.min_sample`, imported when first asked for: the tables' statistics stack
     (scipy, statsmodels, DuckDB) stays out of a report kernel that is given the run's tables."""
     from analysis.indices.results import min_sample as rule
     return rule(ds)
-
-
-def edition_title(config, lang: str, period: str) -> str:
-    """The edition's title: "Báo cáo … năm 2025" / "…: 2025 report", or of a month."""
-    key = "report.title" if len(str(period)) == 4 else "report.title_month"
-    return t(key, lang, title=config.title(lang), year=period, period=fmt_period(period, lang))
 
 
 class Report(ServiceSections):
@@ -70,7 +75,8 @@ class Report(ServiceSections):
         """Read the run's tables (or compute them, when the notebook runs on its own); `period`
         a month YYYY-MM of a dossier dataset (empty: the year)."""
         folder = Path(data_dir)
-        ds = load_dataset(folder if folder.is_absolute() else ROOT / folder)
+        folder = (folder if folder.is_absolute() else ROOT / folder).resolve()
+        ds = _preloaded.pop(folder, None) or load_dataset(folder)
         year = int(period[:4]) if period else int(year)
         if tables_dir:
             tables = read_tables(Path(tables_dir))
