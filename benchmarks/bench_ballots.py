@@ -4,7 +4,9 @@
 
 For each size a seeded synthetic dataset (`par-report synth ballots`, 8 questions, 500 units,
 two years, Parquet parts of 2 M ballots) is written to a temporary folder, then each method runs
-in a fresh child process and the table gives its wall time and peak resident memory:
+in a fresh child process and the table gives its wall time, the CPU time of the whole child
+(all threads, interpreter start and imports included; on a loaded machine the steadier
+figure) and its peak resident memory:
 
 - columnar: the whole ballot stage of a run in one read of the file: validity rules and per-unit
   sums in DuckDB, the ballot-level (cluster) interval of every unit-year, and the integrity
@@ -53,15 +55,16 @@ def measure(method: str, root: Path) -> float:
     return time.perf_counter() - start
 
 
-def child(method: str, root: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of `method` in a fresh interpreter."""
+def child(method: str, root: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, the whole child) and peak RSS (MiB) of
+    `method` in a fresh interpreter."""
     proc = subprocess.Popen([sys.executable, __file__, "--child", method, str(root)],
                             stdout=subprocess.PIPE, text=True)
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
-        return float("nan"), float("nan")
-    return float(output), usage.ru_maxrss / 1024
+        return float("nan"), float("nan"), float("nan")
+    return float(output), usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def target(rows: int, method: str, times: dict[str, float]) -> str:
@@ -85,8 +88,8 @@ def main() -> None:
     if args.child:
         print(measure(args.child[0], Path(args.child[1])))
         return
-    print("| ballots | method | wall (s) | peak RSS (MiB) | × scan time | target |")
-    print("|---:|---|---:|---:|---:|---|")
+    print("| ballots | method | wall (s) | CPU (s) | peak RSS (MiB) | × scan time | target |")
+    print("|---:|---|---:|---:|---:|---:|---|")
     for rows in args.rows:
         with tempfile.TemporaryDirectory() as folder:
             root = args.data or Path(folder) / "synthetic-ballots"
@@ -96,10 +99,10 @@ def main() -> None:
                                stdout=subprocess.DEVNULL)
             times = {}
             for method in args.methods:
-                seconds, peak = child(method, root)
+                seconds, cpu, peak = child(method, root)
                 times[method] = seconds
                 ratio = seconds / times["scan"] if "scan" in times else float("nan")
-                print(f"| {rows:,} | {method} | {seconds:.1f} | {peak:,.0f} | {ratio:.1f} | "
+                print(f"| {rows:,} | {method} | {seconds:.1f} | {cpu:.1f} | {peak:,.0f} | {ratio:.1f} | "
                       f"{target(rows, method, times)} |", flush=True)
 
 

@@ -226,20 +226,24 @@ def build_papi(shared: Path) -> None:
         uid = code_by_name[r["unit_vi"]]
         assert r["metric"] == "papi_total"
         note = "PAPI total on the 6–60 scale (the sum of the six dimensions), 2 decimals"
+        note_vi = "Tổng điểm PAPI trên thang 6–60 (tổng của sáu chỉ số nội dung), 2 chữ số thập phân"
         pub.append({"year": r["year"], "scope": "unit", "key": uid, "metric": "points",
-                    "value": r["value"], "source": r["source_url"], "note": note})
+                    "value": r["value"], "source": r["source_url"], "note": note, "note_vi": note_vi})
         if r["rank"]:
             pub.append({"year": r["year"], "scope": "unit", "key": uid, "metric": "rank",
-                        "value": r["rank"], "source": r["source_url"], "note": "rank of 63"})
+                        "value": r["rank"], "source": r["source_url"], "note": "rank of 63",
+                        "note_vi": "thứ hạng trong 63 tỉnh, thành phố"})
     for r in press2020:
         assert r["metric"] == "score" and len(r["value"].split(".")[1]) == int(r["decimals"])
         pub.append({"year": r["year"], "scope": "unit", "key": code_by_name[r["unit_vi"]],
                     "metric": "points", "value": r["value"], "source": r["source"],
                     "note": "PAPI total on the 8–80 scale (the sum of the eight dimensions), "
-                            "3 decimals"})
+                            "3 decimals",
+                    "note_vi": "Tổng điểm PAPI trên thang 8–80 (tổng của tám chỉ số nội dung), "
+                               "3 chữ số thập phân"})
     pub.sort(key=lambda p: (p["year"], p["scope"], p["key"], p["metric"]))
     write_csv(folder / "published.csv",
-              ["year", "scope", "key", "metric", "value", "source", "note"], pub)
+              ["year", "scope", "key", "metric", "value", "source", "note", "note_vi"], pub)
 
     # --- crosswalk: only the 52 provinces that merged; unchanged ids persist, so omitted
     write_csv(folder / "crosswalk.csv",
@@ -319,9 +323,11 @@ def build_ministries(shared: Path) -> None:
         uid = MINISTRY_IDS[r["unit_en"]]
         pub.append({"year": r["year"], "scope": "unit", "key": uid, "metric": "index",
                     "value": r["total_points"], "source": r["source_url"],
-                    "note": "published total (points of 100 = percent)"})
+                    "note": "published total (points of 100 = percent)",
+                    "note_vi": "tổng điểm công bố (điểm trên thang 100 = phần trăm)"})
         pub.append({"year": r["year"], "scope": "unit", "key": uid, "metric": "rank",
-                    "value": r["rank"], "source": r["source_url"], "note": "rank of 17"})
+                    "value": r["rank"], "source": r["source_url"], "note": "rank of 17",
+                    "note_vi": "thứ hạng trong 17 bộ, cơ quan ngang bộ"})
     table_url = table[0]["source_url"]
     mean = next(s for s in summary if (s["scope"], s["year"], s["metric"])
                 == ("ministries", "2023", "mean_score"))
@@ -330,21 +336,29 @@ def build_ministries(shared: Path) -> None:
     top = max(float(r["total_points"]) for r in table)
     pub += [
         {"year": "2023", "scope": "all", "key": "", "metric": "index", "value": mean["value"],
-         "source": mean["source_url"], "note": "published mean of the 17"},
+         "source": mean["source_url"], "note": "published mean of the 17",
+         "note_vi": "điểm trung bình công bố của 17 bộ, cơ quan ngang bộ"},
         {"year": "2023", "scope": "all", "key": "", "metric": "n_units", "value": str(len(table)),
-         "source": table_url, "note": "17 ministries and ministerial-level agencies ranked"},
+         "source": table_url, "note": "17 ministries and ministerial-level agencies ranked",
+         "note_vi": "17 bộ, cơ quan ngang bộ được xếp hạng"},
         {"year": "2023", "scope": "all", "key": "", "metric": f"band_count:{BAND_A}", "value": "0",
-         "source": table_url, "note": f"none ≥ 90 in the published table (highest {top:.2f})"},
+         "source": table_url, "note": f"none ≥ 90 in the published table (highest {top:.2f})",
+         "note_vi": "không đơn vị nào đạt từ 90 điểm trong bảng công bố "
+                    f"(cao nhất {top:.2f})".replace(".", ",")},
         {"year": "2023", "scope": "all", "key": "", "metric": f"band_count:{BAND_B}",
          "value": above80["value"], "source": above80["source_url"],
-         "note": f"published: {above80['value']} above 80%; none ≥ 90 in the same table"},
+         "note": f"published: {above80['value']} above 80%; none ≥ 90 in the same table",
+         "note_vi": f"công bố: {above80['value']} đơn vị trên 80%; không đơn vị nào đạt từ 90 điểm "
+                    "trong cùng bảng"},
         {"year": "2023", "scope": "all", "key": "", "metric": f"band_count:{BAND_C}",
          "value": str(len(table) - int(above80["value"])), "source": above80["source_url"],
-         "note": f"published: {above80['note']}"},
+         "note": f"published: {above80['note']}",
+         "note_vi": "công bố: Bộ Y tế, Bộ Ngoại giao, Bộ Công Thương dưới 80 điểm"},
     ]
+    assert above80["note"] == "MOH, MOFA, MOIT below 80", above80["note"]  # its note_vi above
     pub.sort(key=lambda p: (p["year"], p["scope"], p["key"], p["metric"]))
     write_csv(folder / "published.csv",
-              ["year", "scope", "key", "metric", "value", "source", "note"], pub)
+              ["year", "scope", "key", "metric", "value", "source", "note", "note_vi"], pub)
 
 
 def main(argv: list[str]) -> int:

@@ -182,6 +182,50 @@ def test_palette_is_okabe_ito():
     assert set(charts.BAND_COLOURS) - OKABE_ITO_2008 <= {"#999999"}
 
 
+def mean_label(ax, prefix):
+    return next(t for t in ax.texts if t.get_text().startswith(prefix))
+
+
+@pytest.mark.parametrize("mean", [10.0, 50.0, 84.38, 99.0])
+def test_mean_label_stays_inside_the_plot_and_clear_of_its_line(mean):
+    """The mean's label (Trung bình 84,38 điểm on the PAR INDEX ranking) inside the axes, on
+    either side of the dashed line and not touching it, wherever the mean falls."""
+    values = np.linspace(100, 5, 17)
+    for fig in (charts.ranked_bars(list("ABCDEFGHIJKLMNOPQ"), values, ["#0072B2"] * 17, mean,
+                                   "Trung bình 84,38 điểm", "x", vi(0)),
+                charts.group_means(["Bắc", "Nam", "Trung"], [mean - 1, mean + 2, mean + 1], mean,
+                                   "Trung bình 84,38 điểm", "x", vi(1))):
+        ax = drawn(fig).axes[0]
+        renderer = fig.canvas.get_renderer()
+        label = mean_label(ax, "Trung bình").get_window_extent(renderer)
+        plot = ax.get_window_extent(renderer)
+        line_x = ax.transData.transform((mean, 0))[0]
+        assert plot.x0 - 0.5 <= label.x0 and label.x1 <= plot.x1 + 0.5, (mean, label, plot)
+        gap = min(abs(label.x0 - line_x), abs(label.x1 - line_x)) * 72 / fig.dpi
+        assert not (label.x0 < line_x < label.x1) and gap >= 2.5, (mean, gap)  # a space was 2.2 pt
+
+
+def test_tile_map_spells_out_every_code_in_readable_type():
+    """Every tile's short code is in the key beside the map with its unit's name; tile labels
+    and key at 5 pt or more (the old map: 4.5-pt codes, no key)."""
+    codes = ["HN", "HG", "BRVT", "HCM"]
+    names = ["Công an thành phố Hà Nội", "Công an tỉnh Hà Giang", "Công an tỉnh Bà Rịa - Vũng Tàu",
+             "Công an thành phố Hồ Chí Minh"]
+    fig = drawn(charts.tile_map([0, 1, 20, 21], [3, 3, 4, 3], codes, ["#0072B2"] * 4,
+                                [("Xuất sắc", "#0072B2")], sorted(zip(codes, names))))
+    texts = [t for t in fig.findobj(Text) if t.get_text()]
+    shown = [t.get_text() for t in texts]
+    assert all(name in shown for name in names) and all(shown.count(c) == 2 for c in codes)
+    assert min(t.get_fontsize() for t in texts) >= 5
+    renderer = fig.canvas.get_renderer()
+    tiles = [p.get_window_extent(renderer) for p in fig.axes[0].patches]
+    for t in fig.axes[0].texts:  # each code inside its tile
+        box = t.get_window_extent(renderer)
+        assert any(tile.x0 <= box.x0 and box.x1 <= tile.x1 for tile in tiles), t.get_text()
+    key = [t for t in texts if t.get_text() in names]
+    assert_no_overlap(fig, key)
+
+
 def test_rank_ranges_draw_every_unit_with_its_interval_and_no_label_overprints():
     n = 61
     labels = [f"Tỉnh {i:02d}" for i in range(n)]

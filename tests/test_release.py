@@ -266,3 +266,48 @@ def test_the_html_does_not_scroll_sideways_at_390_px(published, tmp_path):
                           frame.as_uri()], check=True, capture_output=True, text=True, timeout=120).stdout
     scroll, width = map(int, re.search(r"<title>W=(\d+),(\d+)</title>", dom).groups())
     assert 360 <= width <= 390 and scroll <= width, f"the page is {scroll} px wide in a {width} px frame"
+
+
+# --- compact appendices -------------------------------------------------------------------------
+def test_the_directory_names_each_group_once_and_drops_empty_columns():
+    """demo-mps: one table per group captioned by its name, never the name on every row (the
+    old directory ran 6 pages, the group's name on 3 lines in each row); the department groups
+    have no region, so no region column. PAPI: one group, no group column, points on its scale."""
+    ds = load_dataset(DATA / "demo-mps")
+    tables = compute_results(ds, 2025)
+    html = Report(ds, 2025, "vi", tables).render("directory").data
+    parser = Tables()
+    parser.feed(html)
+    groups = dict(zip(ds.groups["group"], ds.groups["label_vi"]))
+    captions = re.findall(r"<caption>([^<]*)</caption>", html)
+    assert captions == [groups[g] for g in ("no_procedures", "procedures", "provincial")]
+    assert sum(len(rows) for _, rows in parser.tables) == len(tables["index_units"]) == 99
+    cells = {c for _, rows in parser.tables for row in rows for c in row}
+    assert not cells & set(groups.values())
+    assert [h for h, _ in parser.tables][0] == ["Tên đơn vị", "Chỉ số (%)", "Xếp hạng"]
+    assert "Vùng" in parser.tables[2][0]
+    papi = load_dataset(DATA / "papi-provinces")
+    parser = Tables()
+    parser.feed(Report(papi, 2016, "vi", compute_results(papi, 2016)).render("directory").data)
+    (headers, rows), = parser.tables
+    assert headers == ["Tên đơn vị", "Vùng", "Điểm PAPI (6–60)", "Xếp hạng"]
+    assert ["Cần Thơ", "Đồng bằng sông Cửu Long", "39,57", "1"] in rows
+
+
+def page_of(layout, tag, text):
+    """The number of the first page holding an element `tag` whose text starts with `text`."""
+    for number, page in enumerate(layout.pages, 1):
+        for b in boxes(page):
+            element = getattr(b, "element", None)
+            if getattr(b, "element_tag", None) == tag and "".join(element.itertext()).strip().startswith(text):
+                return number
+    raise AssertionError(f"no {tag} {text!r}")
+
+
+def test_the_regions_chart_and_its_table_share_a_page(layouts):
+    """demo-mps: the regions' dot chart, its short table and the tile map had a page each, the
+    first two near blank; now the chart and the table share the section's first page."""
+    layout = layouts["demo-mps"]
+    heading = page_of(layout, "h2", load_catalog()["section.regions"]["vi"])
+    assert page_of(layout, "th", load_catalog()["col.region_leader"]["vi"]) == heading
+    assert page_of(layout, "figcaption", "Hình 4.") == heading + 1  # the tile map, with its key

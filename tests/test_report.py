@@ -12,6 +12,7 @@ from analysis.inputs.dataset import load_dataset
 from analysis.publication.i18n import load_catalog, used_keys
 from analysis.publication.report import SECTIONS, Report
 from analysis.indices.results import compute_results
+from test_crosswalk_change import write_merged
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -120,7 +121,8 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
     only.append((first, 2023))
     datasets = [*only, (tiny_counts, 2023), (all_counts, 2023), (ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
                 (ROOT / "data" / "papi-provinces", 2018),
-                (ROOT / "data" / "par-ministries", 2023)]
+                (ROOT / "data" / "par-ministries", 2023),
+                (write_merged(tmp_path / "merged"), 2025)]   # a year compared through the crosswalk
     demo = ROOT / "data" / "demo-mps"
     if demo.is_dir():  # 2025 vs 2024 is not like-for-like (no verdict), 2024 vs 2023 is;
         datasets += [(demo, 2025), (demo, 2024)]   # 2024: paper and digital (channel_gap)
@@ -153,6 +155,13 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
                     report.render(section)
                 xlsx.write_workbook(variant, dossiers, period, lang, tmp_path / f"d-{lang}.xlsx")
     series_and_profiles_of_papi()
+    from analysis.indices.panel import profile_tables
+    from analysis.publication.unit_profiles import Profiles
+    merged = load_dataset(tmp_path / "merged")   # a merged unit's profile
+    book = Profiles(merged, 2025, compute_results(merged, 2025), profile_tables(merged, 2025))
+    for lang in ("vi", "en"):
+        for unit_id in book.scored.index:
+            book.page(unit_id, lang)
     unused = sorted(set(load_catalog()) - used_keys())
     assert unused == []
 

@@ -2,15 +2,17 @@
 names and coded values in the edition's language, names beside ids, p-values and whole numbers
 with real number formats, autofilter, print fitted to the page width, workbook properties."""
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from analysis.indices.results import compute_results
 from analysis.inputs.dataset import load_dataset
-from analysis.publication.xlsx import P_VALUE, PERCENT, WHOLE, sheet_name, write_workbook
+from analysis.publication.xlsx import P_VALUE, PERCENT, WHOLE, period_end, sheet_name, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,11 +132,18 @@ def test_autofilter_print_fit_and_properties(tmp_path, ministries):
     book = workbook(tmp_path, ds, results, "vi")
     for sheet in book.worksheets[1:]:
         assert sheet.auto_filter.ref == sheet.dimensions
+    across = {}
     for sheet in book.worksheets:
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0
+        width = sum(sheet.column_dimensions[get_column_letter(i)].width for i in range(1, sheet.max_column + 1))
+        # A4 landscape holds about 140 characters of column width at 100%: never below 70%
+        assert width / sheet.page_setup.fitToWidth <= 140 / 0.7, sheet.title
+        assert sheet.page_setup.orientation == ("landscape" if width > 95 else "portrait"), sheet.title
+        across[sheet.title] = sheet.page_setup.fitToWidth
         assert sheet.print_title_rows == "$1:$1"
         assert sheet.freeze_panes == "A2"
+    assert across["Giới thiệu"] == 1 and 1 in across.values()
+    assert across[sheet_name("gaps", "vi")] >= 2  # 33 columns: not one unreadable page
     props = book.properties
     assert props.title == "Báo cáo" and props.language == "vi"
     assert props.subject == ds.config.title("vi") and props.creator and props.keywords
@@ -173,3 +182,47 @@ def test_service_rates_are_percents_and_points_are_points(tmp_path):
         assert {c.number_format for c in cells} == {fmt}
     rates = [h.value for h in sheet[1] if str(h.value).startswith(("Rate: ", "National: "))]
     assert rates and all({c.number_format for c in column_of(sheet, h)} == {PERCENT} for h in rates)
+
+
+def test_two_runs_write_identical_bytes_dated_by_the_period(tmp_path, ministries):
+    """openpyxl stamps the workbook (docProps/core.xml) and each zip entry with the time of
+    saving; the edition's workbook is dated the end of the period instead, so a rerun two
+    seconds later (the zip's time resolution) gives the same bytes."""
+    import time
+    ds, results = ministries
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_workbook(results, ds, "Báo cáo", "vi", first, 2023)
+    time.sleep(2.1)
+    write_workbook(results, ds, "Báo cáo", "vi", second, period="2023")
+    assert first.read_bytes() == second.read_bytes()
+    props = load_workbook(first).properties
+    assert props.created == props.modified == datetime(2023, 12, 31, 12, 0)
+    import zipfile
+    with zipfile.ZipFile(first) as z:
+        assert {i.date_time for i in z.infolist()} == {(2023, 12, 31, 12, 0, 0)}
+    assert period_end("2025-07") == datetime(2025, 7, 31, 12, 0) and period_end("2024-02").day == 29
+
+
+def test_notes_on_published_figures_in_the_edition_language(tmp_path, ministries):
+    """published.csv's note is English; its note_vi is what the VI workbook shows."""
+    ds, results = ministries
+    notes = {}
+    for lang in ("vi", "en"):
+        sheet = workbook(tmp_path, ds, results, lang)[sheet_name("reconciliation", lang)]
+        header = "Ghi chú" if lang == "vi" else "Note"
+        notes[lang] = [c.value for c in column_of(sheet, header)]
+    assert "thứ hạng trong 17 bộ, cơ quan ngang bộ" in notes["vi"] and "rank of 17" in notes["en"]
+    english = set(ds.published["note"])
+    assert len(notes["vi"]) == 39 and not english & set(notes["vi"])
+
+
+def test_the_index_is_named_by_its_own_name(tmp_path, papi):
+    """PAPI's gap and tests sheets name the index PAPI (they said "Chỉ số cải cách hành chính")."""
+    ds, results = papi
+    for lang in ("vi", "en"):
+        book = workbook(tmp_path, ds, results, lang)
+        header = "Chỉ tiêu" if lang == "vi" else "Metric"
+        metrics = [c.value for c in column_of(book[sheet_name("gaps", lang)], header)]
+        assert metrics == ["PAPI"], metrics
+        texts = {c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row}
+        assert not texts & {"Chỉ số cải cách hành chính", "Administrative reform index"}

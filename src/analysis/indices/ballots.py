@@ -56,7 +56,7 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
     that can count; a blank ballot_id is never a repeat. With `years`, only those years are
     read, plus the rows without a readable year (always rejected as missing_year). `questions`
     has a row for every question of every unit-year in `units` (zeros included). `progress`
-    shows a bar while the file is read, if that takes over 2 s. The file is read once, into
+    shows bars on the long steps (from 2 s on). The file is read once, into
     the in-memory table of `read_ballots`; with `screen`, a function of (connection, source,
     questions) such as the integrity screen, that table serves it too; its result is `integrity`.
     """
@@ -66,10 +66,9 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
         raise ValueError("satisfied_answers is empty")
     screened = None
     with open_source(path, units) as (con, source, questions):
-        read_ballots(con, source, questions, scale, years, timed=screen is not None,
-                     progress=progress)
-        groups = run_query(con, _query(len(questions), satisfied),
-                           "ballots: rules and sums" if progress else None)
+        read_ballots(con, source, questions, scale, satisfied, years,
+                     timed=screen is not None, progress=progress)
+        groups = con.sql(_query(len(questions))).df()
         if screen is not None:
             screened = screen(con, source, questions)
     summary = _summary(groups, source.files, [q[2:] for q in questions], source.empty_lines)
@@ -118,13 +117,19 @@ def _require_columns(source: Source, questions: list[str]) -> None:
         raise InputError(problems)
 
 
-def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), years=None,
-                 timed: bool = False, progress: bool = False) -> None:
+def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisfied_answers=(4, 5),
+                 years=None, timed: bool = False, progress: bool = False) -> None:
     """The one read of the ballot file: temp table `ballots`, one narrow row per ballot (of
     `years`, if given) with _file, _pos, year, unit_id, ballot_id, channel, v0… (each answer as
     a whole number on the scale; NULL when blank or off the scale), m (answers on the scale),
-    `reason` (the first of `REASONS` that applies; NULL when the ballot counts) and, when
-    `timed`, ts (submitted_at as a timestamp when it has a time of day).
+    `reason` (the first of `REASONS` that applies; NULL when the ballot counts), paper (the
+    channel is 'paper' in any case) and, when `timed`, ts (submitted_at as a timestamp when it
+    has a time of day). Then temp table `unit_sums`, one row per (year, unit_id, channel) of
+    the ballots that count, with the sums of the rules (n_ballots, n_valid = Σm, n_satisfied =
+    Σy, s_yy, s_mm, s_ym, valid<i> and satisfied<i> per question) and those the integrity screen
+    reads (s = the sum of a ballot's answers, t = its answers at the top of the scale: s_s,
+    s_ss, s_sm, n_low (y < m), n_three (m ≥ 3), n_straight (m ≥ 3, one answer throughout),
+    n_top (m ≥ 3, all at the top), t_other and m_other (Σt and Σm over the others)).
 
     Repeated ids: a GROUP BY on a 64-bit hash of (year, ballot_id) finds the few candidate
     rows, and the file-order window runs on those only (a hash collision just adds a
@@ -156,6 +161,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), years=
     ),
     answers AS (
         SELECT * EXCLUDE ({', '.join(f"p{i}, w{i}" for i in k)}), {values},
+               lower(channel) = 'paper' AS paper,
                ({answered})::INTEGER AS m, ({bad})::INTEGER AS n_bad
         FROM cells {chosen}
     )
@@ -171,7 +177,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), years=
     if source.empty_lines is not None:
         raise_unreadable_lines(con, source.name, "ballot")
     # later copies of a (year, ballot_id); the rules before duplicate_ballot keep precedence
-    con.execute("""
+    run_query(con, """
     UPDATE ballots SET reason = 'duplicate_ballot'
     WHERE (reason IS NULL OR reason IN ('no_answer', 'answer_out_of_scale')) AND rowid IN (
         WITH keyed AS (
@@ -184,27 +190,54 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), years=
             FROM keyed SEMI JOIN repeated USING (h)
         )
         SELECT r FROM copies WHERE copy > 1
-    )""")
+    )""", "ballots: repeated ids" if progress else None)
+    run_query(con, _unit_sums(len(questions), sorted({int(v) for v in satisfied_answers}), high),
+              "ballots: sums" if progress else None)
 
 
-def _query(k: int, satisfied: list[int]) -> str:
-    """Over the table `ballots`: counted ballots collapse into one row per (year, unit,
-    channel); each rejected ballot stays a row of its own (with its file, row and ballot_id)."""
+def _unit_sums(k: int, satisfied: list[int], high: int) -> str:
+    """SQL creating `unit_sums` (see `read_ballots`) from the table `ballots`."""
     wanted = ", ".join(map(str, satisfied))
-    q = range(k)
-    y = " + ".join(f"coalesce(v{i} IN ({wanted}), false)::INTEGER" for i in q)
+    v = [f"v{i}" for i in range(k)]
+    listed = ", ".join(v)
+    y = " + ".join(f"coalesce({x} IN ({wanted}), false)::INTEGER" for x in v)
+    s = " + ".join(f"coalesce({x}, 0)" for x in v)
+    t = " + ".join(f"coalesce({x} = {high}, false)::INTEGER" for x in v)
     return f"""
-    WITH b AS (SELECT year, unit_id, channel, reason, _file, _pos, ballot_id, m, ({y}) AS y,
-                      {', '.join(f"v{i}" for i in q)} FROM ballots)
-    SELECT year, unit_id, channel, reason,
-           IF(reason IS NULL, NULL, _file) AS file, IF(reason IS NULL, NULL, _pos) AS row,
-           IF(reason IS NULL, NULL, ballot_id) AS ballot_id,
+    CREATE OR REPLACE TEMP TABLE unit_sums AS
+    WITH b AS (
+        SELECT year, unit_id, channel, m, ({y})::INTEGER AS y, ({s})::INTEGER AS s,
+               ({t})::INTEGER AS t, m >= 3 AND least({listed}) = greatest({listed}) AS straight,
+               {listed}
+        FROM ballots WHERE reason IS NULL
+    ),
+    c AS (SELECT *, m >= 3 AND t = m AS all_top FROM b)  -- every answer at the top
+    SELECT year, unit_id, channel,
            count(*) AS n_ballots, sum(m)::BIGINT AS n_valid, sum(y)::BIGINT AS n_satisfied,
            sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-           {', '.join(f"count(*) FILTER (v{i} IS NOT NULL) AS valid{i}, "
-                      f"count(*) FILTER (v{i} IN ({wanted})) AS satisfied{i}" for i in q)}
-    FROM b
-    GROUP BY ALL
+           {', '.join(f"count(v{i}) AS valid{i}, sum(coalesce(v{i} IN ({wanted}), false)::INTEGER)"
+                      f"::BIGINT AS satisfied{i}" for i in range(k))},
+           sum(s)::BIGINT AS s_s, sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
+           sum((y < m)::INTEGER)::BIGINT AS n_low, sum((m >= 3)::INTEGER)::BIGINT AS n_three,
+           sum(straight::INTEGER)::BIGINT AS n_straight, sum(all_top::INTEGER)::BIGINT AS n_top,
+           sum(t) FILTER (NOT all_top)::BIGINT AS t_other,
+           sum(m) FILTER (NOT all_top)::BIGINT AS m_other
+    FROM c GROUP BY year, unit_id, channel
+    """
+
+
+def _query(k: int) -> str:
+    """The counted ballots, one row per (year, unit, channel) of `unit_sums`, and each rejected
+    ballot as a row of its own (with its file, row and ballot_id; its sums are not used)."""
+    sums = ", ".join([*SUMS, *(f"{kind}{i}" for i in range(k) for kind in ("valid", "satisfied"))])
+    zeros = ", ".join(["0"] * (len(SUMS) - 1 + 2 * k))
+    return f"""
+    SELECT year, unit_id, channel, NULL AS reason, NULL AS file, NULL AS row, NULL AS ballot_id,
+           {sums}
+    FROM unit_sums
+    UNION ALL
+    SELECT year, unit_id, channel, reason, _file, _pos, ballot_id, 1, {zeros}
+    FROM ballots WHERE reason IS NOT NULL
     """
 
 

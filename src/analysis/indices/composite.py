@@ -11,6 +11,16 @@ total). A unit with any component left blank in the source has no index that yea
 gap, never filled in). Two years compare like for like only under the same method version
 (OECD/JRC Handbook on Constructing Composite Indicators, 2008, §1.1: a changed framework breaks
 the series); across a break the change is also given on the components both versions share.
+
+Units that merged between the previous year and this one (`crosswalk.csv` rows with
+`effective_year` in (previous year, year]) are compared with their predecessors restated on this
+year's units: a new unit's previous score is the mean of its former units' scores weighted by
+the crosswalk weight, Σ wᵢ·sᵢ ⁄ Σ wᵢ (whole units merged, w = 1: the equally weighted mean; the
+registry holds no population to weight by), and none when a former unit has no score (a gap is
+not filled in); its previous rank is that restated score's rank among this year's units
+(`rank_prev` of every unit then is). Such a unit is not like for like (`like_for_like` false,
+`prev_from` naming its former units): its territory changed (the restated-boundary comparison
+of official statistics, e.g. GSO series on the 34 provinces of July 2025).
 """
 from __future__ import annotations
 
@@ -66,6 +76,29 @@ def previous_year(ds: Dataset, year: int) -> int | None:
     return max(earlier) if earlier else None
 
 
+def merged_into(ds: Dataset, year: int, prev_year: int) -> pd.DataFrame:
+    """Crosswalk rows taking effect after `prev_year` and by `year` (from_unit_id, to_unit_id,
+    weight): the units of `year` made of former units of `prev_year`."""
+    c = ds.crosswalk
+    if c is None or c.empty:
+        return pd.DataFrame(columns=["from_unit_id", "to_unit_id", "weight"])
+    due = (c["effective_year"] > prev_year) & (c["effective_year"] <= year)
+    return c.loc[due, ["from_unit_id", "to_unit_id", "weight"]].astype({"weight": float})
+
+
+def restate(values: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """`values` (indexed by unit_id) restated on the new units of `links`: each new unit's row is
+    Σ wᵢ·vᵢ ⁄ Σ wᵢ over its former units, NaN where any of them is NaN or absent; other units
+    keep their own row."""
+    joined = links.join(values, on="from_unit_id")
+    columns = list(values.columns)
+    weighted = joined[columns].mul(joined["weight"], axis=0)
+    by_new = weighted.groupby(joined["to_unit_id"]).sum(min_count=1)
+    complete = joined[columns].notna().groupby(joined["to_unit_id"]).all()
+    means = by_new.div(joined.groupby("to_unit_id")["weight"].sum(), axis=0).where(complete)
+    return pd.concat([values.drop(index=means.index, errors="ignore"), means])
+
+
 def assign_bands(score: pd.Series, bands: list[dict]) -> tuple[pd.Series, pd.Series]:
     """(label_en, label_vi) of the first band whose threshold ≤ score (bands highest first).
 
@@ -102,21 +135,29 @@ def index_units(ds: Dataset, year: int) -> pd.DataFrame:
     table["like_for_like"] = pd.Series(pd.NA, index=table.index, dtype="boolean")
     for column in ("shared_score", "shared_score_prev"):
         table[column] = np.nan
+    table["prev_from"] = ""
     if prev_year is None:
         table["score_prev"] = np.nan
         table["rank_prev"] = pd.Series(pd.NA, index=table.index, dtype="Int64")
     else:
-        prev = unit_scores(ds.index_scores, prev_year)
-        prev["rank_prev"] = min_rank(prev["score"])
-        table = table.merge(prev[["unit_id", "score", "rank_prev"]].rename(
-            columns={"score": "score_prev"}), on="unit_id", how="left")
+        links = merged_into(ds, year, prev_year)
+        links = links[links["to_unit_id"].isin(table["unit_id"])]
+        prev = unit_scores(ds.index_scores, prev_year).set_index("unit_id")[["score"]].rename(
+            columns={"score": "score_prev"})
         like = ds.config.like_for_like(year, prev_year)
-        table["like_for_like"] = like
         shared = shared_components(ds, year, prev_year)
         if not like and shared:
             on_shared = ds.index_scores[ds.index_scores["component"].isin(shared)]
-            for column, y in (("shared_score", year), ("shared_score_prev", prev_year)):
-                table[column] = table["unit_id"].map(unit_scores(on_shared, y).set_index("unit_id")["score"])
+            prev["shared_score_prev"] = unit_scores(on_shared, prev_year).set_index("unit_id")["score"]
+            table["shared_score"] = table["unit_id"].map(unit_scores(on_shared, year).set_index("unit_id")["score"])
+        if len(links):   # the previous year restated on this year's units
+            prev = restate(prev, links).reindex(table["unit_id"])
+            formers = links.groupby("to_unit_id")["from_unit_id"].agg(lambda ids: "+".join(sorted(ids)))
+            table["prev_from"] = table["unit_id"].map(formers).fillna("")
+        prev["rank_prev"] = min_rank(prev["score_prev"])
+        table = table.drop(columns=[c for c in prev if c in table]).merge(
+            prev, left_on="unit_id", right_index=True, how="left")
+        table["like_for_like"] = like & (table["prev_from"] == "")
     table["change"] = table["score"] - table["score_prev"]
     table["rank_change"] = (table["rank_prev"] - table["rank"]).astype("Int64")
     table["shared_change"] = table["shared_score"] - table["shared_score_prev"]
@@ -126,7 +167,7 @@ def index_units(ds: Dataset, year: int) -> pd.DataFrame:
                "rank_in_group", "rank_in_region", "band", "band_vi", "score_prev", "change",
                "rank_prev", "rank_change", "points", "max_points", "year", "prev_year",
                "method", "like_for_like", "shared_score", "shared_score_prev", "shared_change",
-               "points_parts", "parts_agree"]
+               "points_parts", "parts_agree", "prev_from"]
     return table[columns].sort_values("unit_id", kind="stable").reset_index(drop=True)
 
 

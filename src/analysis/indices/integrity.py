@@ -89,6 +89,7 @@ MIN_BALLOTS = 30          # channel_gap: per channel; all_top, straight_lining: 
 BURST_WINDOWS = (10, 30, 60)
 BURST_CANDIDATES = 5      # busiest windows per unit and length whose surprise is computed
 BURST_MIN = 10            # a burst is at least this many ballots
+BURST_BATCH = 1 << 21     # minutes of timed ballots taken at once
 TRIM = 3.0                # random-effects checks: units beyond |z| > 3 left out of the yardstick
 STRAIGHT_MARGIN = 0.4
 DUPLICATES_MIN = 5
@@ -133,7 +134,8 @@ def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers
            progress: bool = False) -> Screen:
     """Both integrity tables of `year`; `progress` shows a bar while the ballots are read."""
     with open_source(Path(path), units) as (con, source, questions):
-        read_ballots(con, source, questions, scale, timed=True, progress=progress)
+        read_ballots(con, source, questions, scale, satisfied_answers, timed=True,
+                     progress=progress)
         return screen_source(con, source, questions, int(year), scale, satisfied_answers)
 
 
@@ -142,15 +144,15 @@ def screen_source(con, source, questions: list[str], year: int, scale, satisfied
     """Both integrity tables of `year` from the table `ballots` of `source` on connection `con`
     (`analysis.indices.ballots.read_ballots`, read with `timed`; `progress` is not used: the
     file has been read)."""
-    _screened_view(con, len(questions), year, scale)
-    return _screen_table(con, len(questions), year, scale, satisfied_answers, source)
+    years = _screened_view(con, len(questions), year, scale)
+    return _screen_table(con, len(questions), year, years, scale, satisfied_answers, source)
 
 
-def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> Screen:
+def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, source) -> Screen:
     """The screen over the view `screened` (see `_screened_view`) of connection `con`."""
     low, high = (int(v) for v in scale)
     satisfied = sorted({int(v) for v in satisfied_answers})
-    ctx = _Context(con, k, year, low, high, satisfied)
+    ctx = _Context(con, k, year, years, low, high, satisfied)
     if ctx.units.empty and ctx.dupes.empty:
         return Screen(_frame([]), pd.DataFrame(columns=BALLOT_COLUMNS))
     rows, involved = [], []
@@ -167,10 +169,10 @@ def _screen_table(con, k: int, year: int, scale, satisfied_answers, source) -> S
 
 # --- the screened ballots --------------------------------------------------------------------
 
-def _screened_view(con, k: int, year: int, scale) -> None:
+def _screened_view(con, k: int, year: int, scale) -> str:
     """View `screened`: the ballots that count, of `year` and of the latest earlier year with
     ballots of a known unit valid that year; `channel` in lower case, `paper`, `pattern` the
-    code of the answers (blanks part of it)."""
+    code of the answers (blanks part of it). Returns the years screened, as an SQL list."""
     low, high = (int(v) for v in scale)
     base = high - low + 2
     pattern = " + ".join(f"coalesce(v{i}::BIGINT - {low - 1}, 0) * {base ** i}" for i in range(k))
@@ -181,44 +183,28 @@ def _screened_view(con, k: int, year: int, scale) -> None:
     con.execute(f"""
     CREATE OR REPLACE TEMP VIEW screened AS
     SELECT year, unit_id, ballot_id, _file, _pos, lower(channel) AS channel,
-           lower(channel) = 'paper' AS paper, ts, m, {', '.join(f"v{i}" for i in range(k))},
+           paper, ts, m, {', '.join(f"v{i}" for i in range(k))},
            {pattern} AS pattern
     FROM ballots WHERE reason IS NULL AND year IN {years}
     """)
+    return years
 
 
 class _Context:
     """Per-unit sums of the screened ballots, shared by the checks."""
 
-    def __init__(self, con, k: int, year: int, low: int, high: int, satisfied: list[int]):
+    def __init__(self, con, k: int, year: int, years: str, low: int, high: int,
+                 satisfied: list[int]):
         self.con, self.k, self.year, self.low, self.high = con, k, year, low, high
         self.satisfied = satisfied
-        v = [f"v{i}" for i in range(k)]
-        listed = ", ".join(v)
-        sat = ", ".join(map(str, satisfied))
-        y = " + ".join(f"coalesce({x} IN ({sat}), false)::INTEGER" for x in v)
-        total = " + ".join(f"coalesce({x}, 0)" for x in v)
-        top = " + ".join(f"coalesce({x} = {high}, false)::INTEGER" for x in v)
-        values = ", ".join(f"sum({' + '.join(f'coalesce({x} = {a}, false)::INTEGER' for x in v)})"
-                           f"::BIGINT AS n_{a}" for a in range(low, high + 1))
+        sums = {"n": "n_ballots", "s_m": "n_valid", "s_y": "n_satisfied", "s_s": "s_s",
+                "s_mm": "s_mm", "s_ss": "s_ss", "s_sm": "s_sm", "n_low": "n_low",
+                "n_three": "n_three", "n_straight": "n_straight", "n_top": "n_top",
+                "t_other": "t_other", "m_other": "m_other"}  # (see `read_ballots`)
         self.cells = con.sql(f"""
-        WITH b AS (
-            SELECT year, unit_id, paper, m::INTEGER AS m, ({y})::INTEGER AS y, ({total})::INTEGER AS s,
-                   ({top})::INTEGER AS t,
-                   m >= 3 AND least({listed}) = greatest({listed}) AS straight,
-                   m >= 3 AND least({listed}) = {high} AS all_top, {listed}
-            FROM screened
-        )
-        SELECT year, unit_id, paper, count(*) AS n, sum(m)::BIGINT AS s_m, sum(y)::BIGINT AS s_y,
-               sum(m - y)::BIGINT AS s_l, sum(s)::BIGINT AS s_s,
-               sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-               sum((m - y) * (m - y))::BIGINT AS s_ll, sum((m - y) * m)::BIGINT AS s_lm,
-               sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
-               count(*) FILTER (y < m) AS n_low, count(*) FILTER (m >= 3) AS n_three, count(*) FILTER (straight) AS n_straight,
-               count(*) FILTER (all_top) AS n_top,
-               sum(t) FILTER (NOT all_top)::BIGINT AS t_other,
-               sum(m) FILTER (NOT all_top)::BIGINT AS m_other, {values}
-        FROM b GROUP BY ALL ORDER BY ALL
+        SELECT year, unit_id, lower(channel) = 'paper' AS paper,
+               {', '.join(f"sum({column})::BIGINT AS {name}" for name, column in sums.items())}
+        FROM unit_sums WHERE year IN {years} GROUP BY ALL ORDER BY ALL
         """).df()
         this = self.cells[self.cells["year"] == year]
         sums = [c for c in this.columns if c not in ("year", "unit_id", "paper")]
@@ -320,19 +306,21 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
         SELECT unit_id, paper, pattern, count(*) AS c FROM screened WHERE year = {ctx.year}
         GROUP BY ALL
     ),
-    tested AS (SELECT * FROM pc WHERE c >= 3),
+    tested AS (SELECT * FROM pc JOIN deciles USING (unit_id) WHERE c >= 3),
     per_unit AS (SELECT unit_id, sum(c)::BIGINT AS n_unit,
                         coalesce(sum(c) FILTER (c >= 2), 0)::BIGINT AS twins
                  FROM pc GROUP BY ALL),
     per_cell AS (SELECT unit_id, paper, sum(c)::BIGINT AS n_cell FROM pc GROUP BY ALL),
-    reused AS (SELECT * FROM pc JOIN deciles USING (unit_id)
-               WHERE pattern IN (SELECT DISTINCT pattern FROM tested)),
-    in_unit AS (SELECT unit_id, pattern, sum(c)::BIGINT AS c_unit FROM reused GROUP BY ALL),
-    in_decile AS (SELECT decile, pattern, sum(c)::BIGINT AS c_decile FROM reused GROUP BY ALL)
-    SELECT t.unit_id, t.paper, t.pattern, t.c, n_cell, n_unit, twins, c_unit, decile, c_decile
+    in_decile AS (  -- the tested patterns' counts in each decile
+        SELECT decile, pattern, sum(c)::BIGINT AS c_decile
+        FROM pc JOIN deciles USING (unit_id)
+        WHERE (decile, pattern) IN (SELECT (decile, pattern) FROM tested) GROUP BY ALL
+    )
+    SELECT t.unit_id, t.paper, t.pattern, t.c, n_cell, n_unit, twins,
+           t.c + coalesce(o.c, 0) AS c_unit, t.decile, c_decile
     FROM tested t JOIN per_unit USING (unit_id) JOIN per_cell USING (unit_id, paper)
-         JOIN in_unit USING (unit_id, pattern) JOIN deciles USING (unit_id)
-         JOIN in_decile USING (decile, pattern)
+         LEFT JOIN pc o ON o.unit_id = t.unit_id AND o.pattern = t.pattern AND o.paper <> t.paper
+         JOIN in_decile d ON d.decile = t.decile AND d.pattern = t.pattern
     ORDER BY t.unit_id, t.paper, t.pattern
     """).df()
     ctx.con.unregister("deciles")
@@ -453,22 +441,17 @@ def _year_shift(ctx: _Context):
 # --- 4. bursts -------------------------------------------------------------------------------
 
 def _burst(ctx: _Context):
-    windows = " UNION ALL ".join(
-        f"SELECT unit_id, minute, {w} AS width, sum(c) OVER (PARTITION BY unit_id ORDER BY "
-        f"minute RANGE BETWEEN CURRENT ROW AND {w - 1} FOLLOWING) AS count FROM m"
-        for w in BURST_WINDOWS)
     con, year = ctx.con, ctx.year
+    names = sorted(ctx.units["unit_id"])  # code point order, as DuckDB orders text
+    con.register("burst_units", pd.DataFrame({"unit_id": names, "u": np.arange(len(names))}))
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE minutes AS
-    SELECT unit_id, epoch(date_trunc('minute', ts))::BIGINT // 60 AS minute, count(*) AS c
-    FROM screened WHERE year = {year} AND ts IS NOT NULL GROUP BY ALL
+    SELECT u, unit_id, epoch(date_trunc('minute', ts))::BIGINT // 60 AS minute, count(*) AS c
+    FROM screened JOIN burst_units USING (unit_id)
+    WHERE year = {year} AND ts IS NOT NULL GROUP BY ALL
     """)
-    top = con.sql(f"""
-    WITH m AS (SELECT * FROM minutes), w AS ({windows})
-    SELECT * FROM w QUALIFY row_number() OVER (PARTITION BY unit_id, width
-                                               ORDER BY count DESC, minute) <= {BURST_CANDIDATES}
-    ORDER BY unit_id, width, minute
-    """).df()
+    con.unregister("burst_units")
+    top = _busiest(con, names)
     units = con.sql("""SELECT unit_id, count(DISTINCT minute // 1440) AS days, count(*) AS starts
                        FROM minutes GROUP BY unit_id""").df().set_index("unit_id")
     hours = con.sql("SELECT unit_id, (minute // 60) % 24 AS hour, sum(c) AS n FROM minutes "
@@ -497,6 +480,44 @@ def _burst(ctx: _Context):
             involved.append(("burst", r.unit_id, {"start": int(r.minute) * 60,
                                                   "end": (int(r.minute) + int(r.width)) * 60}))
     return rows, involved
+
+
+def _busiest(con, names: list[str]) -> pd.DataFrame:
+    """The BURST_CANDIDATES busiest windows of each length and unit (ties: the earliest), from
+    the temp table `minutes` (u: the unit's position in `names`, minute, c): the ballots of the
+    minutes from a start to start + width − 1, by prefix sums over the minutes in (unit, minute)
+    order; units are taken in batches of about BURST_BATCH minutes, to bound memory."""
+    size = np.zeros(len(names), np.int64)
+    for u, n in con.sql("SELECT u, count(*) FROM minutes GROUP BY u").fetchall():
+        size[u] = n
+    parts, low = [], 0
+    while low < len(names):
+        high = low + 1
+        while high < len(names) and size[low:high + 1].sum() <= BURST_BATCH:
+            high += 1
+        m = con.sql(f"SELECT u, minute, c FROM minutes WHERE u >= {low} AND u < {high} "
+                    "ORDER BY u, minute").fetchnumpy()
+        parts += _top_windows(m["u"].astype(np.int64), m["minute"].astype(np.int64), m["c"])
+        low = high
+    if not parts:
+        return pd.DataFrame(columns=["unit_id", "minute", "width", "count"])
+    unit, minute, width, count = (np.concatenate(column) for column in zip(*parts))
+    order = np.lexsort((minute, width, unit))
+    return pd.DataFrame({"unit_id": np.array(names, dtype=object)[unit[order]],
+                         "minute": minute[order], "width": width[order], "count": count[order]})
+
+
+def _top_windows(unit: np.ndarray, minute: np.ndarray, c: np.ndarray) -> list[tuple]:
+    """(unit, start, width, count) of the busiest windows, for minutes sorted by (unit, minute)."""
+    key = (unit << 40) + minute  # ordered like (unit, minute): |minute| < 2^39
+    prefix = np.r_[0, np.cumsum(c)]
+    parts = []
+    for width in BURST_WINDOWS:
+        count = prefix[np.searchsorted(key, key + width)] - prefix[:-1]
+        order = np.lexsort((minute, -count, unit))  # by unit: each unit's rows from its first
+        kept = order[np.arange(len(order)) - np.searchsorted(unit, unit[order]) < BURST_CANDIDATES]
+        parts.append((unit[kept], minute[kept], np.full(len(kept), width), count[kept]))
+    return parts
 
 
 # --- 5. the checks kept from before ----------------------------------------------------------

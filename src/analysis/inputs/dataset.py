@@ -675,7 +675,8 @@ def _published(r: TableReader | None) -> pd.DataFrame | None:
     p = pd.DataFrame({"year": r.year(), "scope": r.text("scope"),
                       "key": r.text("key", required=False), "metric": r.text("metric"),
                       "value": r.number("value"), "value_text": r.text("value", required=False),
-                      "source": r.text("source"), "note": r.text("note", required=False)})
+                      "source": r.text("source"), "note": r.text("note", required=False),
+                      "note_vi": r.text("note_vi", required=False)})
     rows = r.rows()
     for idx in p.index[~p["scope"].isin(SCOPES)]:
         r.problem(int(rows[idx]), "scope", f"unknown scope '{p.at[idx, 'scope']}'",

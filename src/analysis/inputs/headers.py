@@ -36,6 +36,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "value": ("Giá trị",),
     "source": ("Nguồn",),
     "note": ("Ghi chú",),
+    "note_vi": ("Ghi chú tiếng Việt", "Ghi chú (tiếng Việt)"),
     "from_unit_id": ("Mã đơn vị cũ",),
     "to_unit_id": ("Mã đơn vị mới",),
     "effective_year": ("Năm hiệu lực",),

@@ -114,12 +114,22 @@ def _wrap(label: str, width: int = 45) -> str:
 
 
 def _mean_line(ax, mean, label, top) -> None:
-    """A dashed line at the mean, labelled at the top on the side with room."""
+    """A dashed line at the mean, labelled at the top, 3 pt clear of the line, on the side
+    where the label fits inside the axes (right first); where it fits on neither side the
+    axis is widened on the right, so the label is never cut at the plot's edge."""
     ax.axvline(mean, color="#000000", linestyle="--", linewidth=0.9, zorder=1)
+    ax.figure.canvas.draw()  # the limits and the text's size are final
     low, high = ax.get_xlim()
-    right = (mean - low) / (high - low) > 0.7
-    ax.text(mean, top, f"{label} " if right else f" {label}", ha="right" if right else "left",
-            va="bottom", fontsize=7)
+    per_point = (high - low) / (ax.get_window_extent().width * 72 / ax.figure.dpi)
+    text = ax.text(0, 0, label, fontsize=7)
+    width = (text.get_window_extent().width * 72 / ax.figure.dpi + 3) * per_point
+    text.remove()
+    right = mean + width <= high or mean - width < low
+    if mean + width > high and mean - width < low:
+        ax.set_xlim(low, mean + width * 1.05)
+    ax.annotate(label, (mean, top), xytext=(3 if right else -3, 0), textcoords="offset points",
+                ha="left" if right else "right", va="bottom", fontsize=7, annotation_clip=False,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
 
 
 def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None, high=None,
@@ -353,23 +363,39 @@ def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt, max_labels=8)
     return fig
 
 
-def tile_map(rows, cols, labels, colours, legend):
+TILE_IN = 0.24  # a tile's side: a four-letter label at 6 pt fits inside
+
+
+def tile_map(rows, cols, labels, colours, legend, key):
     """A tile-grid map: one square per unit at its (row, col) in a schematic layout, coloured
-    by band; `legend` is [(label, colour)]. No map file is needed."""
+    by band and labelled with its short code (6 pt); `legend` is [(band label, colour)] above
+    the map, `key` [(code, name)] the codes spelled out in columns beside it, so no reader is
+    left with codes alone. No map file is needed."""
     rows, cols = np.asarray(rows, dtype=int), np.asarray(cols, dtype=int)
-    height = rows.max() + 1
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN * 0.5, 0.21 * height + 0.4))
+    height, width = rows.max() + 1, cols.max() + 1
+    map_in = TILE_IN * width
+    fig = plt.figure(figsize=(A4_WIDTH_IN, TILE_IN * height + 0.5))
+    ax = fig.add_axes((0, 0, map_in / A4_WIDTH_IN, TILE_IN * height / (TILE_IN * height + 0.5)))
     for r, c, label, colour in zip(rows, cols, labels, colours):
         ax.add_patch(plt.Rectangle((c, -r), 0.94, 0.94, color=colour, linewidth=0))
-        ax.text(c + 0.47, -r + 0.47, label, ha="center", va="center", fontsize=4.5,
+        ax.text(c + 0.47, -r + 0.47, label, ha="center", va="center", fontsize=6 if len(label) < 4 else 5.3,
                 color="#ffffff" if colour in BAND_COLOURS[:1] + BAND_COLOURS[3:4] else "#000000")
-    ax.set_xlim(-0.1, cols.max() + 1.1)
-    ax.set_ylim(-height + 0.9, 1.05)
-    ax.set_aspect("equal")
+    ax.set_xlim(0, width)
+    ax.set_ylim(-height + 1, 1)
     ax.axis("off")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for _, colour in legend]
-    ax.legend(handles, [label for label, _ in legend], loc="upper left", bbox_to_anchor=(1.0, 1.0),
-              frameon=False, fontsize=5.5, handlelength=1.0)
+    fig.legend(handles, [label for label, _ in legend], loc="lower left", ncol=len(legend),
+               bbox_to_anchor=(0, TILE_IN * height / (TILE_IN * height + 0.5)), frameon=False,
+               fontsize=7, handlelength=1.0, columnspacing=1.2, borderaxespad=0.1)
+    columns = 2
+    per_column = -(-len(key) // columns)
+    left = (map_in + 0.25) / A4_WIDTH_IN
+    step = (1 - left) / columns
+    line = TILE_IN * height / max(per_column, 1) / (TILE_IN * height + 0.5)
+    for i, (code, name) in enumerate(key):
+        x, y = left + step * (i // per_column), TILE_IN * height / (TILE_IN * height + 0.5) - line * (i % per_column + 0.5)
+        fig.text(x, y, code, fontsize=6, fontweight="bold", va="center")
+        fig.text(x + 0.055, y, name, fontsize=6, va="center")
     return fig
 
 

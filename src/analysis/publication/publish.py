@@ -224,4 +224,4 @@ def write_xlsx(ds, year: int, lang: str, results: dict, run_dir: Path, period: s
     out = run_dir / lang
     out.mkdir(parents=True, exist_ok=True)
     xlsx.write_workbook(results, ds, edition_title(ds.config, lang, period or str(year)), lang,
-                        out / "report.xlsx", year)
+                        out / "report.xlsx", year, period or str(year))

@@ -143,15 +143,32 @@ class Report(ServiceSections):
         return self.ds.config.method(self.year)
 
     def like_for_like(self) -> bool:
-        """False when the previous year was scored under another method version."""
+        """False when the previous year was scored under another method version, or some units
+        are compared with former units restated through the crosswalk."""
         like = self.units["like_for_like"].dropna() if self.units is not None else []
-        return not len(like) or str(like.iloc[0]).lower() == "true"
+        return not len(like) or bool(like.astype(str).str.lower().eq("true").all())
 
     def break_note(self) -> str:
-        """Across a method-version break: the two years are not compared like for like, and the
-        components both versions share are (data/README.md, method versions)."""
+        """Why the two years are not compared like for like: a method-version break (the
+        components both versions share are compared; data/README.md, method versions) and/or
+        units merged since the previous year, whose previous score is restated through the
+        crosswalk (indices.composite)."""
         u = self.units
         prev_year = int(u["prev_year"].dropna().iloc[0])
+        notes = []
+        if "prev_from" in u and (u["prev_from"].fillna("") != "").any():
+            merged = u[u["prev_from"].fillna("") != ""]
+            notes.append(self.t("change.crosswalk", n=len(merged), year=self.year, prev_year=prev_year))
+            gaps = int(merged["score_prev"].isna().sum())
+            if gaps:
+                notes.append(self.t("change.crosswalk_gap", n=gaps, prev_year=prev_year))
+        if not self.ds.config.like_for_like(self.year, prev_year):
+            notes.insert(0, self.version_note(prev_year))
+        return " ".join(notes)
+
+    def version_note(self, prev_year: int) -> str:
+        """The two years are under different method versions, and their shared components."""
+        u = self.units
         shared = u[u["shared_score"].notna() & u["shared_score_prev"].notna()]
         before = self.ds.config.method(prev_year)
         note = self.t("change.not_like_for_like", year=self.year, prev_year=prev_year,
@@ -475,9 +492,11 @@ class Report(ServiceSections):
                 rows.append(row + [self.pct(r.mean), self.pct(r.median), self.num(r.sd),
                                    self.pct(r.min), self.pct(r.max)])
         headers = [self.t("col.scope"), self.t("col.n_units")]
-        if self.own_scale:
+        stats = ("col.mean", "col.median", "col.sd", "col.min", "col.max")
+        if self.own_scale:  # points first; the percent statistics beside them say they are percents
             headers.append(self.t("col.mean_points", label=self.own_scale[f"label_{self.lang}"]))
-        headers += [self.t(k) for k in ("col.mean", "col.median", "col.sd", "col.min", "col.max")]
+            stats = tuple(k + "_share" for k in stats)
+        headers += [self.t(k) for k in stats]
         return self.section("groups", table=self.table(rows, headers, set(range(1, len(headers)))))
 
     def regions(self) -> HTML:
@@ -513,9 +532,10 @@ class Report(ServiceSections):
             return None
         legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)]
         legend.append((self.t("report.no_score"), charts.GREY))
-        fig = charts.tile_map(t["row"], t["col"], t["label"], self._band_colours(t["band"]), legend)
+        key = sorted(zip(t["label"], t["unit_id"].map(self.name)), key=lambda k: vi_sort_key(k[0]))
+        fig = charts.tile_map(t["row"], t["col"], t["label"], self._band_colours(t["band"]), legend, key)
         return self.figure(fig, "tile-map", self.t("chart.tiles_alt", n=len(t)),
-                           self.t("chart.tiles_caption", year=self.year), narrow=True)
+                           self.t("chart.tiles_caption", year=self.year))
 
     def components(self) -> HTML:
         comps = self.tables["index_components"]
@@ -555,14 +575,17 @@ class Report(ServiceSections):
             value, change_col = self.num, "col.change_points"
         else:
             prev, now, value, change_col = u["score_prev"], u["score"], self.pct, "col.change_pp"
+        merged = set(u.loc[u["prev_from"].fillna("") != "", "unit_id"]) if "prev_from" in u else set()
         u = u.assign(prev_shown=prev, now_shown=now)
-        rows = [[self.name(r.unit_id), value(r.prev_shown), value(r.now_shown),
+        rows = [[self.name(r.unit_id) + (" †" if r.unit_id in merged else ""), value(r.prev_shown), value(r.now_shown),
                  fmt_points(r.change * (self._factor() if self.own_scale else 1), self.lang, signed=True),
                  signed_int(r.rank_change)]
                 for r in pd.concat([u.head(5), u.tail(5)]).drop_duplicates("unit_id").itertuples()]
         headers = [self.t("col.name"), str(prev_year), str(self.year), self.t(change_col),
                    self.t("col.rank_change")]
-        movers = self.table(rows, headers, {1, 2, 3, 4}, self.t("table.movers_caption"))
+        caption = self.t("table.movers_caption") + (
+            " " + self.t("table.movers_merged", prev_year=prev_year) if merged else "")
+        movers = self.table(rows, headers, {1, 2, 3, 4}, caption)
         note = "" if self.like_for_like() else self.break_note()
         return self.section("change", counts=counts, chart=chart, movers=movers,
                             tests=self.tests_table(), note=note, convergence=self.convergence())
@@ -920,17 +943,37 @@ class Report(ServiceSections):
 
     # --- appendices -----------------------------------------------------------------------
     def directory(self) -> HTML:
-        """Every unit in alphabetical order of the edition's language (Vietnamese collation in VI)."""
+        """Every unit in alphabetical order of the edition's language (Vietnamese collation in
+        VI), one table per group (captioned by the group's name, not repeated on every row); the
+        region column only where a unit of the table has a region; the score in points on the
+        index's own scale where it has one."""
         u = self.units.copy()
         u["name"] = u["unit_id"].map(self.names)
         key = vi_sort_key if self.lang == "vi" else str.casefold
         u = u.iloc[sorted(range(len(u)), key=lambda i: (key(u["name"].iloc[i]), u["unit_id"].iloc[i]))]
-        rows = [[r.name, self.label(self.ds.groups, r.group, "group"),
-                 self.label(self.ds.regions, r.region, "region") if isinstance(r.region, str) else "",
-                 self.t("report.no_score") if pd.isna(r.score) else self.pct(r.score),
-                 "–" if pd.isna(r.rank) else int(r.rank)] for r in u.itertuples()]
-        headers = [self.t(k) for k in ("col.name", "col.group", "col.region", "col.score", "col.rank")]
-        return self.section("directory", table=self.table(rows, headers, {3, 4}))
+        scale = self.own_scale
+        groups = list(dict.fromkeys(u["group"]))
+        if len(groups) > 1 and self.ds.groups is not None:  # the dataset's order of its groups
+            order = list(self.ds.groups["group"])
+            groups.sort(key=lambda g: order.index(g) if g in order else len(order))
+        tables = []
+        for group in groups:
+            part = u[u["group"] == group]
+            regions = part["region"].where(part["region"].map(lambda r: isinstance(r, str) and r != ""))
+            with_region = regions.notna().any()
+            rows = []
+            for r, region in zip(part.itertuples(), regions):
+                row = [r.name] + ([self.label(self.ds.regions, region, "region") if isinstance(region, str)
+                                   else ""] if with_region else [])
+                score = (self.t("report.no_score") if pd.isna(r.score) else
+                         self.num(r.points) if scale else self.pct(r.score))
+                rows.append(row + [score, "–" if pd.isna(r.rank) else int(r.rank)])
+            headers = ([self.t("col.name")] + ([self.t("col.region")] if with_region else [])
+                       + [self.t("col.points_scale", label=scale[f"label_{self.lang}"]) if scale
+                          else self.t("col.score"), self.t("col.rank")])
+            caption = self.label(self.ds.groups, group, "group") if len(groups) > 1 else ""
+            tables.append(self.table(rows, headers, {len(headers) - 2, len(headers) - 1}, caption))
+        return self.section("directory", tables=tables)
 
     def methods(self) -> HTML:
         cfg = self.ds.config

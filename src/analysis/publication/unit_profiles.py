@@ -72,8 +72,6 @@ class Profiles:
     def rows(self, unit_id: str, lang: str, kind: str) -> dict | None:
         """The components (or sub-components) of the unit as bars (percent of the axis) with
         ticks at the national and the region's means, and the value in the edition's format."""
-        region = self.units.at[unit_id, "region"] or ""
-        national, regional = self._means(kind, region)
         if kind == "components":
             specs, frame = self.method["components"], self.components
             maximum = max(float(c["max_points"]) for c in specs)
@@ -82,6 +80,7 @@ class Profiles:
             if frame is None or not specs:
                 return None
             maximum = float(frame["points"].max())
+        national, regional = self._means(kind, self.units.at[unit_id, "region"] or "")
         mine = frame[frame["unit_id"] == unit_id].set_index("component")["points"]
 
         def at(value):
@@ -100,6 +99,10 @@ class Profiles:
         prev = int(u["prev_year"])
         if pd.isna(u["score_prev"]):
             return t("profile.no_prev_score", lang, prev_year=prev)
+        if pd.notna(u.get("prev_from")) and u.get("prev_from") != "":   # merged: former units restated
+            points = u["change"] * u["max_points"] / 100
+            return t("profile.change_crosswalk", lang, prev_year=prev,
+                     change=fmt_points(points, lang, signed=True))
         if pd.notna(u["like_for_like"]) and not bool(u["like_for_like"]):
             shared = u.get("shared_change")
             if pd.notna(shared):

@@ -6,13 +6,21 @@ language, the unit's name beside every unit id. Numbers are stored as numbers wi
 format, one percent convention throughout: a percent is stored as a proportion (59.98% as 0.5998)
 with the format 0.00%, a difference of percents in percentage points (0.00); whole numbers 0 or
 #,##0; p-values 0.000 (below 0.001 shown "<0.001", the value kept). Every sheet has its header
-frozen, an autofilter, and prints on A4 fitted to the page width with the header repeated; the
+frozen, an autofilter, and prints on A4 fitted to the page width (a very wide sheet to a few
+pages across, never below 70%) with the header repeated; the
 workbook carries its title, subject, author, language and keywords. Text a spreadsheet would
-run as a formula is neutralised.
+run as a formula is neutralised. The same tables give the same bytes: the workbook's created and
+modified dates and every zip entry's time are the end of the period reported (`period_end`), not
+the time of the run.
 """
 from __future__ import annotations
 
+import io
 import json
+import re
+import zipfile
+from calendar import monthrange
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -105,6 +113,10 @@ class Labels:
         for column in ("element", "question"):
             self.codes[column] = {e["code"]: e[f"label_{lang}"] for e in survey.get(column + "s") or []}
         self.catalog = load_catalog()
+        self.index_name = cfg.raw.get(f"index_name_{lang}")
+        published = ds.published  # a note on a published figure in the edition's language
+        self.notes = ({} if published is None or lang == "en" or f"note_{lang}" not in published else
+                      {n: v for n, v in zip(published["note"], published[f"note_{lang}"]) if n and v})
 
     def word(self, key: str, fallback: str, **fields) -> str:
         return t(key, self.lang, **fields) if key in self.catalog else fallback
@@ -113,6 +125,8 @@ class Labels:
         """A metric code ("index", "satisfaction"), or of a reconciled figure ("rank", "points",
         "band_count:<band>")."""
         if not reconciled:
+            if code == "index" and self.index_name:  # the index by its own name (PAPI), as the report
+                return self.index_name
             return self.word(f"metric.{code}", code)
         kind, _, band = code.partition(":")
         if band:
@@ -140,6 +154,8 @@ class Labels:
             return value
         if column == "metric":
             return self.metric(value, reconciled=table == "reconciliation")
+        if column == "note" and table == "reconciliation":
+            return self.notes.get(value, value)
         if column in CATALOG_CODES:
             return self.word(CATALOG_CODES[column] + value, value)
         if column in ("former_units", "prev_former_units"):
@@ -231,13 +247,24 @@ def _whole_figures(sheet, table: pd.DataFrame, columns: list[str]) -> None:
                 sheet.cell(row, columns.index(column) + 1).number_format = WHOLE
 
 
-def _for_print(sheet, columns: int) -> None:
-    """A4, landscape when wide, fitted to the page width (as many pages down as needed), the
-    header row repeated on every page."""
+# Characters of column width an A4 page holds across at 100%, and the smallest print scale a
+# wide sheet is fitted to (below it the sheet prints on more pages across instead).
+PAGE_CHARS = {"portrait": 95, "landscape": 140}
+MIN_SCALE = 0.7
+
+
+def _for_print(sheet) -> None:
+    """A4, landscape when the columns are wider than a portrait page, fitted to as many pages
+    across as keep the print at MIN_SCALE or larger (one for most sheets; a sheet of 33 columns
+    is not shrunk to an unreadable single page), as many pages down as needed, the header row
+    repeated on every page."""
+    width = sum(sheet.column_dimensions[get_column_letter(i)].width or 13
+                for i in range(1, sheet.max_column + 1))
+    orientation = "portrait" if width <= PAGE_CHARS["portrait"] else "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.orientation = "landscape" if columns > 6 else "portrait"
+    sheet.page_setup.orientation = orientation
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToWidth = max(1, -(-int(width) // int(PAGE_CHARS[orientation] / MIN_SCALE)))
     sheet.page_setup.fitToHeight = 0
     sheet.print_title_rows = "1:1"
 
@@ -256,10 +283,34 @@ def _properties(book, ds, title: str, lang: str) -> None:
     props.category = t("xlsx.category", lang)
 
 
+def period_end(period: str) -> datetime:
+    """The last day of the period reported, noon: "2023" → 31 Dec 2023, "2025-07" → 31 Jul 2025."""
+    year, _, month = str(period).partition("-")
+    year, month = int(year), int(month or 12)
+    return datetime(year, month, monthrange(year, month)[1], 12, 0, 0)
+
+
+def _fixed_time(raw: bytes, stamp: datetime) -> bytes:
+    """The workbook `raw` with its modified date (openpyxl writes the time of saving into
+    docProps/core.xml) and every zip entry's time set to `stamp`, entries in the same order."""
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + when.encode(), data)
+            target.writestr(zipfile.ZipInfo(entry.filename, stamp.timetuple()[:6]), data,
+                            compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, path: Path,
-                   year: int | None = None) -> None:
-    """The edition's workbook: an intro sheet (title, dataset, the source of `year`'s method
-    version as the methods appendix cites it, else the dataset's), then one sheet per table."""
+                   year: int | None = None, period: str | None = None) -> None:
+    """The edition's workbook at `path`: an intro sheet (title, dataset, the source of `year`'s
+    method version as the methods appendix cites it, else the dataset's), then one sheet per
+    table. Dated the end of `period` ("2023", "2025-07"; else of `year`; without either,
+    1 January 2000 as the PDF's fixed date), so two runs on the same tables write the same bytes."""
     book = Workbook()
     about = book.active
     about.title = t("xlsx.about_sheet", lang)[:31]
@@ -285,7 +336,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     for (cell,) in about.iter_rows(min_row=2, min_col=2, max_col=2):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         about.row_dimensions[cell.row].height = LINE_PT * _lines(cell.value, 90)
-    _for_print(about, 2)
+    _for_print(about)
     mapping = ds.config.raw.get("service_index") or {}
     labels = {code: spec[f"label_{lang}"] for code, spec in (mapping.get("indicators") or {}).items()}
     labels.update({g["code"]: g[f"label_{lang}"] for g in mapping.get("groups") or []})
@@ -305,7 +356,11 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         if name == "reconciliation":
             _whole_figures(sheet, results[name], list(frame.columns))
         sheet.auto_filter.ref = sheet.dimensions
-        _for_print(sheet, len(headers))
+        _for_print(sheet)
     _properties(book, ds, title, lang)
+    stamp = period_end(period or str(year)) if (period or year) else datetime(2000, 1, 1)
+    book.properties.created = book.properties.modified = stamp
+    raw = io.BytesIO()
+    book.save(raw)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    path.write_bytes(_fixed_time(raw.getvalue(), stamp))
