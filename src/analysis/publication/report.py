@@ -22,9 +22,8 @@ from IPython.display import HTML
 from analysis.publication import charts
 from analysis.inputs.dataset import Dataset, load_dataset
 from analysis.inputs.readers import visible
-from analysis.publication.formatting import (edition_title, fmt_date, fmt_int, fmt_number,
-                                             fmt_p_value, fmt_percent,
-                                 fmt_period, fmt_points, sort_vi, vi_sort_key)
+from analysis.publication.formatting import (edition_title, fmt_date, fmt_int, fmt_number, fmt_p_value,
+                                             fmt_percent, fmt_period, fmt_points, sort_vi, vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
 from analysis.audit.manifest import sha256
 from analysis.audit.release import draft_reasons
