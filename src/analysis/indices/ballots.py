@@ -139,15 +139,15 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     small = "TINYINT" if -128 <= low and high <= 127 else "BIGINT"
     cells = ", ".join(f"{source.present(c)} AS p{i}, {source.whole(c)} AS w{i}"
                       for i, c in enumerate(questions))
-    on_scale = [f"coalesce(w{i} BETWEEN {low} AND {high}, false)" for i in k]
-    values = ", ".join(f"IF({on_scale[i]}, w{i}, NULL)::{small} AS v{i}" for i in k)
-    answered = " + ".join(f"{on_scale[i]}::INTEGER" for i in k)
-    bad = " + ".join(f"(p{i} AND NOT {on_scale[i]})::INTEGER" for i in k)
+    values = ", ".join(f"CASE WHEN w{i} BETWEEN {low} AND {high} THEN w{i} END::{small} AS v{i}"
+                       for i in k)
+    answered = " + ".join(f"(v{i} IS NOT NULL)::INTEGER" for i in k)
+    bad = " + ".join(f"(p{i} AND v{i} IS NULL)::INTEGER" for i in k)
     if timed and "submitted_at" in source.raw:
-        at = source.text("submitted_at")
-        ts = f", IF(contains({at}, 'T'), TRY_CAST({at} AS TIMESTAMP), NULL) AS ts"
+        submitted = f", {source.text('submitted_at')} AS submitted"
+        ts = ", IF(contains(submitted, 'T'), TRY_CAST(submitted AS TIMESTAMP), NULL) AS ts"
     else:
-        ts = ", NULL::TIMESTAMP AS ts" if timed else ""
+        submitted, ts = ", NULL AS submitted", ", NULL::TIMESTAMP AS ts" if timed else ""
     chosen = (f"WHERE year IS NULL OR year IN ({', '.join(str(int(y)) for y in years)})"
               if years else "")
     run_query(con, f"""
@@ -155,15 +155,18 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     WITH raw AS ({source.relation}),
     cells AS (
         SELECT _file, _pos, {source.whole('year')} AS year, {source.key('unit_id')} AS unit_id,
-               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel{ts},
-               {cells}
+               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel
+               {submitted}, {cells}
         FROM raw
     ),
     answers AS (
-        SELECT * EXCLUDE ({', '.join(f"p{i}, w{i}" for i in k)}), {values},
-               lower(channel) = 'paper' AS paper,
-               ({answered})::INTEGER AS m, ({bad})::INTEGER AS n_bad
+        SELECT * EXCLUDE (submitted, {', '.join(f"w{i}" for i in k)}), {values}{ts}
         FROM cells {chosen}
+    ),
+    counted AS (
+        SELECT * EXCLUDE ({', '.join(f"p{i}" for i in k)}), lower(channel) = 'paper' AS paper,
+               ({answered})::INTEGER AS m, ({bad})::INTEGER AS n_bad
+        FROM answers
     )
     SELECT a.* EXCLUDE (n_bad), CASE
         WHEN a.year IS NULL THEN 'missing_year'
@@ -172,7 +175,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         WHEN a.m + a.n_bad = 0 THEN 'no_answer'
         WHEN a.n_bad > 0 THEN 'answer_out_of_scale'
     END AS reason
-    FROM answers a LEFT JOIN registry r ON a.unit_id = r.unit_id
+    FROM counted a LEFT JOIN registry r ON a.unit_id = r.unit_id
     """, "ballots: reading" if progress else None)
     if source.empty_lines is not None:
         raise_unreadable_lines(con, source.name, "ballot")
