@@ -107,6 +107,21 @@ def test_verify_reproduces_then_refuses_a_changed_input(tmp_path, capsys):
     assert "refused" in out and "index_scores.csv" in out
 
 
+def test_the_manifest_names_no_path_of_the_machine_and_verify_data_finds_a_moved_dataset(tmp_path, capsys):
+    data = tmp_path / "a" / "par-ministries"
+    shutil.copytree(MINISTRIES, data)
+    run = pipeline.run(data, 2023, formats=(), out_root=tmp_path / "out", progress=False)
+    recorded = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert recorded["dataset"]["folder"] == recorded["parameters"]["data"] == \
+        "../../../../a/par-ministries"              # from out/par-ministries/.2023.runs/<run>
+    assert str(tmp_path) not in (run / "manifest.json").read_text(encoding="utf-8")
+    data.rename(tmp_path / "elsewhere")
+    assert cli.main(["verify", str(run)]) == 1
+    out = capsys.readouterr().out
+    assert "../../../../a/par-ministries" in out and "par-report verify --data DIR" in out
+    assert cli.main(["verify", str(run), "--data", str(tmp_path / "elsewhere")]) == 0
+
+
 def published_copy(published: Path, tmp_path: Path) -> Path:
     """A copy of the published run folder, to edit (its manifest names the same inputs)."""
     copy = tmp_path / "copy"
@@ -137,7 +152,7 @@ def test_verify_redoes_the_run_and_finds_a_file_forged_with_its_manifest(publish
     """A forger who edits a page and writes its new SHA-256 into the manifest passes the file
     check; the rerun of the whole publication still finds the page (and passes the untouched run)."""
     run = published_copy(published, tmp_path)
-    assert cli.main(["verify", str(run)]) == 0
+    assert cli.main(["verify", str(run), "--data", str(MINISTRIES)]) == 0
     assert "the 2" in capsys.readouterr().out   # "... the 2N other files as the rerun made them"
     page = run / "vi" / "report.html"
     page.write_text(page.read_text(encoding="utf-8").replace("</main>", "<p>forged</p></main>"),
@@ -145,9 +160,9 @@ def test_verify_redoes_the_run_and_finds_a_file_forged_with_its_manifest(publish
     recorded = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     recorded["outputs"]["vi/report.html"] = manifest.sha256(page)
     (run / "manifest.json").write_text(json.dumps(recorded), encoding="utf-8")
-    assert cli.main(["verify", str(run), "--tables-only"]) == 0     # the quick check cannot see it
-    capsys.readouterr()
-    assert cli.main(["verify", str(run)]) == 1
+    assert cli.main(["verify", str(run), "--tables-only", "--data", str(MINISTRIES)]) == 0
+    capsys.readouterr()                                             # the quick check cannot see it
+    assert cli.main(["verify", str(run), "--data", str(MINISTRIES)]) == 1
     out = capsys.readouterr().out
     assert "vi/report.html: differs from the rerun's" in out and "Traceback" not in out
 

@@ -90,6 +90,9 @@ def parser() -> argparse.ArgumentParser:
     ver.add_argument("run_dir", type=_path)
     ver.add_argument("--tables-only", action="store_true",
                      help="rerun and compare the tables only (seconds, not the whole publication)")
+    ver.add_argument("--data", type=_path, default=None,
+                     help="the dataset folder, when the run folder was moved or copied away from "
+                          "where the manifest records it (relative to the run folder)")
     exp = sub.add_parser("explain", help="working papers: one unit's figures recomputed step by "
                                          "step (a notebook, executed into the run folder)")
     exp.add_argument("--data", type=_path, required=True, help="dataset folder")
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "verify":
             from analysis.audit.verify import verify
             from analysis.pipeline import run as rerun
-            ok, report = verify(args.run_dir, rerun, tables_only=args.tables_only)
+            ok, report = verify(args.run_dir, rerun, tables_only=args.tables_only, data_dir=args.data)
             print(report)
             return 0 if ok else 1
         elif args.command == "synth":

@@ -39,11 +39,14 @@ def _git() -> dict:
 
 
 def build(ds, parameters: dict, started: str, run_dir: Path) -> dict:
-    """The manifest of a finished run in `run_dir` (outputs hashed as they are on disk)."""
+    """The manifest of a finished run in `run_dir` (outputs hashed as they are on disk). The
+    dataset folder is recorded relative to the run folder, so no path of the machine is
+    published (`verify --data` names it when the run folder has been moved)."""
     outputs = {name: sha256(run_dir / name) for name in published_files(run_dir)}
+    folder = os.path.relpath(ds.root.resolve(), run_dir.resolve())
     return {
-        "parameters": parameters,
-        "dataset": {"name": ds.name, "folder": str(ds.root.resolve()),
+        "parameters": {**parameters, "data": folder} if "data" in parameters else parameters,
+        "dataset": {"name": ds.name, "folder": folder,
                     "inputs": {str(p.relative_to(ds.root)): sha256(p) for p in ds.files},
                     "settings": {k: ds.config.raw.get(k) for k in (
                         "satisfied_answers", "leader_share", "alpha", "bootstrap", "seed",

@@ -74,8 +74,11 @@ def check_files(run_dir: Path, outputs: dict[str, str]) -> list[str]:
     return found
 
 
-def verify(run_dir: Path, run: Callable[..., Path], tables_only: bool = False) -> tuple[bool, str]:
-    """Check a run folder; `run` is the pipeline's run (passed in: audit sits below the pipeline)."""
+def verify(run_dir: Path, run: Callable[..., Path], tables_only: bool = False,
+           data_dir: Path | None = None) -> tuple[bool, str]:
+    """Check a run folder; `run` is the pipeline's run (passed in: audit sits below the pipeline).
+    The inputs are read from the dataset folder the manifest records (relative to the run
+    folder), or from `data_dir` (verify --data) for a run folder copied elsewhere."""
     run_dir = Path(run_dir).resolve()   # the run the published link names now, held throughout
     if not (run_dir / "manifest.json").is_file():
         return False, f"{run_dir}: no manifest.json (not a run folder)"
@@ -88,7 +91,12 @@ def verify(run_dir: Path, run: Callable[..., Path], tables_only: bool = False) -
     if tampered:
         return False, ("refused: the published files are not those of the run "
                        f"({run_dir})\n" + "\n".join(tampered))
-    data = Path(recorded["dataset"]["folder"])
+    data = Path(data_dir) if data_dir is not None else run_dir / recorded["dataset"]["folder"]
+    if not data.is_dir():
+        return False, (f"refused: the dataset folder {recorded['dataset']['folder']} that the "
+                       f"manifest records (relative to {run_dir}) is not there: name it with "
+                       "par-report verify --data DIR")
+    data = data.resolve()
     changed = []
     for name, digest in sorted(recorded["dataset"]["inputs"].items()):
         path = data / name
