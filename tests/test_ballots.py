@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from analysis.indices import ballots as ballot_rules
 from analysis.indices.ballots import REASONS, summarise_ballots
 from analysis.inputs.sources import empty_lines
 from analysis.inputs.errors import InputError
@@ -202,6 +203,13 @@ def assert_hand(summary, rejected):
 
 def test_hand_made_csv_every_table(hand_csv):
     """BOM, CRLF, an empty line, quoted cells: every table equals the hand count."""
+    assert_hand(summarise_ballots(hand_csv, UNITS_3), hand_rejected())
+
+
+def test_hand_made_csv_when_every_id_hash_collides(hand_csv, monkeypatch):
+    """Repeated ids are found from a hash, then checked exactly: with one hash for every
+    ballot (all collide), the exact check alone decides, and every table is the same."""
+    monkeypatch.setattr(ballot_rules, "ID_HASH", "0::UINTEGER")
     assert_hand(summarise_ballots(hand_csv, UNITS_3), hand_rejected())
 
 

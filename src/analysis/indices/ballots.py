@@ -31,6 +31,7 @@ REASONS = ("missing_year", "unknown_unit", "outside_validity", "duplicate_ballot
            "answer_out_of_scale")
 KEY_COLUMNS = ("year", "unit_id", "ballot_id", "channel")
 SUMS = ("n_ballots", "n_valid", "n_satisfied", "s_yy", "s_mm", "s_ym")
+ID_HASH = "(hash(year, ballot_id) >> 32)::UINTEGER"  # a 32-bit hash of a ballot's (year, id)
 
 
 @dataclass(frozen=True)
@@ -131,23 +132,24 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     s_ss, s_sm, n_low (y < m), n_three (m ≥ 3), n_straight (m ≥ 3, one answer throughout),
     n_top (m ≥ 3, all at the top), t_other and m_other (Σt and Σm over the others)).
 
-    Repeated ids: a GROUP BY on a 64-bit hash of (year, ballot_id) finds the few candidate
-    rows, and the file-order window runs on those only (a hash collision just adds a
-    candidate, which the exact window rules out)."""
+    Repeated ids: a 32-bit hash of (year, ballot_id) per ballot, sorted in numpy (4 bytes a
+    ballot, where a hash aggregate in DuckDB needed a table of every id), gives the hashes seen
+    twice; the exact file-order window runs on their rows only (a hash collision just adds
+    candidates, which the window rules out: about n²/2³³ pairs, 12,000 among 10 M ids)."""
     low, high = (int(v) for v in scale)
     k = range(len(questions))
     small = "TINYINT" if -128 <= low and high <= 127 else "BIGINT"
     cells = ", ".join(f"{source.present(c)} AS p{i}, {source.whole(c)} AS w{i}"
                       for i, c in enumerate(questions))
-    on_scale = [f"coalesce(w{i} BETWEEN {low} AND {high}, false)" for i in k]
-    values = ", ".join(f"IF({on_scale[i]}, w{i}, NULL)::{small} AS v{i}" for i in k)
-    answered = " + ".join(f"{on_scale[i]}::INTEGER" for i in k)
-    bad = " + ".join(f"(p{i} AND NOT {on_scale[i]})::INTEGER" for i in k)
+    values = ", ".join(f"CASE WHEN w{i} BETWEEN {low} AND {high} THEN w{i} END::{small} AS v{i}"
+                       for i in k)
+    answered = " + ".join(f"(v{i} IS NOT NULL)::INTEGER" for i in k)
+    bad = " + ".join(f"(p{i} AND v{i} IS NULL)::INTEGER" for i in k)
     if timed and "submitted_at" in source.raw:
-        at = source.text("submitted_at")
-        ts = f", IF(contains({at}, 'T'), TRY_CAST({at} AS TIMESTAMP), NULL) AS ts"
+        submitted = f", {source.text('submitted_at')} AS submitted"
+        ts = ", IF(contains(submitted, 'T'), TRY_CAST(submitted AS TIMESTAMP), NULL) AS ts"
     else:
-        ts = ", NULL::TIMESTAMP AS ts" if timed else ""
+        submitted, ts = ", NULL AS submitted", ", NULL::TIMESTAMP AS ts" if timed else ""
     chosen = (f"WHERE year IS NULL OR year IN ({', '.join(str(int(y)) for y in years)})"
               if years else "")
     run_query(con, f"""
@@ -155,15 +157,18 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     WITH raw AS ({source.relation}),
     cells AS (
         SELECT _file, _pos, {source.whole('year')} AS year, {source.key('unit_id')} AS unit_id,
-               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel{ts},
-               {cells}
+               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel
+               {submitted}, {cells}
         FROM raw
     ),
     answers AS (
-        SELECT * EXCLUDE ({', '.join(f"p{i}, w{i}" for i in k)}), {values},
-               lower(channel) = 'paper' AS paper,
-               ({answered})::INTEGER AS m, ({bad})::INTEGER AS n_bad
+        SELECT * EXCLUDE (submitted, {', '.join(f"w{i}" for i in k)}), {values}{ts}
         FROM cells {chosen}
+    ),
+    counted AS (
+        SELECT * EXCLUDE ({', '.join(f"p{i}" for i in k)}), lower(channel) = 'paper' AS paper,
+               ({answered})::INTEGER AS m, ({bad})::INTEGER AS n_bad
+        FROM answers
     )
     SELECT a.* EXCLUDE (n_bad), CASE
         WHEN a.year IS NULL THEN 'missing_year'
@@ -172,25 +177,27 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         WHEN a.m + a.n_bad = 0 THEN 'no_answer'
         WHEN a.n_bad > 0 THEN 'answer_out_of_scale'
     END AS reason
-    FROM answers a LEFT JOIN registry r ON a.unit_id = r.unit_id
+    FROM counted a LEFT JOIN registry r ON a.unit_id = r.unit_id
     """, "ballots: reading" if progress else None)
     if source.empty_lines is not None:
         raise_unreadable_lines(con, source.name, "ballot")
     # later copies of a (year, ballot_id); the rules before duplicate_ballot keep precedence
-    run_query(con, """
+    hashed = ID_HASH
+    keyed = "year IS NOT NULL AND ballot_id <> ''"
+    h = con.sql(f"SELECT {hashed} AS h FROM ballots WHERE {keyed}").fetchnumpy()["h"]
+    h.sort()
+    con.register("repeated", pd.DataFrame({"h": np.unique(h[1:][h[1:] == h[:-1]])}))
+    del h
+    run_query(con, f"""
     UPDATE ballots SET reason = 'duplicate_ballot'
     WHERE (reason IS NULL OR reason IN ('no_answer', 'answer_out_of_scale')) AND rowid IN (
-        WITH keyed AS (
-            SELECT rowid AS r, year, ballot_id, _file, _pos, hash(year, ballot_id) AS h
-            FROM ballots WHERE year IS NOT NULL AND ballot_id <> ''
-        ),
-        repeated AS (SELECT h FROM keyed GROUP BY h HAVING count(*) > 1),
-        copies AS (
-            SELECT r, row_number() OVER (PARTITION BY year, ballot_id ORDER BY _file, _pos) AS copy
-            FROM keyed SEMI JOIN repeated USING (h)
-        )
-        SELECT r FROM copies WHERE copy > 1
+        SELECT r FROM (
+            SELECT rowid AS r,
+                   row_number() OVER (PARTITION BY year, ballot_id ORDER BY _file, _pos) AS copy
+            FROM ballots WHERE {keyed} AND {hashed} IN (SELECT h FROM repeated)
+        ) WHERE copy > 1
     )""", "ballots: repeated ids" if progress else None)
+    con.unregister("repeated")
     run_query(con, _unit_sums(len(questions), sorted({int(v) for v in satisfied_answers}), high),
               "ballots: sums" if progress else None)
 
