@@ -343,3 +343,16 @@ def test_a_year_without_published_figures_says_so():
     en = Report(ds, 2011, "en", tables).render("audit").data
     assert "không có số liệu chính thức đã công bố của năm 2011" in vi
     assert "no officially published figures for 2011" in en
+
+
+def test_maxima_are_printed_as_the_method_states_them():
+    """PAPI's dimensions are worth 10 points each: "10", not "10,00"; PAR INDEX parts keep
+    their decimals (68,50)."""
+    papi = load_dataset(DATA / "papi-provinces")
+    parser = Tables()
+    parser.feed(Report(papi, 2016, "vi", compute_results(papi, 2016)).render("components").data)
+    assert {row[1] for row in parser.tables[0][1]} == {"10"}
+    ministries = load_dataset(DATA / "par-ministries")
+    parser = Tables()
+    parser.feed(Report(ministries, 2023, "vi", compute_results(ministries, 2023)).render("components").data)
+    assert [row[1] for row in parser.tables[0][1]] == ["68,50", "31,50"]

@@ -94,6 +94,10 @@ class Report(ServiceSections):
     def num(self, value, decimals: int = 2) -> str:
         return fmt_number(value, self.lang, decimals)
 
+    def maximum(self, value) -> str:
+        """A maximum of points as the method states it: "10", "68,50" (never "10,00")."""
+        return self.num(value, 0 if float(value).is_integer() else 2)
+
     def label(self, table: pd.DataFrame | None, key: str, column: str) -> str:
         if table is None or key not in set(table[column]):
             return key
@@ -554,7 +558,7 @@ class Report(ServiceSections):
                             self.t("chart.components_caption", year=self.year)
                             + self.ends_note(len(matrix), "workbook", sheet=self.t("sheet.index_components")))
         means = matrix.mean()
-        rows = [[label, self.num(c["max_points"]), self.pct(means[c["code"]]),
+        rows = [[label, self.maximum(c["max_points"]), self.pct(means[c["code"]]),
                  self.pct(matrix[c["code"]].min()), self.pct(matrix[c["code"]].max())]
                 for label, c in zip(labels, structure)]
         headers = [self.t(k) for k in ("col.component", "col.max_points", "col.mean", "col.min", "col.max")]
@@ -990,7 +994,7 @@ class Report(ServiceSections):
 
     def methods(self) -> HTML:
         cfg = self.ds.config
-        comps = ", ".join(f'{c[f"label_{self.lang}"]} ({self.num(c["max_points"])})'
+        comps = ", ".join(f'{c[f"label_{self.lang}"]} ({self.maximum(c["max_points"])})'
                           for c in self.method()["components"])
         items = [self.t("methods.index", components=comps),
                  self.t("methods.rank"), self.t("methods.bands_quantile" if any(

@@ -248,7 +248,7 @@ class ServiceSections:
 
     def _group_points(self, mapping: dict) -> Table:
         s = self.service[self.service["rank"].notna()]
-        rows = [[g[f"label_{self.lang}"], self.num(g["max_points"]),
+        rows = [[g[f"label_{self.lang}"], self.maximum(g["max_points"]),
                  self.num(s[f"points_{g['code']}"].mean()),
                  self.pct(100 * s[f"points_{g['code']}"].mean() / g["max_points"])]
                 for g in mapping["groups"]]
