@@ -252,3 +252,12 @@ def test_no_empty_column_and_no_coded_rule(tmp_path):
     sheet = workbook(tmp_path, ministries, compute_results(ministries, 2023), "vi")[sheet_name("reconciliation", "vi")]
     rules = {c.value for c in column_of(sheet, "Quy tắc khớp")}
     assert rules and not rules & {"round", "truncate"}
+
+
+def test_sensitivity_assumptions_in_words(tmp_path, papi):
+    """The Sobol sheet named its assumptions by code (weight:control_of_corruption)."""
+    ds, results = papi
+    sheet = workbook(tmp_path, ds, results, "vi")[sheet_name("sensitivity_sobol", "vi")]
+    factors = [c.value for c in sheet["B"][1:]] + [c.value for c in sheet["A"][1:]]
+    assert "Trọng số: Kiểm soát tham nhũng trong khu vực công" in factors
+    assert not [f for f in factors if isinstance(f, str) and ("weight:" in f or f == "aggregation")]

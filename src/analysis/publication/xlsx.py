@@ -159,6 +159,10 @@ class Labels:
             return self.metric(value, reconciled=table == "reconciliation")
         if column == "note" and table == "reconciliation":
             return self.notes.get(value, value)
+        if column == "factor":  # an assumption of the sensitivity analysis: a weight or the aggregation
+            kind, _, code = value.partition(":")
+            weight = self.word("sensitivity.factor_weight", value, label=self.codes["component"].get(code, code))
+            return weight if kind == "weight" else self.word(f"sensitivity.factor_{value}", value)
         if column in CATALOG_CODES:
             return self.word(CATALOG_CODES[column] + value, value)
         if column in ("former_units", "prev_former_units"):
