@@ -41,7 +41,7 @@ def test_the_run_and_the_audit_appendix_name_the_unit(tmp_path):
     assert len(tables["index_units"]) == 16
     html = unescape(Report(ds, 2023, "en", tables).audit().data)
     assert ("Units without data in 2023 in index_scores.csv (1): Ministry of Agriculture and Rural "
-            "Development. They are left out of the year's figures.") in html
+            "Development. The figures drawn from this file leave them out.") in html
     vi = Report(ds, 2023, "vi", tables).audit().data
     assert "Đơn vị không có dữ liệu năm 2023 trong index_scores.csv (1): Bộ Nông nghiệp và Phát triển nông thôn" in vi
     assert "units_without_data" not in compute_results(load_dataset(ROOT / "data" / "par-ministries"), 2023)
