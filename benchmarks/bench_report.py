@@ -7,6 +7,7 @@ figures are medians of `--repeat` (after one warm-up run).
 Run: `make bench` or `.venv/bin/python benchmarks/bench_report.py [--repeat 5]`."""
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from analysis.inputs.dataset import load_dataset
-from analysis.publication import publish
+from analysis.publication import kernels, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "papi-provinces"
@@ -32,6 +33,17 @@ def wall(fn) -> float:
     return time.perf_counter() - start
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wall_cpu(fn) -> tuple[float, float]:
+    """Wall and CPU seconds of `fn()`, whose work is done in child processes."""
+    cpu = children_cpu()
+    return wall(fn), children_cpu() - cpu
+
+
 def run_report(out: Path) -> None:
     subprocess.run([str(CLI), "run", "--data", str(DATA), "--out", str(out)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -40,8 +52,8 @@ def run_report(out: Path) -> None:
 def kernel_floor() -> None:
     """Two kernels started in parallel, each doing the notebook's imports."""
     with ThreadPoolExecutor(2) as pool:
-        for km in list(pool.map(lambda _: publish.start_kernel(), range(2))):
-            publish.stop_kernel(km)
+        for km in list(pool.map(lambda _: kernels.start_kernel(), range(2))):
+            kernels.stop_kernel(km)
 
 
 def pdf_pages(run: Path, tmp: Path) -> list[Path]:
@@ -76,17 +88,19 @@ def main():
         run_report(tmp / "out")   # warm-up; its notebooks give the floor's pages
         published = next(p for p in (tmp / "out" / DATA.name).iterdir() if p.is_symlink())
         pages = pdf_pages(published.resolve(), tmp)
-        runs, kernels, renders = [], [], []
+        runs, cpus, kernels, renders = [], [], [], []
         for i in range(repeat):
-            runs.append(wall(lambda: run_report(tmp / "out")))
+            run_wall, run_cpu = wall_cpu(lambda: run_report(tmp / "out"))
+            runs.append(run_wall)
+            cpus.append(run_cpu)
             kernels.append(wall(kernel_floor))
             renders.append(wall(lambda: render_floor(pages, tmp)))
-            print(f"  #{i + 1}: run {runs[-1]:.2f} s; floor {kernels[-1]:.2f} + {renders[-1]:.2f} s",
-                  flush=True)
-    run, kernel, render = (statistics.median(x) for x in (runs, kernels, renders))
+            print(f"  #{i + 1}: run {runs[-1]:.2f} s ({cpus[-1]:.2f} s CPU); floor {kernels[-1]:.2f} "
+                  f"+ {renders[-1]:.2f} s; load average {os.getloadavg()[0]:.1f}", flush=True)
+    run, cpu, kernel, render = (statistics.median(x) for x in (runs, cpus, kernels, renders))
     floor = statistics.median(k + r for k, r in zip(kernels, renders))
     print(f"par-report run --data {DATA.relative_to(ROOT)} (whole process), median of {repeat}: "
-          f"{run:.2f} s (range {min(runs):.2f}–{max(runs):.2f})")
+          f"{run:.2f} s (range {min(runs):.2f}–{max(runs):.2f}), {cpu:.2f} s CPU")
     print(f"floor: two kernels with the report's imports {kernel:.2f} s + WeasyPrint, both PDFs "
           f"in parallel {render:.2f} s = {floor:.2f} s")
     print(f"ratio to the floor: {run / floor:.2f}×")

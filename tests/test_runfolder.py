@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from analysis import cli, pipeline, runfolder
+from analysis.indices import tables
 from analysis.audit import manifest
 from analysis.audit.verify import check_files
 
@@ -79,7 +80,7 @@ def test_a_failure_at_every_step_leaves_a_complete_output(step, tmp_path, monkey
 KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
-from analysis import cli, runfolder
+from analysis import cli, pipeline, runfolder
 step = sys.argv[1]
 def hook(at):
     if at == step:
@@ -230,7 +231,7 @@ def test_an_unwritable_output_is_a_clear_error_and_keeps_the_previous_run(
 
     def refuse(results, folder):
         raise OSError(code, os.strerror(code), str(folder / "index_units.csv"))
-    monkeypatch.setattr(pipeline, "write_tables", refuse)
+    monkeypatch.setattr(tables, "write_tables", refuse)
     status, err = run_cli(tmp_path, capsys)
     assert status == 1 and words in err and "index_units.csv" in err and "Traceback" not in err
     assert final.resolve() == before

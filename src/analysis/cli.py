@@ -13,7 +13,7 @@ from analysis import __version__
 from analysis.audit.release import DraftError
 from analysis.inputs.errors import InputError, Problem
 from analysis.pipeline import FORMATS, LANGS
-from analysis.publication.publish import NotebookError
+from analysis.publication.kernels import NotebookError
 from analysis.runfolder import OutputError, explain
 
 

@@ -14,12 +14,7 @@ from tqdm import tqdm
 
 from analysis import runfolder
 from analysis.audit import manifest
-from analysis.audit.release import DraftError, draft_reasons
-from analysis.publication import publish, series, unit_profiles
-from analysis.inputs.dataset import load_dataset
-from analysis.indices.panel import panel_tables, profile_tables
-from analysis.indices.results import compute_results
-from analysis.indices.tables import write_tables
+from analysis.publication import kernels
 
 LANGS = ("vi", "en")
 FORMATS = ("html", "pdf", "xlsx")
@@ -70,10 +65,19 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
     with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar, \
             ThreadPoolExecutor(max_workers=max(1, len(langs))) as pool:
         bar.set_postfix_str("loading and checking the data")
-        ds = load_dataset(data_dir)
-        # The editions' kernels start (and import the report's code) while the tables are computed.
-        kernels = [pool.submit(publish.start_kernel) for _ in langs] if formats else []
+        # The editions' kernels start (import the report's code and WeasyPrint, load the data)
+        # while this process imports the rest, loads the data and computes the tables; each
+        # then runs its edition's notebook and renders its PDF: the editions run side by side
+        # as two processes.
+        started_kernels = [pool.submit(kernels.start_kernel, "pdf" in formats, data_dir)
+                           for _ in langs] if formats else []
         try:
+            from analysis.audit.release import DraftError, draft_reasons
+            from analysis.indices.results import compute_results
+            from analysis.indices.tables import write_tables
+            from analysis.inputs.dataset import load_dataset
+            from analysis.publication import publish
+            ds = load_dataset(data_dir)
             results = compute_results(ds, year, progress=progress, period=period)
             reasons = draft_reasons(ds, results) if require_final else []
             if reasons:  # --final: a draft is not published (audit.release)
@@ -93,14 +97,20 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                         publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
                                                  final.parent / "failed", period, kernel.result())
                         bar.update()
-                        publish.render_edition(ds, year, lang, results, tmp, formats, archival, period)
+                        publish.render_edition(ds, year, lang, results, tmp, formats, archival,
+                                               period, kernel.result())
                         bar.update()
                     bar.set_postfix_str("editions " + ", ".join(langs))
-                    editions = [pool.submit(edition, lang, kernel) for lang, kernel in zip(langs, kernels)]
-                    publish.load_renderer(formats)   # meanwhile, once for both editions' processes
+                    editions = [pool.submit(edition, lang, kernel)
+                                for lang, kernel in zip(langs, started_kernels)]
+                    if "xlsx" in formats:   # meanwhile, here: the workbooks need only the tables
+                        for lang in langs:
+                            publish.write_xlsx(ds, year, lang, results, tmp, period)
                     for done in editions:
                         done.result()
                 if profiles:
+                    from analysis.indices.panel import profile_tables
+                    from analysis.publication import unit_profiles
                     bar.set_postfix_str("profiles")
                     book = unit_profiles.Profiles(ds, year, results, profile_tables(ds, year))
                     in_processes(book.publish, [(lang, tmp / lang) for lang in langs])
@@ -110,9 +120,9 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                               **({"profiles": True} if profiles else {})}
                 manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
         finally:
-            for kernel in kernels:
+            for kernel in started_kernels:
                 if kernel.exception() is None:
-                    publish.stop_kernel(kernel.result())
+                    kernels.stop_kernel(kernel.result())
     return final
 
 
@@ -121,6 +131,10 @@ def run_series(data_dir: Path, years: tuple[int, int], langs=LANGS, formats=FORM
     """Publish the series report of the years `first`–`last` to OUT/<dataset>/<first>-<last>/:
     tables/panel_units.csv and panel_tests.csv, and each edition (no notebook: the sections
     are rendered in this process)."""
+    from analysis.indices.panel import panel_tables
+    from analysis.indices.tables import write_tables
+    from analysis.inputs.dataset import load_dataset
+    from analysis.publication import series
     started = manifest.now()
     first, last = years
     with tqdm(total=2 + len(langs), desc="par-report", disable=not progress, unit="step") as bar:

@@ -9,10 +9,12 @@ The publication prints "DỰ THẢO"/"DRAFT" on every page of such an edition; `
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analysis.inputs.service_mapping import service_mapping
+
+if TYPE_CHECKING:   # imported where used: `par-report` starts its kernels before pandas
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class DraftError(Exception):
 
 def draft_reasons(ds, tables: dict[str, pd.DataFrame]) -> list[Reason]:
     """Every reason the edition of these result tables cannot be signed yet (empty: it can)."""
+    import pandas as pd
     reasons = []
     rec = tables.get("reconciliation")
     if rec is not None and len(rec):

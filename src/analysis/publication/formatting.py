@@ -18,7 +18,7 @@ import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent, get_plus_sign_symbol
 
-from analysis.publication.i18n import LANGS
+from analysis.publication.i18n import LANGS, t
 
 MISSING = "–"
 MINUS = "\u2212"
@@ -180,3 +180,9 @@ def vi_sort_key(s: str) -> tuple:
 def sort_vi(strings: Iterable[str]) -> list[str]:
     """`strings` in Vietnamese alphabetical order (see `vi_sort_key`)."""
     return sorted(strings, key=vi_sort_key)
+
+
+def edition_title(config, lang: str, period: str) -> str:
+    """The edition's title: "Báo cáo … năm 2025" / "…: 2025 report", or of a month."""
+    key = "report.title" if len(str(period)) == 4 else "report.title_month"
+    return t(key, lang, title=config.title(lang), year=period, period=fmt_period(period, lang))

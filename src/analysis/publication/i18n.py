@@ -25,7 +25,8 @@ def load_catalog() -> dict[str, dict[str, str]]:
     Raises ValueError naming the key when a language is missing, empty or unknown, or when the
     languages of a key use different fields or a field that is not a plain name.
     """
-    raw = yaml.safe_load(files("analysis.publication").joinpath("catalog.yaml").read_text(encoding="utf-8"))
+    text = files("analysis.publication").joinpath("catalog.yaml").read_text(encoding="utf-8")
+    raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: ~10× faster
     catalog: dict[str, dict[str, str]] = {}
     for key, entry in raw.items():
         key = unicodedata.normalize("NFC", str(key))

@@ -7,87 +7,34 @@ every diacritic: DejaVu Sans, shipped inside matplotlib, so nothing depends on s
 """
 from __future__ import annotations
 
+import gc
+import importlib.util
 import logging
 import os
 import re
-import tempfile
-import uuid
+import sys
 from pathlib import Path
 
-import matplotlib
-import nbformat
-import papermill
-from jupyter_client.manager import KernelManager
-from nbconvert import HTMLExporter
-from traitlets import default
+# nbformat validates with jsonschema, which, when the optional rfc3987_syntax is installed (a
+# Jupyter dependency), builds that package's IRI grammar at import: about a second of every
+# run, for a string format no notebook schema uses. Declined before nbformat is imported.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
+import papermill  # noqa: E402
+from nbconvert import HTMLExporter  # noqa: E402
 
 from analysis.audit.release import draft_reasons
 from analysis.publication import xlsx
+from analysis.publication.formatting import edition_title
 from analysis.publication.i18n import t
+from analysis.publication.kernels import LocalKernelManager, NotebookError, silently
 from analysis.publication.parameters import relative
 from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
 
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+# matplotlib's own fonts, found without importing it (as matplotlib.get_data_path() does)
+FONT_DIR = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-data" / "fonts" / "ttf"
 SOURCE_DATE_EPOCH = "946684800"  # fixed PDF dates: reruns give the same PDF metadata
-
-
-class LocalKernelManager(KernelManager):
-    """The report's kernel talks over local IPC sockets rather than TCP ports: nothing listens on
-    the network, and ipykernel has no unencrypted-TCP warning to print on every run."""
-
-    @default("transport")
-    def _transport(self):
-        return "ipc"
-
-    @default("ip")
-    def _ip(self):   # each kernel its own socket files (two editions run side by side)
-        return str(Path(tempfile.gettempdir()) / f"par-report-kernel-{uuid.uuid4().hex}")
-
-    async def _async_interrupt_kernel(self) -> None:
-        """No SIGINT on the way to a shutdown: jupyter_client interrupts the kernel before asking
-        it to shut down, and ipykernel logs that as "ERROR | KeyboardInterrupt caught in kernel"
-        after every successful run. A busy kernel is still stopped: the shutdown request is
-        followed by SIGTERM and SIGKILL (`shutdown_wait_time`)."""
-        if not self.shutting_down:
-            await super()._async_interrupt_kernel()
-
-
-def start_kernel() -> LocalKernelManager:
-    """A report kernel started ahead of its notebook, with the notebook's imports already done,
-    so the start overlaps the computing of the tables. What it runs before the notebook runs
-    silently: the kernel's execution count, hence the kept notebook, is as if papermill had
-    started it (papermill leaves a kernel it did not start running: `stop_kernel`)."""
-    km = LocalKernelManager(kernel_name="python3")
-    km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"])  # as nbclient does
-    try:
-        _silently(km, "__import__('analysis.publication.report')")   # nothing bound
-    except BaseException:
-        stop_kernel(km)
-        raise
-    return km
-
-
-def _silently(km: LocalKernelManager, code: str) -> None:
-    """Run `code` in the kernel without a trace in its history or execution count."""
-    client = km.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        reply = client.execute_interactive(code, silent=True, timeout=120)
-    finally:
-        client.stop_channels()
-    if reply["content"]["status"] != "ok":
-        raise RuntimeError(f"the report kernel could not run {code!r}: {reply['content'].get('evalue')}")
-
-
-def stop_kernel(km: LocalKernelManager) -> None:
-    if km.has_kernel:
-        km.shutdown_kernel()
-    km.cleanup_resources()
-
-
-class NotebookError(Exception):
-    """The report notebook failed; the failed copy is kept (outside the run) for diagnosis."""
 
 
 def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path,
@@ -102,7 +49,7 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
     executed = out_dir / "report.ipynb"
     here = out_dir.resolve()
     if km is not None:   # a kernel started ahead: into the edition's folder, as papermill would start it
-        _silently(km, f"__import__('os').chdir({str(here)!r})")
+        silently(km, f"__import__('os').chdir({str(here)!r})")
     try:   # the kernel runs in the edition's folder, the paths relative to it: the copy reruns there
         papermill.execute_notebook(
             str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
@@ -215,17 +162,14 @@ PDFA = "pdf/a-3b"  # archival variant (ISO 19005-3, level B), on request
 PDFUA = "pdf/ua-1"  # the edition: tagged, accessible PDF (ISO 14289-1)
 
 
-def load_renderer(formats) -> None:
-    """Import WeasyPrint (about a second) ahead of the editions, when a PDF is asked for."""
-    if "pdf" in formats:
-        import weasyprint  # noqa: F401
-
-
 def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats,
-                   archival: bool = False, period: str | None = None) -> None:
-    """Write report.html / report.pdf / report.xlsx of one edition into run_dir/<lang>/, and
-    report-pdfa.pdf (PDF/A-3b) when `archival`."""
-    from analysis.publication.report import edition_title
+                   archival: bool = False, period: str | None = None,
+                   km: LocalKernelManager | None = None) -> None:
+    """Write report.html / report.pdf of one edition into run_dir/<lang>/ from its executed
+    notebook, and report-pdfa.pdf (PDF/A-3b) when `archival`; report.xlsx too unless the
+    caller writes it (`write_xlsx`). The PDF is rendered in `km` when given (the edition's
+    kernel, idle once its notebook ran, with WeasyPrint imported: two editions render in
+    parallel, as two processes), else here."""
     out = run_dir / lang
     executed = out / "report.ipynb"
     title = edition_title(ds.config, lang, period or str(year))
@@ -239,14 +183,45 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
     if "html" in formats:
         (out / "report.html").write_text(pages[False], encoding="utf-8")
     if "pdf" in formats:
-        from weasyprint import HTML  # slow import: only when a PDF is asked for
-        logging.getLogger("weasyprint").setLevel(logging.ERROR)
-        os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-        # No base URL: a relative link (the other edition) cannot become a file:// URI of this
-        # machine's staging folder; the PDF keeps its text. Tagged (PDF/UA-1) for screen readers.
-        document = HTML(string=pages[True], base_url=None).render()
+        if km is None:
+            write_edition_pdf(pages[True], out, archival)
+        else:   # the page through a file of the edition's folder, removed once rendered
+            page = out / ".pdf-page.html"
+            page.write_text(pages[True], encoding="utf-8")
+            try:
+                silently(km, "from analysis.publication.publish import write_edition_pdf as w; "
+                              f"w(open({str(page.resolve())!r}, encoding='utf-8').read(), "
+                              f"__import__('pathlib').Path({str(out.resolve())!r}), {archival!r}); "
+                              "del w", timeout=900)
+            finally:
+                page.unlink(missing_ok=True)
+    if "xlsx" in formats and km is None:
+        write_xlsx(ds, year, lang, results, run_dir, period)
+
+
+def write_edition_pdf(page: str, out: Path, archival: bool = False) -> None:
+    """The edition's page rendered by WeasyPrint to out/report.pdf (tagged, PDF/UA-1, for
+    screen readers) and, when `archival`, out/report-pdfa.pdf (PDF/A-3b). No base URL: a
+    relative link (the other edition) cannot become a file:// URI of this machine's staging
+    folder; the PDF keeps its text. The objects already there (a kernel's notebook: tables,
+    charts) are kept out of the garbage collector's sweeps meanwhile: about 15% of the rendering."""
+    from weasyprint import HTML  # slow import: only when a PDF is asked for
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    gc.freeze()
+    try:
+        document = HTML(string=page, base_url=None).render()
         document.write_pdf(out / "report.pdf", pdf_variant=PDFUA)
         if archival:
             document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
-    if "xlsx" in formats:
-        xlsx.write_workbook(results, ds, title, lang, out / "report.xlsx", year, period or str(year))
+    finally:
+        gc.unfreeze()
+
+
+def write_xlsx(ds, year: int, lang: str, results: dict, run_dir: Path, period: str | None = None) -> None:
+    """The edition's workbook, run_dir/<lang>/report.xlsx (needs only the tables: it is written
+    while the notebooks run)."""
+    out = run_dir / lang
+    out.mkdir(parents=True, exist_ok=True)
+    xlsx.write_workbook(results, ds, edition_title(ds.config, lang, period or str(year)), lang,
+                        out / "report.xlsx", year, period or str(year))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -22,15 +21,14 @@ from IPython.display import HTML
 from analysis.publication import charts
 from analysis.inputs.dataset import Dataset, load_dataset
 from analysis.inputs.readers import visible
-from analysis.publication.formatting import (fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_percent,
-                                 fmt_period, fmt_points, sort_vi, vi_sort_key)
+from analysis.publication.formatting import (edition_title, fmt_date, fmt_int, fmt_number, fmt_p_value,
+                                             fmt_percent, fmt_period, fmt_points, sort_vi, vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
-from analysis.audit.manifest import sha256
+from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.indices.integrity import MEASURED_RATES, shown_facts
-from analysis.indices.results import compute_results, min_sample
+from analysis.publication.cover import publisher_parts
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -42,10 +40,22 @@ MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them
 BALLOTS_SHOWN = 5  # ballots listed per integrity flag; tables/integrity_ballots.csv has them all
 
 
-def edition_title(config, lang: str, period: str) -> str:
-    """The edition's title: "Báo cáo … năm 2025" / "…: 2025 report", or of a month."""
-    key = "report.title" if len(str(period)) == 4 else "report.title_month"
-    return t(key, lang, title=config.title(lang), year=period, period=fmt_period(period, lang))
+_preloaded: dict[Path, Dataset] = {}
+
+
+def preload(data_dir) -> None:
+    """Load the dataset of `data_dir` ahead: a run's kernel does it while the run computes the
+    tables (a core is free then); the next `Report.load` of that folder takes it."""
+    folder = Path(data_dir).resolve()
+    _preloaded[folder] = load_dataset(folder)
+    load_catalog()
+
+
+def min_sample(ds: Dataset) -> int:
+    """`indices.results.min_sample`, imported when first asked for: the tables' statistics stack
+    (scipy, statsmodels, DuckDB) stays out of a report kernel that is given the run's tables."""
+    from analysis.indices.results import min_sample as rule
+    return rule(ds)
 
 
 class Report(ServiceSections):
@@ -65,10 +75,14 @@ class Report(ServiceSections):
         """Read the run's tables (or compute them, when the notebook runs on its own); `period`
         a month YYYY-MM of a dossier dataset (empty: the year)."""
         folder = Path(data_dir)
-        ds = load_dataset(folder if folder.is_absolute() else ROOT / folder)
+        folder = (folder if folder.is_absolute() else ROOT / folder).resolve()
+        ds = _preloaded.pop(folder, None) or load_dataset(folder)
         year = int(period[:4]) if period else int(year)
-        tables = (read_tables(Path(tables_dir)) if tables_dir
-                  else compute_results(ds, year, period=period or None))
+        if tables_dir:
+            tables = read_tables(Path(tables_dir))
+        else:
+            from analysis.indices.results import compute_results
+            tables = compute_results(ds, year, period=period or None)
         return cls(ds, year, lang, tables, out_dir or None, period or None)
 
     # --- helpers --------------------------------------------------------------------------
@@ -225,41 +239,23 @@ class Report(ServiceSections):
         """The cover: publisher (and logo), title, report number and date, the draft mark with
         its reasons, the other edition, and the colophon (citation, contact, licence)."""
         cfg = self.ds.config
-        publisher = cfg.raw.get("publisher") or {}
         other = [lang for lang in LANGS if lang != self.lang]
         links = [dict(href=f"../{o}/report.html", lang=o, text=self.t("report.other_edition"))
                  for o in other]
         banner = self.t("report.synthetic_banner") if cfg.synthetic else ""
         monthly = len(self.period) > 4
         title = edition_title(cfg, self.lang, self.period)
-        name = publisher.get(f"name_{self.lang}", "")
-        number = f'{publisher.get("report_prefix") or self.ds.name.upper()}-{self.period}-{self.lang.upper()}'
-        facts = [(self.t("report.publisher"), name)] if name else []
-        facts += [(self.t("report.number"), number),
+        parts = publisher_parts(self.ds, self.lang, self.period, title)
+        facts = [(self.t("report.publisher"), parts["name"])] if parts["name"] else []
+        facts += [(self.t("report.number"), parts["number"]),
                   (self.t("report.period" if monthly else "report.year"), fmt_period(self.period, self.lang)),
                   (self.t("report.edition"), self.t(f"lang.{self.lang}")),
-                  (self.t("report.date"), fmt_date(date.today(), self.lang))]
-        colophon = [self.t("report.citation", publisher=name or cfg.title(self.lang), year=date.today().year,
-                           title=title, number=number)]
-        if publisher.get("contact"):
-            colophon.append(self.t("report.contact", contact=publisher["contact"]))
-        if publisher.get(f"licence_{self.lang}"):
-            colophon.append(self.t("report.licence", licence=publisher[f"licence_{self.lang}"]))
+                  (self.t("report.date"), fmt_date(report_date(), self.lang))]
         return HTML(render("title_page.html.j2", banner=banner, links=links, facts=facts,
                            edition=self.t("lang." + self.lang),
                            kicker=self.t("report.kicker_month" if monthly else "report.kicker"),
-                           title=title, logo=self._logo(publisher.get("logo")), logo_alt=name,
-                           draft=self._draft_text(), colophon=colophon))
-
-    def _logo(self, file) -> str:
-        """The publisher's logo (a file of the dataset folder) as a data URI, or nothing."""
-        if not file:
-            return ""
-        path = self.ds.root / file
-        mime = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}.get(path.suffix.lower())
-        if mime is None or not path.is_file():
-            return ""
-        return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+                           title=title, logo=parts["logo"], logo_alt=parts["name"],
+                           draft=self._draft_text(), colophon=parts["colophon"]))
 
     @cached_property
     def draft(self) -> list:
@@ -882,6 +878,7 @@ class Report(ServiceSections):
     def integrity(self) -> HTML:
         """Units the ballot screen points at: prompts to look, each with its evidence in the
         edition's language, the ballots involved, and the satisfaction without them."""
+        from analysis.indices.integrity import MEASURED_RATES, shown_facts
         table = self.tables["integrity"]
         flagged = table[table["flagged"].astype(str).str.lower() == "true"]
         explain = self.t("integrity.explain", n=table["unit_id"].nunique(), count=len(flagged))

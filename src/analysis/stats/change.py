@@ -28,8 +28,9 @@ import math
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 COLUMNS = ["test", "metric", "statistic", "p_value", "effect", "ci_low", "ci_high", "n"]
 
@@ -60,7 +61,7 @@ def _paired_rows(cur: np.ndarray, prev: np.ndarray, alpha: float) -> list[dict]:
     if np.ptp(prev) == 0 or np.ptp(d) == 0:  # slope undefined, or an exact fit with no error
         rows.append(_row("beta_convergence", n=m))
     else:
-        fit = sm.OLS(d, sm.add_constant(prev)).fit()
+        fit = OLS(d, add_constant(prev)).fit()
         rows.append(_row("beta_convergence", fit.params[1], fit.pvalues[1], fit.params[1],
                          fit.conf_int(alpha)[1], m))
     return rows
