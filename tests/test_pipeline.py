@@ -123,6 +123,19 @@ def test_the_manifest_names_no_path_of_the_machine_and_verify_data_finds_a_moved
     assert cli.main(["verify", str(run), "--data", str(tmp_path / "elsewhere")]) == 0
 
 
+def test_the_cover_date_is_the_runs_and_verify_reruns_it_with_that_date(tmp_path, monkeypatch, capsys):
+    """A run dated 2 January 2026 (SOURCE_DATE_EPOCH) still verifies on a later day: the manifest
+    records the cover's date and verify reruns with it."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767312000")          # 2026-01-02 00:00 UTC
+    run = pipeline.run(MINISTRIES, 2023, langs=("vi",), formats=("html",), out_root=tmp_path,
+                       progress=False)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert json.loads((run / "manifest.json").read_text(encoding="utf-8"))["report_date"] == "2026-01-02"
+    assert "02/01/2026" in (run / "vi" / "report.html").read_text(encoding="utf-8")
+    assert cli.main(["verify", str(run)]) == 0, capsys.readouterr().out
+    assert "SOURCE_DATE_EPOCH" not in os.environ                  # restored after the rerun
+
+
 def published_copy(published: Path, tmp_path: Path) -> Path:
     """A copy of the published run folder, to edit (its manifest names the same inputs)."""
     copy = tmp_path / "copy"

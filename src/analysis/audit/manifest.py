@@ -6,7 +6,7 @@ import json
 import os
 import platform
 import subprocess
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -27,6 +27,16 @@ def sha256(path: Path) -> str:
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def report_date() -> date:
+    """The date a report carries on its cover: the day of SOURCE_DATE_EPOCH (seconds since 1970,
+    the reproducible-builds.org convention) when it is set, else today (UTC). The manifest
+    records it, and `verify` sets it for its rerun, so the rerun prints the same date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc).date()
+    return datetime.now(timezone.utc).date()
 
 
 def _git() -> dict:
@@ -56,6 +66,7 @@ def build(ds, parameters: dict, started: str, run_dir: Path) -> dict:
                      **{name: metadata.version(name) for name in PACKAGES}},
         "git": _git(),
         "started": started,
+        "report_date": report_date().isoformat(),
         "finished": now(),
         "outputs": outputs,
     }

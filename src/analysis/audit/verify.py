@@ -15,8 +15,10 @@ A manifest that cannot be read, or lacks what a run records, is refused as broke
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -57,6 +59,26 @@ def same_file(published: Path, rerun: Path) -> bool:
     if published.suffix == ".xlsx":
         return _xlsx_members(published) == _xlsx_members(rerun)
     return published.read_bytes() == rerun.read_bytes()
+
+
+def _rerun_dated(recorded: dict, rerun: Callable[[], Path]) -> Path:
+    """`rerun()` with SOURCE_DATE_EPOCH set to the day the run printed on its cover (the
+    manifest's report_date, else the day it started), so that a rerun on a later day prints
+    the same date; the variable is restored afterwards."""
+    day = recorded.get("report_date") or str(recorded.get("started", ""))[:10]
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        moment = datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    except ValueError:
+        pass   # an older manifest without a date: the rerun prints today's
+    try:
+        return rerun()
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 def check_files(run_dir: Path, outputs: dict[str, str]) -> list[str]:
@@ -120,7 +142,8 @@ def verify(run_dir: Path, run: Callable[..., Path], tables_only: bool = False,
                          "explain": bool(parameters.get("explain"))}
         else:
             span["formats"] = ()
-        rerun = run(data, parameters.get("year"), out_root=Path(tmp), progress=False, **span)
+        rerun = _rerun_dated(recorded, lambda: run(data, parameters.get("year"), out_root=Path(tmp),
+                                                   progress=False, **span))
         produced = sorted(f"tables/{p.name}" for p in (rerun / "tables").glob("*.csv"))
         differences = [f"- {n}: not produced by the rerun" for n in tables if n not in produced]
         differences += [f"- {n}: produced by the rerun only" for n in produced if n not in tables]

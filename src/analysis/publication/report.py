@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from analysis.inputs.readers import visible
 from analysis.publication.formatting import (edition_title, fmt_date, fmt_int, fmt_number, fmt_p_value,
                                              fmt_percent, fmt_period, fmt_points, sort_vi, vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
-from analysis.audit.manifest import sha256
+from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
@@ -252,8 +251,8 @@ class Report(ServiceSections):
         facts += [(self.t("report.number"), number),
                   (self.t("report.period" if monthly else "report.year"), fmt_period(self.period, self.lang)),
                   (self.t("report.edition"), self.t(f"lang.{self.lang}")),
-                  (self.t("report.date"), fmt_date(date.today(), self.lang))]
-        colophon = [self.t("report.citation", publisher=name or cfg.title(self.lang), year=date.today().year,
+                  (self.t("report.date"), fmt_date(report_date(), self.lang))]
+        colophon = [self.t("report.citation", publisher=name or cfg.title(self.lang), year=report_date().year,
                            title=title, number=number)]
         if publisher.get("contact"):
             colophon.append(self.t("report.contact", contact=publisher["contact"]))

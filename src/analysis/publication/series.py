@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import statistics
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from analysis.indices.panel import methods, movers
+from analysis.audit.manifest import report_date
 from analysis.inputs.dataset import Dataset
 from analysis.publication import charts, panel_charts, publish
 from analysis.publication.formatting import fmt_date, fmt_int, fmt_number, fmt_p_value
@@ -81,7 +81,7 @@ class SeriesReport:
         other = [lang for lang in LANGS if lang != self.lang]
         facts = [(self.t("series.years"), f"{self.years[0]}–{self.years[-1]}"),
                  (self.t("report.edition"), self.t(f"lang.{self.lang}")),
-                 (self.t("report.date"), fmt_date(date.today(), self.lang))]
+                 (self.t("report.date"), fmt_date(report_date(), self.lang))]
         links = [dict(href=f"../{o}/report.html", lang=o, text=self.t("report.other_edition"))
                  for o in other]
         banner = self.t("report.synthetic_banner") if self.ds.config.synthetic else ""
