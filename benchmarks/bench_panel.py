@@ -8,7 +8,9 @@
   a whole process: budget 20 s.
 
 Each figure is the median of `--repeat` runs (wall time), with the CPU time beside it and the
-machine's load average, since the machine is shared. Run:
+machine's load average, since the machine is shared; beside the profiles and the series, their
+floor measured in the same run: WeasyPrint rendering the same pages (both editions' books, or both
+editions' series pages), each edition in its own process started for it, in parallel. Run:
 `.venv/bin/python benchmarks/bench_panel.py [--repeat 3]`.
 """
 import argparse
@@ -23,9 +25,10 @@ from pathlib import Path
 
 from analysis import pipeline
 from analysis.indices import composite
-from analysis.indices.panel import profile_tables
+from analysis.indices.panel import panel_tables, profile_tables
 from analysis.indices.results import compute_results
 from analysis.inputs.dataset import load_dataset
+from analysis.publication import publish, series
 from analysis.publication.unit_profiles import Profiles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,10 +51,52 @@ def measure(fn, repeat: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-def report(label: str, figures: tuple[float, float], budget: float) -> None:
+def report(label: str, figures: tuple[float, float], budget: float, floor: float | None = None) -> None:
     wall, cpu = figures
     verdict = "within" if wall <= budget else "OVER"
-    print(f"{label:<58} {wall:6.2f} s wall {cpu:6.2f} s CPU   budget {budget:4.0f} s: {verdict}")
+    beside = f"; floor {floor:6.2f} s, {wall / floor:.1f}× it" if floor else ""
+    print(f"{label:<58} {wall:6.2f} s wall {cpu:6.2f} s CPU   budget {budget:4.0f} s: {verdict}{beside}")
+
+
+RENDER = ("import sys; from weasyprint import HTML; "
+          "HTML(string=open(sys.argv[1], encoding='utf-8').read(), base_url=None).render()"
+          ".write_pdf(sys.argv[2], pdf_variant='pdf/ua-1')")
+
+
+class Captured(Exception):
+    """Raised in place of rendering: the page was kept."""
+
+
+def captured_pages(calls, folder: Path) -> list[Path]:
+    """The HTML page each of `calls` hands first to WeasyPrint (`publish.write_pdf`), saved in
+    `folder` instead of rendered."""
+    pages = []
+
+    def keep(page, path):
+        pages.append(folder / f"page-{len(pages)}.html")
+        pages[-1].write_text(page, encoding="utf-8")
+        raise Captured
+    original, publish.write_pdf = publish.write_pdf, keep
+    try:
+        for call in calls:
+            try:
+                call()
+            except Captured:
+                pass
+    finally:
+        publish.write_pdf = original
+    return pages
+
+
+def render_floor(pages: list[Path]) -> float:
+    """Wall seconds of WeasyPrint rendering `pages` in parallel, each in a process of its own."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": publish.SOURCE_DATE_EPOCH}
+    start = time.perf_counter()
+    children = [subprocess.Popen([sys.executable, "-c", RENDER, str(p), str(p.with_suffix(".pdf"))],
+                                 env=env) for p in pages]
+    if any(child.wait() for child in children):
+        raise RuntimeError("WeasyPrint failed")
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -67,16 +112,28 @@ def main() -> None:
            measure(lambda: composite.sensitivity(ds, 2016), repeat), 2)
     results = compute_results(ds, 2024)
     with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        book = Profiles(ds, 2024, results, profile_tables(ds, 2024))
+        books = captured_pages([lambda lang=lang: book.publish(lang, tmp / "pages" / lang)
+                                for lang in pipeline.LANGS], tmp)
+        panel = panel_tables(ds, 2011, 2024)
+        pages = captured_pages([lambda lang=lang: series.publish_edition(
+            ds, (2011, 2024), lang, panel, tmp / "pages" / lang, ("pdf",)) for lang in pipeline.LANGS], tmp)
+        floors = [], []
+        for _ in range(repeat):
+            floors[0].append(render_floor(books))
+            floors[1].append(render_floor(pages))
+
         def profiles():
             book = Profiles(ds, 2024, results, profile_tables(ds, 2024))
-            pipeline.in_processes(book.publish, [(lang, Path(tmp) / lang) for lang in pipeline.LANGS])
+            pipeline.in_processes(book.publish, [(lang, tmp / lang) for lang in pipeline.LANGS])
         report(f"profiles: {len(results['index_units'].dropna(subset=['score']))} units × 2 languages "
-               "(book + one PDF each)", measure(profiles, repeat), 30)
+               "(book + one PDF each)", measure(profiles, repeat), 30, statistics.median(floors[0]))
         command = [str(Path(sys.executable).with_name("par-report")), "run", "--data", str(DATA),
-                   "--years", "2011-2024", "--format", "html,pdf", "--out", tmp, "--quiet"]
+                   "--years", "2011-2024", "--format", "html,pdf", "--out", str(tmp), "--quiet"]
         report("series 2011–2024: par-report run, both editions, whole process",
                measure(lambda: subprocess.run(command, check=True, stdout=subprocess.DEVNULL),
-                       repeat), 20)
+                       repeat), 20, statistics.median(floors[1]))
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

@@ -205,28 +205,29 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
 def _unit_sums(k: int, satisfied: list[int], high: int) -> str:
     """SQL creating `unit_sums` (see `read_ballots`) from the table `ballots`."""
     wanted = ", ".join(map(str, satisfied))
-    v = [f"v{i}" for i in range(k)]
-    listed = ", ".join(v)
-    y = " + ".join(f"coalesce({x} IN ({wanted}), false)::INTEGER" for x in v)
-    s = " + ".join(f"coalesce({x}, 0)" for x in v)
-    t = " + ".join(f"coalesce({x} = {high}, false)::INTEGER" for x in v)
+    q = range(k)
+    listed = ", ".join(f"v{i}" for i in q)
+    s = " + ".join(f"coalesce(v{i}, 0)" for i in q)
+    t = " + ".join(f"coalesce(v{i} = {high}, false)::INTEGER" for i in q)
     return f"""
     CREATE OR REPLACE TEMP TABLE unit_sums AS
-    WITH b AS (
-        SELECT year, unit_id, channel, m, ({y})::INTEGER AS y, ({s})::INTEGER AS s,
-               ({t})::INTEGER AS t, m >= 3 AND least({listed}) = greatest({listed}) AS straight,
-               {listed}
+    WITH a AS (  -- per question: answered (a<i>), satisfied (y<i>)
+        SELECT year, unit_id, channel, m, ({s})::INTEGER AS s, ({t})::INTEGER AS t,
+               m >= 3 AND least({listed}) = greatest({listed}) AS straight,
+               {', '.join(f"v{i} IS NOT NULL AS a{i}, coalesce(v{i} IN ({wanted}), false) AS y{i}"
+                          for i in q)}
         FROM ballots WHERE reason IS NULL
     ),
+    b AS (SELECT *, ({' + '.join(f"y{i}::INTEGER" for i in q)}) AS y FROM a),
     c AS (SELECT *, m >= 3 AND t = m AS all_top FROM b)  -- every answer at the top
     SELECT year, unit_id, channel,
            count(*) AS n_ballots, sum(m)::BIGINT AS n_valid, sum(y)::BIGINT AS n_satisfied,
            sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-           {', '.join(f"count(v{i}) AS valid{i}, sum(coalesce(v{i} IN ({wanted}), false)::INTEGER)"
-                      f"::BIGINT AS satisfied{i}" for i in range(k))},
+           {', '.join(f"count_if(a{i})::BIGINT AS valid{i}, count_if(y{i})::BIGINT AS satisfied{i}"
+                      for i in q)},
            sum(s)::BIGINT AS s_s, sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
-           sum((y < m)::INTEGER)::BIGINT AS n_low, sum((m >= 3)::INTEGER)::BIGINT AS n_three,
-           sum(straight::INTEGER)::BIGINT AS n_straight, sum(all_top::INTEGER)::BIGINT AS n_top,
+           count_if(y < m)::BIGINT AS n_low, count_if(m >= 3)::BIGINT AS n_three,
+           count_if(straight)::BIGINT AS n_straight, count_if(all_top)::BIGINT AS n_top,
            sum(t) FILTER (NOT all_top)::BIGINT AS t_other,
            sum(m) FILTER (NOT all_top)::BIGINT AS m_other
     FROM c GROUP BY year, unit_id, channel

@@ -511,13 +511,18 @@ def _busiest(con, names: list[str]) -> pd.DataFrame:
 
 def _top_windows(unit: np.ndarray, minute: np.ndarray, c: np.ndarray) -> list[tuple]:
     """(unit, start, width, count) of the busiest windows, for minutes sorted by (unit, minute)."""
+    if not len(unit):
+        return []
     key = (unit << 40) + minute  # ordered like (unit, minute): |minute| < 2^39
     prefix = np.r_[0, np.cumsum(c)]
+    first = np.searchsorted(unit, np.arange(unit[0], unit[-1] + 1))  # each unit's first row
     parts = []
     for width in BURST_WINDOWS:
         count = prefix[np.searchsorted(key, key + width)] - prefix[:-1]
-        order = np.lexsort((minute, -count, unit))  # by unit: each unit's rows from its first
-        kept = order[np.arange(len(order)) - np.searchsorted(unit, unit[order]) < BURST_CANDIDATES]
+        most = int(count.max())
+        # by unit, then count descending; a stable sort keeps ties in minute order
+        order = np.argsort(unit * (most + 1) + (most - count), kind="stable")
+        kept = order[np.arange(len(order)) - first[unit[order] - unit[0]] < BURST_CANDIDATES]
         parts.append((unit[kept], minute[kept], np.full(len(kept), width), count[kept]))
     return parts
 

@@ -28,6 +28,7 @@ from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
+from analysis.publication.cover import publisher_parts
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -245,41 +246,23 @@ class Report(ServiceSections):
         """The cover: publisher (and logo), title, report number and date, the draft mark with
         its reasons, the other edition, and the colophon (citation, contact, licence)."""
         cfg = self.ds.config
-        publisher = cfg.raw.get("publisher") or {}
         other = [lang for lang in LANGS if lang != self.lang]
         links = [dict(href=f"../{o}/report.html", lang=o, text=self.t("report.other_edition"))
                  for o in other]
         banner = self.t("report.synthetic_banner") if cfg.synthetic else ""
         monthly = len(self.period) > 4
         title = edition_title(cfg, self.lang, self.period)
-        name = publisher.get(f"name_{self.lang}", "")
-        number = f'{publisher.get("report_prefix") or self.ds.name.upper()}-{self.period}-{self.lang.upper()}'
-        facts = [(self.t("report.publisher"), name)] if name else []
-        facts += [(self.t("report.number"), number),
+        parts = publisher_parts(self.ds, self.lang, self.period, title)
+        facts = [(self.t("report.publisher"), parts["name"])] if parts["name"] else []
+        facts += [(self.t("report.number"), parts["number"]),
                   (self.t("report.period" if monthly else "report.year"), fmt_period(self.period, self.lang)),
                   (self.t("report.edition"), self.t(f"lang.{self.lang}")),
                   (self.t("report.date"), fmt_date(report_date(), self.lang))]
-        colophon = [self.t("report.citation", publisher=name or cfg.title(self.lang), year=report_date().year,
-                           title=title, number=number)]
-        if publisher.get("contact"):
-            colophon.append(self.t("report.contact", contact=publisher["contact"]))
-        if publisher.get(f"licence_{self.lang}"):
-            colophon.append(self.t("report.licence", licence=publisher[f"licence_{self.lang}"]))
         return HTML(render("title_page.html.j2", banner=banner, links=links, facts=facts,
                            edition=self.t("lang." + self.lang),
                            kicker=self.t("report.kicker_month" if monthly else "report.kicker"),
-                           title=title, logo=self._logo(publisher.get("logo")), logo_alt=name,
-                           draft=self._draft_text(), colophon=colophon))
-
-    def _logo(self, file) -> str:
-        """The publisher's logo (a file of the dataset folder) as a data URI, or nothing."""
-        if not file:
-            return ""
-        path = self.ds.root / file
-        mime = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}.get(path.suffix.lower())
-        if mime is None or not path.is_file():
-            return ""
-        return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+                           title=title, logo=parts["logo"], logo_alt=parts["name"],
+                           draft=self._draft_text(), colophon=parts["colophon"]))
 
     @cached_property
     def draft(self) -> list:

@@ -19,6 +19,7 @@ from analysis.indices.panel import methods, movers
 from analysis.audit.manifest import report_date
 from analysis.inputs.dataset import Dataset
 from analysis.publication import charts, panel_charts, publish
+from analysis.publication.cover import publisher_parts
 from analysis.publication.formatting import fmt_date, fmt_int, fmt_number, fmt_p_value
 from analysis.publication.i18n import LANGS, t
 from analysis.publication.markup import Figure, Table, render, signed_int
@@ -78,16 +79,22 @@ class SeriesReport:
 
     # --- sections -------------------------------------------------------------------------
     def title_page(self) -> str:
+        """The cover, framed as the yearly report's (publisher, number, colophon)."""
+        span = f"{self.years[0]}-{self.years[-1]}"
+        parts = publisher_parts(self.ds, self.lang, span, self.title())
+        facts = [(self.t("report.publisher"), parts["name"])] if parts["name"] else []
+        facts += [(self.t("report.number"), parts["number"]),
+                  (self.t("series.years"), f"{self.years[0]}–{self.years[-1]}"),
+                  (self.t("report.edition"), self.t(f"lang.{self.lang}")),
+                  (self.t("report.date"), fmt_date(report_date(), self.lang))]
         other = [lang for lang in LANGS if lang != self.lang]
-        facts = [(self.t("series.years"), f"{self.years[0]}–{self.years[-1]}"),
-                 (self.t("report.edition"), self.t(f"lang.{self.lang}")),
-                 (self.t("report.date"), fmt_date(report_date(), self.lang))]
         links = [dict(href=f"../{o}/report.html", lang=o, text=self.t("report.other_edition"))
                  for o in other]
         banner = self.t("report.synthetic_banner") if self.ds.config.synthetic else ""
         return render("title_page.html.j2", banner=banner, links=links, facts=facts,
-                      edition=self.t("lang." + self.lang), kicker=self.t("report.kicker"),
-                      title=self.title(), logo="", logo_alt="", draft="", colophon=[])
+                      edition=self.t("lang." + self.lang), kicker=self.t("report.kicker_series"),
+                      title=self.title(), logo=parts["logo"], logo_alt=parts["name"], draft="",
+                      colophon=parts["colophon"])
 
     def contents(self) -> str:
         items = [(s, self.t("section." + s)) for s in SECTIONS]
