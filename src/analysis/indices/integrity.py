@@ -303,12 +303,15 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
     n_decile = units.groupby(decile)["n"].sum()
     ctx.con.register("deciles", pd.DataFrame({"unit_id": units["unit_id"].to_numpy(),
                                               "decile": decile}))
-    pc = ctx.con.sql(f"""
-    WITH pc AS MATERIALIZED (
+    # a temporary table, not a materialised CTE: at 100 M ballots it holds tens of millions of
+    # patterns, which a table may spill to disk under the memory limit and a CTE may not
+    ctx.con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE pc AS
         SELECT unit_id, paper, pattern, count(*) AS c FROM screened WHERE year = {ctx.year}
         GROUP BY ALL
-    ),
-    tested AS (SELECT * FROM pc JOIN deciles USING (unit_id) WHERE c >= 3),
+    """)
+    pc = ctx.con.sql("""
+    WITH tested AS (SELECT * FROM pc JOIN deciles USING (unit_id) WHERE c >= 3),
     per_unit AS (SELECT unit_id, sum(c)::BIGINT AS n_unit,
                         coalesce(sum(c) FILTER (c >= 2), 0)::BIGINT AS twins
                  FROM pc GROUP BY ALL),
@@ -325,6 +328,7 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
          JOIN in_decile d ON d.decile = t.decile AND d.pattern = t.pattern
     ORDER BY t.unit_id, t.paper, t.pattern
     """).df()
+    ctx.con.execute("DROP TABLE pc")
     ctx.con.unregister("deciles")
     c, c_unit, c_decile = (pc[name].to_numpy() for name in ("c", "c_unit", "c_decile"))
     n_cell, n_unit = pc["n_cell"].to_numpy(), pc["n_unit"].to_numpy()
