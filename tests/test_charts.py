@@ -247,6 +247,7 @@ def test_rank_ranges_draw_every_unit_with_its_interval_and_no_label_overprints()
     dots = ax.collections[2].get_offsets()
     assert dots[0].tolist() == [median[0], n - 1]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["khoảng", "trung vị", "danh nghĩa"]
+    assert ax.get_xlim()[0] > 0 and list(ax.get_xticks()[:2]) == [1, 10]   # ranks from 1, no 0
 
 
 def test_heat_map_labels_break_between_words_only():

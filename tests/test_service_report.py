@@ -141,3 +141,23 @@ def test_the_headline_leader_has_enough_dossiers_to_be_named():
         assert report.name(first["unit_id"]) not in text
         assert report.name(eligible["unit_id"].iloc[0]) in text
         assert ("từ 30 hồ sơ" if lang == "vi" else "30 or more dossiers") in text
+
+
+def test_every_figure_caption_is_whole_sentences():
+    """demo-dossiers 2025-07: a group chart's caption ran into the next sentence without a full
+    stop ("…: Tỉnh, thành phố trực thuộc Trung ương Biểu đồ thể hiện…")."""
+    import html
+    import re
+
+    from analysis.publication.report import SECTIONS
+    ds = load_dataset(Path(__file__).resolve().parents[1] / "data" / "demo-dossiers")
+    tables = compute_results(ds, 2025, period="2025-07")
+    for lang in ("vi", "en"):
+        report = Report(ds, 2025, lang, tables, period="2025-07")
+        page = "".join(report.render(s).data for s in SECTIONS)
+        captions = [re.sub(r"<[^>]+>", "", html.unescape(c)).strip()
+                    for c in re.findall(r"<figcaption[^>]*>(.*?)</figcaption>", page, re.S)]
+        assert len(captions) >= 3, lang
+        for caption in captions:
+            assert caption.endswith((".", ")")), (lang, caption)
+            assert not re.search(r"[^.:)\s] (Biểu đồ|The chart)", caption), (lang, caption)

@@ -435,7 +435,7 @@ def rank_ranges(labels, nominal, median, low, high, xlabel, legend, fmt):
     y = np.arange(n)[::-1].astype(float)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(MAX_HEIGHT_IN, max(2.0, 0.125 * n + 1.0))))
     fig.subplots_adjust(top=0.95, bottom=0.06)  # the rows get the height (saved with a tight box)
-    ax.hlines(y, 0, low, color="#eeeeee", linewidth=0.6, zorder=0)  # leads the eye from the name
+    ax.hlines(y, 0.5, low, color="#eeeeee", linewidth=0.6, zorder=0)  # leads the eye from the name
     ax.hlines(y, low, high, color=GREY, linewidth=1.6, zorder=2, label=legend[0])
     ax.scatter(median, y, color=OKABE_ITO[0], s=14, zorder=3, label=legend[1])
     ax.scatter(nominal, y, color=OKABE_ITO[5], marker="|", s=40, linewidths=1.3, zorder=4,
@@ -443,8 +443,11 @@ def rank_ranges(labels, nominal, median, low, high, xlabel, legend, fmt):
     ax.set_yticks(y, [_wrap(label, 40) for label in labels], fontsize=6.5 if n > 25 else 8)
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(-0.8, n - 0.2)
-    ax.set_xlim(0, max(np.nanmax(high), n) + 1)
+    top = int(max(np.nanmax(high), n))
+    ax.set_xlim(0.5, top + 0.5)           # ranks start at 1: no rank 0 on the axis
     _count_axis(ax.xaxis, fmt)
+    step = 10 if top > 30 else 5 if top > 10 else 1
+    ax.set_xticks(sorted({1, *range(step, top + 1, step)}))
     ax.xaxis.set_ticks_position("both")
     ax.tick_params(axis="x", labeltop=True)
     ax.set_xlabel(xlabel)
