@@ -224,3 +224,30 @@ def test_unknown_sample_size_gives_no_test_and_says_so(tiny_counts):
     assert "No test is possible for the change at Unit Dung" in html
     html = Report(ds, 2023, "vi", tables).render("satisfaction").data
     assert "Không thể kiểm định mức thay đổi của Đơn vị Dũng" in html
+
+
+def test_papi_regions_and_components_are_in_points_on_papis_own_scale():
+    """PAPI publishes points (6–60 in 2016), never percents: the regions table gives each
+    region's mean, lowest and highest total in points, recomputed here from the dimension scores
+    (total = the sum of the six dimensions, PAPI 2016 report); the Mekong Delta's highest is Cần
+    Thơ's published 39.57. The components table gives each dimension's mean in points of 10."""
+    import re
+
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    units = pd.read_csv(ROOT / "data" / "papi-provinces" / "units.csv", dtype={"unit_id": str})
+    year = scores[scores["year"] == 2016]
+    totals = year.groupby("unit_id")["points"].sum().rename("total").reset_index().merge(units, on="unit_id")
+    mekong = totals[totals["region"] == "mekong_delta"]["total"]
+    assert round(mekong.max(), 2) == 39.57
+    report = Report(ds, 2016, "vi", compute_results(ds, 2016))
+    page = report.render("regions").data
+    row = re.search(r"<tr>\s*<t[hd][^>]*>Đồng bằng sông Cửu Long</t[hd]>(.*?)</tr>", page, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    assert cells[1:4] == [f"{mekong.mean():.2f}".replace(".", ","), f"{mekong.min():.2f}".replace(".", ","),
+                          "39,57"], cells
+    assert "Điểm PAPI (6–60): trung bình" in page and "Chỉ số (%)" not in page
+    components = report.render("components").data
+    participation = year[year["component"] == "participation"]["points"]
+    assert f"<td class=\"num\">{participation.mean():.2f}".replace(".", ",") in components.replace("\n", "")
+    assert "Trung bình (điểm)" in components

@@ -489,14 +489,25 @@ class Report(ServiceSections):
         return self.section("groups", table=self.table(rows, headers, set(range(1, len(headers)))))
 
     def regions(self) -> HTML:
+        """Each region's mean, lowest and highest score, and its leader: in points on the index's
+        own scale where the dataset declares one (the units' `points`), else in percent."""
         g = self.tables["index_groups"]
         part = g[g["scope"] == "region"].copy()
         part["label"] = [self.label(self.ds.regions, k, "region") for k in part["key"]]
-        part = part.sort_values("mean", ascending=False, kind="stable")
         overall = g[g["scope"] == "all"]["mean"].iloc[0]
+        value, axis, stats = self.pct, self.t("chart.score_axis"), ("col.mean", "col.min", "col.max")
+        if self.own_scale:
+            scored = self.units[self.units["points"].notna()]
+            points = scored.groupby("region")["points"]
+            for column, by in (("mean", points.mean()), ("min", points.min()), ("max", points.max())):
+                part[column] = part["key"].map(by)
+            overall, value = scored["points"].mean(), self.num
+            label = self.own_scale[f"label_{self.lang}"]
+            axis, stats = label, ("col.mean_points", "col.min_points", "col.max_points_own")
+        part = part.sort_values("mean", ascending=False, kind="stable")
         fig = charts.group_means(part["label"].tolist(), part["mean"].to_numpy(), overall,
-                                 self.t("chart.mean_line", mean=self.pct(overall)),
-                                 self.t("chart.score_axis"), lambda v: self.num(v, 1))
+                                 self.t("chart.mean_line", mean=self.score_text(overall, overall)),
+                                 axis, lambda v: self.num(v, 1))
         chart = self.figure(fig, "regions", self.t("chart.regions_alt"),
                             self.t("chart.regions_caption", year=self.year))
         u = self.units
@@ -504,10 +515,11 @@ class Report(ServiceSections):
         for r in part.itertuples():
             members = u[(u["region"] == r.key) & u["score"].notna()].sort_values("rank_in_region")
             first = members.iloc[0]["unit_id"] if len(members) else ""
-            rows.append([r.label, fmt_int(r.n_units, self.lang), self.pct(r.mean),
-                         self.pct(r.min), self.pct(r.max), self.names.get(first, "")])
-        headers = [self.t(k) for k in ("col.region", "col.n_units", "col.mean", "col.min",
-                                       "col.max", "col.region_leader")]
+            rows.append([r.label, fmt_int(r.n_units, self.lang), value(r.mean),
+                         value(r.min), value(r.max), self.names.get(first, "")])
+        scale = {"label": self.own_scale[f"label_{self.lang}"]} if self.own_scale else {}
+        headers = ([self.t("col.region"), self.t("col.n_units")] + [self.t(k, **scale) for k in stats]
+                   + [self.t("col.region_leader")])
         return self.section("regions", chart=chart, tile_map=self.tile_map(),
                             table=self.table(rows, headers, {1, 2, 3, 4}))
 
@@ -540,11 +552,17 @@ class Report(ServiceSections):
         chart = self.figure(fig, "components", self.t("chart.components_alt", n=len(codes)),
                             self.t("chart.components_caption", year=self.year)
                             + self.ends_note(len(matrix), "workbook", sheet=self.t("sheet.index_components")))
-        means = matrix.mean()
-        rows = [[label, self.maximum(c["max_points"]), self.pct(means[c["code"]]),
-                 self.pct(matrix[c["code"]].min()), self.pct(matrix[c["code"]].max())]
+        # the table in points of each component's maximum where the index has its own scale
+        # (PAPI: 5,39 of 10), else in percent of it; the heat map stays in percent (comparable colours)
+        per = {c["code"]: float(c["max_points"]) / 100 if self.own_scale else 1.0 for c in structure}
+        value = self.num if self.own_scale else self.pct
+        rows = [[label, self.maximum(c["max_points"])] + [
+                    value(v * per[c["code"]]) for v in (matrix[c["code"]].mean(),
+                                                        matrix[c["code"]].min(), matrix[c["code"]].max())]
                 for label, c in zip(labels, structure)]
-        headers = [self.t(k) for k in ("col.component", "col.max_points", "col.mean", "col.min", "col.max")]
+        stats = ("col.mean_in_points", "col.min_in_points", "col.max_in_points") if self.own_scale \
+            else ("col.mean", "col.min", "col.max")
+        headers = [self.t(k) for k in ("col.component", "col.max_points", *stats)]
         return self.section("components", chart=chart, table=self.table(rows, headers, {1, 2, 3, 4}))
 
     def change(self) -> HTML:
