@@ -251,3 +251,22 @@ def test_papi_regions_and_components_are_in_points_on_papis_own_scale():
     participation = year[year["component"] == "participation"]["points"]
     assert f"<td class=\"num\">{participation.mean():.2f}".replace(".", ",") in components.replace("\n", "")
     assert "Trung bình (điểm)" in components
+
+
+def test_pdf_readers_are_sent_to_workbook_sheets_and_whole_statistics_print_whole():
+    """A PDF reader has the workbook, not the run's tables/ folder: a full list is named by its
+    sheet; and the Wilcoxon rank sum of PAPI 2016 prints as a whole number (689, not 689,000)."""
+    import re
+
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    tables = compute_results(ds, 2016)
+    for lang, sheet in (("vi", "trang tính “Độ nhạy của thứ hạng” của tệp Excel"),
+                        ("en", "the “Rank sensitivity” sheet of the Excel workbook")):
+        report = Report(ds, 2016, lang, tables)
+        page = "".join(report.render(s).data for s in SECTIONS)
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", "", page))
+        assert sheet in text and "tables/" not in text, lang
+    wilcoxon = tables["tests"].query("test == 'wilcoxon_signed_rank' and metric == 'index'")["statistic"].iloc[0]
+    assert float(wilcoxon).is_integer()
+    page = Report(ds, 2016, "vi", tables).render("change").data
+    assert f">{int(wilcoxon)}<" in page.replace(" ", "") and f"{int(wilcoxon)},000" not in page

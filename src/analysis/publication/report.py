@@ -207,6 +207,11 @@ class Report(ServiceSections):
             return ""
         return " " + self.t(f"chart.ends_note_{where}", k=charts.ENDS, **fields)
 
+    def listed_in(self, table: str) -> str:
+        """Where a reader of the PDF finds a whole table: its sheet of the edition's workbook
+        (the sheet named by catalog key sheet.<table>), not a CSV path."""
+        return self.t("report.listed_in", sheet=self.t(f"sheet.{table}"))
+
     def table(self, rows: list[list], headers: list[str], numeric: set[int] = frozenset(),
               caption: str = "") -> Table:
         return Table(rows, headers, set(numeric), caption)
@@ -633,7 +638,9 @@ class Report(ServiceSections):
         metric = "index" if self.like_for_like() or "index_shared" not in set(tests["metric"]) \
             else "index_shared"
         tests = tests[tests["metric"] == metric]
-        rows = [[self.t("test." + r.test), self.num(r.statistic, 3),
+        def statistic(v):   # a rank sum (Wilcoxon W) is a whole number: 689, not 689,000
+            return fmt_int(round(v), self.lang) if pd.notna(v) and float(v).is_integer() else self.num(v, 3)
+        rows = [[self.t("test." + r.test), statistic(r.statistic),
                  fmt_p_value(r.p_value, self.lang), self.num(r.effect, 3),
                  "" if pd.isna(r.ci_low) else f"{self.num(r.ci_low, 3)} – {self.num(r.ci_high, 3)}",
                  fmt_int(r.n, self.lang)] for r in tests.itertuples()]
@@ -701,7 +708,7 @@ class Report(ServiceSections):
             significant = data["significant"] = dict(longest="", table=None, none="")
             if len(sig) > MAX_ROWS:
                 significant["longest"] = self.t("report.longest_rows", shown=MAX_ROWS, n=len(sig),
-                                                file="tables/satisfaction_yoy.csv")
+                                                file=self.listed_in("satisfaction_yoy"))
                 sig = sig.loc[sig["diff"].abs().sort_values(ascending=False, kind="stable").index[:MAX_ROWS]]
             sig = sig.sort_values("diff", kind="stable")
             if len(sig):
@@ -715,7 +722,7 @@ class Report(ServiceSections):
                            self.t("col.p_adjusted")]
                 significant["table"] = self.table(rows, headers, {1, 2, 3, 4, 5, 6})
             elif not alike:
-                significant["none"] = self.t("satisfaction.no_verdict")
+                significant["none"] = self.t("satisfaction.no_verdict", where=self.listed_in("satisfaction_yoy"))
             else:
                 significant["none"] = self.t("satisfaction.no_significant", n=len(units))
         enough = min_sample(self.ds)
@@ -815,7 +822,7 @@ class Report(ServiceSections):
                              {1, 2}, self.t("sensitivity.sobol_caption")) if rows else None,
             units=self.table(units, [self.t(k) for k in ("col.name", "col.rank_nominal", "col.rank_median",
                                                         "sensitivity.col_range", "col.max_shift")],
-                             {1, 2, 3, 4}, self.t("sensitivity.units_caption")))
+                             {1, 2, 3, 4}, self.t("sensitivity.units_caption", where=self.listed_in("sensitivity"))))
 
     def gaps(self) -> HTML:
         g = self.tables["gaps"]
@@ -891,7 +898,7 @@ class Report(ServiceSections):
         ri = ri.set_index("unit_id") if ri is not None else None
         longest, table = "", None
         if len(out) > MAX_ROWS:
-            longest = self.t("report.longest_rows", shown=MAX_ROWS, n=len(out), file="tables/funnel.csv")
+            longest = self.t("report.longest_rows", shown=MAX_ROWS, n=len(out), file=self.listed_in("funnel"))
             distance = (out["p"] - out["p0"]).abs() / (out["upper998_adj"] - out["p0"]).abs()
             out = out.loc[distance.sort_values(ascending=False, kind="stable").index[:MAX_ROWS]]
 
