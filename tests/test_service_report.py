@@ -161,3 +161,17 @@ def test_every_figure_caption_is_whole_sentences():
         for caption in captions:
             assert caption.endswith((".", ")")), (lang, caption)
             assert not re.search(r"[^.:)\s] (Biểu đồ|The chart)", caption), (lang, caption)
+
+
+def test_a_unit_without_a_regional_rank_is_explained_under_the_table():
+    """demo-dossiers 2025-07: seven provinces merged across regions have no region, shown "–"
+    in the regional-rank column; the table's caption names them and says why."""
+    ds = load_dataset(Path(__file__).resolve().parents[1] / "data" / "demo-dossiers")
+    tables = compute_results(ds, 2025, period="2025-07")
+    s = tables["service_index"]
+    missing = s[(s["group"] == "province") & s["rank"].notna() & s["rank_region"].isna()]
+    assert len(missing) == 7
+    for lang, words in (("vi", "7 đơn vị"), ("en", "7 units")):
+        report = Report(ds, 2025, lang, tables, period="2025-07")
+        page = report.render("service_quality").data
+        assert words in page and all(report.name(u) in page for u in missing["unit_id"]), lang

@@ -220,8 +220,12 @@ class ServiceSections:
             headers.append(self.t("col.rank_range"))
         if regional:
             headers.append(self.t("col.rank_region"))
-        table = self.table(rows, headers, set(range(len(headers))) - {1},
-                           self.t("table.service_ranking_caption", group=label, period=period))
+        caption = self.t("table.service_ranking_caption", group=label, period=period)
+        no_region = part[part["rank_region"].isna()] if regional else part.iloc[:0]
+        if len(no_region):   # say why a unit has no regional rank (a merger across regions)
+            caption += ". " + self.t("service.no_region", count=fmt_int(len(no_region), self.lang),
+                                     names=", ".join(self.name(u) for u in no_region["unit_id"]))
+        table = self.table(rows, headers, set(range(len(headers))) - {1}, caption)
         eligible = self._named(part)
         ends = dict.fromkeys([eligible["unit_id"].iloc[0], eligible["unit_id"].iloc[-1]]) if len(eligible) else {}
         small = part[~part["unit_id"].isin(eligible["unit_id"])]
