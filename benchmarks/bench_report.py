@@ -71,9 +71,7 @@ def pdf_pages(run: Path, tmp: Path) -> list[Path]:
 
 def render_floor(pages: list[Path], tmp: Path) -> None:
     """WeasyPrint rendering both pages in parallel, each in its own process."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": publish.SOURCE_DATE_EPOCH}
-    children = [subprocess.Popen([sys.executable, "-c", RENDER, str(p), str(tmp / f"{p.stem}.pdf")],
-                                 env=env) for p in pages]
+    children = [subprocess.Popen([sys.executable, "-c", RENDER, str(p), str(tmp / f"{p.stem}.pdf")]) for p in pages]
     for child in children:
         if child.wait():
             raise RuntimeError("WeasyPrint failed")

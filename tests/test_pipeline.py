@@ -395,3 +395,15 @@ def test_a_successful_run_prints_no_error(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"published {tmp_path / 'par-ministries' / '2023'}\n"
     assert done.stderr == ""
+
+
+def test_rendering_a_pdf_leaves_the_report_date_alone(tmp_path, monkeypatch):
+    """Rendering a PDF once set SOURCE_DATE_EPOCH to 1 January 2000 for the rest of the process
+    (WeasyPrint never reads it), so every later cover in that process was dated 01/01/2000."""
+    from datetime import datetime, timezone
+
+    from analysis.publication import publish
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    publish.write_pdf("<p>x</p>", tmp_path / "x.pdf")
+    assert "SOURCE_DATE_EPOCH" not in os.environ
+    assert manifest.report_date() == datetime.now(timezone.utc).date()

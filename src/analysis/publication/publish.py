@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import importlib.util
 import logging
-import os
 import re
 import sys
 from pathlib import Path
@@ -34,7 +33,6 @@ from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
 
 # matplotlib's own fonts, found without importing it (as matplotlib.get_data_path() does)
 FONT_DIR = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-data" / "fonts" / "ttf"
-SOURCE_DATE_EPOCH = "946684800"  # fixed PDF dates: reruns give the same PDF metadata
 
 
 def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path,
@@ -144,7 +142,6 @@ def write_pdf(page: str, path: Path):
     URL, as for the yearly editions."""
     from weasyprint import HTML  # slow import: only when a PDF is asked for
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     document = HTML(string=page, base_url=None).render()
     document.write_pdf(path, pdf_variant=PDFUA)
     return document
@@ -207,7 +204,6 @@ def write_edition_pdf(page: str, out: Path, archival: bool = False) -> None:
     charts) are kept out of the garbage collector's sweeps meanwhile: about 15% of the rendering."""
     from weasyprint import HTML  # slow import: only when a PDF is asked for
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    os.environ.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     gc.freeze()
     try:
         document = HTML(string=page, base_url=None).render()
