@@ -6,8 +6,8 @@
 3. The computation: the run is redone as recorded (the same editions and formats) into a
    temporary folder and every published file compared byte for byte, listing the tables and
    first rows that differ and every other file that differs. Only what records when and where
-   a run happened is set aside: the manifest itself, papermill's timings and the parameters
-   cell (the data folder's path relative to the run) of a notebook, and an XLSX's zip dates.
+   a run happened is set aside: the manifest itself, and papermill's timings and the
+   parameters cell (the data folder's path relative to the run) of a notebook.
    So a file edited together with its manifest entry is still found. `tables_only` (verify
    --tables-only) reruns the tables alone, in a few seconds.
 A manifest that cannot be read, or lacks what a run records, is refused as broken.
@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -41,23 +40,10 @@ def _notebook_cells(path: Path) -> list:
             if not {"parameters", "injected-parameters"} & set(c.get("metadata", {}).get("tags", []))]
 
 
-def _xlsx_members(path: Path) -> dict[str, bytes]:
-    """An XLSX's members, without the created/modified stamps of docProps/core.xml."""
-    import re
-    with zipfile.ZipFile(path) as z:
-        members = {name: z.read(name) for name in z.namelist()}
-    if "docProps/core.xml" in members:
-        members["docProps/core.xml"] = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>",
-                                              b"", members["docProps/core.xml"])
-    return members
-
-
 def same_file(published: Path, rerun: Path) -> bool:
     """Whether a published file is what the rerun made (see the module's docstring)."""
     if published.suffix == ".ipynb":
         return _notebook_cells(published) == _notebook_cells(rerun)
-    if published.suffix == ".xlsx":
-        return _xlsx_members(published) == _xlsx_members(rerun)
     return published.read_bytes() == rerun.read_bytes()
 
 
