@@ -29,6 +29,8 @@ from analysis.inputs.sources import open_source as read_source
 
 REASONS = ("missing_year", "unknown_unit", "outside_validity", "duplicate_ballot", "no_answer",
            "answer_out_of_scale")
+REASON_CODE = {reason: i + 1 for i, reason in enumerate(REASONS)}  # the table's `reason`
+REASON_TEXT = "[" + ", ".join(f"'{reason}'" for reason in REASONS) + "]"  # SQL: code -> reason
 KEY_COLUMNS = ("year", "unit_id", "ballot_id", "channel")
 SUMS = ("n_ballots", "n_valid", "n_satisfied", "s_yy", "s_mm", "s_ym")
 ID_HASH = "(hash(year, ballot_id) >> 32)::UINTEGER"  # a 32-bit hash of a ballot's (year, id)
@@ -47,7 +49,8 @@ class BallotSummary:
 
 
 def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale=(1, 5),
-                      years=None, progress: bool = False, screen=None) -> BallotSummary:
+                      years=None, progress: bool = False, screen=None,
+                      screen_year: int | None = None) -> BallotSummary:
     """Apply the ballot rules to the file or folder at `path` and sum the ballots that count.
 
     `units` is the registry (unit_id, valid_from, valid_to; empty years are open-ended). Per
@@ -59,7 +62,8 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
     has a row for every question of every unit-year in `units` (zeros included). `progress`
     shows bars on the long steps (from 2 s on). The file is read once, into
     the in-memory table of `read_ballots`; with `screen`, a function of (connection, source,
-    questions) such as the integrity screen, that table serves it too; its result is `integrity`.
+    questions) such as the integrity screen of `screen_year`, that table serves it too; its
+    result is `integrity`.
     """
     path = Path(path)
     satisfied = sorted({int(v) for v in satisfied_answers})
@@ -67,8 +71,7 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
         raise ValueError("satisfied_answers is empty")
     screened = None
     with open_source(path, units) as (con, source, questions):
-        read_ballots(con, source, questions, scale, satisfied, years,
-                     timed=screen is not None, progress=progress)
+        read_ballots(con, source, questions, scale, satisfied, years, screen_year, progress)
         groups = con.sql(_query(len(questions))).df()
         if screen is not None:
             screened = screen(con, source, questions)
@@ -94,6 +97,8 @@ def open_source(path: Path, units: pd.DataFrame):
 
 
 def _registry(units: pd.DataFrame) -> pd.DataFrame:
+    """unit_id (NFC), valid_from, valid_to and `code`, the unit's place in code-point order of
+    unit_id (the order DuckDB sorts text in), as the ballots table stores units."""
     frame = pd.DataFrame({
         "unit_id": [nfc(str(u)) for u in units["unit_id"]],
         "valid_from": pd.to_numeric(units["valid_from"]).astype("Int64").to_numpy(),
@@ -101,7 +106,8 @@ def _registry(units: pd.DataFrame) -> pd.DataFrame:
     })
     if frame["unit_id"].duplicated().any():
         raise ValueError("the unit registry repeats a unit_id")
-    return frame
+    frame = frame.sort_values("unit_id", ignore_index=True)
+    return frame.assign(code=np.arange(len(frame), dtype=np.int32))
 
 
 def _require_columns(source: Source, questions: list[str]) -> None:
@@ -119,18 +125,22 @@ def _require_columns(source: Source, questions: list[str]) -> None:
 
 
 def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisfied_answers=(4, 5),
-                 years=None, timed: bool = False, progress: bool = False) -> None:
+                 years=None, timed_year: int | None = None, progress: bool = False) -> None:
     """The one read of the ballot file: temp table `ballots`, one narrow row per ballot (of
-    `years`, if given) with _file, _pos, year, unit_id, ballot_id, channel, v0… (each answer as
-    a whole number on the scale; NULL when blank or off the scale), m (answers on the scale),
-    `reason` (the first of `REASONS` that applies; NULL when the ballot counts), paper (the
-    channel is 'paper' in any case) and, when `timed`, ts (submitted_at as a timestamp when it
-    has a time of day). Then temp table `unit_sums`, one row per (year, unit_id, channel) of
-    the ballots that count, with the sums of the rules (n_ballots, n_valid = Σm, n_satisfied =
-    Σy, s_yy, s_mm, s_ym, valid<i> and satisfied<i> per question) and those the integrity screen
-    reads (s = the sum of a ballot's answers, t = its answers at the top of the scale: s_s,
-    s_ss, s_sm, n_low (y < m), n_three (m ≥ 3), n_straight (m ≥ 3, one answer throughout),
-    n_top (m ≥ 3, all at the top), t_other and m_other (Σt and Σm over the others)).
+    `years`, if given) with _file, _pos, year, u (the unit's `code` in the table `registry`;
+    NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id, channel,
+    paper (the channel is 'paper' in any case), v0… (each answer as a whole number on the scale;
+    NULL when blank or off the scale), m (answers on the scale), `reason` (the code, in
+    `REASON_CODE`, of the first of `REASONS` that applies; NULL when the ballot counts) and ts
+    (submitted_at as a timestamp when it has a time of day; read for the ballots of
+    `timed_year` only, the year the integrity screen looks for bursts). Then temp table
+    `unit_sums`, one row per (year, unit_id, channel) of the ballots that count, with the sums
+    of the rules (n_ballots, n_valid = Σm, n_satisfied = Σy, s_yy, s_mm, s_ym, valid<i> and
+    satisfied<i> per question) and those the integrity screen reads (s = the sum of a ballot's
+    answers, t = its answers at the top of the scale: s_s, s_ss, s_sm, n_low (y < m), n_three
+    (m ≥ 3), n_straight (m ≥ 3, one answer throughout), n_top (m ≥ 3, all at the top), t_other
+    and m_other (Σt and Σm over the others)). Units are small integer codes in the table, so
+    the grouping runs on integers; names are joined to the few rows that come out.
 
     Repeated ids: a 32-bit hash of (year, ballot_id) per ballot, sorted in numpy (4 bytes a
     ballot, where a hash aggregate in DuckDB needed a table of every id), gives the hashes seen
@@ -139,19 +149,21 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     low, high = (int(v) for v in scale)
     k = range(len(questions))
     small = "TINYINT" if -128 <= low and high <= 127 else "BIGINT"
-    cells = ", ".join(f"{source.present(c)} AS p{i}, {source.whole(c)} AS w{i}"
+    cells = ", ".join(f"{source.present(c)} AS p{i}, {source.number(c)} AS w{i}"
                       for i, c in enumerate(questions))
-    values = ", ".join(f"CASE WHEN w{i} BETWEEN {low} AND {high} THEN w{i} END::{small} AS v{i}"
+    values = ", ".join(f"CASE WHEN w{i} BETWEEN {low} AND {high} THEN w{i}::{small} END AS v{i}"
                        for i in k)
-    answered = " + ".join(f"(v{i} IS NOT NULL)::INTEGER" for i in k)
-    bad = " + ".join(f"(p{i} AND v{i} IS NULL)::INTEGER" for i in k)
-    if timed and "submitted_at" in source.raw:
+    answered = " + ".join(f"(v{i} IS NOT NULL)::TINYINT" for i in k)
+    present = " + ".join(f"p{i}::TINYINT" for i in k)
+    if timed_year is not None and "submitted_at" in source.raw:
         submitted = f", {source.text('submitted_at')} AS submitted"
-        ts = ", IF(contains(submitted, 'T'), TRY_CAST(submitted AS TIMESTAMP), NULL) AS ts"
+        ts = (f", IF(year = {int(timed_year)} AND contains(submitted, 'T'), "
+              "TRY_CAST(submitted AS TIMESTAMP), NULL) AS ts")
     else:
-        submitted, ts = ", NULL AS submitted", ", NULL::TIMESTAMP AS ts" if timed else ""
+        submitted, ts = ", NULL AS submitted", ", NULL::TIMESTAMP AS ts"
     chosen = (f"WHERE year IS NULL OR year IN ({', '.join(str(int(y)) for y in years)})"
               if years else "")
+    code = REASON_CODE
     run_query(con, f"""
     CREATE OR REPLACE TEMP TABLE ballots AS
     WITH raw AS ({source.relation}),
@@ -166,17 +178,18 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         FROM cells {chosen}
     ),
     counted AS (
-        SELECT * EXCLUDE ({', '.join(f"p{i}" for i in k)}), lower(channel) = 'paper' AS paper,
-               ({answered})::INTEGER AS m, ({bad})::INTEGER AS n_bad
+        SELECT * EXCLUDE ({', '.join(f"p{i}" for i in k)}), ({answered})::TINYINT AS m,
+               ({present})::TINYINT - m AS n_bad
         FROM answers
     )
-    SELECT a.* EXCLUDE (n_bad), CASE
-        WHEN a.year IS NULL THEN 'missing_year'
-        WHEN r.unit_id IS NULL THEN 'unknown_unit'
-        WHEN a.year < r.valid_from OR a.year > r.valid_to THEN 'outside_validity'
-        WHEN a.m + a.n_bad = 0 THEN 'no_answer'
-        WHEN a.n_bad > 0 THEN 'answer_out_of_scale'
-    END AS reason
+    SELECT a.* EXCLUDE (n_bad, unit_id), r.code AS u, IF(r.code IS NULL, a.unit_id, NULL) AS unlisted_id,
+           lower(a.channel) = 'paper' AS paper, CASE
+        WHEN a.year IS NULL THEN {code['missing_year']}
+        WHEN r.code IS NULL THEN {code['unknown_unit']}
+        WHEN a.year < r.valid_from OR a.year > r.valid_to THEN {code['outside_validity']}
+        WHEN a.m + a.n_bad = 0 THEN {code['no_answer']}
+        WHEN a.n_bad > 0 THEN {code['answer_out_of_scale']}
+    END::TINYINT AS reason
     FROM counted a LEFT JOIN registry r ON a.unit_id = r.unit_id
     """, "ballots: reading" if progress else None)
     if source.empty_lines is not None:
@@ -189,8 +202,9 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     con.register("repeated", pd.DataFrame({"h": np.unique(h[1:][h[1:] == h[:-1]])}))
     del h
     run_query(con, f"""
-    UPDATE ballots SET reason = 'duplicate_ballot'
-    WHERE (reason IS NULL OR reason IN ('no_answer', 'answer_out_of_scale')) AND rowid IN (
+    UPDATE ballots SET reason = {code['duplicate_ballot']}
+    WHERE (reason IS NULL OR reason IN ({code['no_answer']}, {code['answer_out_of_scale']}))
+    AND rowid IN (
         SELECT r FROM (
             SELECT rowid AS r,
                    row_number() OVER (PARTITION BY year, ballot_id ORDER BY _file, _pos) AS copy
@@ -204,34 +218,45 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
 
 def _unit_sums(k: int, satisfied: list[int], high: int) -> str:
     """SQL creating `unit_sums` (see `read_ballots`) from the table `ballots`."""
-    wanted = ", ".join(map(str, satisfied))
     q = range(k)
     listed = ", ".join(f"v{i}" for i in q)
     s = " + ".join(f"coalesce(v{i}, 0)" for i in q)
-    t = " + ".join(f"coalesce(v{i} = {high}, false)::INTEGER" for i in q)
+    t = " + ".join(f"(v{i} IS NOT DISTINCT FROM {high})::TINYINT" for i in q)
+    y = " + ".join(_satisfied(f"v{i}", satisfied) for i in q)
     return f"""
     CREATE OR REPLACE TEMP TABLE unit_sums AS
-    WITH a AS (  -- per question: answered (a<i>), satisfied (y<i>)
-        SELECT year, unit_id, channel, m, ({s})::INTEGER AS s, ({t})::INTEGER AS t,
-               m >= 3 AND least({listed}) = greatest({listed}) AS straight,
-               {', '.join(f"v{i} IS NOT NULL AS a{i}, coalesce(v{i} IN ({wanted}), false) AS y{i}"
-                          for i in q)}
+    WITH a AS (  -- per ballot: y satisfied answers, s their sum, t answers at the top
+        SELECT year, u, channel, m::INTEGER AS m, ({y})::INTEGER AS y, ({s})::INTEGER AS s,
+               ({t})::INTEGER AS t, m >= 3 AND least({listed}) = greatest({listed}) AS straight,
+               {listed}
         FROM ballots WHERE reason IS NULL
     ),
-    b AS (SELECT *, ({' + '.join(f"y{i}::INTEGER" for i in q)}) AS y FROM a),
-    c AS (SELECT *, m >= 3 AND t = m AS all_top FROM b)  -- every answer at the top
-    SELECT year, unit_id, channel,
+    b AS (SELECT *, m >= 3 AND t = m AS all_top FROM a),  -- every answer at the top
+    sums AS (
+        SELECT year, u, channel,
            count(*) AS n_ballots, sum(m)::BIGINT AS n_valid, sum(y)::BIGINT AS n_satisfied,
            sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-           {', '.join(f"count_if(a{i})::BIGINT AS valid{i}, count_if(y{i})::BIGINT AS satisfied{i}"
+           {', '.join(f"count(v{i}) AS valid{i}, sum({_satisfied(f'v{i}', satisfied)})::BIGINT AS satisfied{i}"
                       for i in q)},
            sum(s)::BIGINT AS s_s, sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
            count_if(y < m)::BIGINT AS n_low, count_if(m >= 3)::BIGINT AS n_three,
            count_if(straight)::BIGINT AS n_straight, count_if(all_top)::BIGINT AS n_top,
            sum(t) FILTER (NOT all_top)::BIGINT AS t_other,
            sum(m) FILTER (NOT all_top)::BIGINT AS m_other
-    FROM c GROUP BY year, unit_id, channel
+        FROM b GROUP BY year, u, channel
+    )
+    SELECT sums.* EXCLUDE (u), r.unit_id FROM sums JOIN registry r ON r.code = sums.u
     """
+
+
+def _satisfied(v: str, satisfied: list[int]) -> str:
+    """SQL: 1 when the answer `v` is one of `satisfied`, else 0 (also when blank). Answers of 0
+    to 62 test a bit of a mask, (M >> v) & 1 with M = Σ 2^a over `satisfied` (a blank shifts by
+    63, past every bit): half the cost of an IN list, which the other scales use."""
+    if 0 <= min(satisfied) and max(satisfied) <= 62:
+        mask = sum(1 << a for a in satisfied)
+        return f"(({mask}::BIGINT >> coalesce({v}, 63)) & 1)"
+    return f"coalesce({v} IN ({', '.join(map(str, satisfied))}), false)::TINYINT"
 
 
 def _query(k: int) -> str:
@@ -244,8 +269,9 @@ def _query(k: int) -> str:
            {sums}
     FROM unit_sums
     UNION ALL
-    SELECT year, unit_id, channel, reason, _file, _pos, ballot_id, 1, {zeros}
-    FROM ballots WHERE reason IS NOT NULL
+    SELECT b.year, coalesce(r.unit_id, b.unlisted_id), b.channel, list_extract({REASON_TEXT}, b.reason), b._file,
+           b._pos, b.ballot_id, 1, {zeros}
+    FROM ballots b LEFT JOIN registry r ON r.code = b.u WHERE b.reason IS NOT NULL
     """
 
 

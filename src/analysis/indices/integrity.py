@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.indices.ballots import open_source, read_ballots
+from analysis.indices.ballots import REASON_CODE, open_source, read_ballots
 from analysis.inputs.sources import csv_lines
 from analysis.stats.dispersion import random_effects, ratio_variance
 
@@ -134,7 +134,7 @@ def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers
            progress: bool = False) -> Screen:
     """Both integrity tables of `year`; `progress` shows a bar while the ballots are read."""
     with open_source(Path(path), units) as (con, source, questions):
-        read_ballots(con, source, questions, scale, satisfied_answers, timed=True,
+        read_ballots(con, source, questions, scale, satisfied_answers, timed_year=int(year),
                      progress=progress)
         return screen_source(con, source, questions, int(year), scale, satisfied_answers)
 
@@ -142,8 +142,8 @@ def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers
 def screen_source(con, source, questions: list[str], year: int, scale, satisfied_answers,
                   progress: bool = False) -> Screen:
     """Both integrity tables of `year` from the table `ballots` of `source` on connection `con`
-    (`analysis.indices.ballots.read_ballots`, read with `timed`; `progress` is not used: the
-    file has been read)."""
+    (`analysis.indices.ballots.read_ballots`, read with `timed_year=year`; `progress` is not
+    used: the file has been read)."""
     years = _screened_view(con, len(questions), year, scale)
     return _screen_table(con, len(questions), year, years, scale, satisfied_answers, source)
 
@@ -171,18 +171,20 @@ def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, 
 
 def _screened_view(con, k: int, year: int, scale) -> str:
     """View `screened`: the ballots that count, of `year` and of the latest earlier year with
-    ballots of a known unit valid that year; `channel` in lower case, `paper`, `pattern` the
-    code of the answers (blanks part of it). Returns the years screened, as an SQL list."""
+    ballots of a known unit valid that year; `u` the unit's code in `registry`, `channel` in
+    lower case, `paper`, `pattern` the code of the answers (blanks part of it). Returns the
+    years screened, as an SQL list."""
     low, high = (int(v) for v in scale)
     base = high - low + 2
     pattern = " + ".join(f"coalesce(v{i}::BIGINT - {low - 1}, 0) * {base ** i}" for i in range(k))
+    unusable = ", ".join(str(REASON_CODE[r]) for r in ("missing_year", "unknown_unit",
+                                                        "outside_validity"))
     previous = con.execute(f"""SELECT max(year) FROM ballots WHERE year < {year} AND (reason IS NULL
-                               OR reason NOT IN ('missing_year', 'unknown_unit', 'outside_validity'))
-                            """).fetchone()[0]
+                               OR reason NOT IN ({unusable}))""").fetchone()[0]
     years = f"({year}{'' if previous is None else f', {previous}'})"
     con.execute(f"""
     CREATE OR REPLACE TEMP VIEW screened AS
-    SELECT year, unit_id, ballot_id, _file, _pos, lower(channel) AS channel,
+    SELECT year, u, ballot_id, _file, _pos, lower(channel) AS channel,
            paper, ts, m, {', '.join(f"v{i}" for i in range(k))},
            {pattern} AS pattern
     FROM ballots WHERE reason IS NULL AND year IN {years}
@@ -210,9 +212,14 @@ class _Context:
         sums = [c for c in this.columns if c not in ("year", "unit_id", "paper")]
         self.units = this.groupby("unit_id", as_index=False)[sums].sum()
         self.units["p"] = self.units["s_y"] / self.units["s_m"]
-        self.dupes = con.sql(f"""SELECT unit_id, count(*) AS n_duplicates FROM ballots
-                                 WHERE year = {year} AND reason = 'duplicate_ballot'
-                                 GROUP BY unit_id ORDER BY unit_id""").df()
+        # the units of the registry by their code in the ballots table, and the codes by name
+        self.names = con.sql("SELECT unit_id FROM registry ORDER BY code").df()["unit_id"].to_numpy()
+        self.code = pd.Series(np.arange(len(self.names)), index=self.names)
+        self.dupes = con.sql(f"""SELECT r.unit_id, n AS n_duplicates FROM (
+                                     SELECT u, count(*) AS n FROM ballots
+                                     WHERE year = {year} AND reason = {REASON_CODE['duplicate_ballot']}
+                                     GROUP BY u) JOIN registry r ON r.code = u
+                                 ORDER BY r.unit_id""").df()
         self.previous = self.cells.loc[self.cells["year"] < year, "year"].max()
 
 
@@ -301,35 +308,36 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
     units = ctx.units.sort_values(["p", "unit_id"])
     decile = np.arange(len(units)) * 10 // max(len(units), 1)
     n_decile = units.groupby(decile)["n"].sum()
-    ctx.con.register("deciles", pd.DataFrame({"unit_id": units["unit_id"].to_numpy(),
+    ctx.con.register("deciles", pd.DataFrame({"u": ctx.code[units["unit_id"]].to_numpy(),
                                               "decile": decile}))
     # a temporary table, not a materialised CTE: at 100 M ballots it holds tens of millions of
     # patterns, which a table may spill to disk under the memory limit and a CTE may not
     ctx.con.execute(f"""
     CREATE OR REPLACE TEMP TABLE pc AS
-        SELECT unit_id, paper, pattern, count(*) AS c FROM screened WHERE year = {ctx.year}
-        GROUP BY ALL
+        SELECT u, decile, paper, pattern, c
+        FROM (SELECT u, paper, pattern, count(*) AS c FROM screened WHERE year = {ctx.year}
+              GROUP BY ALL) JOIN deciles USING (u)
     """)
+    ctx.con.unregister("deciles")
     pc = ctx.con.sql("""
-    WITH tested AS (SELECT * FROM pc JOIN deciles USING (unit_id) WHERE c >= 3),
-    per_unit AS (SELECT unit_id, sum(c)::BIGINT AS n_unit,
+    WITH tested AS (SELECT * FROM pc WHERE c >= 3),
+    per_unit AS (SELECT u, sum(c)::BIGINT AS n_unit,
                         coalesce(sum(c) FILTER (c >= 2), 0)::BIGINT AS twins
                  FROM pc GROUP BY ALL),
-    per_cell AS (SELECT unit_id, paper, sum(c)::BIGINT AS n_cell FROM pc GROUP BY ALL),
+    per_cell AS (SELECT u, paper, sum(c)::BIGINT AS n_cell FROM pc GROUP BY ALL),
     in_decile AS (  -- the tested patterns' counts in each decile
         SELECT decile, pattern, sum(c)::BIGINT AS c_decile
-        FROM pc JOIN deciles USING (unit_id)
-        WHERE (decile, pattern) IN (SELECT (decile, pattern) FROM tested) GROUP BY ALL
+        FROM pc WHERE (decile, pattern) IN (SELECT (decile, pattern) FROM tested) GROUP BY ALL
     )
-    SELECT t.unit_id, t.paper, t.pattern, t.c, n_cell, n_unit, twins,
+    SELECT t.u, t.paper, t.pattern, t.c, n_cell, n_unit, twins,
            t.c + coalesce(o.c, 0) AS c_unit, t.decile, c_decile
-    FROM tested t JOIN per_unit USING (unit_id) JOIN per_cell USING (unit_id, paper)
-         LEFT JOIN pc o ON o.unit_id = t.unit_id AND o.pattern = t.pattern AND o.paper <> t.paper
+    FROM tested t JOIN per_unit USING (u) JOIN per_cell USING (u, paper)
+         LEFT JOIN pc o ON o.u = t.u AND o.pattern = t.pattern AND o.paper <> t.paper
          JOIN in_decile d ON d.decile = t.decile AND d.pattern = t.pattern
-    ORDER BY t.unit_id, t.paper, t.pattern
+    ORDER BY t.u, t.paper, t.pattern
     """).df()
     ctx.con.execute("DROP TABLE pc")
-    ctx.con.unregister("deciles")
+    pc.insert(0, "unit_id", ctx.names[pc.pop("u").to_numpy()])
     c, c_unit, c_decile = (pc[name].to_numpy() for name in ("c", "c_unit", "c_decile"))
     n_cell, n_unit = pc["n_cell"].to_numpy(), pc["n_unit"].to_numpy()
     own = (n_cell >= MIN_BALLOTS) & (n_unit - n_cell >= MIN_BALLOTS)
@@ -448,20 +456,20 @@ def _year_shift(ctx: _Context):
 
 def _burst(ctx: _Context):
     con, year = ctx.con, ctx.year
-    names = sorted(ctx.units["unit_id"])  # code point order, as DuckDB orders text
-    con.register("burst_units", pd.DataFrame({"unit_id": names, "u": np.arange(len(names))}))
+    names = ctx.names  # by the unit's code in the table `registry`
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE minutes AS
-    SELECT u, unit_id, epoch(date_trunc('minute', ts))::BIGINT // 60 AS minute, count(*) AS c
-    FROM screened JOIN burst_units USING (unit_id)
-    WHERE year = {year} AND ts IS NOT NULL GROUP BY ALL
+    SELECT u, epoch(date_trunc('minute', ts))::BIGINT // 60 AS minute, count(*) AS c
+    FROM screened WHERE year = {year} AND ts IS NOT NULL GROUP BY ALL
     """)
-    con.unregister("burst_units")
     top = _busiest(con, names)
-    units = con.sql("""SELECT unit_id, count(DISTINCT minute // 1440) AS days, count(*) AS starts
-                       FROM minutes GROUP BY unit_id""").df().set_index("unit_id")
-    hours = con.sql("SELECT unit_id, (minute // 60) % 24 AS hour, sum(c) AS n FROM minutes "
-                    "GROUP BY ALL").df().set_index(["unit_id", "hour"])["n"]
+    units = con.sql("""SELECT u, count(DISTINCT minute // 1440) AS days, count(*) AS starts
+                       FROM minutes GROUP BY u""").df()
+    units = units.set_index(pd.Index(names[units.pop("u").to_numpy()], name="unit_id"))
+    hours = con.sql("SELECT u, (minute // 60) % 24 AS hour, sum(c) AS n FROM minutes "
+                    "GROUP BY ALL").df()
+    hours = hours.set_index([pd.Index(names[hours.pop("u").to_numpy()], name="unit_id"),
+                             "hour"])["n"]
     if top.empty:
         return [], []
     # the unit's rate at that time of day: the busier of the clock hours the window touches
@@ -614,22 +622,24 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
         "straight_lining": f"s.m >= 3 AND least({listed}) = greatest({listed})",
     }
     flags = pd.DataFrame({
-        "unit_id": [unit for _, unit, _ in involved], "check": [c for c, _, _ in involved],
+        "u": ctx.code[[unit for _, unit, _ in involved]].to_numpy(),
+        "check": [c for c, _, _ in involved],
         **{name: pd.array([key.get(name) for _, _, key in involved], dtype=dtype)
            for name, dtype in (("paper", "boolean"), ("pattern", "Int64"), ("start", "Int64"),
                                ("end", "Int64"))}})
     ctx.con.register("flags", flags)
     answers = ", ".join(f"coalesce(CAST(v{i} AS VARCHAR), '')" for i in k)
     frame = ctx.con.sql(f"""
-    SELECT s.unit_id, f."check", s.ballot_id, s._file, s._pos, s.channel,
+    SELECT s.u, f."check", s.ballot_id, s._file, s._pos, s.channel,
            concat_ws('|', {answers}) AS answers, s.m, {', '.join(f"s.v{i}" for i in k)}
-    FROM screened s JOIN flags f ON s.unit_id = f.unit_id
+    FROM screened s JOIN flags f ON s.u = f.u
     WHERE s.year = {ctx.year} AND CASE f."check"
         {' '.join(f"WHEN '{check}' THEN {condition}" for check, condition in conditions.items())}
     END
-    ORDER BY s.unit_id, f."check", s._file, s._pos
+    ORDER BY s.u, f."check", s._file, s._pos
     """).df()
     ctx.con.unregister("flags")
+    frame.insert(0, "unit_id", ctx.names[frame.pop("u").to_numpy()])
     rows = frame["_pos"].to_numpy(dtype=np.int64)
     if source.empty_lines is not None:
         rows = csv_lines(rows, source.empty_lines)
