@@ -376,12 +376,13 @@ def _channel_gap(ctx: _Context):
     mu, _, z = random_effects(ld - lp, vp + vd, trim=TRIM)
     threshold = THRESHOLDS["channel_gap"]
     rows, involved = [], []
+    n_paper, n_digital = p["n"].to_numpy(), d["n"].to_numpy()
+    low_paper, low_digital = p["n_low"].to_numpy() / n_paper, d["n_low"].to_numpy() / n_digital
     for i, unit in enumerate(both):
         flagged = z[i] >= threshold
         rows.append(_row(unit, "channel_gap", z[i], threshold, flagged, {
-            "low_paper": float(p["n_low"].iloc[i] / p["n"].iloc[i]),
-            "low_digital": float(d["n_low"].iloc[i] / d["n"].iloc[i]),
-            "n_paper": int(p["n"].iloc[i]), "n_digital": int(d["n"].iloc[i]),
+            "low_paper": float(low_paper[i]), "low_digital": float(low_digital[i]),
+            "n_paper": int(n_paper[i]), "n_digital": int(n_digital[i]),
             "usual_ratio": float(math.exp(mu))}))
         if flagged:
             involved.append(("channel_gap", unit, {}))
@@ -656,13 +657,17 @@ def _recompute(table: pd.DataFrame, ballots: pd.DataFrame, ctx: _Context) -> pd.
     if len(ballots):
         values = ballots[[f"v{i}" for i in range(ctx.k)]]
         ballots = ballots.assign(y=values.isin(ctx.satisfied).sum(axis=1))
-        per = ballots.groupby(["unit_id", "check"])[["m", "y"]].agg(["size", "sum"])
+        per = ballots.groupby(["unit_id", "check"]).agg(n=("m", "size"), m=("m", "sum"),
+                                                         y=("y", "sum"))
         units = ctx.units.set_index("unit_id")
-        for (unit, check), r in per.iterrows():
-            at = (table["unit_id"] == unit) & (table["check"] == check)
-            left_m = units.at[unit, "s_m"] - r[("m", "sum")]
-            left_y = units.at[unit, "s_y"] - r[("y", "sum")]
-            table.loc[at, "n_involved"] = int(r[("m", "size")])
-            table.loc[at, "p_without"] = left_y / left_m if left_m > 0 else math.nan
+        at = pd.MultiIndex.from_frame(table[["unit_id", "check"]])
+        found = per.reindex(at)
+        left_m = units["s_m"].reindex(table["unit_id"]).to_numpy() - found["m"].to_numpy()
+        left_y = units["s_y"].reindex(table["unit_id"]).to_numpy() - found["y"].to_numpy()
+        listed = found["n"].notna().to_numpy()
+        table.loc[listed, "n_involved"] = found["n"].to_numpy()[listed].astype("int64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            without = np.where(left_m > 0, left_y / np.where(left_m > 0, left_m, 1), np.nan)
+        table.loc[listed, "p_without"] = without[listed]
     return table
 
