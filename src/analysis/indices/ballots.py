@@ -129,8 +129,10 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     """The one read of the ballot file: temp table `ballots`, one narrow row per ballot (of
     `years`, if given) with _file, _pos, year, u (the unit's `code` in the table `registry`;
     NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id, channel,
-    paper (the channel is 'paper' in any case), v0… (each answer as a whole number on the scale;
-    NULL when blank or off the scale), m (answers on the scale), `reason` (the code, in
+    paper (the channel is 'paper' in any case), a0… (each answer's code: 0 when blank or off the
+    scale, else its place on the scale, 1 for the lowest answer `low`, so answer = code + low −
+    1; never NULL, which makes the sums below several times cheaper), m (answers on the scale,
+    SMALLINT), `reason` (the code, in
     `REASON_CODE`, of the first of `REASONS` that applies; NULL when the ballot counts) and ts
     (submitted_at as a timestamp when it has a time of day; read for the ballots of
     `timed_year` only, the year the integrity screen looks for bursts). Then temp table
@@ -148,13 +150,12 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     candidates, which the window rules out: about n²/2³³ pairs, 12,000 among 10 M ids)."""
     low, high = (int(v) for v in scale)
     k = range(len(questions))
-    small = "TINYINT" if -128 <= low and high <= 127 else "BIGINT"
     cells = ", ".join(f"{source.present(c)} AS p{i}, {source.number(c)} AS w{i}"
                       for i, c in enumerate(questions))
-    values = ", ".join(f"CASE WHEN w{i} BETWEEN {low} AND {high} THEN w{i}::{small} END AS v{i}"
-                       for i in k)
-    answered = " + ".join(f"(v{i} IS NOT NULL)::TINYINT" for i in k)
-    present = " + ".join(f"p{i}::TINYINT" for i in k)
+    values = ", ".join(f"CASE WHEN w{i} BETWEEN {low} AND {high} "
+                       f"THEN (w{i} - {low - 1})::{code_type(scale)} ELSE 0 END AS a{i}" for i in k)
+    answered = "0::SMALLINT + " + " + ".join(f"(a{i} > 0)::SMALLINT" for i in k)
+    present = "0::SMALLINT + " + " + ".join(f"p{i}::SMALLINT" for i in k)
     if timed_year is not None and "submitted_at" in source.raw:
         submitted = f", {source.text('submitted_at')} AS submitted"
         ts = (f", IF(year = {int(timed_year)} AND contains(submitted, 'T'), "
@@ -178,8 +179,8 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         FROM cells {chosen}
     ),
     counted AS (
-        SELECT * EXCLUDE ({', '.join(f"p{i}" for i in k)}), ({answered})::TINYINT AS m,
-               ({present})::TINYINT - m AS n_bad
+        SELECT * EXCLUDE ({', '.join(f"p{i}" for i in k)}), ({answered}) AS m,
+               ({present}) - ({answered}) AS n_bad
         FROM answers
     )
     SELECT a.* EXCLUDE (n_bad, unit_id), r.code AS u, IF(r.code IS NULL, a.unit_id, NULL) AS unlisted_id,
@@ -212,23 +213,24 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         ) WHERE copy > 1
     )""", "ballots: repeated ids" if progress else None)
     con.unregister("repeated")
-    run_query(con, _unit_sums(len(questions), sorted({int(v) for v in satisfied_answers}), high),
+    run_query(con, _unit_sums(len(questions), satisfied_codes(scale, satisfied_answers), scale),
               "ballots: sums" if progress else None)
 
 
-def _unit_sums(k: int, satisfied: list[int], high: int) -> str:
-    """SQL creating `unit_sums` (see `read_ballots`) from the table `ballots`."""
+def _unit_sums(k: int, satisfied: list[int], scale) -> str:
+    """SQL creating `unit_sums` (see `read_ballots`) from the table `ballots`; `satisfied` are
+    the answer codes of the satisfied answers (`satisfied_codes`)."""
+    low, high = (int(v) for v in scale)
     q = range(k)
-    listed = ", ".join(f"v{i}" for i in q)
-    s = " + ".join(f"coalesce(v{i}, 0)" for i in q)
-    t = " + ".join(f"(v{i} IS NOT DISTINCT FROM {high})::TINYINT" for i in q)
-    y = " + ".join(_satisfied(f"v{i}", satisfied) for i in q)
+    codes = "0::INTEGER + " + " + ".join(f"a{i}" for i in q)  # Σ codes = s − m·(low − 1)
+    t = "0::INTEGER + " + " + ".join(f"(a{i} = {high - low + 1})::INTEGER" for i in q)
+    y = "0::INTEGER + " + " + ".join(is_satisfied(f"a{i}", satisfied, high - low + 1) for i in q)
+    top = ", ".join(f"a{i}" for i in q)
     return f"""
     CREATE OR REPLACE TEMP TABLE unit_sums AS
     WITH a AS (  -- per ballot: y satisfied answers, s their sum, t answers at the top
-        SELECT year, u, channel, m::INTEGER AS m, ({y})::INTEGER AS y, ({s})::INTEGER AS s,
-               ({t})::INTEGER AS t, m >= 3 AND least({listed}) = greatest({listed}) AS straight,
-               {listed}
+        SELECT year, u, channel, m::INTEGER AS m, ({y}) AS y, ({codes}) + m * {low - 1} AS s,
+               ({t}) AS t, m >= 3 AND ({codes}) = m * greatest({top}) AS straight, {top}
         FROM ballots WHERE reason IS NULL
     ),
     b AS (SELECT *, m >= 3 AND t = m AS all_top FROM a),  -- every answer at the top
@@ -236,7 +238,8 @@ def _unit_sums(k: int, satisfied: list[int], high: int) -> str:
         SELECT year, u, channel,
            count(*) AS n_ballots, sum(m)::BIGINT AS n_valid, sum(y)::BIGINT AS n_satisfied,
            sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-           {', '.join(f"count(v{i}) AS valid{i}, sum({_satisfied(f'v{i}', satisfied)})::BIGINT AS satisfied{i}"
+           {', '.join(f"count_if(a{i} > 0)::BIGINT AS valid{i}, "
+                      f"sum({is_satisfied(f'a{i}', satisfied, high - low + 1)})::BIGINT AS satisfied{i}"
                       for i in q)},
            sum(s)::BIGINT AS s_s, sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
            count_if(y < m)::BIGINT AS n_low, count_if(m >= 3)::BIGINT AS n_three,
@@ -249,14 +252,27 @@ def _unit_sums(k: int, satisfied: list[int], high: int) -> str:
     """
 
 
-def _satisfied(v: str, satisfied: list[int]) -> str:
-    """SQL: 1 when the answer `v` is one of `satisfied`, else 0 (also when blank). Answers of 0
-    to 62 test a bit of a mask, (M >> v) & 1 with M = Σ 2^a over `satisfied` (a blank shifts by
-    63, past every bit): half the cost of an IN list, which the other scales use."""
-    if 0 <= min(satisfied) and max(satisfied) <= 62:
-        mask = sum(1 << a for a in satisfied)
-        return f"(({mask}::BIGINT >> coalesce({v}, 63)) & 1)"
-    return f"coalesce({v} IN ({', '.join(map(str, satisfied))}), false)::TINYINT"
+def code_type(scale) -> str:
+    """The SQL type of the answer codes 0 … high − low + 1 of the scale."""
+    low, high = (int(v) for v in scale)
+    return "TINYINT" if high - low + 1 <= 127 else "BIGINT"
+
+
+def satisfied_codes(scale, satisfied_answers) -> list[int]:
+    """The codes (answer − low + 1) of the satisfied answers on the scale."""
+    low, high = (int(v) for v in scale)
+    return sorted({int(v) - low + 1 for v in satisfied_answers if low <= int(v) <= high})
+
+
+def is_satisfied(a: str, codes: list[int], top: int) -> str:
+    """SQL: 1 when the answer code `a` (0 … `top`) is one of `codes`, else 0 (a blank, code 0,
+    never is). Scales of up to 62 answers test a bit of a mask, (M >> a) & 1 with M = Σ 2^c
+    over `codes`: half the cost of an IN list, which longer scales use."""
+    if not codes:
+        return "0"
+    if top <= 62:
+        return f"(({sum(1 << c for c in codes)}::BIGINT >> {a}) & 1)"
+    return f"({a} IN ({', '.join(map(str, codes))}))::INTEGER"
 
 
 def _query(k: int) -> str:

@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.indices.ballots import REASON_CODE, open_source, read_ballots
+from analysis.indices.ballots import (REASON_CODE, open_source, read_ballots, satisfied_codes)
 from analysis.inputs.sources import csv_lines
 from analysis.stats.dispersion import random_effects, ratio_variance
 
@@ -176,7 +176,7 @@ def _screened_view(con, k: int, year: int, scale) -> str:
     years screened, as an SQL list."""
     low, high = (int(v) for v in scale)
     base = high - low + 2
-    pattern = " + ".join(f"coalesce(v{i}::BIGINT - {low - 1}, 0) * {base ** i}" for i in range(k))
+    pattern = " + ".join(f"a{i}::BIGINT * {base ** i}" for i in range(k))  # a: answer codes
     unusable = ", ".join(str(REASON_CODE[r]) for r in ("missing_year", "unknown_unit",
                                                         "outside_validity"))
     previous = con.execute(f"""SELECT max(year) FROM ballots WHERE year < {year} AND (reason IS NULL
@@ -185,7 +185,7 @@ def _screened_view(con, k: int, year: int, scale) -> str:
     con.execute(f"""
     CREATE OR REPLACE TEMP VIEW screened AS
     SELECT year, u, ballot_id, _file, _pos, lower(channel) AS channel,
-           paper, ts, m, {', '.join(f"v{i}" for i in range(k))},
+           paper, ts, m, {', '.join(f"a{i}" for i in range(k))},
            {pattern} AS pattern
     FROM ballots WHERE reason IS NULL AND year IN {years}
     """)
@@ -612,15 +612,17 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
     k = range(ctx.k)
     if not involved:
         return pd.DataFrame(columns=BALLOT_COLUMNS + ["m"] + [f"v{i}" for i in k])
-    listed = ", ".join(f"v{i}" for i in k)
-    sat = ", ".join(map(str, ctx.satisfied))
+    # answer codes (`analysis.indices.ballots.read_ballots`): 0 blank, answer − low + 1 else
+    top = ctx.high - ctx.low + 1
+    sat = ", ".join(map(str, [0, *satisfied_codes((ctx.low, ctx.high), ctx.satisfied)]))
+    codes = "0::INTEGER + " + " + ".join(f"a{i}" for i in k)
     conditions = {  # which of a flagged unit's ballots are involved, by check
         "identical_patterns": "s.paper = f.paper AND s.pattern = f.pattern",
-        "channel_gap": "s.paper AND " + " AND ".join(f"(v{i} IS NULL OR v{i} IN ({sat}))"
+        "channel_gap": "s.paper AND " + " AND ".join(f"a{i} IN ({sat})"
                                                      for i in k),  # no low answer on paper
-        "all_top": f"s.m >= 3 AND least({listed}) = {ctx.high}",
+        "all_top": f"s.m >= 3 AND ({codes}) = s.m * {top}",
         "burst": "s.ts >= to_timestamp(f.start)::TIMESTAMP AND s.ts < to_timestamp(f.end)::TIMESTAMP",
-        "straight_lining": f"s.m >= 3 AND least({listed}) = greatest({listed})",
+        "straight_lining": f"s.m >= 3 AND ({codes}) = s.m * greatest({', '.join(f'a{i}' for i in k)})",
     }
     flags = pd.DataFrame({
         "u": ctx.code[[unit for _, unit, _ in involved]].to_numpy(),
@@ -629,10 +631,11 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
            for name, dtype in (("paper", "boolean"), ("pattern", "Int64"), ("start", "Int64"),
                                ("end", "Int64"))}})
     ctx.con.register("flags", flags)
-    answers = ", ".join(f"coalesce(CAST(v{i} AS VARCHAR), '')" for i in k)
+    answers = ", ".join(f"IF(a{i} = 0, '', CAST(a{i} + {ctx.low - 1} AS VARCHAR))" for i in k)
     frame = ctx.con.sql(f"""
     SELECT s.u, f."check", s.ballot_id, s._file, s._pos, s.channel,
-           concat_ws('|', {answers}) AS answers, s.m, {', '.join(f"s.v{i}" for i in k)}
+           concat_ws('|', {answers}) AS answers, s.m,
+           {', '.join(f"nullif(s.a{i}, 0) + {ctx.low - 1} AS v{i}" for i in k)}
     FROM screened s JOIN flags f ON s.u = f.u
     WHERE s.year = {ctx.year} AND CASE f."check"
         {' '.join(f"WHEN '{check}' THEN {condition}" for check, condition in conditions.items())}
