@@ -133,9 +133,12 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     scale, else its place on the scale, 1 for the lowest answer `low`, so answer = code + low −
     1; never NULL, which makes the sums below several times cheaper), m (answers on the scale,
     SMALLINT), `reason` (the code, in
-    `REASON_CODE`, of the first of `REASONS` that applies; NULL when the ballot counts) and ts
-    (submitted_at as a timestamp when it has a time of day; read for the ballots of
-    `timed_year` only, the year the integrity screen looks for bursts). Then temp table
+    `REASON_CODE`, of the first of `REASONS` that applies; NULL when the ballot counts) and
+    minute (submitted_at in whole minutes since 1970 when it has a time of day; read for the
+    ballots of `timed_year` only, the year the integrity screen looks for bursts in). Every
+    column is as narrow as its values allow (year and minute INTEGER, _file and _pos UINTEGER:
+    a file of more than 4 × 10⁹ rows is refused as unreadable), since at national scale the
+    table outgrows memory and spills to disk. Then temp table
     `unit_sums`, one row per (year, unit_id, channel) of the ballots that count, with the sums
     of the rules (n_ballots, n_valid = Σm, n_satisfied = Σy, s_yy, s_mm, s_ym, valid<i> and
     satisfied<i> per question) and those the integrity screen reads (s = the sum of a ballot's
@@ -158,10 +161,11 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     present = "0::SMALLINT + " + " + ".join(f"p{i}::SMALLINT" for i in k)
     if timed_year is not None and "submitted_at" in source.raw:
         submitted = f", {source.text('submitted_at')} AS submitted"
-        ts = (f", IF(year = {int(timed_year)} AND contains(submitted, 'T'), "
-              "TRY_CAST(submitted AS TIMESTAMP), NULL) AS ts")
+        ts = (f", TRY_CAST(epoch(date_trunc('minute', IF(year = {int(timed_year)} AND "
+              "contains(submitted, 'T'), TRY_CAST(submitted AS TIMESTAMP), NULL)))::BIGINT // 60 "
+              "AS INTEGER) AS minute")
     else:
-        submitted, ts = ", NULL AS submitted", ", NULL::TIMESTAMP AS ts"
+        submitted, ts = ", NULL AS submitted", ", NULL::INTEGER AS minute"
     chosen = (f"WHERE year IS NULL OR year IN ({', '.join(str(int(y)) for y in years)})"
               if years else "")
     code = REASON_CODE
@@ -169,7 +173,8 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     CREATE OR REPLACE TEMP TABLE ballots AS
     WITH raw AS ({source.relation}),
     cells AS (
-        SELECT _file, _pos, {source.whole('year')} AS year, {source.key('unit_id')} AS unit_id,
+        SELECT _file::UINTEGER AS _file, _pos::UINTEGER AS _pos,
+               TRY_CAST({source.whole('year')} AS INTEGER) AS year, {source.key('unit_id')} AS unit_id,
                {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel
                {submitted}, {cells}
         FROM raw

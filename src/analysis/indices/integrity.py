@@ -185,7 +185,7 @@ def _screened_view(con, k: int, year: int, scale) -> str:
     con.execute(f"""
     CREATE OR REPLACE TEMP VIEW screened AS
     SELECT year, u, ballot_id, _file, _pos, lower(channel) AS channel,
-           paper, ts, m, {', '.join(f"a{i}" for i in range(k))},
+           paper, minute, m, {', '.join(f"a{i}" for i in range(k))},
            {pattern} AS pattern
     FROM ballots WHERE reason IS NULL AND year IN {years}
     """)
@@ -460,8 +460,8 @@ def _burst(ctx: _Context):
     names = ctx.names  # by the unit's code in the table `registry`
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE minutes AS
-    SELECT u, epoch(date_trunc('minute', ts))::BIGINT // 60 AS minute, count(*) AS c
-    FROM screened WHERE year = {year} AND ts IS NOT NULL GROUP BY ALL
+    SELECT u, minute, count(*) AS c
+    FROM screened WHERE year = {year} AND minute IS NOT NULL GROUP BY ALL
     """)
     top = _busiest(con, names)
     units = con.sql("""SELECT u, count(DISTINCT minute // 1440) AS days, count(*) AS starts
@@ -492,8 +492,8 @@ def _burst(ctx: _Context):
             "start": pd.Timestamp(int(r.minute) * 60, unit="s").strftime("%Y-%m-%d %H:%M"),
             "rate": float(r.expected)}))
         if flagged:
-            involved.append(("burst", r.unit_id, {"start": int(r.minute) * 60,
-                                                  "end": (int(r.minute) + int(r.width)) * 60}))
+            involved.append(("burst", r.unit_id, {"start": int(r.minute),
+                                                  "end": int(r.minute) + int(r.width)}))
     return rows, involved
 
 
@@ -607,8 +607,8 @@ def _paper_counts(ctx: _Context) -> np.ndarray:
 def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
                       source) -> pd.DataFrame:
     """The screened ballots of the year behind each flag, from (check, unit, key) triples (key:
-    the paper flag and pattern of a copied form, the start and end of a burst in epoch seconds),
-    in one join of the ballots with a table of the flags."""
+    the paper flag and pattern of a copied form; a burst's first minute and the minute after
+    its last, counted since 1970), in one join of the ballots with a table of the flags."""
     k = range(ctx.k)
     if not involved:
         return pd.DataFrame(columns=BALLOT_COLUMNS + ["m"] + [f"v{i}" for i in k])
@@ -621,7 +621,7 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
         "channel_gap": "s.paper AND " + " AND ".join(f"a{i} IN ({sat})"
                                                      for i in k),  # no low answer on paper
         "all_top": f"s.m >= 3 AND ({codes}) = s.m * {top}",
-        "burst": "s.ts >= to_timestamp(f.start)::TIMESTAMP AND s.ts < to_timestamp(f.end)::TIMESTAMP",
+        "burst": "s.minute >= f.start AND s.minute < f.end",
         "straight_lining": f"s.m >= 3 AND ({codes}) = s.m * greatest({', '.join(f'a{i}' for i in k)})",
     }
     flags = pd.DataFrame({
