@@ -126,7 +126,8 @@ def _require_columns(source: Source, questions: list[str]) -> None:
 
 def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisfied_answers=(4, 5),
                  years=None, timed_year: int | None = None, progress: bool = False) -> None:
-    """The one read of the ballot file: temp table `ballots`, one narrow row per ballot (of
+    """The one read of the ballot file: table `ballots` (in the connection's private in-memory
+    database; not a temporary table, so that cursors see it), one narrow row per ballot (of
     `years`, if given) with _file, _pos, year, u (the unit's `code` in the table `registry`;
     NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id, channel,
     paper (the channel is 'paper' in any case), a0… (each answer's code: 0 when blank or off the
@@ -170,7 +171,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
               if years else "")
     code = REASON_CODE
     run_query(con, f"""
-    CREATE OR REPLACE TEMP TABLE ballots AS
+    CREATE OR REPLACE TABLE ballots AS
     WITH raw AS ({source.relation}),
     cells AS (
         SELECT _file::UINTEGER AS _file, _pos::UINTEGER AS _pos,

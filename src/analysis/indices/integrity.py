@@ -60,8 +60,10 @@ same without the ballots involved.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,11 +158,15 @@ def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, 
     if ctx.units.empty and ctx.dupes.empty:
         return Screen(_frame([]), pd.DataFrame(columns=BALLOT_COLUMNS))
     rows, involved = [], []
-    for check in (_identical, _channel_gap, _all_top, _year_shift, _burst, _straight,
-                  _duplicates, _perfect, _paper):
-        found_rows, found_ballots = check(ctx)
-        rows += found_rows
-        involved += found_ballots
+    # the bursts run beside the other checks, on a cursor of their own: DuckDB runs the two
+    # threads' queries side by side, and numpy's window sums fill the other checks' waits
+    with ThreadPoolExecutor(max_workers=1) as pool, con.cursor() as cursor:
+        bursts = pool.submit(_burst, copy.copy(ctx).on(cursor))
+        for check in (_identical, _channel_gap, _all_top, _year_shift, _straight, _duplicates,
+                      _perfect, _paper, lambda _: bursts.result()):
+            found_rows, found_ballots = check(ctx)
+            rows += found_rows
+            involved += found_ballots
     table = _frame(rows)
     ballots = _involved_ballots(ctx, involved, source)
     table = _recompute(table, ballots, ctx)
@@ -170,7 +176,7 @@ def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, 
 # --- the screened ballots --------------------------------------------------------------------
 
 def _screened_view(con, k: int, year: int, scale) -> str:
-    """View `screened`: the ballots that count, of `year` and of the latest earlier year with
+    """View `screened` (not a temporary one: cursors see it): the ballots that count, of `year` and of the latest earlier year with
     ballots of a known unit valid that year; `u` the unit's code in `registry`, `channel` in
     lower case, `paper`, `pattern` the code of the answers (blanks part of it). Returns the
     years screened, as an SQL list."""
@@ -183,7 +189,7 @@ def _screened_view(con, k: int, year: int, scale) -> str:
                                OR reason NOT IN ({unusable}))""").fetchone()[0]
     years = f"({year}{'' if previous is None else f', {previous}'})"
     con.execute(f"""
-    CREATE OR REPLACE TEMP VIEW screened AS
+    CREATE OR REPLACE VIEW screened AS
     SELECT year, u, ballot_id, _file, _pos, lower(channel) AS channel,
            paper, minute, m, {', '.join(f"a{i}" for i in range(k))},
            {pattern} AS pattern
@@ -221,6 +227,11 @@ class _Context:
                                      GROUP BY u) JOIN registry r ON r.code = u
                                  ORDER BY r.unit_id""").df()
         self.previous = self.cells.loc[self.cells["year"] < year, "year"].max()
+
+    def on(self, con) -> "_Context":
+        """This context, its queries sent to `con` (a cursor, for a check run in a thread)."""
+        self.con = con
+        return self
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
