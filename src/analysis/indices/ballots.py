@@ -130,23 +130,24 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     database; not a temporary table, so that cursors see it), one narrow row per ballot (of
     `years`, if given) with _file, _pos, year, u (the unit's `code` in the table `registry`;
     NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id, channel,
-    paper (the channel is 'paper' in any case), a0… (each answer's code: 0 when blank or off the
-    scale, else its place on the scale, 1 for the lowest answer `low`, so answer = code + low −
-    1; never NULL, which makes the sums below several times cheaper), m (answers on the scale,
-    SMALLINT), `reason` (the code, in
-    `REASON_CODE`, of the first of `REASONS` that applies; NULL when the ballot counts) and
-    minute (submitted_at in whole minutes since 1970 when it has a time of day; read for the
-    ballots of `timed_year` only, the year the integrity screen looks for bursts in). Every
-    column is as narrow as its values allow (year and minute INTEGER, _file and _pos UINTEGER:
-    a file of more than 4 × 10⁹ rows is refused as unreadable), since at national scale the
-    table outgrows memory and spills to disk. Then temp table
-    `unit_sums`, one row per (year, unit_id, channel) of the ballots that count, with the sums
-    of the rules (n_ballots, n_valid = Σm, n_satisfied = Σy, s_yy, s_mm, s_ym, valid<i> and
-    satisfied<i> per question) and those the integrity screen reads (s = the sum of a ballot's
-    answers, t = its answers at the top of the scale: s_s, s_ss, s_sm, n_low (y < m), n_three
-    (m ≥ 3), n_straight (m ≥ 3, one answer throughout), n_top (m ≥ 3, all at the top), t_other
-    and m_other (Σt and Σm over the others)). Units are small integer codes in the table, so
-    the grouping runs on integers; names are joined to the few rows that come out.
+    paper (the channel is 'paper' in any case), a0… (each answer's code: 0 when blank or off
+    the scale, else its place on the scale, 1 for the lowest answer, so answer = code + low −
+    1; never NULL, which makes the sums several times cheaper), m (answers on the scale),
+    `reason` (the code, in `REASON_CODE`, of the first of `REASONS` that applies; NULL when the
+    ballot counts) and minute (submitted_at in whole minutes since 1970 when it has a time of
+    day; read for the ballots of `timed_year` only, the year the integrity screen looks for
+    bursts in). Each column is as narrow as its values allow (year and minute INTEGER: a year
+    beyond it is no readable year; _file and _pos UINTEGER: a file of more than 4 × 10⁹ rows is
+    refused as unreadable), since at national scale the table outgrows memory and spills to
+    disk. Units are integer codes in the table, so the grouping runs on integers; names are
+    joined to the few rows that come out.
+
+    Then temp table `unit_sums`, one row per (year, unit_id, channel) of the ballots that
+    count, with the sums of the rules (n_ballots, n_valid = Σm, n_satisfied = Σy, s_yy, s_mm,
+    s_ym, valid<i> and satisfied<i> per question) and those the integrity screen reads (s = the
+    sum of a ballot's answers, t = its answers at the top of the scale: s_s, s_ss, s_sm, n_low
+    (y < m), n_three (m ≥ 3), n_straight (m ≥ 3, one answer throughout), n_top (m ≥ 3, all at
+    the top), t_other and m_other (Σt and Σm over the others)).
 
     Repeated ids: a 32-bit hash of (year, ballot_id) per ballot, sorted in numpy (4 bytes a
     ballot, where a hash aggregate in DuckDB needed a table of every id), gives the hashes seen
