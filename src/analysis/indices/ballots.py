@@ -176,7 +176,8 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     WITH raw AS ({source.relation}),
     cells AS (
         SELECT _file::UINTEGER AS _file, _pos::UINTEGER AS _pos,
-               TRY_CAST({source.whole('year')} AS INTEGER) AS year, {source.key('unit_id')} AS unit_id,
+               TRY_CAST({source.whole('year')} AS INTEGER) AS year,
+               {source.key('unit_id')} AS unit_id,
                {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel
                {submitted}, {cells}
         FROM raw
@@ -190,7 +191,8 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
                ({present}) - ({answered}) AS n_bad
         FROM answers
     )
-    SELECT a.* EXCLUDE (n_bad, unit_id), r.code AS u, IF(r.code IS NULL, a.unit_id, NULL) AS unlisted_id,
+    SELECT a.* EXCLUDE (n_bad, unit_id), r.code AS u,
+           IF(r.code IS NULL, a.unit_id, NULL) AS unlisted_id,
            lower(a.channel) = 'paper' AS paper, CASE
         WHEN a.year IS NULL THEN {code['missing_year']}
         WHEN r.code IS NULL THEN {code['unknown_unit']}
@@ -230,14 +232,15 @@ def _unit_sums(k: int, satisfied: list[int], scale) -> str:
     low, high = (int(v) for v in scale)
     q = range(k)
     codes = "0::INTEGER + " + " + ".join(f"a{i}" for i in q)  # Σ codes = s − m·(low − 1)
-    t = "0::INTEGER + " + " + ".join(f"(a{i} = {high - low + 1})::INTEGER" for i in q)
-    y = "0::INTEGER + " + " + ".join(is_satisfied(f"a{i}", satisfied, high - low + 1) for i in q)
-    top = ", ".join(f"a{i}" for i in q)
+    top = high - low + 1  # the code of the top answer
+    t = "0::INTEGER + " + " + ".join(f"(a{i} = {top})::INTEGER" for i in q)
+    y = "0::INTEGER + " + " + ".join(is_satisfied(f"a{i}", satisfied, top) for i in q)
+    listed = ", ".join(f"a{i}" for i in q)
     return f"""
     CREATE OR REPLACE TEMP TABLE unit_sums AS
     WITH a AS (  -- per ballot: y satisfied answers, s their sum, t answers at the top
         SELECT year, u, channel, m::INTEGER AS m, ({y}) AS y, ({codes}) + m * {low - 1} AS s,
-               ({t}) AS t, m >= 3 AND ({codes}) = m * greatest({top}) AS straight, {top}
+               ({t}) AS t, m >= 3 AND ({codes}) = m * greatest({listed}) AS straight, {listed}
         FROM ballots WHERE reason IS NULL
     ),
     b AS (SELECT *, m >= 3 AND t = m AS all_top FROM a),  -- every answer at the top
@@ -246,7 +249,7 @@ def _unit_sums(k: int, satisfied: list[int], scale) -> str:
            count(*) AS n_ballots, sum(m)::BIGINT AS n_valid, sum(y)::BIGINT AS n_satisfied,
            sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
            {', '.join(f"count_if(a{i} > 0)::BIGINT AS valid{i}, "
-                      f"sum({is_satisfied(f'a{i}', satisfied, high - low + 1)})::BIGINT AS satisfied{i}"
+                      f"sum({is_satisfied(f'a{i}', satisfied, top)})::BIGINT AS satisfied{i}"
                       for i in q)},
            sum(s)::BIGINT AS s_s, sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
            count_if(y < m)::BIGINT AS n_low, count_if(m >= 3)::BIGINT AS n_three,
@@ -292,8 +295,8 @@ def _query(k: int) -> str:
            {sums}
     FROM unit_sums
     UNION ALL
-    SELECT b.year, coalesce(r.unit_id, b.unlisted_id), b.channel, list_extract({REASON_TEXT}, b.reason), b._file,
-           b._pos, b.ballot_id, 1, {zeros}
+    SELECT b.year, coalesce(r.unit_id, b.unlisted_id), b.channel,
+           list_extract({REASON_TEXT}, b.reason), b._file, b._pos, b.ballot_id, 1, {zeros}
     FROM ballots b LEFT JOIN registry r ON r.code = b.u WHERE b.reason IS NOT NULL
     """
 

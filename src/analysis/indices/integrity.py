@@ -71,7 +71,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.indices.ballots import (REASON_CODE, open_source, read_ballots, satisfied_codes)
+from analysis.indices.ballots import (REASON_CODE, is_satisfied, open_source, read_ballots,
+                                      satisfied_codes)
 from analysis.inputs.sources import csv_lines
 from analysis.stats.dispersion import random_effects, ratio_variance
 
@@ -176,10 +177,10 @@ def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, 
 # --- the screened ballots --------------------------------------------------------------------
 
 def _screened_view(con, k: int, year: int, scale) -> str:
-    """View `screened` (not a temporary one: cursors see it): the ballots that count, of `year` and of the latest earlier year with
-    ballots of a known unit valid that year; `u` the unit's code in `registry`, `channel` in
-    lower case, `paper`, `pattern` the code of the answers (blanks part of it). Returns the
-    years screened, as an SQL list."""
+    """View `screened` (not a temporary one: cursors see it): the ballots that count, of `year`
+    and of the latest earlier year with ballots of a known unit valid that year; `u` the
+    unit's code in `registry`, `channel` in lower case, `paper`, `pattern` the code of the
+    answers (blanks part of it). Returns the years screened, as an SQL list."""
     low, high = (int(v) for v in scale)
     base = high - low + 2
     pattern = " + ".join(f"a{i}::BIGINT * {base ** i}" for i in range(k))  # a: answer codes
@@ -219,11 +220,13 @@ class _Context:
         self.units = this.groupby("unit_id", as_index=False)[sums].sum()
         self.units["p"] = self.units["s_y"] / self.units["s_m"]
         # the units of the registry by their code in the ballots table, and the codes by name
-        self.names = con.sql("SELECT unit_id FROM registry ORDER BY code").df()["unit_id"].to_numpy()
+        names = con.sql("SELECT unit_id FROM registry ORDER BY code").df()["unit_id"]
+        self.names = names.to_numpy()
         self.code = pd.Series(np.arange(len(self.names)), index=self.names)
         self.dupes = con.sql(f"""SELECT r.unit_id, n AS n_duplicates FROM (
                                      SELECT u, count(*) AS n FROM ballots
-                                     WHERE year = {year} AND reason = {REASON_CODE['duplicate_ballot']}
+                                     WHERE year = {year}
+                                     AND reason = {REASON_CODE['duplicate_ballot']}
                                      GROUP BY u) JOIN registry r ON r.code = u
                                  ORDER BY r.unit_id""").df()
         self.previous = self.cells.loc[self.cells["year"] < year, "year"].max()
@@ -622,18 +625,20 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
     its last, counted since 1970), in one join of the ballots with a table of the flags."""
     k = range(ctx.k)
     if not involved:
-        return pd.DataFrame(columns=BALLOT_COLUMNS + ["m"] + [f"v{i}" for i in k])
+        return pd.DataFrame(columns=BALLOT_COLUMNS + ["m", "y"])
     # answer codes (`analysis.indices.ballots.read_ballots`): 0 blank, answer − low + 1 else
     top = ctx.high - ctx.low + 1
-    sat = ", ".join(map(str, [0, *satisfied_codes((ctx.low, ctx.high), ctx.satisfied)]))
-    codes = "0::INTEGER + " + " + ".join(f"a{i}" for i in k)
+    satisfied = satisfied_codes((ctx.low, ctx.high), ctx.satisfied)
+    sat = ", ".join(map(str, [0, *satisfied]))
+    total = "0::INTEGER + " + " + ".join(f"a{i}" for i in k)  # Σ codes
+    listed = ", ".join(f"a{i}" for i in k)
     conditions = {  # which of a flagged unit's ballots are involved, by check
         "identical_patterns": "s.paper = f.paper AND s.pattern = f.pattern",
         "channel_gap": "s.paper AND " + " AND ".join(f"a{i} IN ({sat})"
                                                      for i in k),  # no low answer on paper
-        "all_top": f"s.m >= 3 AND ({codes}) = s.m * {top}",
+        "all_top": f"s.m >= 3 AND ({total}) = s.m * {top}",
         "burst": "s.minute >= f.start AND s.minute < f.end",
-        "straight_lining": f"s.m >= 3 AND ({codes}) = s.m * greatest({', '.join(f'a{i}' for i in k)})",
+        "straight_lining": f"s.m >= 3 AND ({total}) = s.m * greatest({listed})",
     }
     flags = pd.DataFrame({
         "u": ctx.code[[unit for _, unit, _ in involved]].to_numpy(),
@@ -646,7 +651,7 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
     frame = ctx.con.sql(f"""
     SELECT s.u, f."check", s.ballot_id, s._file, s._pos, s.channel,
            concat_ws('|', {answers}) AS answers, s.m,
-           {', '.join(f"nullif(s.a{i}, 0) + {ctx.low - 1} AS v{i}" for i in k)}
+           {' + '.join(is_satisfied(f"s.a{i}", satisfied, top) for i in k)} AS y
     FROM screened s JOIN flags f ON s.u = f.u
     WHERE s.year = {ctx.year} AND CASE f."check"
         {' '.join(f"WHEN '{check}' THEN {condition}" for check, condition in conditions.items())}
@@ -669,8 +674,6 @@ def _recompute(table: pd.DataFrame, ballots: pd.DataFrame, ctx: _Context) -> pd.
     published = ctx.units.set_index("unit_id")["p"]
     table["p_published"] = table["unit_id"].map(published).astype(float)
     if len(ballots):
-        values = ballots[[f"v{i}" for i in range(ctx.k)]]
-        ballots = ballots.assign(y=values.isin(ctx.satisfied).sum(axis=1))
         per = ballots.groupby(["unit_id", "check"]).agg(n=("m", "size"), m=("m", "sum"),
                                                          y=("y", "sum"))
         units = ctx.units.set_index("unit_id")
