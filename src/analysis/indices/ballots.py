@@ -134,9 +134,9 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     the scale, else its place on the scale, 1 for the lowest answer, so answer = code + low −
     1; never NULL, which makes the sums several times cheaper), m (answers on the scale),
     `reason` (the code, in `REASON_CODE`, of the first of `REASONS` that applies; NULL when the
-    ballot counts) and minute (submitted_at in whole minutes since 1970 when it has a time of
-    day; read for the ballots of `timed_year` only, the year the integrity screen looks for
-    bursts in). Each column is as narrow as its values allow (year and minute INTEGER: a year
+    ballot counts), h (a hash of year and ballot_id, for the repeated ids below) and minute
+    (submitted_at in whole minutes since 1970 when it has a time of day; read for the ballots
+    of `timed_year` only, the year the integrity screen looks for bursts in). Each column is as narrow as its values allow (year and minute INTEGER: a year
     beyond it is no readable year; _file and _pos UINTEGER: a file of more than 4 × 10⁹ rows is
     refused as unreadable), since at national scale the table outgrows memory and spills to
     disk. Units are integer codes in the table, so the grouping runs on integers; names are
@@ -192,7 +192,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         FROM answers
     )
     SELECT a.* EXCLUDE (n_bad, unit_id), r.code AS u,
-           IF(r.code IS NULL, a.unit_id, NULL) AS unlisted_id,
+           IF(r.code IS NULL, a.unit_id, NULL) AS unlisted_id, {ID_HASH} AS h,
            lower(a.channel) = 'paper' AS paper, CASE
         WHEN a.year IS NULL THEN {code['missing_year']}
         WHEN r.code IS NULL THEN {code['unknown_unit']}
@@ -205,9 +205,8 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     if source.empty_lines is not None:
         raise_unreadable_lines(con, source.name, "ballot")
     # later copies of a (year, ballot_id); the rules before duplicate_ballot keep precedence
-    hashed = ID_HASH
     keyed = "year IS NOT NULL AND ballot_id <> ''"
-    h = con.sql(f"SELECT {hashed} AS h FROM ballots WHERE {keyed}").fetchnumpy()["h"]
+    h = con.sql(f"SELECT h FROM ballots WHERE {keyed}").fetchnumpy()["h"]
     h.sort()
     con.register("repeated", pd.DataFrame({"h": np.unique(h[1:][h[1:] == h[:-1]])}))
     del h
@@ -218,7 +217,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         SELECT r FROM (
             SELECT rowid AS r,
                    row_number() OVER (PARTITION BY year, ballot_id ORDER BY _file, _pos) AS copy
-            FROM ballots WHERE {keyed} AND {hashed} IN (SELECT h FROM repeated)
+            FROM ballots WHERE {keyed} AND h IN (SELECT h FROM repeated)
         ) WHERE copy > 1
     )""", "ballots: repeated ids" if progress else None)
     con.unregister("repeated")
