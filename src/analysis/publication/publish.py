@@ -37,9 +37,10 @@ FONT_DIR = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-dat
 
 def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path,
                      failed_dir: Path | None = None, period: str | None = None,
-                     km: LocalKernelManager | None = None) -> Path:
+                     km: LocalKernelManager | None = None, pickled: Path | None = None) -> Path:
     """Run the report notebook for one edition (in `km`, a kernel from `start_kernel`, else a
-    new one); the executed copy stays in the run for audit.
+    new one; given `pickled`, the run's own dataset, `report.preload`, the kernel does not load
+    it again); the executed copy stays in the run for audit.
 
     On failure the executed copy (with papermill's banner at the failing cell) is moved to
     `failed_dir` and a NotebookError names the cell, the exception and that copy."""
@@ -47,7 +48,11 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
     executed = out_dir / "report.ipynb"
     here = out_dir.resolve()
     if km is not None:   # a kernel started ahead: into the edition's folder, as papermill would start it
-        silently(km, f"__import__('os').chdir({str(here)!r})")
+        code = f"__import__('os').chdir({str(here)!r})"
+        if pickled is not None:
+            code += (f"; __import__('analysis.publication.report').publication.report.preload("
+                     f"{str(Path(data_dir).resolve())!r}, {str(pickled.resolve())!r})")
+        silently(km, code)
     try:   # the kernel runs in the edition's folder, the paths relative to it: the copy reruns there
         papermill.execute_notebook(
             str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
