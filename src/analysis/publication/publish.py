@@ -7,9 +7,7 @@ every diacritic: DejaVu Sans, shipped inside matplotlib, so nothing depends on s
 """
 from __future__ import annotations
 
-import gc
 import importlib.util
-import logging
 import re
 import sys
 from pathlib import Path
@@ -29,6 +27,7 @@ from analysis.publication.formatting import edition_title
 from analysis.publication.i18n import t
 from analysis.publication.kernels import LocalKernelManager, NotebookError, silently
 from analysis.publication.parameters import relative
+from analysis.publication.pdf import write_edition_pdf
 from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
 
 # matplotlib's own fonts, found without importing it (as matplotlib.get_data_path() does)
@@ -141,27 +140,12 @@ def notebook_html(executed: Path, lang: str, title: str, stylesheets: list[str],
     return [before + sheet + after for sheet in stylesheets]
 
 
-def write_pdf(page: str, path: Path):
-    """WeasyPrint's rendering of the HTML `page` written to `path` (the series report, the
-    profiles), tagged PDF/UA-1 like the yearly editions; returns the rendered document. No base
-    URL, as for the yearly editions."""
-    from weasyprint import HTML  # slow import: only when a PDF is asked for
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    document = HTML(string=page, base_url=None).render()
-    document.write_pdf(path, pdf_variant=PDFUA)
-    return document
-
-
 def document_meta(ds, lang: str, period: str) -> dict:
     """Author (the publisher), description (subject) and keywords of an edition."""
     publisher = (ds.config.raw.get("publisher") or {}).get(f"name_{lang}", "")
     return {"author": publisher,
             "description": t("report.subject", lang, title=ds.config.title(lang), period=period),
             "keywords": ", ".join(filter(None, [ds.config.raw.get(f"index_name_{lang}"), ds.name, period]))}
-
-
-PDFA = "pdf/a-3b"  # archival variant (ISO 19005-3, level B), on request
-PDFUA = "pdf/ua-1"  # the edition: tagged, accessible PDF (ISO 14289-1)
 
 
 def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats,
@@ -191,7 +175,7 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
             page = out / ".pdf-page.html"
             page.write_text(pages[True], encoding="utf-8")
             try:
-                silently(km, "from analysis.publication.publish import write_edition_pdf as w; "
+                silently(km, "from analysis.publication.pdf import write_edition_pdf as w; "
                               f"w(open({str(page.resolve())!r}, encoding='utf-8').read(), "
                               f"__import__('pathlib').Path({str(out.resolve())!r}), {archival!r}); "
                               "del w", timeout=900)
@@ -199,24 +183,6 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
                 page.unlink(missing_ok=True)
     if "xlsx" in formats and km is None:
         write_xlsx(ds, year, lang, results, run_dir, period)
-
-
-def write_edition_pdf(page: str, out: Path, archival: bool = False) -> None:
-    """The edition's page rendered by WeasyPrint to out/report.pdf (tagged, PDF/UA-1, for
-    screen readers) and, when `archival`, out/report-pdfa.pdf (PDF/A-3b). No base URL: a
-    relative link (the other edition) cannot become a file:// URI of this machine's staging
-    folder; the PDF keeps its text. The objects already there (a kernel's notebook: tables,
-    charts) are kept out of the garbage collector's sweeps meanwhile: about 15% of the rendering."""
-    from weasyprint import HTML  # slow import: only when a PDF is asked for
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    gc.freeze()
-    try:
-        document = HTML(string=page, base_url=None).render()
-        document.write_pdf(out / "report.pdf", pdf_variant=PDFUA)
-        if archival:
-            document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
-    finally:
-        gc.unfreeze()
 
 
 def write_xlsx(ds, year: int, lang: str, results: dict, run_dir: Path, period: str | None = None) -> None:
