@@ -28,7 +28,7 @@ from analysis.indices import composite
 from analysis.indices.panel import panel_tables, profile_tables
 from analysis.indices.results import compute_results
 from analysis.inputs.dataset import load_dataset
-from analysis.publication import publish, series
+from analysis.publication import pdf, series
 from analysis.publication.unit_profiles import Profiles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +68,7 @@ class Captured(Exception):
 
 
 def captured_pages(calls, folder: Path) -> list[Path]:
-    """The HTML page each of `calls` hands first to WeasyPrint (`publish.write_pdf`), saved in
+    """The HTML page each of `calls` hands first to WeasyPrint (`pdf.write_pdf`), saved in
     `folder` instead of rendered."""
     pages = []
 
@@ -76,7 +76,7 @@ def captured_pages(calls, folder: Path) -> list[Path]:
         pages.append(folder / f"page-{len(pages)}.html")
         pages[-1].write_text(page, encoding="utf-8")
         raise Captured
-    original, publish.write_pdf = publish.write_pdf, keep
+    original, pdf.write_pdf = pdf.write_pdf, keep
     try:
         for call in calls:
             try:
@@ -84,7 +84,7 @@ def captured_pages(calls, folder: Path) -> list[Path]:
             except Captured:
                 pass
     finally:
-        publish.write_pdf = original
+        pdf.write_pdf = original
     return pages
 
 

@@ -150,6 +150,15 @@ def test_the_valid_case_loads_its_values():
     assert ds.config.alpha == 0.05 and ds.config.satisfied_answers == [4, 5]  # contract defaults
 
 
+def test_a_loaded_dataset_survives_pickling():
+    """A run hands its dataset to the report kernels as a pickle (`report.preload`)."""
+    import pickle
+    ds = load_dataset(CORPUS / "valid")
+    copy = pickle.loads(pickle.dumps(ds))
+    assert copy.name == "corpus" and copy.config.alpha == 0.05
+    pd.testing.assert_frame_equal(copy.index_scores, ds.index_scores)
+
+
 def test_bom_and_crlf_load_like_the_valid_case():
     raw = (CORPUS / "bom_and_crlf" / "units.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw

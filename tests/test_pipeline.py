@@ -402,8 +402,8 @@ def test_rendering_a_pdf_leaves_the_report_date_alone(tmp_path, monkeypatch):
     (WeasyPrint never reads it), so every later cover in that process was dated 01/01/2000."""
     from datetime import datetime, timezone
 
-    from analysis.publication import publish
+    from analysis.publication import pdf
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    publish.write_pdf("<p>x</p>", tmp_path / "x.pdf")
+    pdf.write_pdf("<p>x</p>", tmp_path / "x.pdf")
     assert "SOURCE_DATE_EPOCH" not in os.environ
     assert manifest.report_date() == datetime.now(timezone.utc).date()

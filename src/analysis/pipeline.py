@@ -7,6 +7,7 @@ the previous good output is left exactly as it was.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -65,11 +66,11 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
     with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar, \
             ThreadPoolExecutor(max_workers=max(1, len(langs))) as pool:
         bar.set_postfix_str("loading and checking the data")
-        # The editions' kernels start (import the report's code and WeasyPrint, load the data)
-        # while this process imports the rest, loads the data and computes the tables; each
-        # then runs its edition's notebook and renders its PDF: the editions run side by side
-        # as two processes.
-        started_kernels = [pool.submit(kernels.start_kernel, "pdf" in formats, data_dir)
+        # The editions' kernels start (import the report's code and WeasyPrint) while this
+        # process imports the rest, loads the data and computes the tables; each then takes
+        # this process's dataset, runs its edition's notebook and renders its PDF: the editions
+        # run side by side as two processes.
+        started_kernels = [pool.submit(kernels.start_kernel, "pdf" in formats)
                            for _ in langs] if formats else []
         try:
             from analysis.audit.release import DraftError, draft_reasons
@@ -77,7 +78,7 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
             from analysis.indices.tables import write_tables
             from analysis.inputs.dataset import load_dataset
             from analysis.publication import publish
-            ds = load_dataset(data_dir)
+            ds = load_dataset(Path(data_dir).resolve())   # absolute paths: handed to the kernels
             results = compute_results(ds, year, progress=progress, period=period)
             reasons = draft_reasons(ds, results) if require_final else []
             if reasons:  # --final: a draft is not published (audit.release)
@@ -93,9 +94,12 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                     bar.set_postfix_str("working papers")
                     execute(data_dir, year, "", tables, tmp / "explain" / "explain.ipynb")
                 if formats:
+                    pickled = tmp / ".dataset.pickle"   # the kernels' dataset (removed below)
+                    pickled.write_bytes(pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
+
                     def edition(lang, kernel):
                         publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
-                                                 final.parent / "failed", period, kernel.result())
+                                                 final.parent / "failed", period, kernel.result(), pickled)
                         bar.update()
                         publish.render_edition(ds, year, lang, results, tmp, formats, archival,
                                                period, kernel.result())
@@ -108,6 +112,7 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
                             publish.write_xlsx(ds, year, lang, results, tmp, period)
                     for done in editions:
                         done.result()
+                    pickled.unlink()
                 if profiles:
                     from analysis.indices.panel import profile_tables
                     from analysis.publication import unit_profiles

@@ -34,8 +34,8 @@ class Config:
     raw: dict
 
     def __getattr__(self, key):
-        try:
-            return self.raw[key]
+        try:   # through __dict__: while unpickling there is no `raw` yet (self.raw would recurse)
+            return self.__dict__["raw"][key]
         except KeyError:
             raise AttributeError(key) from None
 

@@ -54,6 +54,10 @@ def _nfc(fig) -> None:
 def to_svg(fig) -> str:
     """The figure as SVG text (the figure is closed)."""
     _nfc(fig)
+    return _svg(fig)
+
+
+def _svg(fig) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
@@ -69,7 +73,7 @@ def save(fig, folder: Path | None, stem: str) -> str:
         folder.mkdir(parents=True, exist_ok=True)
         fig.savefig(folder / f"{stem}.png", format="png", dpi=PNG_DPI, bbox_inches="tight",
                     facecolor="white", metadata={"Software": None})
-    svg = to_svg(fig)
+    svg = _svg(fig)
     if folder is not None:
         (folder / f"{stem}.svg").write_text(svg, encoding="utf-8")
     return svg
@@ -135,7 +139,7 @@ def _mean_line(ax, mean, label, top) -> None:
     where the label fits inside the axes (right first); where it fits on neither side the
     axis is widened on the right, so the label is never cut at the plot's edge."""
     ax.axvline(mean, color="#000000", linestyle="--", linewidth=0.9, zorder=1)
-    ax.figure.canvas.draw()  # the limits and the text's size are final
+    ax.figure.draw_without_rendering()  # the limits and the text's size are final
     low, high = ax.get_xlim()
     per_point = (high - low) / (ax.get_window_extent().width * 72 / ax.figure.dpi)
     text = ax.text(0, 0, label, fontsize=7)
@@ -341,7 +345,7 @@ def _log_ticks(low: float, high: float) -> list[float]:
 
 def _line_height(ax, fontsize: float) -> float:
     """One line of text of `fontsize` points (with leading) in the y data units of `ax`."""
-    ax.figure.canvas.draw()  # the data limits are final
+    ax.figure.draw_without_rendering()  # the data limits are final
     low, high = ax.get_ylim()
     return (high - low) * 1.3 * fontsize / 72 * ax.figure.dpi / ax.get_window_extent().height
 

@@ -10,13 +10,14 @@ changes use CLDR's "+". A missing value (None, NaN, NA) is written "–" (en das
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pandas as pd
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent, get_plus_sign_symbol
+from babel.numbers import NumberPattern, format_decimal, format_percent, get_plus_sign_symbol, parse_pattern
 
 from analysis.publication.i18n import LANGS, t
 
@@ -32,9 +33,11 @@ def _locale(lang: str) -> str:
     return lang
 
 
-def _pattern(decimals: int, suffix: str = "") -> str:
-    """A CLDR pattern with grouping and exactly `decimals` decimals ("#,##0.00")."""
-    return "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + suffix
+@functools.cache
+def _pattern(decimals: int, suffix: str = "") -> NumberPattern:
+    """A CLDR pattern with grouping and exactly `decimals` decimals ("#,##0.00"), parsed once
+    (Babel parses a pattern given as text at every call: a tenth of a report's sections)."""
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else "") + suffix)
 
 
 def _rounded(x: object, decimals: int) -> Decimal | None:

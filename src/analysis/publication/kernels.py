@@ -34,21 +34,17 @@ class LocalKernelManager(KernelManager):
             await super()._async_interrupt_kernel()
 
 
-def start_kernel(pdf: bool = False, data_dir: Path | None = None) -> LocalKernelManager:
+def start_kernel(pdf: bool = False) -> LocalKernelManager:
     """A report kernel started ahead of its notebook, with the notebook's imports already done
-    (and WeasyPrint's, when it is to render the edition's PDF: `write_edition_pdf`; and the
-    dataset of `data_dir` loaded: `report.preload`), so the start overlaps the computing of the
-    tables. What it runs before the notebook runs silently: the kernel's execution count, hence
-    the kept notebook, is as if papermill had started it (papermill leaves a kernel it did not
-    start running: `stop_kernel`)."""
+    (and WeasyPrint's, when it is to render the edition's PDF: `write_edition_pdf`), so the
+    start overlaps the computing of the tables. What it runs before the notebook runs silently:
+    the kernel's execution count, hence the kept notebook, is as if papermill had started it
+    (papermill leaves a kernel it did not start running: `stop_kernel`)."""
     km = LocalKernelManager(kernel_name="python3")
     km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"])  # as nbclient does
     code = "__import__('analysis.publication.report')"   # nothing bound
     if pdf:
         code += ", __import__('weasyprint')"
-    if data_dir is not None:
-        code += (f", __import__('analysis.publication.report').publication.report"
-                 f".preload({str(Path(data_dir).resolve())!r})")
     try:
         silently(km, code)
     except BaseException:

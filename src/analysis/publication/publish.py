@@ -7,9 +7,7 @@ every diacritic: DejaVu Sans, shipped inside matplotlib, so nothing depends on s
 """
 from __future__ import annotations
 
-import gc
 import importlib.util
-import logging
 import re
 import sys
 from pathlib import Path
@@ -29,6 +27,7 @@ from analysis.publication.formatting import edition_title
 from analysis.publication.i18n import t
 from analysis.publication.kernels import LocalKernelManager, NotebookError, silently
 from analysis.publication.parameters import relative
+from analysis.publication.pdf import write_edition_pdf
 from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
 
 # matplotlib's own fonts, found without importing it (as matplotlib.get_data_path() does)
@@ -37,9 +36,10 @@ FONT_DIR = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-dat
 
 def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path,
                      failed_dir: Path | None = None, period: str | None = None,
-                     km: LocalKernelManager | None = None) -> Path:
+                     km: LocalKernelManager | None = None, pickled: Path | None = None) -> Path:
     """Run the report notebook for one edition (in `km`, a kernel from `start_kernel`, else a
-    new one); the executed copy stays in the run for audit.
+    new one; given `pickled`, the run's own dataset, `report.preload`, the kernel does not load
+    it again); the executed copy stays in the run for audit.
 
     On failure the executed copy (with papermill's banner at the failing cell) is moved to
     `failed_dir` and a NotebookError names the cell, the exception and that copy."""
@@ -47,7 +47,11 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
     executed = out_dir / "report.ipynb"
     here = out_dir.resolve()
     if km is not None:   # a kernel started ahead: into the edition's folder, as papermill would start it
-        silently(km, f"__import__('os').chdir({str(here)!r})")
+        code = f"__import__('os').chdir({str(here)!r})"
+        if pickled is not None:
+            code += (f"; __import__('analysis.publication.report').publication.report.preload("
+                     f"{str(Path(data_dir).resolve())!r}, {str(pickled.resolve())!r})")
+        silently(km, code)
     try:   # the kernel runs in the edition's folder, the paths relative to it: the copy reruns there
         papermill.execute_notebook(
             str(REPORT_NOTEBOOK), str(executed), kernel_name="python3", progress_bar=False,
@@ -136,27 +140,12 @@ def notebook_html(executed: Path, lang: str, title: str, stylesheets: list[str],
     return [before + sheet + after for sheet in stylesheets]
 
 
-def write_pdf(page: str, path: Path):
-    """WeasyPrint's rendering of the HTML `page` written to `path` (the series report, the
-    profiles), tagged PDF/UA-1 like the yearly editions; returns the rendered document. No base
-    URL, as for the yearly editions."""
-    from weasyprint import HTML  # slow import: only when a PDF is asked for
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    document = HTML(string=page, base_url=None).render()
-    document.write_pdf(path, pdf_variant=PDFUA)
-    return document
-
-
 def document_meta(ds, lang: str, period: str) -> dict:
     """Author (the publisher), description (subject) and keywords of an edition."""
     publisher = (ds.config.raw.get("publisher") or {}).get(f"name_{lang}", "")
     return {"author": publisher,
             "description": t("report.subject", lang, title=ds.config.title(lang), period=period),
             "keywords": ", ".join(filter(None, [ds.config.raw.get(f"index_name_{lang}"), ds.name, period]))}
-
-
-PDFA = "pdf/a-3b"  # archival variant (ISO 19005-3, level B), on request
-PDFUA = "pdf/ua-1"  # the edition: tagged, accessible PDF (ISO 14289-1)
 
 
 def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, formats,
@@ -186,7 +175,7 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
             page = out / ".pdf-page.html"
             page.write_text(pages[True], encoding="utf-8")
             try:
-                silently(km, "from analysis.publication.publish import write_edition_pdf as w; "
+                silently(km, "from analysis.publication.pdf import write_edition_pdf as w; "
                               f"w(open({str(page.resolve())!r}, encoding='utf-8').read(), "
                               f"__import__('pathlib').Path({str(out.resolve())!r}), {archival!r}); "
                               "del w", timeout=900)
@@ -194,24 +183,6 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
                 page.unlink(missing_ok=True)
     if "xlsx" in formats and km is None:
         write_xlsx(ds, year, lang, results, run_dir, period)
-
-
-def write_edition_pdf(page: str, out: Path, archival: bool = False) -> None:
-    """The edition's page rendered by WeasyPrint to out/report.pdf (tagged, PDF/UA-1, for
-    screen readers) and, when `archival`, out/report-pdfa.pdf (PDF/A-3b). No base URL: a
-    relative link (the other edition) cannot become a file:// URI of this machine's staging
-    folder; the PDF keeps its text. The objects already there (a kernel's notebook: tables,
-    charts) are kept out of the garbage collector's sweeps meanwhile: about 15% of the rendering."""
-    from weasyprint import HTML  # slow import: only when a PDF is asked for
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    gc.freeze()
-    try:
-        document = HTML(string=page, base_url=None).render()
-        document.write_pdf(out / "report.pdf", pdf_variant=PDFUA)
-        if archival:
-            document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
-    finally:
-        gc.unfreeze()
 
 
 def write_xlsx(ds, year: int, lang: str, results: dict, run_dir: Path, period: str | None = None) -> None:

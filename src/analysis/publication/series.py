@@ -18,7 +18,7 @@ import pandas as pd
 from analysis.indices.panel import methods, movers
 from analysis.audit.manifest import report_date
 from analysis.inputs.dataset import Dataset
-from analysis.publication import charts, panel_charts, publish
+from analysis.publication import charts, panel_charts, pdf, publish
 from analysis.publication.cover import publisher_parts
 from analysis.publication.formatting import fmt_date, fmt_int, fmt_number, fmt_p_value
 from analysis.publication.i18n import LANGS, t
@@ -272,6 +272,6 @@ def publish_edition(ds: Dataset, span: tuple[int, int], lang: str, tables: dict,
                           css=publish.css(lang, synthetic, for_pdf),
                           meta=publish.document_meta(ds, lang, f"{span[0]}–{span[1]}"))
             if for_pdf:
-                publish.write_pdf(page, out / "report.pdf")
+                pdf.write_pdf(page, out / "report.pdf")
             else:
                 (out / "report.html").write_text(page, encoding="utf-8")

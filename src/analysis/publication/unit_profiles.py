@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis.indices.panel import methods as year_methods
 from analysis.inputs.dataset import Dataset
-from analysis.publication import panel_charts, publish
+from analysis.publication import panel_charts, pdf, publish
 from analysis.publication.formatting import fmt_number, fmt_points, vi_sort_key
 from analysis.publication.i18n import t
 from analysis.publication.markup import render
@@ -164,7 +164,7 @@ class Profiles:
                       css=publish.css(lang, bool(self.ds.config.synthetic), True),
                       meta={**meta, "description": self.title(lang)})
         out.mkdir(parents=True, exist_ok=True)
-        document = publish.write_pdf(page, out / "profiles.pdf")
+        document = pdf.write_pdf(page, out / "profiles.pdf")
         starts = {}
         for number, p in enumerate(document.pages):
             for anchor in p.anchors:
@@ -174,4 +174,4 @@ class Profiles:
         bounds = sorted(starts.values()) + [len(document.pages)]
         for unit_id, first in starts.items():
             pages = document.pages[first:next(b for b in bounds if b > first)]
-            document.copy(pages).write_pdf(out / "profiles" / f"{unit_id}.pdf", pdf_variant=publish.PDFUA)
+            document.copy(pages).write_pdf(out / "profiles" / f"{unit_id}.pdf", pdf_variant=pdf.PDFUA)
