@@ -295,8 +295,9 @@ def _identical(ctx: _Context):
     if pc.empty:
         return [], []
     threshold = THRESHOLDS["identical_patterns"]
-    unit, c, e = pc["unit_id"].to_numpy(), pc["c"].to_numpy(), pc["e"].to_numpy()
-    surprise, paper, pattern = pc["surprise"].to_numpy(), pc["paper"].to_numpy(), pc["pattern"].to_numpy()
+    unit, c, e, surprise, paper, pattern, reference, twins, n_unit = (
+        pc[name].to_numpy() for name in ("unit_id", "c", "e", "surprise", "paper", "pattern",
+                                         "reference", "twins", "n_unit"))
     starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])  # pc is sorted by unit
     rows, involved = [], []
     for a, b in zip(starts, np.r_[starts[1:], len(pc)]):
@@ -307,8 +308,8 @@ def _identical(ctx: _Context):
             "observed": int(c[shown].sum()), "patterns": len(shown),
             "expected": float(e[shown].sum()),
             "channel": "paper" if bool(paper[shown[0]]) else "digital",
-            "reference": str(pc["reference"].iat[best]), "twins": int(pc["twins"].iat[best]),
-            "n": int(pc["n_unit"].iat[best])}))
+            "reference": str(reference[best]), "twins": int(twins[best]),
+            "n": int(n_unit[best])}))
         involved += [("identical_patterns", unit[a], {"paper": bool(paper[i]),
                                                       "pattern": int(pattern[i])}) for i in hit]
     return rows, involved
