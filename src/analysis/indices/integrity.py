@@ -161,7 +161,7 @@ def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, 
     rows, involved = [], []
     # the bursts run beside the other checks, on a cursor of their own: DuckDB runs the two
     # threads' queries side by side, and numpy's window sums fill the other checks' waits
-    with ThreadPoolExecutor(max_workers=1) as pool, con.cursor() as cursor:
+    with con.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as pool:  # thread ends first
         bursts = pool.submit(_burst, copy.copy(ctx).on(cursor))
         for check in (_identical, _channel_gap, _all_top, _year_shift, _straight, _duplicates,
                       _perfect, _paper, lambda _: bursts.result()):
