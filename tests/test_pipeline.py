@@ -257,16 +257,17 @@ def test_without_year_the_default_year_is_published(tmp_path, capsys):
     assert u["rank"].notna().sum() == 61 and u["rank"].max() <= 61
 
 
-def test_the_default_period_and_a_missing_default(tmp_path):
-    from analysis.cli import _when, parser
-    dossiers = parser().parse_args(["run", "--data", str(ROOT / "data" / "demo-dossiers")])
-    assert _when(dossiers) == (2025, "2025-12")   # dataset.yaml: default_period 2025-12
+def test_the_default_period_and_a_missing_default(tmp_path, capsys):
+    from analysis.inputs.dataset import default_when, load_config
+    assert default_when(load_config(ROOT / "data" / "demo-dossiers")) == (2025, "2025-12")   # default_period 2025-12
     bare = tmp_path / "bare"
     shutil.copytree(MINISTRIES, bare)
     yaml_file = bare / "dataset.yaml"
     yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace("default_year: 2023\n", ""),
                          encoding="utf-8")
-    assert cli.main(["run", "--data", str(bare), "--out", str(tmp_path)]) == 1
+    assert cli.main(["run", "--data", str(bare), "--out", str(tmp_path), "--quiet"]) == 1
+    assert "no --year given and the dataset has no default_year" in capsys.readouterr().err
+    assert not (tmp_path / "par-ministries").exists()
 
 
 def test_html_renders_in_headless_chromium(published, tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from analysis import __version__
 from analysis.audit.release import DraftError
-from analysis.inputs.errors import InputError, Problem
+from analysis.inputs.errors import InputError
 from analysis.pipeline import FORMATS, LANGS
 from analysis.publication.kernels import NotebookError
 from analysis.runfolder import OutputError, explain
@@ -115,23 +115,12 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _when(args) -> tuple[int, str | None]:
-    """The year and period to report: --year or --period, else the dataset's `default_period`
-    (a dossier dataset's month) or `default_year` (dataset.yaml)."""
+def _when(args) -> tuple[int | None, str | None]:
+    """The year and period to report: --year or --period; (None, None): the dataset's default,
+    read by `pipeline.run` once the report's kernels are starting (`inputs.dataset.default_when`)."""
     if args.period:
         return int(args.period[:4]), args.period
-    if args.year is not None:
-        return args.year, None
-    from analysis.inputs.dataset import load_config
-    config = load_config(args.data)
-    if config.raw.get("default_period"):
-        period = str(config.default_period)
-        return int(period[:4]), period
-    if config.raw.get("default_year"):
-        return int(config.default_year), None
-    raise InputError([Problem("dataset.yaml", None, "default_year", "no --year given and the "
-                              "dataset has no default_year", "give --year YEAR, or add "
-                              "default_year (or default_period) to dataset.yaml")])
+    return args.year, None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,13 +48,14 @@ def in_processes(function, calls: list[tuple]) -> None:
         raise RuntimeError("; ".join(problems))
 
 
-def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
+def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
         progress: bool = True, archival: bool = False, period: str | None = None,
         require_final: bool = False, explain: bool = False, profiles: bool = False,
         years: tuple[int, int] | None = None) -> Path:
     """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that
-    folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/.
-    `require_final` (--final): raise DraftError, publishing nothing, if the edition is a draft.
+    folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/; with
+    neither, the dataset's default (`default_when`: known only once it is loaded, so that the
+    kernels start at once). `require_final` (--final): raise DraftError, publishing nothing, if the edition is a draft.
     With `explain`, also the working papers explain/explain.ipynb (and .html) of the leader,
     the laggard and every flagged unit: one notebook, one kernel, about half a minute.
     `profiles`: also one page per unit in each edition (<lang>/profiles/). `years` (first,
@@ -76,9 +77,11 @@ def run(data_dir: Path, year: int, langs=LANGS, formats=FORMATS, out_root: Path 
             from analysis.audit.release import DraftError, draft_reasons
             from analysis.indices.results import compute_results
             from analysis.indices.tables import write_tables
-            from analysis.inputs.dataset import load_dataset
+            from analysis.inputs.dataset import default_when, load_dataset
             from analysis.publication import publish
             ds = load_dataset(Path(data_dir).resolve())   # absolute paths: handed to the kernels
+            if year is None and period is None:
+                year, period = default_when(ds.config)
             results = compute_results(ds, year, progress=progress, period=period)
             reasons = draft_reasons(ds, results) if require_final else []
             if reasons:  # --final: a draft is not published (audit.release)

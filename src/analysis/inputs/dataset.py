@@ -257,6 +257,19 @@ def load_config(root: Path) -> Config:
     return Config(raw)
 
 
+def default_when(config: Config) -> tuple[int, str | None]:
+    """The year and period a run reports when given neither: the dataset's `default_period` (a
+    dossier dataset's month) or `default_year` (dataset.yaml)."""
+    if config.raw.get("default_period"):
+        period = str(config.default_period)
+        return int(period[:4]), period
+    if config.raw.get("default_year"):
+        return int(config.default_year), None
+    raise InputError([Problem("dataset.yaml", None, "default_year", "no --year given and the "
+                              "dataset has no default_year", "give --year YEAR, or add "
+                              "default_year (or default_period) to dataset.yaml")])
+
+
 def _check_survey(survey, bad) -> None:
     """`survey` (extension): lists of elements, questions and channels (each a code and its
     labels), and `collection`, per year the method and its labels."""
