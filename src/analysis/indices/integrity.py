@@ -560,13 +560,12 @@ def _top_windows(unit: np.ndarray, minute: np.ndarray, c: np.ndarray) -> list[tu
 def _straight(ctx: _Context):
     u = ctx.units
     share = (u["n_straight"] / u["n_three"].where(u["n_three"] > 0)).to_numpy(dtype=float)
+    medians = _median_of_others(share)
     rows, involved = [], []
     for i, r in enumerate(u.itertuples()):
         if r.n_three == 0:
             continue
-        others = np.delete(share, i)
-        others = others[~np.isnan(others)]
-        median = float(np.median(others)) if len(others) else math.nan
+        median = float(medians[i])
         threshold = median + STRAIGHT_MARGIN
         flagged = r.n_three >= MIN_BALLOTS and share[i] >= threshold
         rows.append(_row(r.unit_id, "straight_lining", share[i], threshold, flagged, {
@@ -575,6 +574,21 @@ def _straight(ctx: _Context):
         if flagged:
             involved.append(("straight_lining", r.unit_id, {}))
     return rows, involved
+
+
+def _median_of_others(x: np.ndarray) -> np.ndarray:
+    """For each i, the median of the values of x other than x[i], NaN left out (NaN when none
+    is left). The values are sorted once: leaving x[i] out of n sorted values s takes s[p] out
+    (p: a place of x[i]), so the j-th of the others is s[j] before p and s[j + 1] from p on."""
+    s = np.sort(x[~np.isnan(x)])
+    if not len(s):
+        return np.full(len(x), np.nan)
+    own = ~np.isnan(x)
+    m = len(s) - own                                    # how many others each value has
+    p = np.where(own, np.searchsorted(s, np.where(own, x, 0.0)), len(s))
+    nth = lambda j: s[np.minimum(np.where(j < p, j, j + 1), len(s) - 1)]  # j-th of the others
+    upper, lower = nth(m // 2), nth(np.maximum(m // 2 - 1, 0))
+    return np.where(m == 0, np.nan, np.where(m % 2 == 1, upper, (lower + upper) / 2))
 
 
 def _duplicates(ctx: _Context):
