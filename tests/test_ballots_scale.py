@@ -3,10 +3,11 @@ generator, and the integrity screen measured on the generator's planted anomalie
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.indices.ballots import summarise_ballots
+from analysis.indices.ballots import open_source, read_ballots, summarise_ballots
 from analysis.indices.ballots_pandas import summarise_ballots_pandas
 from analysis.inputs.dataset import load_dataset
 from analysis.indices.integrity import screen_ballots
@@ -127,3 +128,49 @@ def test_screen_finds_planted_anomalies(synthetic):
     assert len(clean) >= 150
     wrongly = set(flags["unit_id"]) & clean
     assert len(wrongly) / len(clean) <= 0.05, flags[flags["unit_id"].isin(wrongly)]
+
+
+@pytest.mark.parametrize("scale, satisfied", [((0, 10), (7, 8, 9, 10)), ((-2, 2), (1, 2)),
+                                              ((1, 100), tuple(range(80, 101)))])
+def test_other_scales_on_both_paths(tmp_path, scale, satisfied):
+    """Answers are stored as codes (answer − low + 1; a bit mask tests the satisfied ones up to
+    62 answers, an IN list beyond): scales starting at 0, below 0 and of 100 answers give the
+    pandas reference's tables, and the screen's per-unit sums equal the formulas written out
+    here (s = Σ answers, t = answers at the top, straight = one answer throughout, m ≥ 3)."""
+    low, high = scale
+    rng = np.random.default_rng(7)
+    n, k = 3000, 4
+    answers = rng.integers(low - 1, high + 2, size=(n, k)).astype(float)  # a few off the scale
+    answers[rng.random((n, k)) < 0.1] = np.nan                                # blanks
+    answers[rng.random(n) < 0.05] = rng.integers(low, high + 1)               # straight lines
+    answers[rng.random(n) < 0.03] = high                                      # all at the top
+    frame = pd.DataFrame({"year": 2024, "unit_id": rng.choice(["A", "B", "C"], n),
+                          "ballot_id": np.arange(n).astype(str),
+                          "channel": rng.choice(["paper", "vneid"], n)})
+    for i in range(k):
+        frame[f"q_{i}"] = pd.array(answers[:, i], dtype="Int64")
+    path = tmp_path / "ballots.parquet"
+    frame.to_parquet(path)
+    units = pd.DataFrame({"unit_id": ["A", "B", "C"], "valid_from": pd.array([None] * 3, "Int64"),
+                          "valid_to": pd.array([None] * 3, "Int64")})
+    assert_same_summary(path, units, satisfied_answers=satisfied, scale=scale)
+
+    on_scale = np.where((answers >= low) & (answers <= high), answers, np.nan)
+    answered = ~np.isnan(on_scale)
+    off_scale = (~np.isnan(answers) & ~answered).any(axis=1)
+    counted = answered.any(axis=1) & ~off_scale
+    m = answered.sum(axis=1)
+    top = (m >= 3) & (np.where(answered, on_scale, high) == high).all(axis=1)
+    lowest = np.where(answered, on_scale, np.inf).min(axis=1)
+    highest = np.where(answered, on_scale, -np.inf).max(axis=1)
+    s = np.nansum(on_scale, axis=1)
+    expected = pd.DataFrame({
+        "unit_id": frame["unit_id"], "channel": frame["channel"], "s_s": s, "s_ss": s ** 2,
+        "n_top": top, "n_straight": (m >= 3) & (lowest == highest),
+        "t_other": np.where(top, 0, (on_scale == high).sum(axis=1))})[counted]
+    expected = expected.groupby(["unit_id", "channel"], as_index=False).sum()
+    with open_source(path, units) as (con, source, questions):
+        read_ballots(con, source, questions, scale, satisfied)
+        sums = con.sql("SELECT unit_id, channel, s_s, s_ss, n_top, n_straight, t_other "
+                       "FROM unit_sums ORDER BY unit_id, channel").df()
+    pd.testing.assert_frame_equal(sums, expected, check_dtype=False)

@@ -199,3 +199,20 @@ def test_negative_facts_carry_the_true_minus_sign():
     """"bình quân các đơn vị thay đổi -0,05" printed a hyphen; the editions use U+2212."""
     assert shown_facts({"change": -0.05, "share": -0.1}, "vi") == {"change": "−0,05", "share": "−10,0%"}
     assert shown_facts({"change": -0.05}, "en") == {"change": "−0.05"}
+
+
+def test_median_of_the_other_units_against_numpy():
+    """straight_lining's yardstick, each unit's median of the other units' shares (missing
+    shares left out), equals np.median of the array with that unit deleted, ties and gaps
+    included."""
+    from analysis.indices.integrity import _median_of_others
+    rng = np.random.default_rng(3)
+    for trial in range(600):
+        n = int(rng.integers(0, 9))
+        x = (rng.choice([0.1, 0.2, 0.25, 0.5, np.nan], n) if trial % 2 else rng.random(n))
+        got = _median_of_others(x)
+        for i in range(n):
+            others = np.delete(x, i)
+            others = others[~np.isnan(others)]
+            want = np.median(others) if len(others) else np.nan
+            assert got[i] == want or (np.isnan(want) and np.isnan(got[i]))

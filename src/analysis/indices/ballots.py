@@ -29,6 +29,8 @@ from analysis.inputs.sources import open_source as read_source
 
 REASONS = ("missing_year", "unknown_unit", "outside_validity", "duplicate_ballot", "no_answer",
            "answer_out_of_scale")
+REASON_CODE = {reason: i + 1 for i, reason in enumerate(REASONS)}  # the table's `reason`
+REASON_TEXT = "[" + ", ".join(f"'{reason}'" for reason in REASONS) + "]"  # SQL: code -> reason
 KEY_COLUMNS = ("year", "unit_id", "ballot_id", "channel")
 SUMS = ("n_ballots", "n_valid", "n_satisfied", "s_yy", "s_mm", "s_ym")
 ID_HASH = "(hash(year, ballot_id) >> 32)::UINTEGER"  # a 32-bit hash of a ballot's (year, id)
@@ -47,7 +49,8 @@ class BallotSummary:
 
 
 def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale=(1, 5),
-                      years=None, progress: bool = False, screen=None) -> BallotSummary:
+                      years=None, progress: bool = False, screen=None,
+                      screen_year: int | None = None) -> BallotSummary:
     """Apply the ballot rules to the file or folder at `path` and sum the ballots that count.
 
     `units` is the registry (unit_id, valid_from, valid_to; empty years are open-ended). Per
@@ -59,7 +62,8 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
     has a row for every question of every unit-year in `units` (zeros included). `progress`
     shows bars on the long steps (from 2 s on). The file is read once, into
     the in-memory table of `read_ballots`; with `screen`, a function of (connection, source,
-    questions) such as the integrity screen, that table serves it too; its result is `integrity`.
+    questions) such as the integrity screen of `screen_year`, that table serves it too; its
+    result is `integrity`.
     """
     path = Path(path)
     satisfied = sorted({int(v) for v in satisfied_answers})
@@ -67,8 +71,7 @@ def summarise_ballots(path, units: pd.DataFrame, satisfied_answers=(4, 5), scale
         raise ValueError("satisfied_answers is empty")
     screened = None
     with open_source(path, units) as (con, source, questions):
-        read_ballots(con, source, questions, scale, satisfied, years,
-                     timed=screen is not None, progress=progress)
+        read_ballots(con, source, questions, scale, satisfied, years, screen_year, progress)
         groups = con.sql(_query(len(questions))).df()
         if screen is not None:
             screened = screen(con, source, questions)
@@ -94,6 +97,8 @@ def open_source(path: Path, units: pd.DataFrame):
 
 
 def _registry(units: pd.DataFrame) -> pd.DataFrame:
+    """unit_id (NFC), valid_from, valid_to and `code`, the unit's place in code-point order of
+    unit_id (the order DuckDB sorts text in), as the ballots table stores units."""
     frame = pd.DataFrame({
         "unit_id": [nfc(str(u)) for u in units["unit_id"]],
         "valid_from": pd.to_numeric(units["valid_from"]).astype("Int64").to_numpy(),
@@ -101,7 +106,8 @@ def _registry(units: pd.DataFrame) -> pd.DataFrame:
     })
     if frame["unit_id"].duplicated().any():
         raise ValueError("the unit registry repeats a unit_id")
-    return frame
+    frame = frame.sort_values("unit_id", ignore_index=True)
+    return frame.assign(code=np.arange(len(frame), dtype=np.int32))
 
 
 def _require_columns(source: Source, questions: list[str]) -> None:
@@ -119,18 +125,29 @@ def _require_columns(source: Source, questions: list[str]) -> None:
 
 
 def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisfied_answers=(4, 5),
-                 years=None, timed: bool = False, progress: bool = False) -> None:
-    """The one read of the ballot file: temp table `ballots`, one narrow row per ballot (of
-    `years`, if given) with _file, _pos, year, unit_id, ballot_id, channel, v0… (each answer as
-    a whole number on the scale; NULL when blank or off the scale), m (answers on the scale),
-    `reason` (the first of `REASONS` that applies; NULL when the ballot counts), paper (the
-    channel is 'paper' in any case) and, when `timed`, ts (submitted_at as a timestamp when it
-    has a time of day). Then temp table `unit_sums`, one row per (year, unit_id, channel) of
-    the ballots that count, with the sums of the rules (n_ballots, n_valid = Σm, n_satisfied =
-    Σy, s_yy, s_mm, s_ym, valid<i> and satisfied<i> per question) and those the integrity screen
-    reads (s = the sum of a ballot's answers, t = its answers at the top of the scale: s_s,
-    s_ss, s_sm, n_low (y < m), n_three (m ≥ 3), n_straight (m ≥ 3, one answer throughout),
-    n_top (m ≥ 3, all at the top), t_other and m_other (Σt and Σm over the others)).
+                 years=None, timed_year: int | None = None, progress: bool = False) -> None:
+    """The one read of the ballot file: table `ballots` (in the connection's private in-memory
+    database; not a temporary table, so that cursors see it), one narrow row per ballot (of
+    `years`, if given) with _file, _pos, year, u (the unit's `code` in the table `registry`;
+    NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id, channel,
+    paper (the channel is 'paper' in any case), a0… (each answer's code: 0 when blank or off
+    the scale, else its place on the scale, 1 for the lowest answer, so answer = code + low −
+    1; never NULL, which makes the sums several times cheaper), m (answers on the scale),
+    `reason` (the code, in `REASON_CODE`, of the first of `REASONS` that applies; NULL when the
+    ballot counts), h (a hash of year and ballot_id, for the repeated ids below) and minute
+    (submitted_at in whole minutes since 1970 when it has a time of day; read for the ballots
+    of `timed_year` only, the year the integrity screen looks for bursts in). Each column is as narrow as its values allow (year and minute INTEGER: a year
+    beyond it is no readable year; _file and _pos UINTEGER: a file of more than 4 × 10⁹ rows is
+    refused as unreadable), since at national scale the table outgrows memory and spills to
+    disk. Units are integer codes in the table, so the grouping runs on integers; names are
+    joined to the few rows that come out.
+
+    Then temp table `unit_sums`, one row per (year, unit_id, channel) of the ballots that
+    count, with the sums of the rules (n_ballots, n_valid = Σm, n_satisfied = Σy, s_yy, s_mm,
+    s_ym, valid<i> and satisfied<i> per question) and those the integrity screen reads (s = the
+    sum of a ballot's answers, t = its answers at the top of the scale: s_s, s_ss, s_sm, n_low
+    (y < m), n_three (m ≥ 3), n_straight (m ≥ 3, one answer throughout), n_top (m ≥ 3, all at
+    the top), t_other and m_other (Σt and Σm over the others)).
 
     Repeated ids: a 32-bit hash of (year, ballot_id) per ballot, sorted in numpy (4 bytes a
     ballot, where a hash aggregate in DuckDB needed a table of every id), gives the hashes seen
@@ -138,25 +155,29 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     candidates, which the window rules out: about n²/2³³ pairs, 12,000 among 10 M ids)."""
     low, high = (int(v) for v in scale)
     k = range(len(questions))
-    small = "TINYINT" if -128 <= low and high <= 127 else "BIGINT"
-    cells = ", ".join(f"{source.present(c)} AS p{i}, {source.whole(c)} AS w{i}"
+    cells = ", ".join(f"{source.present(c)} AS p{i}, {source.number(c)} AS w{i}"
                       for i, c in enumerate(questions))
-    values = ", ".join(f"CASE WHEN w{i} BETWEEN {low} AND {high} THEN w{i} END::{small} AS v{i}"
-                       for i in k)
-    answered = " + ".join(f"(v{i} IS NOT NULL)::INTEGER" for i in k)
-    bad = " + ".join(f"(p{i} AND v{i} IS NULL)::INTEGER" for i in k)
-    if timed and "submitted_at" in source.raw:
+    values = ", ".join(f"CASE WHEN w{i} BETWEEN {low} AND {high} "
+                       f"THEN (w{i} - {low - 1})::{code_type(scale)} ELSE 0 END AS a{i}" for i in k)
+    answered = "0::SMALLINT + " + " + ".join(f"(a{i} > 0)::SMALLINT" for i in k)
+    present = "0::SMALLINT + " + " + ".join(f"p{i}::SMALLINT" for i in k)
+    if timed_year is not None and "submitted_at" in source.raw:
         submitted = f", {source.text('submitted_at')} AS submitted"
-        ts = ", IF(contains(submitted, 'T'), TRY_CAST(submitted AS TIMESTAMP), NULL) AS ts"
+        ts = (f", TRY_CAST(epoch(date_trunc('minute', IF(year = {int(timed_year)} AND "
+              "contains(submitted, 'T'), TRY_CAST(submitted AS TIMESTAMP), NULL)))::BIGINT // 60 "
+              "AS INTEGER) AS minute")
     else:
-        submitted, ts = ", NULL AS submitted", ", NULL::TIMESTAMP AS ts" if timed else ""
+        submitted, ts = ", NULL AS submitted", ", NULL::INTEGER AS minute"
     chosen = (f"WHERE year IS NULL OR year IN ({', '.join(str(int(y)) for y in years)})"
               if years else "")
+    code = REASON_CODE
     run_query(con, f"""
-    CREATE OR REPLACE TEMP TABLE ballots AS
+    CREATE OR REPLACE TABLE ballots AS
     WITH raw AS ({source.relation}),
     cells AS (
-        SELECT _file, _pos, {source.whole('year')} AS year, {source.key('unit_id')} AS unit_id,
+        SELECT _file::UINTEGER AS _file, _pos::UINTEGER AS _pos,
+               TRY_CAST({source.whole('year')} AS INTEGER) AS year,
+               {source.key('unit_id')} AS unit_id,
                {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel
                {submitted}, {cells}
         FROM raw
@@ -166,72 +187,101 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         FROM cells {chosen}
     ),
     counted AS (
-        SELECT * EXCLUDE ({', '.join(f"p{i}" for i in k)}), lower(channel) = 'paper' AS paper,
-               ({answered})::INTEGER AS m, ({bad})::INTEGER AS n_bad
+        SELECT * EXCLUDE ({', '.join(f"p{i}" for i in k)}), ({answered}) AS m,
+               ({present}) - ({answered}) AS n_bad
         FROM answers
     )
-    SELECT a.* EXCLUDE (n_bad), CASE
-        WHEN a.year IS NULL THEN 'missing_year'
-        WHEN r.unit_id IS NULL THEN 'unknown_unit'
-        WHEN a.year < r.valid_from OR a.year > r.valid_to THEN 'outside_validity'
-        WHEN a.m + a.n_bad = 0 THEN 'no_answer'
-        WHEN a.n_bad > 0 THEN 'answer_out_of_scale'
-    END AS reason
+    SELECT a.* EXCLUDE (n_bad, unit_id), r.code AS u,
+           IF(r.code IS NULL, a.unit_id, NULL) AS unlisted_id, {ID_HASH} AS h,
+           lower(a.channel) = 'paper' AS paper, CASE
+        WHEN a.year IS NULL THEN {code['missing_year']}
+        WHEN r.code IS NULL THEN {code['unknown_unit']}
+        WHEN a.year < r.valid_from OR a.year > r.valid_to THEN {code['outside_validity']}
+        WHEN a.m + a.n_bad = 0 THEN {code['no_answer']}
+        WHEN a.n_bad > 0 THEN {code['answer_out_of_scale']}
+    END::TINYINT AS reason
     FROM counted a LEFT JOIN registry r ON a.unit_id = r.unit_id
     """, "ballots: reading" if progress else None)
     if source.empty_lines is not None:
         raise_unreadable_lines(con, source.name, "ballot")
     # later copies of a (year, ballot_id); the rules before duplicate_ballot keep precedence
-    hashed = ID_HASH
     keyed = "year IS NOT NULL AND ballot_id <> ''"
-    h = con.sql(f"SELECT {hashed} AS h FROM ballots WHERE {keyed}").fetchnumpy()["h"]
+    h = con.sql(f"SELECT h FROM ballots WHERE {keyed}").fetchnumpy()["h"]
     h.sort()
     con.register("repeated", pd.DataFrame({"h": np.unique(h[1:][h[1:] == h[:-1]])}))
     del h
     run_query(con, f"""
-    UPDATE ballots SET reason = 'duplicate_ballot'
-    WHERE (reason IS NULL OR reason IN ('no_answer', 'answer_out_of_scale')) AND rowid IN (
+    UPDATE ballots SET reason = {code['duplicate_ballot']}
+    WHERE (reason IS NULL OR reason IN ({code['no_answer']}, {code['answer_out_of_scale']}))
+    AND rowid IN (
         SELECT r FROM (
             SELECT rowid AS r,
                    row_number() OVER (PARTITION BY year, ballot_id ORDER BY _file, _pos) AS copy
-            FROM ballots WHERE {keyed} AND {hashed} IN (SELECT h FROM repeated)
+            FROM ballots WHERE {keyed} AND h IN (SELECT h FROM repeated)
         ) WHERE copy > 1
     )""", "ballots: repeated ids" if progress else None)
     con.unregister("repeated")
-    run_query(con, _unit_sums(len(questions), sorted({int(v) for v in satisfied_answers}), high),
+    run_query(con, _unit_sums(len(questions), satisfied_codes(scale, satisfied_answers), scale),
               "ballots: sums" if progress else None)
 
 
-def _unit_sums(k: int, satisfied: list[int], high: int) -> str:
-    """SQL creating `unit_sums` (see `read_ballots`) from the table `ballots`."""
-    wanted = ", ".join(map(str, satisfied))
+def _unit_sums(k: int, satisfied: list[int], scale) -> str:
+    """SQL creating `unit_sums` (see `read_ballots`) from the table `ballots`; `satisfied` are
+    the answer codes of the satisfied answers (`satisfied_codes`)."""
+    low, high = (int(v) for v in scale)
     q = range(k)
-    listed = ", ".join(f"v{i}" for i in q)
-    s = " + ".join(f"coalesce(v{i}, 0)" for i in q)
-    t = " + ".join(f"coalesce(v{i} = {high}, false)::INTEGER" for i in q)
+    codes = "0::INTEGER + " + " + ".join(f"a{i}" for i in q)  # Σ codes = s − m·(low − 1)
+    top = high - low + 1  # the code of the top answer
+    t = "0::INTEGER + " + " + ".join(f"(a{i} = {top})::INTEGER" for i in q)
+    y = "0::INTEGER + " + " + ".join(is_satisfied(f"a{i}", satisfied, top) for i in q)
+    listed = ", ".join(f"a{i}" for i in q)
     return f"""
     CREATE OR REPLACE TEMP TABLE unit_sums AS
-    WITH a AS (  -- per question: answered (a<i>), satisfied (y<i>)
-        SELECT year, unit_id, channel, m, ({s})::INTEGER AS s, ({t})::INTEGER AS t,
-               m >= 3 AND least({listed}) = greatest({listed}) AS straight,
-               {', '.join(f"v{i} IS NOT NULL AS a{i}, coalesce(v{i} IN ({wanted}), false) AS y{i}"
-                          for i in q)}
+    WITH a AS (  -- per ballot: y satisfied answers, s their sum, t answers at the top
+        SELECT year, u, channel, m::INTEGER AS m, ({y}) AS y, ({codes}) + m * {low - 1} AS s,
+               ({t}) AS t, m >= 3 AND ({codes}) = m * greatest({listed}) AS straight, {listed}
         FROM ballots WHERE reason IS NULL
     ),
-    b AS (SELECT *, ({' + '.join(f"y{i}::INTEGER" for i in q)}) AS y FROM a),
-    c AS (SELECT *, m >= 3 AND t = m AS all_top FROM b)  -- every answer at the top
-    SELECT year, unit_id, channel,
+    b AS (SELECT *, m >= 3 AND t = m AS all_top FROM a),  -- every answer at the top
+    sums AS (
+        SELECT year, u, channel,
            count(*) AS n_ballots, sum(m)::BIGINT AS n_valid, sum(y)::BIGINT AS n_satisfied,
            sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-           {', '.join(f"count_if(a{i})::BIGINT AS valid{i}, count_if(y{i})::BIGINT AS satisfied{i}"
+           {', '.join(f"count_if(a{i} > 0)::BIGINT AS valid{i}, "
+                      f"sum({is_satisfied(f'a{i}', satisfied, top)})::BIGINT AS satisfied{i}"
                       for i in q)},
            sum(s)::BIGINT AS s_s, sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
            count_if(y < m)::BIGINT AS n_low, count_if(m >= 3)::BIGINT AS n_three,
            count_if(straight)::BIGINT AS n_straight, count_if(all_top)::BIGINT AS n_top,
            sum(t) FILTER (NOT all_top)::BIGINT AS t_other,
            sum(m) FILTER (NOT all_top)::BIGINT AS m_other
-    FROM c GROUP BY year, unit_id, channel
+        FROM b GROUP BY year, u, channel
+    )
+    SELECT sums.* EXCLUDE (u), r.unit_id FROM sums JOIN registry r ON r.code = sums.u
     """
+
+
+def code_type(scale) -> str:
+    """The SQL type of the answer codes 0 … high − low + 1 of the scale."""
+    low, high = (int(v) for v in scale)
+    return "TINYINT" if high - low + 1 <= 127 else "BIGINT"
+
+
+def satisfied_codes(scale, satisfied_answers) -> list[int]:
+    """The codes (answer − low + 1) of the satisfied answers on the scale."""
+    low, high = (int(v) for v in scale)
+    return sorted({int(v) - low + 1 for v in satisfied_answers if low <= int(v) <= high})
+
+
+def is_satisfied(a: str, codes: list[int], top: int) -> str:
+    """SQL: 1 when the answer code `a` (0 … `top`) is one of `codes`, else 0 (a blank, code 0,
+    never is). Scales of up to 62 answers test a bit of a mask, (M >> a) & 1 with M = Σ 2^c
+    over `codes`: half the cost of an IN list, which longer scales use."""
+    if not codes:
+        return "0"
+    if top <= 62:
+        return f"(({sum(1 << c for c in codes)}::BIGINT >> {a}) & 1)"
+    return f"({a} IN ({', '.join(map(str, codes))}))::INTEGER"
 
 
 def _query(k: int) -> str:
@@ -244,8 +294,9 @@ def _query(k: int) -> str:
            {sums}
     FROM unit_sums
     UNION ALL
-    SELECT year, unit_id, channel, reason, _file, _pos, ballot_id, 1, {zeros}
-    FROM ballots WHERE reason IS NOT NULL
+    SELECT b.year, coalesce(r.unit_id, b.unlisted_id), b.channel,
+           list_extract({REASON_TEXT}, b.reason), b._file, b._pos, b.ballot_id, 1, {zeros}
+    FROM ballots b LEFT JOIN registry r ON r.code = b.u WHERE b.reason IS NOT NULL
     """
 
 

@@ -60,8 +60,10 @@ same without the ballots involved.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +71,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.indices.ballots import open_source, read_ballots
+from analysis.indices.ballots import (REASON_CODE, is_satisfied, open_source, read_ballots,
+                                      satisfied_codes)
 from analysis.inputs.sources import csv_lines
 from analysis.stats.dispersion import random_effects, ratio_variance
 
@@ -134,7 +137,7 @@ def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers
            progress: bool = False) -> Screen:
     """Both integrity tables of `year`; `progress` shows a bar while the ballots are read."""
     with open_source(Path(path), units) as (con, source, questions):
-        read_ballots(con, source, questions, scale, satisfied_answers, timed=True,
+        read_ballots(con, source, questions, scale, satisfied_answers, timed_year=int(year),
                      progress=progress)
         return screen_source(con, source, questions, int(year), scale, satisfied_answers)
 
@@ -142,8 +145,8 @@ def screen(path, units: pd.DataFrame, year: int, scale=(1, 5), satisfied_answers
 def screen_source(con, source, questions: list[str], year: int, scale, satisfied_answers,
                   progress: bool = False) -> Screen:
     """Both integrity tables of `year` from the table `ballots` of `source` on connection `con`
-    (`analysis.indices.ballots.read_ballots`, read with `timed`; `progress` is not used: the
-    file has been read)."""
+    (`analysis.indices.ballots.read_ballots`, read with `timed_year=year`; `progress` is not
+    used: the file has been read)."""
     years = _screened_view(con, len(questions), year, scale)
     return _screen_table(con, len(questions), year, years, scale, satisfied_answers, source)
 
@@ -156,11 +159,15 @@ def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, 
     if ctx.units.empty and ctx.dupes.empty:
         return Screen(_frame([]), pd.DataFrame(columns=BALLOT_COLUMNS))
     rows, involved = [], []
-    for check in (_identical, _channel_gap, _all_top, _year_shift, _burst, _straight,
-                  _duplicates, _perfect, _paper):
-        found_rows, found_ballots = check(ctx)
-        rows += found_rows
-        involved += found_ballots
+    # the bursts run beside the other checks, on a cursor of their own: DuckDB runs the two
+    # threads' queries side by side, and numpy's window sums fill the other checks' waits
+    with con.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as pool:  # thread ends first
+        bursts = pool.submit(_burst, copy.copy(ctx).on(cursor))
+        for check in (_identical, _channel_gap, _all_top, _year_shift, _straight, _duplicates,
+                      _perfect, _paper, lambda _: bursts.result()):
+            found_rows, found_ballots = check(ctx)
+            rows += found_rows
+            involved += found_ballots
     table = _frame(rows)
     ballots = _involved_ballots(ctx, involved, source)
     table = _recompute(table, ballots, ctx)
@@ -170,20 +177,22 @@ def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, 
 # --- the screened ballots --------------------------------------------------------------------
 
 def _screened_view(con, k: int, year: int, scale) -> str:
-    """View `screened`: the ballots that count, of `year` and of the latest earlier year with
-    ballots of a known unit valid that year; `channel` in lower case, `paper`, `pattern` the
-    code of the answers (blanks part of it). Returns the years screened, as an SQL list."""
+    """View `screened` (not a temporary one: cursors see it): the ballots that count, of `year`
+    and of the latest earlier year with ballots of a known unit valid that year; `u` the
+    unit's code in `registry`, `channel` in lower case, `paper`, `pattern` the code of the
+    answers (blanks part of it). Returns the years screened, as an SQL list."""
     low, high = (int(v) for v in scale)
     base = high - low + 2
-    pattern = " + ".join(f"coalesce(v{i}::BIGINT - {low - 1}, 0) * {base ** i}" for i in range(k))
+    pattern = " + ".join(f"a{i}::BIGINT * {base ** i}" for i in range(k))  # a: answer codes
+    unusable = ", ".join(str(REASON_CODE[r]) for r in ("missing_year", "unknown_unit",
+                                                        "outside_validity"))
     previous = con.execute(f"""SELECT max(year) FROM ballots WHERE year < {year} AND (reason IS NULL
-                               OR reason NOT IN ('missing_year', 'unknown_unit', 'outside_validity'))
-                            """).fetchone()[0]
+                               OR reason NOT IN ({unusable}))""").fetchone()[0]
     years = f"({year}{'' if previous is None else f', {previous}'})"
     con.execute(f"""
-    CREATE OR REPLACE TEMP VIEW screened AS
-    SELECT year, unit_id, ballot_id, _file, _pos, lower(channel) AS channel,
-           paper, ts, m, {', '.join(f"v{i}" for i in range(k))},
+    CREATE OR REPLACE VIEW screened AS
+    SELECT year, u, ballot_id, _file, _pos, lower(channel) AS channel,
+           paper, minute, m, {', '.join(f"a{i}" for i in range(k))},
            {pattern} AS pattern
     FROM ballots WHERE reason IS NULL AND year IN {years}
     """)
@@ -210,10 +219,22 @@ class _Context:
         sums = [c for c in this.columns if c not in ("year", "unit_id", "paper")]
         self.units = this.groupby("unit_id", as_index=False)[sums].sum()
         self.units["p"] = self.units["s_y"] / self.units["s_m"]
-        self.dupes = con.sql(f"""SELECT unit_id, count(*) AS n_duplicates FROM ballots
-                                 WHERE year = {year} AND reason = 'duplicate_ballot'
-                                 GROUP BY unit_id ORDER BY unit_id""").df()
+        # the units of the registry by their code in the ballots table, and the codes by name
+        names = con.sql("SELECT unit_id FROM registry ORDER BY code").df()["unit_id"]
+        self.names = names.to_numpy()
+        self.code = pd.Series(np.arange(len(self.names)), index=self.names)
+        self.dupes = con.sql(f"""SELECT r.unit_id, n AS n_duplicates FROM (
+                                     SELECT u, count(*) AS n FROM ballots
+                                     WHERE year = {year}
+                                     AND reason = {REASON_CODE['duplicate_ballot']}
+                                     GROUP BY u) JOIN registry r ON r.code = u
+                                 ORDER BY r.unit_id""").df()
         self.previous = self.cells.loc[self.cells["year"] < year, "year"].max()
+
+    def on(self, con) -> "_Context":
+        """This context, its queries sent to `con` (a cursor, for a check run in a thread)."""
+        self.con = con
+        return self
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -274,8 +295,9 @@ def _identical(ctx: _Context):
     if pc.empty:
         return [], []
     threshold = THRESHOLDS["identical_patterns"]
-    unit, c, e = pc["unit_id"].to_numpy(), pc["c"].to_numpy(), pc["e"].to_numpy()
-    surprise, paper, pattern = pc["surprise"].to_numpy(), pc["paper"].to_numpy(), pc["pattern"].to_numpy()
+    unit, c, e, surprise, paper, pattern, reference, twins, n_unit = (
+        pc[name].to_numpy() for name in ("unit_id", "c", "e", "surprise", "paper", "pattern",
+                                         "reference", "twins", "n_unit"))
     starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])  # pc is sorted by unit
     rows, involved = [], []
     for a, b in zip(starts, np.r_[starts[1:], len(pc)]):
@@ -286,8 +308,8 @@ def _identical(ctx: _Context):
             "observed": int(c[shown].sum()), "patterns": len(shown),
             "expected": float(e[shown].sum()),
             "channel": "paper" if bool(paper[shown[0]]) else "digital",
-            "reference": str(pc["reference"].iat[best]), "twins": int(pc["twins"].iat[best]),
-            "n": int(pc["n_unit"].iat[best])}))
+            "reference": str(reference[best]), "twins": int(twins[best]),
+            "n": int(n_unit[best])}))
         involved += [("identical_patterns", unit[a], {"paper": bool(paper[i]),
                                                       "pattern": int(pattern[i])}) for i in hit]
     return rows, involved
@@ -301,35 +323,36 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
     units = ctx.units.sort_values(["p", "unit_id"])
     decile = np.arange(len(units)) * 10 // max(len(units), 1)
     n_decile = units.groupby(decile)["n"].sum()
-    ctx.con.register("deciles", pd.DataFrame({"unit_id": units["unit_id"].to_numpy(),
+    ctx.con.register("deciles", pd.DataFrame({"u": ctx.code[units["unit_id"]].to_numpy(),
                                               "decile": decile}))
     # a temporary table, not a materialised CTE: at 100 M ballots it holds tens of millions of
     # patterns, which a table may spill to disk under the memory limit and a CTE may not
     ctx.con.execute(f"""
     CREATE OR REPLACE TEMP TABLE pc AS
-        SELECT unit_id, paper, pattern, count(*) AS c FROM screened WHERE year = {ctx.year}
-        GROUP BY ALL
+        SELECT u, decile, paper, pattern, c
+        FROM (SELECT u, paper, pattern, count(*) AS c FROM screened WHERE year = {ctx.year}
+              GROUP BY ALL) JOIN deciles USING (u)
     """)
+    ctx.con.unregister("deciles")
     pc = ctx.con.sql("""
-    WITH tested AS (SELECT * FROM pc JOIN deciles USING (unit_id) WHERE c >= 3),
-    per_unit AS (SELECT unit_id, sum(c)::BIGINT AS n_unit,
+    WITH tested AS (SELECT * FROM pc WHERE c >= 3),
+    per_unit AS (SELECT u, sum(c)::BIGINT AS n_unit,
                         coalesce(sum(c) FILTER (c >= 2), 0)::BIGINT AS twins
                  FROM pc GROUP BY ALL),
-    per_cell AS (SELECT unit_id, paper, sum(c)::BIGINT AS n_cell FROM pc GROUP BY ALL),
+    per_cell AS (SELECT u, paper, sum(c)::BIGINT AS n_cell FROM pc GROUP BY ALL),
     in_decile AS (  -- the tested patterns' counts in each decile
         SELECT decile, pattern, sum(c)::BIGINT AS c_decile
-        FROM pc JOIN deciles USING (unit_id)
-        WHERE (decile, pattern) IN (SELECT (decile, pattern) FROM tested) GROUP BY ALL
+        FROM pc WHERE (decile, pattern) IN (SELECT (decile, pattern) FROM tested) GROUP BY ALL
     )
-    SELECT t.unit_id, t.paper, t.pattern, t.c, n_cell, n_unit, twins,
+    SELECT t.u, t.paper, t.pattern, t.c, n_cell, n_unit, twins,
            t.c + coalesce(o.c, 0) AS c_unit, t.decile, c_decile
-    FROM tested t JOIN per_unit USING (unit_id) JOIN per_cell USING (unit_id, paper)
-         LEFT JOIN pc o ON o.unit_id = t.unit_id AND o.pattern = t.pattern AND o.paper <> t.paper
+    FROM tested t JOIN per_unit USING (u) JOIN per_cell USING (u, paper)
+         LEFT JOIN pc o ON o.u = t.u AND o.pattern = t.pattern AND o.paper <> t.paper
          JOIN in_decile d ON d.decile = t.decile AND d.pattern = t.pattern
-    ORDER BY t.unit_id, t.paper, t.pattern
+    ORDER BY t.u, t.paper, t.pattern
     """).df()
     ctx.con.execute("DROP TABLE pc")
-    ctx.con.unregister("deciles")
+    pc.insert(0, "unit_id", ctx.names[pc.pop("u").to_numpy()])
     c, c_unit, c_decile = (pc[name].to_numpy() for name in ("c", "c_unit", "c_decile"))
     n_cell, n_unit = pc["n_cell"].to_numpy(), pc["n_unit"].to_numpy()
     own = (n_cell >= MIN_BALLOTS) & (n_unit - n_cell >= MIN_BALLOTS)
@@ -368,12 +391,13 @@ def _channel_gap(ctx: _Context):
     mu, _, z = random_effects(ld - lp, vp + vd, trim=TRIM)
     threshold = THRESHOLDS["channel_gap"]
     rows, involved = [], []
+    n_paper, n_digital = p["n"].to_numpy(), d["n"].to_numpy()
+    low_paper, low_digital = p["n_low"].to_numpy() / n_paper, d["n_low"].to_numpy() / n_digital
     for i, unit in enumerate(both):
         flagged = z[i] >= threshold
         rows.append(_row(unit, "channel_gap", z[i], threshold, flagged, {
-            "low_paper": float(p["n_low"].iloc[i] / p["n"].iloc[i]),
-            "low_digital": float(d["n_low"].iloc[i] / d["n"].iloc[i]),
-            "n_paper": int(p["n"].iloc[i]), "n_digital": int(d["n"].iloc[i]),
+            "low_paper": float(low_paper[i]), "low_digital": float(low_digital[i]),
+            "n_paper": int(n_paper[i]), "n_digital": int(n_digital[i]),
             "usual_ratio": float(math.exp(mu))}))
         if flagged:
             involved.append(("channel_gap", unit, {}))
@@ -448,20 +472,20 @@ def _year_shift(ctx: _Context):
 
 def _burst(ctx: _Context):
     con, year = ctx.con, ctx.year
-    names = sorted(ctx.units["unit_id"])  # code point order, as DuckDB orders text
-    con.register("burst_units", pd.DataFrame({"unit_id": names, "u": np.arange(len(names))}))
+    names = ctx.names  # by the unit's code in the table `registry`
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE minutes AS
-    SELECT u, unit_id, epoch(date_trunc('minute', ts))::BIGINT // 60 AS minute, count(*) AS c
-    FROM screened JOIN burst_units USING (unit_id)
-    WHERE year = {year} AND ts IS NOT NULL GROUP BY ALL
+    SELECT u, minute, count(*) AS c
+    FROM screened WHERE year = {year} AND minute IS NOT NULL GROUP BY ALL
     """)
-    con.unregister("burst_units")
     top = _busiest(con, names)
-    units = con.sql("""SELECT unit_id, count(DISTINCT minute // 1440) AS days, count(*) AS starts
-                       FROM minutes GROUP BY unit_id""").df().set_index("unit_id")
-    hours = con.sql("SELECT unit_id, (minute // 60) % 24 AS hour, sum(c) AS n FROM minutes "
-                    "GROUP BY ALL").df().set_index(["unit_id", "hour"])["n"]
+    units = con.sql("""SELECT u, count(DISTINCT minute // 1440) AS days, count(*) AS starts
+                       FROM minutes GROUP BY u""").df()
+    units = units.set_index(pd.Index(names[units.pop("u").to_numpy()], name="unit_id"))
+    hours = con.sql("SELECT u, (minute // 60) % 24 AS hour, sum(c) AS n FROM minutes "
+                    "GROUP BY ALL").df()
+    hours = hours.set_index([pd.Index(names[hours.pop("u").to_numpy()], name="unit_id"),
+                             "hour"])["n"]
     if top.empty:
         return [], []
     # the unit's rate at that time of day: the busier of the clock hours the window touches
@@ -483,8 +507,8 @@ def _burst(ctx: _Context):
             "start": pd.Timestamp(int(r.minute) * 60, unit="s").strftime("%Y-%m-%d %H:%M"),
             "rate": float(r.expected)}))
         if flagged:
-            involved.append(("burst", r.unit_id, {"start": int(r.minute) * 60,
-                                                  "end": (int(r.minute) + int(r.width)) * 60}))
+            involved.append(("burst", r.unit_id, {"start": int(r.minute),
+                                                  "end": int(r.minute) + int(r.width)}))
     return rows, involved
 
 
@@ -536,13 +560,12 @@ def _top_windows(unit: np.ndarray, minute: np.ndarray, c: np.ndarray) -> list[tu
 def _straight(ctx: _Context):
     u = ctx.units
     share = (u["n_straight"] / u["n_three"].where(u["n_three"] > 0)).to_numpy(dtype=float)
+    medians = _median_of_others(share)
     rows, involved = [], []
     for i, r in enumerate(u.itertuples()):
         if r.n_three == 0:
             continue
-        others = np.delete(share, i)
-        others = others[~np.isnan(others)]
-        median = float(np.median(others)) if len(others) else math.nan
+        median = float(medians[i])
         threshold = median + STRAIGHT_MARGIN
         flagged = r.n_three >= MIN_BALLOTS and share[i] >= threshold
         rows.append(_row(r.unit_id, "straight_lining", share[i], threshold, flagged, {
@@ -551,6 +574,21 @@ def _straight(ctx: _Context):
         if flagged:
             involved.append(("straight_lining", r.unit_id, {}))
     return rows, involved
+
+
+def _median_of_others(x: np.ndarray) -> np.ndarray:
+    """For each i, the median of the values of x other than x[i], NaN left out (NaN when none
+    is left). The values are sorted once: leaving x[i] out of n sorted values s takes s[p] out
+    (p: a place of x[i]), so the j-th of the others is s[j] before p and s[j + 1] from p on."""
+    s = np.sort(x[~np.isnan(x)])
+    if not len(s):
+        return np.full(len(x), np.nan)
+    own = ~np.isnan(x)
+    m = len(s) - own                                    # how many others each value has
+    p = np.where(own, np.searchsorted(s, np.where(own, x, 0.0)), len(s))
+    nth = lambda j: s[np.minimum(np.where(j < p, j, j + 1), len(s) - 1)]  # j-th of the others
+    upper, lower = nth(m // 2), nth(np.maximum(m // 2 - 1, 0))
+    return np.where(m == 0, np.nan, np.where(m % 2 == 1, upper, (lower + upper) / 2))
 
 
 def _duplicates(ctx: _Context):
@@ -598,38 +636,45 @@ def _paper_counts(ctx: _Context) -> np.ndarray:
 def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
                       source) -> pd.DataFrame:
     """The screened ballots of the year behind each flag, from (check, unit, key) triples (key:
-    the paper flag and pattern of a copied form, the start and end of a burst in epoch seconds),
-    in one join of the ballots with a table of the flags."""
+    the paper flag and pattern of a copied form; a burst's first minute and the minute after
+    its last, counted since 1970), in one join of the ballots with a table of the flags."""
     k = range(ctx.k)
     if not involved:
-        return pd.DataFrame(columns=BALLOT_COLUMNS + ["m"] + [f"v{i}" for i in k])
-    listed = ", ".join(f"v{i}" for i in k)
-    sat = ", ".join(map(str, ctx.satisfied))
+        return pd.DataFrame(columns=BALLOT_COLUMNS + ["m", "y"])
+    # answer codes (`analysis.indices.ballots.read_ballots`): 0 blank, answer − low + 1 else
+    top = ctx.high - ctx.low + 1
+    satisfied = satisfied_codes((ctx.low, ctx.high), ctx.satisfied)
+    sat = ", ".join(map(str, [0, *satisfied]))
+    total = "0::INTEGER + " + " + ".join(f"a{i}" for i in k)  # Σ codes
+    listed = ", ".join(f"a{i}" for i in k)
     conditions = {  # which of a flagged unit's ballots are involved, by check
         "identical_patterns": "s.paper = f.paper AND s.pattern = f.pattern",
-        "channel_gap": "s.paper AND " + " AND ".join(f"(v{i} IS NULL OR v{i} IN ({sat}))"
+        "channel_gap": "s.paper AND " + " AND ".join(f"a{i} IN ({sat})"
                                                      for i in k),  # no low answer on paper
-        "all_top": f"s.m >= 3 AND least({listed}) = {ctx.high}",
-        "burst": "s.ts >= to_timestamp(f.start)::TIMESTAMP AND s.ts < to_timestamp(f.end)::TIMESTAMP",
-        "straight_lining": f"s.m >= 3 AND least({listed}) = greatest({listed})",
+        "all_top": f"s.m >= 3 AND ({total}) = s.m * {top}",
+        "burst": "s.minute >= f.start AND s.minute < f.end",
+        "straight_lining": f"s.m >= 3 AND ({total}) = s.m * greatest({listed})",
     }
     flags = pd.DataFrame({
-        "unit_id": [unit for _, unit, _ in involved], "check": [c for c, _, _ in involved],
+        "u": ctx.code[[unit for _, unit, _ in involved]].to_numpy(),
+        "check": [c for c, _, _ in involved],
         **{name: pd.array([key.get(name) for _, _, key in involved], dtype=dtype)
            for name, dtype in (("paper", "boolean"), ("pattern", "Int64"), ("start", "Int64"),
                                ("end", "Int64"))}})
     ctx.con.register("flags", flags)
-    answers = ", ".join(f"coalesce(CAST(v{i} AS VARCHAR), '')" for i in k)
+    answers = ", ".join(f"IF(a{i} = 0, '', CAST(a{i} + {ctx.low - 1} AS VARCHAR))" for i in k)
     frame = ctx.con.sql(f"""
-    SELECT s.unit_id, f."check", s.ballot_id, s._file, s._pos, s.channel,
-           concat_ws('|', {answers}) AS answers, s.m, {', '.join(f"s.v{i}" for i in k)}
-    FROM screened s JOIN flags f ON s.unit_id = f.unit_id
+    SELECT s.u, f."check", s.ballot_id, s._file, s._pos, s.channel,
+           concat_ws('|', {answers}) AS answers, s.m,
+           {' + '.join(is_satisfied(f"s.a{i}", satisfied, top) for i in k)} AS y
+    FROM screened s JOIN flags f ON s.u = f.u
     WHERE s.year = {ctx.year} AND CASE f."check"
         {' '.join(f"WHEN '{check}' THEN {condition}" for check, condition in conditions.items())}
     END
-    ORDER BY s.unit_id, f."check", s._file, s._pos
+    ORDER BY s.u, f."check", s._file, s._pos
     """).df()
     ctx.con.unregister("flags")
+    frame.insert(0, "unit_id", ctx.names[frame.pop("u").to_numpy()])
     rows = frame["_pos"].to_numpy(dtype=np.int64)
     if source.empty_lines is not None:
         rows = csv_lines(rows, source.empty_lines)
@@ -644,15 +689,17 @@ def _recompute(table: pd.DataFrame, ballots: pd.DataFrame, ctx: _Context) -> pd.
     published = ctx.units.set_index("unit_id")["p"]
     table["p_published"] = table["unit_id"].map(published).astype(float)
     if len(ballots):
-        values = ballots[[f"v{i}" for i in range(ctx.k)]]
-        ballots = ballots.assign(y=values.isin(ctx.satisfied).sum(axis=1))
-        per = ballots.groupby(["unit_id", "check"])[["m", "y"]].agg(["size", "sum"])
+        per = ballots.groupby(["unit_id", "check"]).agg(n=("m", "size"), m=("m", "sum"),
+                                                         y=("y", "sum"))
         units = ctx.units.set_index("unit_id")
-        for (unit, check), r in per.iterrows():
-            at = (table["unit_id"] == unit) & (table["check"] == check)
-            left_m = units.at[unit, "s_m"] - r[("m", "sum")]
-            left_y = units.at[unit, "s_y"] - r[("y", "sum")]
-            table.loc[at, "n_involved"] = int(r[("m", "size")])
-            table.loc[at, "p_without"] = left_y / left_m if left_m > 0 else math.nan
+        at = pd.MultiIndex.from_frame(table[["unit_id", "check"]])
+        found = per.reindex(at)
+        left_m = units["s_m"].reindex(table["unit_id"]).to_numpy() - found["m"].to_numpy()
+        left_y = units["s_y"].reindex(table["unit_id"]).to_numpy() - found["y"].to_numpy()
+        listed = found["n"].notna().to_numpy()
+        table.loc[listed, "n_involved"] = found["n"].to_numpy()[listed].astype("int64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            without = np.where(left_m > 0, left_y / np.where(left_m > 0, left_m, 1), np.nan)
+        table.loc[listed, "p_without"] = without[listed]
     return table
 

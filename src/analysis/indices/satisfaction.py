@@ -57,7 +57,8 @@ def load(ds: Dataset, engine: str = "duckdb", progress: bool = False,
                    else summarise_ballots(*args, progress=progress, screen=None if screen_year is None
                                           else partial(screen_source, year=int(screen_year),
                                                        scale=scale, satisfied_answers=args[2],
-                                                       progress=progress)))
+                                                       progress=progress),
+                                          screen_year=screen_year))
         by_year = {int(y): _from_sums(part, alpha) for y, part in summary.units.groupby("year")}
         return Satisfaction(by_year, "ballots", summary.units, summary.questions,
                             summary.channels, summary.rejected, summary.integrity)

@@ -61,8 +61,11 @@ class Source:
         return text
 
     def text(self, column: str) -> str:
-        """SQL of the cell as text trimmed of spaces; NULL when blank."""
-        return f"nullif(trim({self.cell(column)}), '')"
+        """SQL of the cell as text trimmed of spaces; NULL when blank. Only a cell that starts
+        or ends with a space is trimmed (a copy of every cell cost more than the test)."""
+        cell = self.cell(column)
+        return (f"nullif(CASE WHEN starts_with({cell}, ' ') OR ends_with({cell}, ' ') "
+                f"THEN trim({cell}) ELSE {cell} END, '')")
 
     def key(self, column: str) -> str:
         """SQL of an id or label cell: trimmed, in NFC, '' when blank (so ids compare as users
@@ -75,6 +78,13 @@ class Source:
         if self.types[column] in INTEGER_TYPES:
             return f"CAST({self.raw[column]} AS BIGINT)"
         return whole_number(self.text(column))
+
+    def number(self, column: str) -> str:
+        """SQL of the cell as `whole`, but an integer column as stored (not widened to BIGINT):
+        comparing a small integer costs less than casting every cell."""
+        if self.types[column] in INTEGER_TYPES:
+            return self.raw[column]
+        return self.whole(column)
 
     def present(self, column: str) -> str:
         """SQL: the cell is not blank."""
