@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from functools import cached_property
 from pathlib import Path
 
+from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import KernelManager
+from jupyter_client.session import Session
 from traitlets import default
 
 
@@ -24,6 +27,19 @@ class LocalKernelManager(KernelManager):
     @default("ip")
     def _ip(self):   # each kernel its own socket files (two editions run side by side)
         return str(Path(tempfile.gettempdir()) / f"par-report-kernel-{uuid.uuid4().hex}")
+
+    @cached_property
+    def quiet_client(self) -> BlockingKernelClient:
+        """The client of `silently`, one for the kernel's life and made ready once: a new
+        client's `wait_for_ready` ends by waiting 0.2 s for IOPub to fall silent, which was
+        twice an edition on the way of a run (before its notebook, before its PDF). Its own
+        session: it also receives the notebook's messages, which a session shared with the
+        notebook's client would refuse as replayed ("Duplicate Signature")."""
+        client = self.client(session=Session(key=self.session.key,
+                                             signature_scheme=self.session.signature_scheme))
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        return client
 
     async def _async_interrupt_kernel(self) -> None:
         """No SIGINT on the way to a shutdown: jupyter_client interrupts the kernel before asking
@@ -55,13 +71,7 @@ def start_kernel(pdf: bool = False) -> LocalKernelManager:
 
 def silently(km: LocalKernelManager, code: str, timeout: float = 120) -> None:
     """Run `code` in the kernel without a trace in its history or execution count."""
-    client = km.client()
-    client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        reply = client.execute_interactive(code, silent=True, timeout=timeout)
-    finally:
-        client.stop_channels()
+    reply = km.quiet_client.execute_interactive(code, silent=True, timeout=timeout)
     if reply["content"]["status"] != "ok":
         raise RuntimeError(f"the report kernel could not run {code!r}: {reply['content'].get('evalue')}")
 
@@ -70,6 +80,8 @@ def stop_kernel(km: LocalKernelManager) -> None:
     """Stop a report kernel at once (SIGKILL) and remove its socket files: its notebook is saved
     and it keeps nothing else (history in memory), so the polite shutdown request would only add
     about a second per kernel to the end of every run."""
+    if "quiet_client" in vars(km):
+        km.quiet_client.stop_channels()
     if km.has_kernel:
         km.shutdown_kernel(now=True)
     km.cleanup_resources()
