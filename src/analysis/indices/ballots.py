@@ -238,8 +238,9 @@ def _unit_sums(k: int, satisfied: list[int], scale) -> str:
     return f"""
     CREATE OR REPLACE TEMP TABLE unit_sums AS
     WITH a AS (  -- per ballot: y satisfied answers, s their sum, t answers at the top
-        SELECT year, u, channel, m::INTEGER AS m, ({y}) AS y, ({codes}) + m * {low - 1} AS s,
-               ({t}) AS t, m >= 3 AND ({codes}) = m * greatest({listed}) AS straight, {listed}
+        SELECT year, u, channel, m::INTEGER AS m, ({y}) AS y,
+               ({codes}) + m::INTEGER * {low - 1} AS s, ({t}) AS t,
+               m >= 3 AND ({codes}) = m::INTEGER * greatest({listed}) AS straight, {listed}
         FROM ballots WHERE reason IS NULL
     ),
     b AS (SELECT *, m >= 3 AND t = m AS all_top FROM a),  -- every answer at the top
