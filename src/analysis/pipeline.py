@@ -48,14 +48,15 @@ def in_processes(function, calls: list[tuple]) -> None:
         raise RuntimeError("; ".join(problems))
 
 
-def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS, out_root: Path = Path("reports"),
-        progress: bool = True, archival: bool = False, period: str | None = None,
+def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
+        out_root: Path = Path("reports"), progress: bool = True, archival: bool = False, period: str | None = None,
         require_final: bool = False, explain: bool = False, profiles: bool = False,
         years: tuple[int, int] | None = None) -> Path:
     """Publish `year` of the dataset in `data_dir` to OUT/<dataset>/<year>/ and return that
     folder; with `period` (a month YYYY-MM of a dossier dataset), OUT/<dataset>/<period>/; with
     neither, the dataset's default (`default_when`: known only once it is loaded, so that the
-    kernels start at once). `require_final` (--final): raise DraftError, publishing nothing, if the edition is a draft.
+    kernels start at once). `require_final` (--final): raise DraftError, publishing nothing, if
+    the edition is a draft.
     With `explain`, also the working papers explain/explain.ipynb (and .html) of the leader,
     the laggard and every flagged unit: one notebook, one kernel, about half a minute.
     `profiles`: also one page per unit in each edition (<lang>/profiles/). `years` (first,
@@ -102,7 +103,8 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS, out_root
 
                     def edition(lang, kernel):
                         publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
-                                                 final.parent / "failed", period, kernel.result(), pickled)
+                                                 final.parent / "failed", period, kernel.result(),
+                                                 pickled)
                         bar.update()
                         publish.render_edition(ds, year, lang, results, tmp, formats, archival,
                                                period, kernel.result())

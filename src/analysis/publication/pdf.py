@@ -12,9 +12,9 @@ PDFUA = "pdf/ua-1"  # the edition: tagged, accessible PDF (ISO 14289-1)
 
 
 def write_pdf(page: str, path: Path):
-    """WeasyPrint's rendering of the HTML `page` written to `path` (the series report, the
-    profiles), tagged PDF/UA-1 like the yearly editions; returns the rendered document. No base
-    URL, as for the yearly editions."""
+    """WeasyPrint's rendering of the HTML `page` written to `path`, tagged PDF/UA-1 (the yearly
+    editions through `write_edition_pdf`, the series report, the profiles); returns the
+    rendered document. No base URL (see `write_edition_pdf`)."""
     from weasyprint import HTML  # slow import: only when a PDF is asked for
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     document = HTML(string=page, base_url=None).render()
@@ -28,12 +28,9 @@ def write_edition_pdf(page: str, out: Path, archival: bool = False) -> None:
     relative link (the other edition) cannot become a file:// URI of this machine's staging
     folder; the PDF keeps its text. The objects already there (a kernel's notebook: tables,
     charts) are kept out of the garbage collector's sweeps meanwhile: about 15% of the rendering."""
-    from weasyprint import HTML  # slow import: only when a PDF is asked for
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     gc.freeze()
     try:
-        document = HTML(string=page, base_url=None).render()
-        document.write_pdf(out / "report.pdf", pdf_variant=PDFUA)
+        document = write_pdf(page, out / "report.pdf")
         if archival:
             document.write_pdf(out / "report-pdfa.pdf", pdf_variant=PDFA)
     finally:
