@@ -53,6 +53,26 @@ def test_same_figure_same_bytes(tmp_path):
         assert (tmp_path / "a" / f"f.{ext}").read_bytes() == (tmp_path / "b" / f"f.{ext}").read_bytes()
 
 
+def test_shared_text_metrics_draw_what_matplotlib_draws(tmp_path, monkeypatch):
+    """The text measures shared across renderers (`charts._shared_text_metrics`) give the same
+    files as matplotlib's own per-renderer cache: SVG bytes and PNG pixels."""
+    import matplotlib.text
+
+    def chart():
+        return charts.slope(["Hà Nội", "Đà Nẵng", "Cần Thơ"], [1.0, 2.0, 3.0], [2.0, 2.1, 2.2],
+                            (2015, 2016), "Điểm", vi(1), [True] * 3)
+    svg = charts.save(chart(), tmp_path / "shared", "f")
+    with monkeypatch.context() as patched:
+        patched.setattr(matplotlib.text, "_get_text_metrics_with_cache",   # matplotlib's own, per renderer
+                        lambda renderer, text, font, ismath, dpi:
+                        matplotlib.text._get_text_metrics_function(renderer)(text, font.copy(), ismath, dpi))
+        reference = charts.save(chart(), tmp_path / "own", "f")
+    assert matplotlib.text._get_text_metrics_with_cache is charts._shared_text_metrics
+    assert svg == reference
+    with Image.open(tmp_path / "shared" / "f.png") as ours, Image.open(tmp_path / "own" / "f.png") as own:
+        assert ours.size == own.size and ours.tobytes() == own.tobytes()
+
+
 def test_count_axis_has_whole_numbers_only():
     # the old chart ticked 0,0 0,5 1,0 … 2,0 for two units: half a unit
     ax = drawn(charts.band_counts(["A", "B", "C"], [1, 2, 0], "n")).axes[0]
