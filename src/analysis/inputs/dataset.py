@@ -537,9 +537,10 @@ def _check_units(r: TableReader, frame: pd.DataFrame, ds: Dataset) -> None:
                   "format the unit_id column as Text and type the ids again (or save from the "
                   "template in data/templates/), or write the file as CSV UTF-8")
     validity = dict(zip(units.index, zip(units["valid_from"], units["valid_to"])))
-    for idx, unit, year in zip(frame.index, frame["unit_id"], frame["year"]):
-        if unit == "" or unit in zeros:
-            continue
+    ids, years = frame["unit_id"], frame["year"]   # the rows that fail a check below, at once
+    outside = ((years < ids.map(units["valid_from"])) | (years > ids.map(units["valid_to"])))
+    failing = (ids != "") & ~ids.isin(zeros) & (~ids.isin(units.index) | outside.fillna(False))
+    for idx, unit, year in zip(frame.index[failing], ids[failing], years[failing]):
         if unit not in validity:
             r.problem(int(rows[idx]), "unit_id", f"unknown unit '{unit}'",
                       "add the unit to units.csv or correct the id")
@@ -556,7 +557,7 @@ def _lost_zeros(ids: pd.Series, known: pd.Index) -> dict[str, str]:
     """Unknown ids that are known ones without their leading zeros ('1' for '01'): a
     spreadsheet read the column as numbers. {found: registry id}."""
     padded = {k.lstrip("0"): k for k in known if k.startswith("0") and k.isdigit()}
-    return {u: padded[u] for u in sorted(set(ids) - set(known)) if u in padded}
+    return {u: padded[u] for u in sorted(set(ids.tolist()) - set(known)) if u in padded}
 
 
 def _index_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:
@@ -573,24 +574,24 @@ def _index_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFra
     s["decimals"] = r.text("points", required=False).map(decimals).astype(int)
     s["row"] = r.rows()
     rows = r.rows()
-    versions = {}   # the method version of each year, looked up once
-    for idx, comp, pts, mx, year in zip(s.index, s["component"], s["points"], s["max_points"], s["year"]):
+    versions = {}   # each year's components' maxima and method version, looked up once
+    for row, comp, pts, mx, year in zip(rows.tolist(), s["component"].tolist(), s["points"].tolist(),
+                                        s["max_points"].tolist(), s["year"].tolist()):
         key = None if pd.isna(year) else int(year)
         if key not in versions:
-            versions[key] = ds.config.method(key)
-        version = versions[key]
-        maxima = {c["code"]: float(c["max_points"]) for c in version["components"]}
-        if comp == "total":
-            maxima[comp] = sum(maxima.values()) or mx
-        span = "" if version["id"] == "" else f" (method version '{version['id']}')"
-        if comp not in maxima:
-            r.problem(int(rows[idx]), "component", f"unknown component '{comp}' in {year}{span}",
+            version = ds.config.method(key)
+            versions[key] = ({c["code"]: float(c["max_points"]) for c in version["components"]},
+                             "" if version["id"] == "" else f" (method version '{version['id']}')")
+        maxima, span = versions[key]
+        expected = (sum(maxima.values()) or mx) if comp == "total" else maxima.get(comp)
+        if expected is None:
+            r.problem(row, "component", f"unknown component '{comp}' in {year}{span}",
                       f"use one of {', '.join(maxima)} (dataset.yaml methodology) or 'total'")
-        elif not np.isnan(mx) and abs(mx - maxima[comp]) > 1e-9:
-            r.problem(int(rows[idx]), "max_points", f"max_points {mx:g} differs from dataset.yaml's "
-                      f"{maxima[comp]:g} for '{comp}'{span}", "make them agree")
+        elif not np.isnan(mx) and abs(mx - expected) > 1e-9:
+            r.problem(row, "max_points", f"max_points {mx:g} differs from dataset.yaml's "
+                      f"{expected:g} for '{comp}'{span}", "make them agree")
         if not np.isnan(pts) and not np.isnan(mx) and pts > mx + 1e-9:
-            r.problem(int(rows[idx]), "points", f"points {pts:g} exceed max_points {mx:g}",
+            r.problem(row, "points", f"points {pts:g} exceed max_points {mx:g}",
                       "correct the score or its maximum")
     parts = s[(s["component"] != "total") & s["unit_id"].isin(ds.units["unit_id"])]
     present = parts.groupby(["year", "unit_id"])["component"].agg(set)
@@ -621,19 +622,19 @@ def _subcomponent_scores(r: TableReader | None, ds: Dataset, known: bool) -> pd.
                       "component": r.text("component"),
                       "points": r.number("points", required=False, minimum=0)})
     s["row"] = r.rows()
-    parent_of, parents_of = {}, {}   # parents_of: each year's {sub-component: parent}, once
-    for idx, code, year in zip(s.index, s["component"], s["year"]):
+    parent, parents_of = [], {}   # parents_of: each year's {sub-component: parent}, once
+    for row, code, year in zip(s["row"].tolist(), s["component"].tolist(), s["year"].tolist()):
         key = None if pd.isna(year) else int(year)
         if key not in parents_of:
             parents_of[key] = {sub["code"]: sub["parent"]
                                for sub in ds.config.method(key)["subcomponents"]}
         parents = parents_of[key]
         if code not in parents:
-            r.problem(int(s.at[idx, "row"]), "component", f"'{code}' is not a sub-component of "
+            r.problem(row, "component", f"'{code}' is not a sub-component of "
                       f"{year}'s method version", "add it to the version's subcomponents in "
                       "dataset.yaml or correct the code")
-        parent_of[idx] = parents.get(code, "")
-    s["parent"] = pd.Series(parent_of, dtype="string")
+        parent.append(parents.get(code, ""))
+    s["parent"] = pd.Series(parent, index=s.index, dtype="string")
     if known:
         _check_units(r, s, ds)
     return s

@@ -128,35 +128,37 @@ class TableReader:
             self.problem(1, None, "the columns are separated by semicolons",
                          "save it comma-separated (with '.' as the decimal point)")
             return None
-        reader = csv.reader(io.StringIO(text, newline=""))
-        columns = [nfc(c).strip() for c in next(reader)]
+        # NFC of the whole text is that of each cell: a delimiter (, " CR LF) composes with nothing
+        reader = csv.reader(io.StringIO(nfc(text), newline=""))
+        columns = [c.strip() for c in next(reader)]
         body = []
         for row in reader:
             number = reader.line_num  # the line where this record ends (quoted cells may span lines)
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():
                 continue
             if len(row) != len(columns):
                 self.problem(number, None, f"{len(row)} fields where the header has {len(columns)}",
                              "check for a stray comma or quote on this line")
                 self.malformed = True
                 continue
-            body.append([nfc(cell).strip() for cell in row] + [number])
+            body.append([cell.strip() for cell in row] + [number])
         frame = pd.DataFrame(body, columns=[*columns, "_row"], dtype=object)
-        frame = frame.astype({c: "string" for c in columns})
-        self._refuse_invisible(frame)
-        return frame
+        if INVISIBLE.search(text):   # a file clean as a whole has no such cell
+            self._refuse_invisible(frame)
+        return frame.astype({c: "string" for c in columns})
 
     def _refuse_invisible(self, frame: pd.DataFrame) -> None:
         """A problem for each cell holding a control character or a bidirectional control
         (`invisible`): they corrupt the XLSX and PDF and can disguise a name."""
+        rows = frame["_row"].tolist()
         for column in frame.columns.drop("_row"):
-            cells = [cell for cell in frame[column] if isinstance(cell, str)]
-            if not INVISIBLE.search("".join(cells)):   # one character: a column clean as a whole
-                continue
-            for idx, cell in frame[column].items():
+            cells = frame[column].tolist()
+            if not INVISIBLE.search("".join(c for c in cells if isinstance(c, str))):
+                continue   # one search: a column clean as a whole
+            for row, cell in zip(rows, cells):
                 found = invisible(cell) if isinstance(cell, str) else None
                 if found:
-                    self.problem(int(frame.at[idx, "_row"]), column, "the text holds the "
+                    self.problem(int(row), column, "the text holds the "
                                  f"invisible character {found}", "delete it (retype the text "
                                  "if unsure)")
 
