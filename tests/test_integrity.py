@@ -216,3 +216,24 @@ def test_median_of_the_other_units_against_numpy():
             others = others[~np.isnan(others)]
             want = np.median(others) if len(others) else np.nan
             assert got[i] == want or (np.isnan(want) and np.isnan(got[i]))
+
+
+def test_busiest_windows_against_counting_every_window():
+    """`_top_windows` keeps, of each unit and window length, the BURST_CANDIDATES windows with
+    the most ballots (ties: the earliest start), as counting each window's ballots one by one
+    and sorting by (−count, start) gives; units with fewer minutes keep all of them."""
+    from analysis.indices.integrity import BURST_CANDIDATES, BURST_WINDOWS, _top_windows
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        rows = {(int(u), int(m)): int(c) for u, m, c in zip(
+            rng.integers(0, 6, 120), rng.integers(0, 200, 120), rng.integers(1, 4, 120))}
+        unit, minute = (np.array(v, dtype=np.int64) for v in zip(*sorted(rows)))
+        c = np.array([rows[k] for k in sorted(rows)], dtype=np.int64)
+        got = sorted(zip(*(np.concatenate(col).tolist() for col in zip(*_top_windows(unit, minute, c)))))
+        want = []
+        for width in BURST_WINDOWS:
+            for u in np.unique(unit):
+                windows = [(-sum(n for (v, s), n in rows.items() if v == u and m <= s < m + width), m)
+                           for (v, m) in rows if v == u]
+                want += [(int(u), m, width, -count) for count, m in sorted(windows)[:BURST_CANDIDATES]]
+        assert got == sorted(want)

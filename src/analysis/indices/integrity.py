@@ -538,19 +538,27 @@ def _busiest(con, names: list[str]) -> pd.DataFrame:
 
 
 def _top_windows(unit: np.ndarray, minute: np.ndarray, c: np.ndarray) -> list[tuple]:
-    """(unit, start, width, count) of the busiest windows, for minutes sorted by (unit, minute)."""
+    """(unit, start, width, count) of the busiest windows, for minutes sorted by (unit, minute):
+    of each unit and width, the BURST_CANDIDATES largest counts, ties the earliest; picked one
+    round at a time (each unit's largest count not yet taken, `maximum.reduceat`), which is
+    linear where sorting all the windows by count was not."""
     if not len(unit):
         return []
     key = (unit << 40) + minute  # ordered like (unit, minute): |minute| < 2^39
     prefix = np.r_[0, np.cumsum(c)]
-    first = np.searchsorted(unit, np.arange(unit[0], unit[-1] + 1))  # each unit's first row
+    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])  # each unit's first row
+    of_unit = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(unit)]))
     parts = []
     for width in BURST_WINDOWS:
         count = prefix[np.searchsorted(key, key + width)] - prefix[:-1]
-        most = int(count.max())
-        # by unit, then count descending; a stable sort keeps ties in minute order
-        order = np.argsort(unit * (most + 1) + (most - count), kind="stable")
-        kept = order[np.arange(len(order)) - first[unit[order] - unit[0]] < BURST_CANDIDATES]
+        left, kept = count.copy(), []   # left: the counts not yet taken (taken: −1)
+        for _ in range(BURST_CANDIDATES):
+            most = np.maximum.reduceat(left, starts)
+            hits = np.flatnonzero((left == most[of_unit]) & (left >= 0))
+            first = hits[np.unique(of_unit[hits], return_index=True)[1]]  # the earliest
+            kept.append(first)
+            left[first] = -1
+        kept = np.concatenate(kept)
         parts.append((unit[kept], minute[kept], np.full(len(kept), width), count[kept]))
     return parts
 
