@@ -187,14 +187,14 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
             out[column] = [labels.key(s, k) if isinstance(k, str) else k
                            for s, k in zip(frame["scope"], frame["key"])]
         elif not pd.api.types.is_float_dtype(frame[column]) or column in YES_NO:
-            out[column] = [labels.value(column, v, table) for v in frame[column]]
+            out[column] = [labels.value(column, v, table) for v in frame[column].tolist()]
     has_names = f"name_{labels.lang}" in frame.columns
     for column in [c for c in NAME_BESIDE if c in frame.columns]:
         if column == "unit_id" and has_names:
             continue
         at = out.columns.get_loc(column) + 1
         out.insert(at, f"{column}:name", [labels.unit(u, whole=table == "satisfaction_yoy")
-                                          for u in frame[column]])
+                                          for u in frame[column].tolist()])
     return out
 
 
@@ -246,7 +246,7 @@ def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | No
         if fmt:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = fmt
-        values = frame[column].head(500).dropna()
+        values = frame[column].head(500).dropna().tolist()
         body = 12 if pd.api.types.is_numeric_dtype(frame[column]) else max(map(len, map(str, values)), default=0)
         width = min(max(10, body + 2, min(len(str(headers[index - 1])), 12) + 2), 60)
         sheet.column_dimensions[get_column_letter(index)].width = width
