@@ -222,6 +222,15 @@ def _lines(text: str, width: float) -> int:
     return max(1, -(-len(str(text)) // max(1, int(width) - 2)))
 
 
+def _cell(value):
+    """A value as the sheet holds it: None for a missing one, text made visible and neutralised."""
+    if pd.isna(value):
+        return None
+    if isinstance(value, str):
+        return neutralise(visible(value))
+    return value.item() if hasattr(value, "item") else value
+
+
 def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | None]) -> None:
     """Header (bold, wrapped, its row as tall as its longest header) and rows; number formats;
     columns as wide as their text (numbers 12), at most 60."""
@@ -229,9 +238,9 @@ def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | No
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in frame.itertuples(index=False):
-        sheet.append([None if pd.isna(v) else (neutralise(visible(v)) if isinstance(v, str) else
-                      (v.item() if hasattr(v, "item") else v)) for v in row])
+    columns = [[_cell(v) for v in frame[column].tolist()] for column in frame.columns]
+    for row in zip(*columns):
+        sheet.append(row)
     widths = []
     for index, (column, fmt) in enumerate(zip(frame.columns, formats), start=1):
         if fmt:
@@ -355,7 +364,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name") else _header(c, lang, labels, name)
                    for c in frame.columns]
         if len(frame):  # no column the data cannot fill (first-year changes, tests without ballots)
-            filled = [bool((frame[c].notna() & (frame[c].astype(str) != "")).any()) for c in frame.columns]
+            filled = [any(str(v) != "" for v in frame[c].dropna().tolist()) for c in frame.columns]
             frame, headers = frame.loc[:, filled], [h for h, keep in zip(headers, filled) if keep]
         formats = [_number_format(name, c, frame[c]) for c in frame.columns]
         title_ = sheet_name(name, lang)
