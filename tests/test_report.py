@@ -270,3 +270,26 @@ def test_pdf_readers_are_sent_to_workbook_sheets_and_whole_statistics_print_whol
     assert float(wilcoxon).is_integer()
     page = Report(ds, 2016, "vi", tables).render("change").data
     assert f">{int(wilcoxon)}<" in page.replace(" ", "") and f"{int(wilcoxon)},000" not in page
+
+
+def test_components_heat_map_draws_only_the_units_scored_that_year(monkeypatch):
+    """PAPI 2024's scores list 63 provinces, two of them (Vĩnh Phúc, Tiền Giang) without points:
+    the heat map of the components shows the 61 scored (top and bottom ten, "41 other units"
+    between), no empty rows (counted here from data/papi-provinces/index_scores.csv)."""
+    from analysis.publication import charts
+
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    year = scores[scores["year"] == 2024]
+    scored = year[year["points"].notna()]["unit_id"].nunique()
+    assert (scored, year["unit_id"].nunique()) == (61, 63)
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    drawn = {}
+    heat_map = charts.heat_map
+
+    def spy(rows, *args, **kwargs):
+        drawn["rows"], drawn["values"], drawn["gap"] = rows, args[1], kwargs["gap_label"]
+        return heat_map(rows, *args, **kwargs)
+    monkeypatch.setattr(charts, "heat_map", spy)
+    Report(ds, 2024, "vi", compute_results(ds, 2024)).render("components")
+    assert len(drawn["rows"]) == scored and not np.isnan(drawn["values"]).all(axis=1).any()
+    assert drawn["gap"] == f"⋮ {scored - 20} đơn vị khác"

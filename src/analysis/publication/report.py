@@ -550,7 +550,7 @@ class Report(ServiceSections):
         labels = [c[f"label_{self.lang}"] for c in structure]
         matrix = comps.pivot(index="unit_id", columns="component", values="subindex").reindex(columns=codes)
         order = self.units.sort_values(["rank", "unit_id"], kind="stable", na_position="last")["unit_id"]
-        matrix = matrix.reindex(order)
+        matrix = matrix.reindex(order).dropna(how="all")  # a unit without a score this year: no row
         fig = charts.heat_map([self.name(i) for i in matrix.index], labels, matrix.to_numpy(),
                               self.t("chart.subindex_axis"), lambda v: self.num(v, 0),
                               gap_label=self.gap_label(len(matrix)))
