@@ -283,6 +283,21 @@ def test_a_year_outside_every_method_version_is_refused(tmp_path):
     assert any("versions[2].scale" in p and "20" in p for p in problems)
 
 
+def test_a_score_without_its_year_is_refused_where_the_method_has_versions(tmp_path):
+    """Was a TypeError traceback: the row's method version was looked up with no year."""
+    (tmp_path / "dataset.yaml").write_text(
+        "name: v\ntitle_vi: V\ntitle_en: V\nmethodology:\n  versions:\n"
+        "    - {id: one, from: 2020, to: 2021, components: [{code: a, label_vi: A, label_en: A, max_points: 10}]}\n"
+        "    - {id: two, from: 2022, components: [{code: a, label_vi: A, label_en: A, max_points: 10}]}\n",
+        encoding="utf-8")
+    (tmp_path / "units.csv").write_text("unit_id,name_vi,name_en,group\nU,U,U,g\n", encoding="utf-8")
+    (tmp_path / "index_scores.csv").write_text("year,unit_id,component,points,max_points\n"
+                                               "2021,U,a,5,10\n,U,a,6,10\n", encoding="utf-8")
+    problems = pytest.raises(InputError, load_dataset, tmp_path).value.problems
+    assert [(p.file, p.row, p.column) for p in problems] == [("index_scores.csv", 3, "year")]
+    assert "empty value" in problems[0].message
+
+
 def test_par_ministries_loads():
     ds = load_dataset(ROOT / "data" / "par-ministries")
     assert len(ds.units) == 17 and len(ds.index_scores) == 17 * 3

@@ -53,8 +53,9 @@ class Config:
         return self.raw["methodology"]["versions"]
 
     def method(self, year: int | None) -> dict:
-        """The method version that covers `year` (the latest one when no version covers it)."""
-        for version in self.versions:
+        """The method version that covers `year` (the latest one when no version covers it, or
+        for a row whose year is missing: that row is refused for its year)."""
+        for version in self.versions if year is not None else ():
             if (version["from"] is None or version["from"] <= year) and (
                     version["to"] is None or year <= version["to"]):
                 return version
