@@ -120,6 +120,7 @@ def test_papi_2014_gaps_are_kept_and_reported():
     assert u["rank"].notna().sum() == 61
     assert set(results["rejected"]["unit_id"]) == {"24", "87"}
     assert set(results["rejected"]["reason"]) == {"missing_points"}
+    assert set(results["rejected"]["year"]) == {2014}   # the year of the blank rows, shown in the audit trail
 
 
 def test_ministries_score_is_the_published_total_and_the_parts_agree_within_rounding():

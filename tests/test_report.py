@@ -120,7 +120,7 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
         [lines[0], *(row for row in lines[1:] if row.startswith("2023,"))]) + "\n", encoding="utf-8")
     only.append((first, 2023))
     datasets = [*only, (tiny_counts, 2023), (all_counts, 2023), (ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
-                (ROOT / "data" / "papi-provinces", 2018),
+                (ROOT / "data" / "papi-provinces", 2018), (ROOT / "data" / "papi-provinces", 2024),
                 (ROOT / "data" / "par-ministries", 2023),
                 (write_merged(tmp_path / "merged"), 2025)]   # a year compared through the crosswalk
     demo = ROOT / "data" / "demo-mps"
@@ -293,3 +293,73 @@ def test_components_heat_map_draws_only_the_units_scored_that_year(monkeypatch):
     Report(ds, 2024, "vi", compute_results(ds, 2024)).render("components")
     assert len(drawn["rows"]) == scored and not np.isnan(drawn["values"]).all(axis=1).any()
     assert drawn["gap"] == f"⋮ {scored - 20} đơn vị khác"
+
+
+def test_change_chart_colours_the_units_its_table_lists(monkeypatch):
+    """The slope chart of the change colours the largest rises and falls, and the table under
+    it lists the same units (PAPI 2024 against 2023: five each way)."""
+    import re
+
+    from analysis.publication import charts
+
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    drawn = {}
+    slope = charts.slope
+
+    def spy(labels, before, after, years, axis, fmt, marked, **kwargs):
+        drawn["marked"] = [name for name, m in zip(labels, marked) if m]
+        return slope(labels, before, after, years, axis, fmt, marked, **kwargs)
+    monkeypatch.setattr(charts, "slope", spy)
+    page = Report(ds, 2024, "vi", compute_results(ds, 2024)).render("change").data
+    start = page.index("Các đơn vị tăng và giảm nhiều nhất")
+    movers = page[start:page.index("</table>", start)]
+    listed = re.findall(r"<tr><td>([^<]+)</td>", movers)
+    assert len(drawn["marked"]) == 10 and sorted(listed) == sorted(drawn["marked"])
+
+
+def test_sobol_weights_are_named_as_weights_and_the_tile_legend_is_capitalised():
+    """The Sobol table names a weight "Trọng số: <component>" (as the workbook does), not the
+    bare component; the tile map's legend entry for units without a score is capitalised like
+    the bands beside it."""
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    report = Report(ds, 2024, "vi", compute_results(ds, 2024))
+    page = report.render("sensitivity").data
+    assert "<td>Trọng số: Tham gia của người dân ở cấp cơ sở</td>" in page
+    assert "<td>Tham gia của người dân ở cấp cơ sở</td>" not in page
+    import base64
+    svg = base64.b64decode(report.tile_map().src.partition(",")[2]).decode("utf-8")
+    assert "Không có số liệu" in svg and "không có số liệu" not in svg
+
+
+def test_the_change_in_the_headline_names_the_units_it_is_of():
+    """PAPI 2024 has 61 scored provinces, 2023 another 61, and 59 in both: the headline gives the
+    mean of the 61 and the mean change of the 59, saying so (recomputed here from the totals in
+    data/papi-provinces/index_scores.csv, the sum of the eight dimensions)."""
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    totals = scores[scores["points"].notna()].groupby(["year", "unit_id"])["points"].sum().unstack(0)
+    both = totals[[2023, 2024]].dropna()
+    change = (both[2024] - both[2023]).mean()
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    report = Report(ds, 2024, "vi", compute_results(ds, 2024))
+    comma = lambda v: f"{v:.2f}".replace(".", ",")   # noqa: E731 (Vietnamese decimal comma)
+    assert report.findings()[0] == (
+        f"Năm 2024, chỉ số PAPI trung bình của 61 đơn vị đạt {comma(totals[2024].mean())} điểm; "
+        f"{len(both)} đơn vị có số liệu cả năm 2023 và năm 2024 tăng bình quân {comma(change)} điểm.")
+
+
+def test_methods_and_notes_describe_only_what_the_edition_shows():
+    """PAPI (scores, no ballots) is told its score is the sum of its dimensions, and is not told
+    of satisfaction intervals, heterogeneity or a units-fixed interval it does not show; the
+    demo ministry's edition (satisfaction ballots) still is."""
+    papi = load_dataset(ROOT / "data" / "papi-provinces")
+    report = Report(papi, 2024, "en", compute_results(papi, 2024))
+    methods, gaps = report.render("methods").data, report.render("gaps").data
+    assert "score = the sum of its components" in methods
+    assert "100 × points achieved ÷ maximum points" not in methods
+    for shown_elsewhere in ("Cochran", "Beta(x", "minimum sample"):
+        assert shown_elsewhere not in methods
+    assert "units-fixed interval" not in gaps
+    mps = load_dataset(ROOT / "data" / "demo-mps")
+    report = Report(mps, 2025, "en", compute_results(mps, 2025))
+    assert "Cochran" in report.render("methods").data
+    assert "units-fixed interval" in report.render("gaps").data

@@ -209,7 +209,7 @@ def missing_scores(ds: Dataset, year: int) -> pd.DataFrame:
     """Rows of index_scores.csv left blank in the source: reported in rejected.csv."""
     s = ds.index_scores
     blank = s[(s["year"] == year) & s["points"].isna()]
-    return pd.DataFrame({"file": ds.file_name("index_scores"), "row": blank["row"],
+    return pd.DataFrame({"file": ds.file_name("index_scores"), "row": blank["row"], "year": year,
                          "unit_id": blank["unit_id"], "reason": "missing_points",
                          "ballot_id": ""})
 

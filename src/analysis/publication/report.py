@@ -39,6 +39,7 @@ SECTIONS = ["summary", "service_quality", "ranking", "groups", "regions", "compo
 
 MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
 BALLOTS_SHOWN = 5  # ballots listed per integrity flag; tables/integrity_ballots.csv has them all
+MOVERS = 5  # the largest rises and as many falls, marked in the change chart and listed below it
 
 
 _preloaded: dict[Path, Dataset] = {}
@@ -359,8 +360,10 @@ class Report(ServiceSections):
             sentences.append(self.break_note())
         elif len(prev_year) and len(common):
             change = common["score"].mean() - common["score_prev"].mean()  # units in both years
-            sentences.append(self.t("finding.mean", year=self.year, index_name=index_name,
-                                    n=len(scored), mean=mean, direction=self.t(direction(change)),
+            # the same units as the mean, or else the units the change is of, named
+            key = "finding.mean" if len(common) == len(scored) else "finding.mean_shared"
+            sentences.append(self.t(key, year=self.year, index_name=index_name, n=len(scored),
+                                    mean=mean, direction=self.t(direction(change)), k=len(common),
                                     change=self.change_text(abs(change)), prev_year=int(prev_year.iloc[0])))
         else:
             sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
@@ -537,7 +540,8 @@ class Report(ServiceSections):
         if t.empty:
             return None
         legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)]
-        legend.append((self.t("report.no_score"), charts.GREY))
+        no_score = self.t("report.no_score")
+        legend.append((no_score[:1].upper() + no_score[1:], charts.GREY))  # capitalised as the bands
         key = sorted(zip(t["label"], t["unit_id"].map(self.name)), key=lambda k: vi_sort_key(k[0]))
         fig = charts.tile_map(t["row"], t["col"], t["label"], self._band_colours(t["band"]), legend, key)
         return self.figure(fig, "tile-map", self.t("chart.tiles_alt", n=len(t)),
@@ -574,7 +578,8 @@ class Report(ServiceSections):
         u = self.units[self.units["score"].notna() & self.units["score_prev"].notna()].copy()
         prev_year = int(self.units["prev_year"].dropna().iloc[0])
         u = u.sort_values(["change", "unit_id"], ascending=[False, True], kind="stable")
-        marked = set(u["unit_id"].head(3)) | set(u["unit_id"].tail(3))
+        # the largest rises and falls: coloured in the chart, listed in the table under it
+        marked = set(u["unit_id"].head(MOVERS)) | set(u["unit_id"].tail(MOVERS))
         if self.own_scale:  # chart and table in one unit: points of the scale, the previous converted
             before, after = u["score_prev"] * self._factor(), u["points"]
             axis = self.own_scale[f"label_{self.lang}"]
@@ -598,7 +603,7 @@ class Report(ServiceSections):
         rows = [[self.name(r.unit_id) + (" †" if r.unit_id in merged else ""), value(r.prev_shown), value(r.now_shown),
                  fmt_points(r.change * (self._factor() if self.own_scale else 1), self.lang, signed=True),
                  signed_int(r.rank_change)]
-                for r in pd.concat([u.head(5), u.tail(5)]).drop_duplicates("unit_id").itertuples()]
+                for r in u[u["unit_id"].isin(marked)].itertuples()]
         headers = [self.t("col.name"), str(prev_year), str(self.year), self.t(change_col),
                    self.t("col.rank_change")]
         caption = self.t("table.movers_caption") + (
@@ -792,7 +797,8 @@ class Report(ServiceSections):
         if sobol is not None:
             for r in sobol.sort_values("total_order", ascending=False, kind="stable").itertuples():
                 factor = str(r.factor)
-                name = (labels.get(factor.split(":", 1)[1], factor.split(":", 1)[1])
+                code = factor.partition(":")[2]
+                name = (self.t("sensitivity.factor_weight", label=labels.get(code, code))  # as the workbook
                         if factor.startswith("weight:") else self.t(f"sensitivity.factor_{factor}"))
                 rows.append([name, self.num(r.first_order), self.num(r.total_order)])
         moved = s.assign(width=width).sort_values(["width", "rank_nominal"], ascending=[False, True],
@@ -873,7 +879,9 @@ class Report(ServiceSections):
         filled = [i for i in range(len(headers)) if any(row[i] != "" for row in rows)]  # no empty column
         rows, headers = [[row[i] for i in filled] for row in rows], [headers[i] for i in filled]
         table = self.table(rows, headers, set(range(1, len(headers))))
-        return self.section("gaps", metrics=metrics, method_note=self.method_note(), chart=chart, table=table)
+        fixed = "gap_fixed_ci_low" in g and g["gap_fixed_ci_low"].notna().any()  # the interval is shown
+        return self.section("gaps", metrics=metrics, method_note=self.method_note(), chart=chart, table=table,
+                            fixed=fixed)
 
     def funnel(self) -> HTML:
         from analysis.stats.funnel import funnel_limits
@@ -1004,7 +1012,7 @@ class Report(ServiceSections):
         cfg = self.ds.config
         comps = ", ".join(f'{c[f"label_{self.lang}"]} ({self.maximum(c["max_points"])})'
                           for c in self.method()["components"])
-        items = [self.t("methods.index", components=comps),
+        items = [self.t("methods.index_points" if self.own_scale else "methods.index", components=comps),
                  self.t("methods.rank"), self.t("methods.bands_quantile" if any(
                      "min_quantile" in b for b in cfg.bands) else "methods.bands_fixed"),
                  self.t("methods.groups"), self.t("methods.change")] if self.has("ranking") else []
@@ -1027,6 +1035,8 @@ class Report(ServiceSections):
                 items.append(self.t("methods.balanced"))
         if "gaps" in self.tables:
             items.append(self.t("methods.gaps", share=self.pct(100 * cfg.leader_share, 0)))
+            if su is not None:
+                items.append(self.t("methods.gaps_satisfaction"))
         if "funnel" in self.tables:
             items += [self.t("methods.funnel"), self.t("methods.rank_intervals")]
         if "tests" in self.tables:
