@@ -215,6 +215,41 @@ def test_a_blank_excel_row_is_skipped_like_a_blank_csv_line(tmp_path):
     assert ds.index_scores["row"].tolist() == [2, 3, 5, 6]
 
 
+def test_a_column_named_twice_is_refused_in_a_csv_and_a_workbook(tmp_path):
+    """Was a TypeError traceback (a DataFrame where a column was expected)."""
+    csv_copy = tmp_path / "csv"
+    shutil.copytree(CORPUS / "valid", csv_copy)
+    header, *rows = (csv_copy / "index_scores.csv").read_text(encoding="utf-8").split()
+    (csv_copy / "index_scores.csv").write_text(
+        "\n".join([header + ",points", *(row + ",1" for row in rows)]) + "\n", encoding="utf-8")
+    folder = excel_copy(tmp_path, VALID_ROWS)
+    book = Workbook()
+    for row in [["year", "unit_id", "points", "component", "points", "max_points"],
+                *[[y, u, p, c, p, m] for y, u, c, p, m in VALID_ROWS]]:
+        book.active.append(row)
+    book.save(folder / "index_scores.xlsx")
+    for case, file in ((csv_copy, "index_scores.csv"), (folder, "index_scores.xlsx, sheet 'Sheet'")):
+        [problem] = problems_of(case)
+        assert (problem.file, problem.row, problem.column) == (file, 1, "points")
+        assert "2 columns named 'points'" in problem.message
+
+
+def test_trailing_empty_columns_load_and_are_checked_for_invisible_characters(tmp_path):
+    folder = tmp_path / "trailing"
+    shutil.copytree(CORPUS / "valid", folder)
+    lines = (folder / "index_scores.csv").read_text(encoding="utf-8").split("\n")
+    (folder / "index_scores.csv").write_text(
+        "\n".join(line + ",," if line else line for line in lines), encoding="utf-8")
+    pd.testing.assert_frame_equal(load_dataset(folder).index_scores,
+                                  load_dataset(CORPUS / "valid").index_scores)
+    lines = (folder / "index_scores.csv").read_text(encoding="utf-8").split("\n")
+    lines[2] = lines[2][:-1] + "\u200b,"   # a zero-width space in the first unnamed column
+    (folder / "index_scores.csv").write_text("\n".join(lines), encoding="utf-8")
+    [problem] = problems_of(folder)
+    assert (problem.file, problem.row) == ("index_scores.csv", 3)
+    assert "U+200B" in problem.message
+
+
 def test_a_line_break_inside_a_quoted_cell_is_kept():
     ds = load_dataset(CORPUS / "line_break_in_quoted_cell")
     assert ds.units["name_en"].tolist() == ["Ha Noi\n(capital)", "Hai Phong"]

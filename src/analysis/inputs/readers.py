@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,8 @@ class TableReader:
                          f"{', '.join(repr(c) for c in header if c) or 'nothing'} and empty cells",
                          "delete the title rows above the header, and give every column a header")
             return None
+        if not self._distinct(header):
+            return None
         frame = cells.iloc[1:].copy()
         frame.columns = header
         frame["_row"] = np.arange(2, len(frame) + 2)   # Excel's row numbers, header = 1
@@ -131,6 +134,8 @@ class TableReader:
         # NFC of the whole text is that of each cell: a delimiter (, " CR LF) composes with nothing
         reader = csv.reader(io.StringIO(nfc(text), newline=""))
         columns = [c.strip() for c in next(reader)]
+        if not self._distinct(columns):
+            return None
         body = []
         for row in reader:
             number = reader.line_num  # the line where this record ends (quoted cells may span lines)
@@ -147,12 +152,21 @@ class TableReader:
             self._refuse_invisible(frame)
         return frame.astype({c: "string" for c in columns})
 
+    def _distinct(self, header: list[str]) -> bool:
+        """True unless the header names a column twice (one problem for each such name; empty
+        headers, as of the trailing empty columns a spreadsheet may save, may repeat)."""
+        repeated = {name: n for name, n in Counter(h for h in header if h).items() if n > 1}
+        for name, n in repeated.items():
+            self.problem(1, name, f"the header has {n} columns named '{name}'",
+                         "keep one of them (delete or rename the others)")
+        return not repeated
+
     def _refuse_invisible(self, frame: pd.DataFrame) -> None:
         """A problem for each cell holding a control character or a bidirectional control
         (`invisible`): they corrupt the XLSX and PDF and can disguise a name."""
         rows = frame["_row"].tolist()
-        for column in frame.columns.drop("_row"):
-            cells = frame[column].tolist()
+        for position, column in enumerate(frame.columns[:-1]):   # all but _row, the last
+            cells = frame.iloc[:, position].tolist()
             if not INVISIBLE.search("".join(c for c in cells if isinstance(c, str))):
                 continue   # one search: a column clean as a whole
             for row, cell in zip(rows, cells):
