@@ -363,3 +363,29 @@ def test_methods_and_notes_describe_only_what_the_edition_shows():
     report = Report(mps, 2025, "en", compute_results(mps, 2025))
     assert "Cochran" in report.render("methods").data
     assert "units-fixed interval" in report.render("gaps").data
+
+
+def test_papi_gap_and_spread_are_in_points_of_its_own_scale():
+    """PAPI is published in points (8–80 from 2018), so the gap section and the change's tests
+    speak points too (the tables keep percent of the maximum): recomputed here from the dimension
+    totals of data/papi-provinces/index_scores.csv — k = ⌈25% × 61⌉ = 16, the gap the mean of the
+    top 16 totals minus that of the bottom 16; the spread the sample SD (n − 1) of the 59
+    provinces scored in 2023 and 2024."""
+    import math
+
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    totals = scores[scores["points"].notna()].groupby(["year", "unit_id"])["points"].sum().unstack(0)
+    now = totals[2024].dropna().sort_values(ascending=False)
+    k = math.ceil(0.25 * len(now))
+    top, bottom = now.head(k).mean(), now.tail(k).mean()
+    both = totals[[2023, 2024]].dropna()
+    comma = lambda v, d=2: f"{v:.{d}f}".replace(".", ",")   # noqa: E731
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    report = Report(ds, 2024, "vi", compute_results(ds, 2024))
+    gaps = report.render("gaps").data
+    assert f"{k} đơn vị xếp cuối là {comma(top - bottom)} điểm (" in gaps
+    assert f'<td class="num">{comma(top)}</td><td class="num">{comma(bottom)}</td>' in gaps
+    change = report.render("change").data
+    assert f"từ {comma(both[2023].std())} thành {comma(both[2024].std())} điểm" in change
+    assert f'<td class="num">{comma(both[2024].std(), 3)}</td>' in change   # the SD row of the tests
+    assert f'<td class="num">{comma((both[2024] - both[2023]).mean(), 3)}</td>' in change   # paired t

@@ -131,12 +131,26 @@ class Report(ServiceSections):
             return self.t("value.points", points=fmt_points(change * self._factor(), self.lang, signed=signed))
         return self.t("value.pp", points=fmt_points(change, self.lang, signed=signed))
 
+    def per_percent(self, metric: str) -> float:
+        """What one percentage point of `metric` is worth as shown: points of the index's own
+        scale for the index where it has one (PAPI: 0,8 on 8–80), else 1 (percentage points)."""
+        return self._factor() if self.own_scale and metric == "index" else 1.0
+
+    def amount(self, value, metric: str) -> str:
+        """A level or change of `metric` with its unit: "4,61 điểm" on the own scale, else
+        "5,76 điểm phần trăm"."""
+        factor = self.per_percent(metric)
+        return self.t("value.points" if factor != 1.0 else "value.pp", points=self.num(value * factor))
+
     def name(self, unit_id) -> str:
         """The unit's name in the edition's language (its id only if the dataset has no such unit)."""
         return self.names.get(str(unit_id), str(unit_id))
 
     def gap_metric(self, metric: str) -> str:
-        """A compared measure's name: the index by its own name (PAPI) where the dataset gives one."""
+        """A compared measure's name: the index by its own scale ("Điểm PAPI (8–80)") or its own
+        name where the dataset gives one."""
+        if metric == "index" and self.own_scale:
+            return self.own_scale[f"label_{self.lang}"]
         own = self.ds.config.raw.get(f"index_name_{self.lang}") if metric == "index" else None
         return own or self.t("metric." + metric)
 
@@ -624,8 +638,11 @@ class Report(ServiceSections):
         sd, pm, beta = row.loc["dispersion_sd"], row.loc["pitman_morgan"], row.loc["beta_convergence"]
         if pd.isna(pm["p_value"]):
             return ""
-        return self.t("change.convergence", sd_prev=self.num(sd["statistic"] - sd["effect"]),
-                      sd=self.num(sd["statistic"]), direction=self.t(direction(sd["effect"])),
+        measure = (self.own_scale[f"label_{self.lang}"] if self.own_scale else self.t("change.measure_pct"))
+        f = self.per_percent("index")
+        return self.t("change.convergence", measure=measure[:1].lower() + measure[1:] if self.lang == "vi" else measure,
+                      sd_prev=self.num(f * (sd["statistic"] - sd["effect"])),
+                      sd=self.amount(sd["statistic"], "index"), direction=self.t(direction(sd["effect"])),
                       n=int(sd["n"]), p=self.p_text(pm["p_value"]), b=self.num(beta["effect"], 3))
 
     def p_text(self, p, below: bool = False) -> str:
@@ -645,14 +662,23 @@ class Report(ServiceSections):
         tests = tests[tests["metric"] == metric]
         def statistic(v):   # a rank sum (Wilcoxon W) is a whole number: 689, not 689,000
             return fmt_int(round(v), self.lang) if pd.notna(v) and float(v).is_integer() else self.num(v, 3)
-        rows = [[self.t("test." + r.test), statistic(r.statistic),
-                 fmt_p_value(r.p_value, self.lang), self.num(r.effect, 3),
-                 "" if pd.isna(r.ci_low) else f"{self.num(r.ci_low, 3)} – {self.num(r.ci_high, 3)}",
-                 fmt_int(r.n, self.lang)] for r in tests.itertuples()]
+        f = self.per_percent(metric)   # levels and changes of the score on its own scale
+        in_points = {"dispersion_sd": (f, f), "dispersion_iqr": (f, f), "paired_t": (1.0, f)}
+        rows = []
+        for r in tests.itertuples():
+            stat_f, effect_f = in_points.get(r.test, (1.0, 1.0))   # the others have no unit
+            rows.append([self.t("test." + r.test), statistic(stat_f * r.statistic),
+                         fmt_p_value(r.p_value, self.lang), self.num(effect_f * r.effect, 3),
+                         "" if pd.isna(r.ci_low) else
+                         f"{self.num(effect_f * r.ci_low, 3)} – {self.num(effect_f * r.ci_high, 3)}",
+                         fmt_int(r.n, self.lang)])
         headers = [self.t(k) for k in ("col.test", "col.statistic", "col.p_value", "col.effect",
                                        "col.ci", "col.n")]
-        return self.table(rows, headers, {1, 2, 3, 4, 5}, self.t(
-            "table.tests_caption" if metric == "index" else "table.tests_shared_caption"))
+        caption = self.t("table.tests_caption" if metric == "index" else "table.tests_shared_caption")
+        if f != 1.0:
+            caption += self.t("table.tests_points_note", low=self.num(self.own_scale["min"], 0),
+                              high=self.num(self.own_scale["max"], 0))
+        return self.table(rows, headers, {1, 2, 3, 4, 5}, caption)
 
     # --- satisfaction and comparisons ------------------------------------------------------
     def method_label(self, year: int) -> str:
@@ -837,9 +863,9 @@ class Report(ServiceSections):
         level = self.pct(100 * (1 - float(self.ds.config.alpha)), 0)
         for r in g.itertuples():
             metric = self.gap_metric(r.metric)
-            labels.append(metric)
-            tops.append(r.top_mean)
-            bottoms.append(r.bottom_mean)
+            labels.append(metric)   # on the measure's scale as shown (`per_percent`)
+            tops.append(r.top_mean * self.per_percent(r.metric))
+            bottoms.append(r.bottom_mean * self.per_percent(r.metric))
             if pd.isna(r.gap):
                 continue
             below = str(getattr(r, "gap_change_p_below", "")).lower() == "true"
@@ -848,9 +874,10 @@ class Report(ServiceSections):
                 tau=self.num(r.tau), tau_low=self.num(r.tau_ci_low), tau_high=self.num(r.tau_ci_high),
                 fixed_low=self.num(r.gap_fixed_ci_low), fixed_high=self.num(r.gap_fixed_ci_high),
                 min=min_sample(self.ds), n=int(r.n))
+            f = self.per_percent(r.metric)
             metrics.append(dict(
-                gap=self.t("finding.gap", k=int(r.k), gap=self.num(r.gap), level=level,
-                           ci_low=self.num(r.gap_ci_low), ci_high=self.num(r.gap_ci_high)),
+                gap=self.t("finding.gap", k=int(r.k), gap=self.amount(r.gap, r.metric), level=level,
+                           ci_low=self.num(f * r.gap_ci_low), ci_high=self.num(f * r.gap_ci_high)),
                 ends=self.t("gaps.metric_line", metric=metric,
                             leader=self.name(r.leader_unit),
                             laggard=self.name(r.laggard_unit)),
@@ -858,19 +885,24 @@ class Report(ServiceSections):
                 change="" if pd.isna(r.gap_change) else self.t(
                     "gaps.change" if r.gap_change_p < float(self.ds.config.alpha) else "gaps.change_not_significant",
                     direction=self.t("word.narrowed" if r.gap_change < 0 else "word.widened"),
-                    change=self.num(abs(r.gap_change)), ci_low=self.num(r.gap_change_ci_low),
-                    ci_high=self.num(r.gap_change_ci_high), p=self.p_text(r.gap_change_p, below))))
+                    change=self.amount(abs(r.gap_change), r.metric), ci_low=self.num(f * r.gap_change_ci_low),
+                    ci_high=self.num(f * r.gap_change_ci_high), p=self.p_text(r.gap_change_p, below))))
         chart = None  # one measure's two means are said in the text and the table, not drawn
         if len(labels) > 1:
             fig = charts.dumbbell(labels, tops, bottoms, self.t("chart.top_group"), self.t("chart.bottom_group"),
                                   self.t("chart.value_axis"), lambda v: self.num(v, 1))
             chart = self.figure(fig, "gaps", self.t("chart.gaps_alt"), self.t("chart.gaps_caption", year=self.year))
 
-        def interval(low, high):
-            return "" if pd.isna(low) else f"{self.num(low)} – {self.num(high)}"
+        def interval(low, high, f=1.0):
+            return "" if pd.isna(low) else f"{self.num(f * low)} – {self.num(f * high)}"
 
-        rows = [[self.gap_metric(r.metric), int(r.k), self.pct(r.top_mean), self.pct(r.bottom_mean),
-                 self.num(r.gap), interval(r.gap_ci_low, r.gap_ci_high),
+        def level(value, metric):   # a group's mean: points of the own scale, else percent
+            f = self.per_percent(metric)
+            return self.num(f * value) if f != 1.0 else self.pct(value)
+
+        rows = [[self.gap_metric(r.metric), int(r.k), level(r.top_mean, r.metric), level(r.bottom_mean, r.metric),
+                 self.num(self.per_percent(r.metric) * r.gap),
+                 interval(r.gap_ci_low, r.gap_ci_high, self.per_percent(r.metric)),
                  interval(getattr(r, "gap_fixed_ci_low", np.nan), getattr(r, "gap_fixed_ci_high", np.nan)),
                  "" if pd.isna(getattr(r, "i2", np.nan)) else self.pct(100 * r.i2, 0),
                  "" if pd.isna(getattr(r, "tau", np.nan)) else self.num(r.tau)] for r in g.itertuples()]
