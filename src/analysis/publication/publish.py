@@ -125,19 +125,27 @@ def css(lang: str, synthetic: bool, for_pdf: bool, draft: bool = False) -> str:
 _STYLESHEET = "/*par-report:stylesheet*/"  # stands for the stylesheet in `notebook_html`
 
 
-def notebook_html(executed: Path, lang: str, title: str, stylesheets: list[str],
-                  meta: dict | None = None) -> list[str]:
+def notebook_html(executed: Path | nbformat.NotebookNode, lang: str, title: str,
+                  stylesheets: list[str], meta: dict | None = None) -> list[str]:
     """The page (templates/publication) once per stylesheet: the notebook's displayed sections;
     `meta` the document's author, description and keywords (the PDF's metadata). The notebook is
     converted once; the template inserts the stylesheet verbatim, so each page is that one
     conversion with its stylesheet put in place."""
     exporter = HTMLExporter(template_name="publication", extra_template_basedirs=[str(TEMPLATES)])
-    nb = nbformat.read(executed, as_version=4)
+    nb = executed if isinstance(executed, nbformat.NotebookNode) else nbformat.read(executed, as_version=4)
     body, _ = exporter.from_notebook_node(
         nb, resources={"publication": {"lang": lang, "title": title, "css": _STYLESHEET, "meta": meta or {}}})
     before, found, after = body.partition(_STYLESHEET)
     assert found and _STYLESHEET not in after, "the publication template shows the stylesheet once"
     return [before + sheet + after for sheet in stylesheets]
+
+
+def prepare_html() -> None:
+    """Convert an empty notebook through the publication template once: what the first
+    conversion of a process pays beyond the others (about 0.15 s: nbconvert's lazy imports and
+    filters, BeautifulSoup's compiled selectors) is then paid while the editions' notebooks run,
+    not between a notebook and its PDF."""
+    notebook_html(nbformat.v4.new_notebook(), "en", "", [""])
 
 
 def document_meta(ds, lang: str, period: str) -> dict:
