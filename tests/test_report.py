@@ -389,3 +389,43 @@ def test_papi_gap_and_spread_are_in_points_of_its_own_scale():
     assert f"từ {comma(both[2023].std())} thành {comma(both[2024].std())} điểm" in change
     assert f'<td class="num">{comma(both[2024].std(), 3)}</td>' in change   # the SD row of the tests
     assert f'<td class="num">{comma((both[2024] - both[2023]).mean(), 3)}</td>' in change   # paired t
+
+
+def test_ranking_notes_say_what_its_cells_cannot():
+    """PAPI 2024's ranking: provinces whose totals print alike (two decimals) but rank apart are
+    named, as are those without a 2023 score (their "–"), and the rank change is said to compare
+    two different sets of provinces — all recomputed from index_scores.csv; the legend shows only
+    the bands of the bars drawn (the top and bottom ten: the highest and the lowest quartile)."""
+    import re
+
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    totals = scores[scores["points"].notna()].groupby(["year", "unit_id"])["points"].sum().unstack(0)
+    now = totals[2024].dropna().sort_values(ascending=False, kind="stable")
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    names = ds.units.drop_duplicates("unit_id").set_index("unit_id")["name_vi"]
+    printed = now.map(lambda v: f"{v:.2f}")
+    alike = {(names[a], names[b]) for a, b in zip(now.index[:-1], now.index[1:])
+             if printed[a] == printed[b] and now[a] != now[b]}
+    new = sorted(names[i] for i in now.index if pd.isna(totals.at[i, 2023]))
+    page = Report(ds, 2024, "vi", compute_results(ds, 2024)).render("ranking").data
+    notes = " ".join(re.findall(r'<p class="note">(.*?)</p>', page, re.S))
+    assert len(alike) == 3 and all(f"{a} – {b}" in notes or f"{b} – {a}" in notes for a, b in alike)
+    assert new == ["Bình Dương", "Quảng Ninh"] and all(n in notes for n in new)
+    assert "hai tập đơn vị không hoàn toàn trùng nhau" in notes
+    legend = re.search(r'<p class="legend">(.*?)</p>', page, re.S).group(1)
+    assert legend.count("swatch") == 2
+
+
+def test_regions_table_names_the_provinces_it_leaves_out():
+    """The regions' counts and means are of the scored provinces; the two PAPI 2024 provinces
+    without a score (blank in index_scores.csv) are named under the table with their region."""
+    import re
+
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    year = scores[scores["year"] == 2024]
+    blank = set(year.groupby("unit_id")["points"].apply(lambda p: p.isna().all()).loc[lambda b: b].index)
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    names = ds.units.drop_duplicates("unit_id").set_index("unit_id")["name_vi"]
+    page = Report(ds, 2024, "vi", compute_results(ds, 2024)).render("regions").data
+    note = re.search(r'<p class="note">(.*?)</p>', page, re.S).group(1)
+    assert blank == {"26", "82"} and all(names[i] in note for i in blank)

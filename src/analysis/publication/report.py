@@ -458,7 +458,9 @@ class Report(ServiceSections):
             gap_label=self.gap_label(len(scored)))
         caption = (self.t("chart.ranking_caption", year=self.year, n=len(scored))
                    + self.ends_note(len(scored), "table"))
-        legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)]
+        drawn = set(scored["band"].iloc[charts.ends(len(scored))])   # the bands of the bars drawn
+        legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)
+                  if b["label_en"] in drawn]
         chart = self.figure(fig, "ranking", self.t("chart.ranking_alt", n=len(scored),
                                                     leader=scored["name"].iloc[0],
                                                     last=scored["name"].iloc[-1]), caption)
@@ -486,7 +488,31 @@ class Report(ServiceSections):
         first = 4 if scale else 3  # the band column
         numeric = set(range(first)) - {1} | ({first + 1, first + 2} if has_prev else set())
         table = Table(rows, headers, numeric, self.t("table.ranking_caption", year=self.year), nowrap={first})
-        return self.section("ranking", legend=legend, chart=chart, table=table)
+        return self.section("ranking", legend=legend, chart=chart, table=table,
+                            notes=self.ranking_notes(u, scored, has_prev))
+
+    def ranking_notes(self, u: pd.DataFrame, scored: pd.DataFrame, has_prev: bool) -> list[str]:
+        """What the ranking table cannot say in its cells: the units without a previous score
+        (their "–"), ranks of two years taken among different units, and scores that print
+        alike but rank apart (ranks are of the unrounded scores)."""
+        notes = []
+        shown = [self.num(v) for v in (scored["points"] if self.own_scale else scored["score"])]
+        alike = [f"{scored['name'].iloc[i - 1]} – {scored['name'].iloc[i]} ({shown[i]})"
+                 for i in range(1, len(scored))
+                 if shown[i] == shown[i - 1] and scored["rank"].iloc[i] != scored["rank"].iloc[i - 1]]
+        if alike:
+            notes.append(self.t("ranking.rounded_ties", pairs="; ".join(alike)))
+        if not has_prev:
+            return notes
+        prev_year = int(u["prev_year"].dropna().iloc[0])
+        new = scored[scored["score_prev"].isna()]["name"].tolist()
+        if new:
+            notes.append(self.t("ranking.no_prev", prev_year=prev_year, names=", ".join(new)))
+        before = set(u.loc[u["score_prev"].notna(), "unit_id"])
+        if before != set(scored["unit_id"]):
+            notes.append(self.t("ranking.other_units", prev_year=prev_year, year=self.year,
+                                n_prev=len(before), n=len(scored)))
+        return notes
 
     def groups(self) -> HTML:
         g = self.tables["index_groups"]
@@ -542,8 +568,12 @@ class Report(ServiceSections):
         scale = {"label": self.own_scale[f"label_{self.lang}"]} if self.own_scale else {}
         headers = ([self.t("col.region"), self.t("col.n_units")] + [self.t(k, **scale) for k in stats]
                    + [self.t("col.region_leader")])
+        unscored = u[u["score"].isna() & u["region"].isin(part["key"])]
+        note = self.t("regions.unscored", year=self.year, names=", ".join(
+            f"{self.name(r.unit_id)} ({self.label(self.ds.regions, r.region, 'region')})"
+            for r in unscored.itertuples())) if len(unscored) else ""
         return self.section("regions", chart=chart, tile_map=self.tile_map(),
-                            table=self.table(rows, headers, {1, 2, 3, 4}))
+                            table=self.table(rows, headers, {1, 2, 3, 4}), note=note)
 
     def tile_map(self) -> Figure | None:
         """The units of the dataset's tile grid (tiles.csv) coloured by band, if it has one."""
