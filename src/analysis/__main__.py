@@ -1,3 +1,3 @@
-from analysis.cli import main
+from analysis.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -5,6 +5,8 @@ Exit status: 0 success; 1 invalid input or a failed check (nothing published); 2
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import re
 import sys
 from pathlib import Path
@@ -175,3 +177,15 @@ def main(argv: list[str] | None = None) -> int:
         print(output, file=sys.stderr)
         return 1
     return 0
+
+
+def entry() -> None:
+    """The `par-report` command: `main`, then the process ends as soon as its exit handlers
+    have run (temporary files removed, logs flushed). Python's own teardown of the modules a run
+    imports (pandas, SciPy, statsmodels, DuckDB …) frees nothing that is still to be written and
+    took about 0.4 s after every command."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
