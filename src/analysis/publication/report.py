@@ -926,11 +926,12 @@ class Report(ServiceSections):
         def interval(low, high, f=1.0):
             return "" if pd.isna(low) else f"{self.num(f * low)} – {self.num(f * high)}"
 
-        def level(value, metric):   # a group's mean: points of the own scale, else percent
+        def group_mean(value, metric):   # points of the own scale, else percent
             f = self.per_percent(metric)
             return self.num(f * value) if f != 1.0 else self.pct(value)
 
-        rows = [[self.gap_metric(r.metric), int(r.k), level(r.top_mean, r.metric), level(r.bottom_mean, r.metric),
+        rows = [[self.gap_metric(r.metric), int(r.k), group_mean(r.top_mean, r.metric),
+                 group_mean(r.bottom_mean, r.metric),
                  self.num(self.per_percent(r.metric) * r.gap),
                  interval(r.gap_ci_low, r.gap_ci_high, self.per_percent(r.metric)),
                  interval(getattr(r, "gap_fixed_ci_low", np.nan), getattr(r, "gap_fixed_ci_high", np.nan)),
