@@ -389,6 +389,7 @@ def test_papi_gap_and_spread_are_in_points_of_its_own_scale():
     assert f"từ {comma(both[2023].std())} thành {comma(both[2024].std())} điểm" in change
     assert f'<td class="num">{comma(both[2024].std(), 3)}</td>' in change   # the SD row of the tests
     assert f'<td class="num">{comma((both[2024] - both[2023]).mean(), 3)}</td>' in change   # paired t
+    assert f'<td class="num">{comma((both[2024] - both[2023]).median(), 3)}</td>' in change   # Wilcoxon
 
 
 def test_ranking_notes_say_what_its_cells_cannot():

@@ -693,7 +693,8 @@ class Report(ServiceSections):
         def statistic(v):   # a rank sum (Wilcoxon W) is a whole number: 689, not 689,000
             return fmt_int(round(v), self.lang) if pd.notna(v) and float(v).is_integer() else self.num(v, 3)
         f = self.per_percent(metric)   # levels and changes of the score on its own scale
-        in_points = {"dispersion_sd": (f, f), "dispersion_iqr": (f, f), "paired_t": (1.0, f)}
+        in_points = {"dispersion_sd": (f, f), "dispersion_iqr": (f, f), "paired_t": (1.0, f),
+                     "wilcoxon_signed_rank": (1.0, f)}   # (statistic, effect): SD, IQR, mean and median change
         rows = []
         for r in tests.itertuples():
             stat_f, effect_f = in_points.get(r.test, (1.0, 1.0))   # the others have no unit
