@@ -261,3 +261,19 @@ def test_sensitivity_assumptions_in_words(tmp_path, papi):
     factors = [c.value for c in sheet["B"][1:]] + [c.value for c in sheet["A"][1:]]
     assert "Trọng số: Kiểm soát tham nhũng trong khu vực công" in factors
     assert not [f for f in factors if isinstance(f, str) and ("weight:" in f or f == "aggregation")]
+
+
+def test_own_scale_workbook_says_how_its_percents_become_the_pdfs_points(tmp_path):
+    """PAPI's PDF speaks points (8–80), its workbook proportions of the maximum: the About
+    sheet gives the conversion (× 80 for a level, × 0.80 for a gap or change in points)."""
+    import openpyxl
+
+    from analysis.indices.results import compute_results
+    from analysis.inputs.dataset import load_dataset
+    from analysis.publication.xlsx import write_workbook
+
+    ds = load_dataset(Path(__file__).resolve().parents[1] / "data" / "papi-provinces")
+    write_workbook(compute_results(ds, 2024), ds, "PAPI 2024", "en", tmp_path / "r.xlsx", 2024, "2024")
+    about = dict(row[:2] for row in openpyxl.load_workbook(tmp_path / "r.xlsx").active.iter_rows(values_only=True))
+    text = about["The index's own scale"]
+    assert "PAPI score (8–80)" in text and "× 80" in text and "multiply by 0.80" in text
