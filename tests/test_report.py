@@ -148,7 +148,7 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
             for section in SECTIONS:
                 report.render(section)
             publish.css(lang, True, True, draft=True), publish.document_meta(ds, lang, str(year))
-            xlsx.write_workbook(tables, ds, str(year), lang, tmp_path / f"{ds.name}-{lang}.xlsx")
+            xlsx.write_workbook(tables, ds, str(year), lang, tmp_path / f"{ds.name}-{lang}.xlsx", year)
     dossiers = load_dataset(ROOT / "data" / "demo-dossiers")
     for period in ("2025-07", "2025"):
         tables = compute_results(dossiers, int(period[:4]), period=period)
@@ -246,7 +246,8 @@ def test_papi_regions_and_components_are_in_points_on_papis_own_scale():
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
     assert cells[1:4] == [f"{mekong.mean():.2f}".replace(".", ","), f"{mekong.min():.2f}".replace(".", ","),
                           "39,57"], cells
-    assert "Điểm PAPI (6–60): trung bình" in page and "Chỉ số (%)" not in page
+    words = re.sub(r"<[^>]+>", "", page)   # the headers' ranges sit in nowrap spans
+    assert "Điểm PAPI (6–60): trung bình" in words and "Chỉ số (%)" not in words
     components = report.render("components").data
     participation = year[year["component"] == "participation"]["points"]
     assert f"<td class=\"num\">{participation.mean():.2f}".replace(".", ",") in components.replace("\n", "")
@@ -430,3 +431,15 @@ def test_regions_table_names_the_provinces_it_leaves_out():
     page = Report(ds, 2024, "vi", compute_results(ds, 2024)).render("regions").data
     note = re.search(r'<p class="note">(.*?)</p>', page, re.S).group(1)
     assert blank == {"26", "82"} and all(names[i] in note for i in blank)
+
+
+def test_a_scale_in_a_column_header_is_not_broken_after_its_dash():
+    """PAPI's "Điểm PAPI (8–80)" heads narrow columns: the range is kept on one line (a
+    nowrap span), the header still breaks between its words, and its text is unchanged."""
+    import re
+
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    page = Report(ds, 2024, "vi", compute_results(ds, 2024)).render("ranking").data
+    header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
+    assert 'Điểm PAPI <span class="nowrap">(8–80)</span>' in header
+    assert "Điểm PAPI (8–80)" in re.sub(r"<[^>]+>", "", header)

@@ -3,9 +3,11 @@ filled with data the sections build (formatted strings, tables, charts); and sig
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 
 import jinja2
+import markupsafe
 import numpy as np
 import pandas as pd
 
@@ -42,10 +44,20 @@ class Figure:
 
 
 @functools.cache
+def keep_ranges(value) -> markupsafe.Markup:
+    """`value` escaped, each range of numbers ("8–80", "(6–60)") kept on one line: a narrow
+    column header breaks between its words, not after the dash of "8–80"."""
+    return markupsafe.Markup(re.sub(r"\(?\d+(?:[.,]\d+)?–\d+(?:[.,]\d+)?\)?",
+                                    lambda m: f'<span class="nowrap">{m.group(0)}</span>',
+                                    str(markupsafe.escape(value))))
+
+
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "sections"),
-                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                              undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "sections"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["keep_ranges"] = keep_ranges
+    return env
 
 
 def render(template: str, **data) -> str:

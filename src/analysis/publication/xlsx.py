@@ -341,9 +341,9 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     scale = ds.config.scale(of_year) if of_year is not None else None
     if scale:   # the PDF leads with the index's own scale (PAPI points): how to go from one to the other
         label = scale[f"label_{lang}"]
-        notes.append([t("xlsx.own_scale", lang), t(
-            "xlsx.own_scale_text", lang, label=label[:1].lower() + label[1:] if lang == "vi" else label,
-            max=scale["max"], factor=fmt_number(scale["max"] / 100, lang, 2))])
+        label = label[:1].lower() + label[1:] if lang == "vi" else label   # mid-sentence
+        notes.append([t("xlsx.own_scale", lang), t("xlsx.own_scale_text", lang, label=label, max=scale["max"],
+                                                      factor=fmt_number(scale["max"] / 100, lang, 2))])
     methodology = ds.config.raw.get("methodology") or {}
     source = (ds.config.method_text(year, "source", lang) if year is not None
               else methodology.get(f"source_{lang}") or methodology.get("source"))
