@@ -177,11 +177,12 @@ def _mean_line(ax, mean, label, top) -> None:
 
 
 def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None, high=None,
-                gap_label: str = GAP_MARK):
+                gap_label: str = GAP_MARK, legend=()):
     """A ranking, best at the top, a dashed line at the mean: bars from zero, or, with an
     interval (`low`, `high`), dots with whiskers on an axis fitted to the intervals (a dot's
     position, not a bar's length, carries the value). More than LONG units are cut to the top
-    and bottom ENDS around a `gap_label` row."""
+    and bottom ENDS around a `gap_label` row. `legend`: [(label, colour)] of the colours drawn,
+    above the plot, so the figure explains itself where it is reused."""
     kept, y, gap = _rows(len(values))
     colours = [colours[i] for i in kept]
     values, low, high = _take(values, kept), _take(low, kept), _take(high, kept)
@@ -210,6 +211,10 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
     _number_axis(ax.xaxis, fmt)
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    if legend:
+        handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for _, colour in legend]
+        ax.legend(handles, [label for label, _ in legend], loc="lower left", bbox_to_anchor=(0, 1.0),
+                  ncol=len(legend) if len(legend) <= 2 else 2, frameon=False, fontsize=7)
     return fig
 
 

@@ -452,15 +452,15 @@ class Report(ServiceSections):
             axis = scale[f"label_{self.lang}"]
         else:
             values, axis = scored["score"].to_numpy(), self.t("chart.score_axis")
-        fig = charts.ranked_bars(
-            scored["name"].tolist(), values, self._band_colours(scored["band"]), mean,
-            self.t("chart.mean_line", mean=self.score_text(mean, mean)), axis, lambda v: self.num(v, 0),
-            gap_label=self.gap_label(len(scored)))
-        caption = (self.t("chart.ranking_caption", year=self.year, n=len(scored))
-                   + self.ends_note(len(scored), "table"))
         drawn = set(scored["band"].iloc[charts.ends(len(scored))])   # the bands of the bars drawn
         legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)
                   if b["label_en"] in drawn]
+        fig = charts.ranked_bars(
+            scored["name"].tolist(), values, self._band_colours(scored["band"]), mean,
+            self.t("chart.mean_line", mean=self.score_text(mean, mean)), axis, lambda v: self.num(v, 0),
+            gap_label=self.gap_label(len(scored)), legend=legend)
+        caption = (self.t("chart.ranking_caption", year=self.year, n=len(scored))
+                   + self.ends_note(len(scored), "table"))
         chart = self.figure(fig, "ranking", self.t("chart.ranking_alt", n=len(scored),
                                                     leader=scored["name"].iloc[0],
                                                     last=scored["name"].iloc[-1]), caption)
@@ -488,7 +488,7 @@ class Report(ServiceSections):
         first = 4 if scale else 3  # the band column
         numeric = set(range(first)) - {1} | ({first + 1, first + 2} if has_prev else set())
         table = Table(rows, headers, numeric, self.t("table.ranking_caption", year=self.year), nowrap={first})
-        return self.section("ranking", legend=legend, chart=chart, table=table,
+        return self.section("ranking", chart=chart, table=table,
                             notes=self.ranking_notes(u, scored, has_prev))
 
     def ranking_notes(self, u: pd.DataFrame, scored: pd.DataFrame, has_prev: bool) -> list[str]:
