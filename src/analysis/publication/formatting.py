@@ -189,3 +189,9 @@ def edition_title(config, lang: str, period: str) -> str:
     """The edition's title: "Báo cáo … năm 2025" / "…: 2025 report", or of a month."""
     key = "report.title" if len(str(period)) == 4 else "report.title_month"
     return t(key, lang, title=config.title(lang), year=period, period=fmt_period(period, lang))
+
+
+def mid_sentence(label: str, lang: str) -> str:
+    """A label written as a heading ("Điểm PAPI (8–80)") as it reads inside a Vietnamese
+    sentence ("điểm PAPI (8–80)"); English keeps its capitals (names, "PAPI score")."""
+    return label[:1].lower() + label[1:] if lang == "vi" else label

@@ -23,7 +23,8 @@ from analysis.publication import charts
 from analysis.inputs.dataset import Dataset, load_dataset
 from analysis.inputs.readers import visible
 from analysis.publication.formatting import (edition_title, fmt_date, fmt_int, fmt_number, fmt_p_value,
-                                             fmt_percent, fmt_period, fmt_points, sort_vi, vi_sort_key)
+                                             fmt_percent, fmt_period, fmt_points, mid_sentence, sort_vi,
+                                             vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
@@ -125,22 +126,17 @@ class Report(ServiceSections):
         """A unit's score as published: "39,57 điểm" on the index's own scale, else "65,95%"."""
         return self.t("value.points", points=self.num(points)) if self.own_scale else self.pct(score)
 
-    def change_text(self, change, signed: bool = False) -> str:
-        """A change of the score: points of the own scale, else percentage points ("điểm phần trăm")."""
-        if self.own_scale:
-            return self.t("value.points", points=fmt_points(change * self._factor(), self.lang, signed=signed))
-        return self.t("value.pp", points=fmt_points(change, self.lang, signed=signed))
+    def change_text(self, change, signed: bool = False, metric: str = "index") -> str:
+        """A change (or a gap, a spread) of `metric` with its unit: points of the index's own
+        scale ("4,61 điểm"), else percentage points ("5,76 điểm phần trăm")."""
+        factor = self.per_percent(metric)
+        return self.t("value.points" if factor != 1.0 else "value.pp",
+                      points=fmt_points(change * factor, self.lang, signed=signed))
 
     def per_percent(self, metric: str) -> float:
         """What one percentage point of `metric` is worth as shown: points of the index's own
         scale for the index where it has one (PAPI: 0,8 on 8–80), else 1 (percentage points)."""
         return self._factor() if self.own_scale and metric == "index" else 1.0
-
-    def amount(self, value, metric: str) -> str:
-        """A level or change of `metric` with its unit: "4,61 điểm" on the own scale, else
-        "5,76 điểm phần trăm"."""
-        factor = self.per_percent(metric)
-        return self.t("value.points" if factor != 1.0 else "value.pp", points=self.num(value * factor))
 
     def name(self, unit_id) -> str:
         """The unit's name in the edition's language (its id only if the dataset has no such unit)."""
@@ -670,9 +666,9 @@ class Report(ServiceSections):
             return ""
         measure = (self.own_scale[f"label_{self.lang}"] if self.own_scale else self.t("change.measure_pct"))
         f = self.per_percent("index")
-        return self.t("change.convergence", measure=measure[:1].lower() + measure[1:] if self.lang == "vi" else measure,
+        return self.t("change.convergence", measure=mid_sentence(measure, self.lang),
                       sd_prev=self.num(f * (sd["statistic"] - sd["effect"])),
-                      sd=self.amount(sd["statistic"], "index"), direction=self.t(direction(sd["effect"])),
+                      sd=self.change_text(sd["statistic"]), direction=self.t(direction(sd["effect"])),
                       n=int(sd["n"]), p=self.p_text(pm["p_value"]), b=self.num(beta["effect"], 3))
 
     def p_text(self, p, below: bool = False) -> str:
@@ -907,7 +903,7 @@ class Report(ServiceSections):
                 min=min_sample(self.ds), n=int(r.n))
             f = self.per_percent(r.metric)
             metrics.append(dict(
-                gap=self.t("finding.gap", k=int(r.k), gap=self.amount(r.gap, r.metric), level=level,
+                gap=self.t("finding.gap", k=int(r.k), gap=self.change_text(r.gap, metric=r.metric), level=level,
                            ci_low=self.num(f * r.gap_ci_low), ci_high=self.num(f * r.gap_ci_high)),
                 ends=self.t("gaps.metric_line", metric=metric,
                             leader=self.name(r.leader_unit),
@@ -916,7 +912,7 @@ class Report(ServiceSections):
                 change="" if pd.isna(r.gap_change) else self.t(
                     "gaps.change" if r.gap_change_p < float(self.ds.config.alpha) else "gaps.change_not_significant",
                     direction=self.t("word.narrowed" if r.gap_change < 0 else "word.widened"),
-                    change=self.amount(abs(r.gap_change), r.metric), ci_low=self.num(f * r.gap_change_ci_low),
+                    change=self.change_text(abs(r.gap_change), metric=r.metric), ci_low=self.num(f * r.gap_change_ci_low),
                     ci_high=self.num(f * r.gap_change_ci_high), p=self.p_text(r.gap_change_p, below))))
         chart = None  # one measure's two means are said in the text and the table, not drawn
         if len(labels) > 1:

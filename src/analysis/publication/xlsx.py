@@ -32,7 +32,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from analysis.indices.integrity import shown_facts
 from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
-from analysis.publication.formatting import fmt_number
+from analysis.publication.formatting import fmt_number, mid_sentence
 from analysis.publication.i18n import load_catalog, t
 
 # Columns in percent (0–100) in the result tables, and columns holding proportions (0–1): both
@@ -340,8 +340,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     of_year = year if year is not None else int(str(period)[:4]) if period else None
     scale = ds.config.scale(of_year) if of_year is not None else None
     if scale:   # the PDF leads with the index's own scale (PAPI points): how to go from one to the other
-        label = scale[f"label_{lang}"]
-        label = label[:1].lower() + label[1:] if lang == "vi" else label   # mid-sentence
+        label = mid_sentence(scale[f"label_{lang}"], lang)
         notes.append([t("xlsx.own_scale", lang), t("xlsx.own_scale_text", lang, label=label, max=scale["max"],
                                                       factor=fmt_number(scale["max"] / 100, lang, 2))])
     methodology = ds.config.raw.get("methodology") or {}
