@@ -14,6 +14,7 @@ Integer Parquet columns are read as numbers (the fast path). Rows are numbered a
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -206,10 +207,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         raise_unreadable_lines(con, source.name, "ballot")
     # later copies of a (year, ballot_id); the rules before duplicate_ballot keep precedence
     keyed = "year IS NOT NULL AND ballot_id <> ''"
-    h = con.sql(f"SELECT h FROM ballots WHERE {keyed}").fetchnumpy()["h"]
-    h.sort()
-    con.register("repeated", pd.DataFrame({"h": np.unique(h[1:][h[1:] == h[:-1]])}))
-    del h
+    con.register("repeated", pd.DataFrame({"h": _repeated_hashes(con, keyed)}))
     run_query(con, f"""
     UPDATE ballots SET reason = {code['duplicate_ballot']}
     WHERE (reason IS NULL OR reason IN ({code['no_answer']}, {code['answer_out_of_scale']}))
@@ -223,6 +221,21 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     con.unregister("repeated")
     run_query(con, _unit_sums(len(questions), satisfied_codes(scale, satisfied_answers), scale),
               "ballots: sums" if progress else None)
+
+
+def _repeated_hashes(con, keyed: str) -> np.ndarray:
+    """The hashes `h` seen more than once among the ballots where `keyed` holds, in order: each
+    half of the hash range is sorted on a thread of its own (numpy's sort releases the GIL, so
+    two cores take half the time of one sort)."""
+    halves = [con.sql(f"SELECT h FROM ballots WHERE {keyed} AND h {test} 2147483648")
+              .fetchnumpy()["h"] for test in ("<", ">=")]
+
+    def repeated(h: np.ndarray) -> np.ndarray:
+        h.sort()
+        return np.unique(h[1:][h[1:] == h[:-1]])
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return np.concatenate(list(pool.map(repeated, halves)))
 
 
 def _unit_sums(k: int, satisfied: list[int], scale) -> str:

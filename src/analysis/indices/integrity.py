@@ -655,8 +655,7 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
     sat = ", ".join(map(str, [0, *satisfied]))
     total = "0::INTEGER + " + " + ".join(f"a{i}" for i in k)  # Σ codes
     listed = ", ".join(f"a{i}" for i in k)
-    conditions = {  # which of a flagged unit's ballots are involved, by check
-        "identical_patterns": "s.paper = f.paper AND s.pattern = f.pattern",
+    conditions = {  # which of a flagged unit's ballots are involved, by the other checks
         "channel_gap": "s.paper AND " + " AND ".join(f"a{i} IN ({sat})"
                                                      for i in k),  # no low answer on paper
         "all_top": f"s.m >= 3 AND ({total}) = s.m * {top}",
@@ -671,13 +670,20 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
                                ("end", "Int64"))}})
     ctx.con.register("flags", flags)
     answers = ", ".join(f"IF(a{i} = 0, '', CAST(a{i} + {ctx.low - 1} AS VARCHAR))" for i in k)
+    columns = f"""s.u, f."check", s.ballot_id, s._file, s._pos, s.channel,
+                  concat_ws('|', {answers}) AS answers, s.m,
+                  {' + '.join(is_satisfied(f"s.a{i}", satisfied, top) for i in k)} AS y"""
+    # a copied form's flag names its pattern, which the join matches (a unit may have many);
+    # the other checks flag a unit once, and the condition picks its ballots
     frame = ctx.con.sql(f"""
-    SELECT s.u, f."check", s.ballot_id, s._file, s._pos, s.channel,
-           concat_ws('|', {answers}) AS answers, s.m,
-           {' + '.join(is_satisfied(f"s.a{i}", satisfied, top) for i in k)} AS y
-    FROM screened s JOIN flags f ON s.u = f.u
+    SELECT {columns} FROM screened s JOIN flags f
+        ON s.u = f.u AND s.paper = f.paper AND s.pattern = f.pattern
+    WHERE s.year = {ctx.year} AND f."check" = 'identical_patterns'
+    UNION ALL
+    SELECT {columns} FROM screened s JOIN flags f ON s.u = f.u
     WHERE s.year = {ctx.year} AND CASE f."check"
         {' '.join(f"WHEN '{check}' THEN {condition}" for check, condition in conditions.items())}
+        ELSE false
     END
     ORDER BY s.u, f."check", s._file, s._pos
     """).df()
