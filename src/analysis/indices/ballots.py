@@ -148,7 +148,9 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     s_ym, valid<i> and satisfied<i> per question) and those the integrity screen reads (s = the
     sum of a ballot's answers, t = its answers at the top of the scale: s_s, s_ss, s_sm, n_low
     (y < m), n_three (m ≥ 3), n_straight (m ≥ 3, one answer throughout), n_top (m ≥ 3, all at
-    the top), t_other and m_other (Σt and Σm over the others)).
+    the top), t_other and m_other (Σt and Σm over the others)); and temp table `rejected`, the
+    ballots that do not count (_file, _pos, year, u, unlisted_id, ballot_id, channel, reason),
+    so that what is asked of them later reads this small table, not the file's.
 
     Repeated ids: a 32-bit hash of (year, ballot_id) per ballot, sorted in numpy (4 bytes a
     ballot, where a hash aggregate in DuckDB needed a table of every id), gives the hashes seen
@@ -221,6 +223,9 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     con.unregister("repeated")
     run_query(con, _unit_sums(len(questions), satisfied_codes(scale, satisfied_answers), scale),
               "ballots: sums" if progress else None)
+    con.execute("""CREATE OR REPLACE TEMP TABLE rejected AS
+                   SELECT _file, _pos, year, u, unlisted_id, ballot_id, channel, reason
+                   FROM ballots WHERE reason IS NOT NULL""")
 
 
 def _repeated_hashes(con, keyed: str) -> np.ndarray:
@@ -310,7 +315,7 @@ def _query(k: int) -> str:
     UNION ALL
     SELECT b.year, coalesce(r.unit_id, b.unlisted_id), b.channel,
            list_extract({REASON_TEXT}, b.reason), b._file, b._pos, b.ballot_id, 1, {zeros}
-    FROM ballots b LEFT JOIN registry r ON r.code = b.u WHERE b.reason IS NOT NULL
+    FROM rejected b LEFT JOIN registry r ON r.code = b.u
     """
 
 

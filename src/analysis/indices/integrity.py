@@ -186,8 +186,10 @@ def _screened_view(con, k: int, year: int, scale) -> str:
     pattern = " + ".join(f"a{i}::BIGINT * {base ** i}" for i in range(k))  # a: answer codes
     unusable = ", ".join(str(REASON_CODE[r]) for r in ("missing_year", "unknown_unit",
                                                         "outside_validity"))
-    previous = con.execute(f"""SELECT max(year) FROM ballots WHERE year < {year} AND (reason IS NULL
-                               OR reason NOT IN ({unusable}))""").fetchone()[0]
+    previous = con.execute(f"""SELECT max(year) FROM (
+                                   SELECT year FROM unit_sums
+                                   UNION ALL SELECT year FROM rejected WHERE reason NOT IN ({unusable})
+                               ) WHERE year < {year}""").fetchone()[0]
     years = f"({year}{'' if previous is None else f', {previous}'})"
     con.execute(f"""
     CREATE OR REPLACE VIEW screened AS
@@ -224,7 +226,7 @@ class _Context:
         self.names = names.to_numpy()
         self.code = pd.Series(np.arange(len(self.names)), index=self.names)
         self.dupes = con.sql(f"""SELECT r.unit_id, n AS n_duplicates FROM (
-                                     SELECT u, count(*) AS n FROM ballots
+                                     SELECT u, count(*) AS n FROM rejected
                                      WHERE year = {year}
                                      AND reason = {REASON_CODE['duplicate_ballot']}
                                      GROUP BY u) JOIN registry r ON r.code = u
@@ -645,7 +647,8 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
                       source) -> pd.DataFrame:
     """The screened ballots of the year behind each flag, from (check, unit, key) triples (key:
     the paper flag and pattern of a copied form; a burst's first minute and the minute after
-    its last, counted since 1970), in one join of the ballots with a table of the flags."""
+    its last, counted since 1970): the flagged units' ballots, read once, joined with a table
+    of the flags."""
     k = range(ctx.k)
     if not involved:
         return pd.DataFrame(columns=BALLOT_COLUMNS + ["m", "y"])
@@ -673,20 +676,24 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
     columns = f"""s.u, f."check", s.ballot_id, s._file, s._pos, s.channel,
                   concat_ws('|', {answers}) AS answers, s.m,
                   {' + '.join(is_satisfied(f"s.a{i}", satisfied, top) for i in k)} AS y"""
-    # a copied form's flag names its pattern, which the join matches (a unit may have many);
-    # the other checks flag a unit once, and the condition picks its ballots
+    # the flagged units' ballots, in one scan of the table; a copied form's flag names its
+    # pattern, which the join matches (a unit may have many); the other checks flag a unit
+    # once, and the condition picks its ballots
+    ctx.con.execute(f"""CREATE OR REPLACE TEMP TABLE flagged AS SELECT * FROM screened
+                        WHERE year = {ctx.year} AND u IN (SELECT u FROM flags)""")
     frame = ctx.con.sql(f"""
-    SELECT {columns} FROM screened s JOIN flags f
+    SELECT {columns} FROM flagged s JOIN flags f
         ON s.u = f.u AND s.paper = f.paper AND s.pattern = f.pattern
-    WHERE s.year = {ctx.year} AND f."check" = 'identical_patterns'
+    WHERE f."check" = 'identical_patterns'
     UNION ALL
-    SELECT {columns} FROM screened s JOIN flags f ON s.u = f.u
-    WHERE s.year = {ctx.year} AND CASE f."check"
+    SELECT {columns} FROM flagged s JOIN flags f ON s.u = f.u
+    WHERE CASE f."check"
         {' '.join(f"WHEN '{check}' THEN {condition}" for check, condition in conditions.items())}
         ELSE false
     END
     ORDER BY s.u, f."check", s._file, s._pos
     """).df()
+    ctx.con.execute("DROP TABLE flagged")
     ctx.con.unregister("flags")
     frame.insert(0, "unit_id", ctx.names[frame.pop("u").to_numpy()])
     rows = frame["_pos"].to_numpy(dtype=np.int64)
