@@ -34,7 +34,9 @@ from analysis.inputs.errors import InputError, Problem
 
 # A whole number, optionally written with a zero decimal part ("4", "4.0"); not "2.5" or "x".
 INTEGER_PATTERN = r"[+-]?[0-9]+(\.0*)?"
-MEMORY_LIMIT = "2GB"   # DuckDB's working memory for one record file
+# DuckDB's working memory for one record file: with the Python side, a run at 100 M ballots
+# peaks under 3 GiB; at 1.5 GB it took no longer than at 2 GB (87 s both; 10 M ballots never spill)
+MEMORY_LIMIT = "1.5GB"
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                  "UINTEGER", "UBIGINT")
 
@@ -111,8 +113,8 @@ def whole_number(text: str) -> str:
 @contextmanager
 def connection():
     """A DuckDB connection whose memory is bounded by MEMORY_LIMIT: beyond it, sorts, joins and
-    windows spill to a private temporary folder, removed afterwards (100 M ballots: 2.2 GiB
-    peak instead of 15 GiB, 105 s instead of 87 s; benchmarks/bench_ballots.py)."""
+    windows spill to a private temporary folder, removed afterwards (100 M ballots: under
+    3 GiB instead of 15 GiB; benchmarks/bench_ballots.py)."""
     with tempfile.TemporaryDirectory(prefix="par-report-duckdb-") as spill:
         con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill,
                                      "preserve_insertion_order": True})
