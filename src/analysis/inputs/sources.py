@@ -35,7 +35,7 @@ from analysis.inputs.errors import InputError, Problem
 # A whole number, optionally written with a zero decimal part ("4", "4.0"); not "2.5" or "x".
 INTEGER_PATTERN = r"[+-]?[0-9]+(\.0*)?"
 # DuckDB's working memory for one record file: with the Python side, a run at 100 M ballots
-# peaks under 3 GiB; at 1.5 GB it took no longer than at 2 GB (87 s both; 10 M ballots never spill)
+# peaks under 3 GiB; at 1.5 GB it took no longer than at 2 GB (87 s both; 10 M ballots as fast)
 MEMORY_LIMIT = "1.5GB"
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                  "UINTEGER", "UBIGINT")
