@@ -83,6 +83,14 @@ class Config:
     def title(self, lang: str) -> str:
         return self.raw[f"title_{lang}"]
 
+    def score_source(self, year: int) -> dict | None:
+        """Where the scores of `year` were taken from (`score_sources`, an extension): `official`
+        (true: the authority's own release) and `label_vi`/`label_en`; None when not recorded."""
+        for source in self.raw.get("score_sources") or ():
+            if source["from"] <= year and (source.get("to") is None or year <= source["to"]):
+                return source
+        return None
+
     def collection_method(self, year: int) -> dict | None:
         """How the survey was collected in `year` (`survey.collection`), if recorded."""
         collection = (self.raw.get("survey") or {}).get("collection") or {}
@@ -247,6 +255,8 @@ def load_config(root: Path) -> Config:
             problems.append(Problem("dataset.yaml", None, where, f"the text holds the invisible "
                                     f"character {found}", "delete it (retype the text if unsure)"))
     _check_sensitivity(raw.get("sensitivity"), bad)
+    _check_publisher(raw.get("publisher"), bad)
+    _check_score_sources(raw.get("score_sources"), bad)
     if "service_index" in raw:
         from analysis.inputs.service_mapping import service_mapping   # checks it, naming the key
         try:
@@ -404,6 +414,63 @@ def _check_sensitivity(block, bad) -> None:
             "arithmetic", "geometric"}:
         bad("sensitivity.aggregations", f"must list arithmetic and/or geometric, found "
             f"'{aggregations}'")
+
+
+PUBLISHER_TEXTS = ("name_vi", "name_en", "prepared_by_vi", "prepared_by_en", "report_prefix",
+                   "contact", "licence_vi", "licence_en", "logo")
+
+
+def _check_publisher(block, bad) -> None:
+    """`publisher` (the cover): each of PUBLISHER_TEXTS text when given; `prepared_by_vi` and
+    `prepared_by_en` (extension: who prepared the report, when not the authority named by
+    `name_*`) both or neither."""
+    if block is None:
+        return
+    if not isinstance(block, dict):
+        bad("publisher", "expected a mapping with name_vi, name_en (and optionally prepared_by_vi, "
+            "prepared_by_en, report_prefix, contact, licence_vi, licence_en, logo)")
+        return
+    for key in PUBLISHER_TEXTS:
+        if key in block and not _is_text(block[key]):
+            bad(f"publisher.{key}", f"must be text, found '{block[key]}'")
+    if ("prepared_by_vi" in block) != ("prepared_by_en" in block):
+        bad("publisher.prepared_by_vi" if "prepared_by_vi" not in block else "publisher.prepared_by_en",
+            "give prepared_by_vi and prepared_by_en together (who prepared the report, in each edition)")
+
+
+def _check_score_sources(block, bad) -> None:
+    """`score_sources` (extension): a list of year spans (`from`, optional `to`), each with
+    `official` (true or false) and optional `label_vi`/`label_en` (together); no overlaps."""
+    if block is None:
+        return
+    if not isinstance(block, list) or not block:
+        bad("score_sources", "expected a list of year spans, each with from, to (optional), "
+            "official (true or false), label_vi and label_en")
+        return
+    spans = []
+    for i, source in enumerate(block, start=1):
+        where = f"score_sources[{i}]"
+        if not isinstance(source, dict):
+            bad(where, "expected a mapping with from, to, official, label_vi, label_en")
+            continue
+        first, last = source.get("from"), source.get("to")
+        if not _is_whole(first) or not 1000 <= first <= 9999:
+            bad(f"{where}.from", f"must be a year, found '{first}'")
+            continue
+        if last is not None and (not _is_whole(last) or not first <= last <= 9999):
+            bad(f"{where}.to", f"must be a year from {first} on (or left out: still in use), found '{last}'")
+            continue
+        if not isinstance(source.get("official"), bool):
+            bad(f"{where}.official", "must be true (the authority's own release) or false, found "
+                f"'{source.get('official')}'")
+        labels = [k for k in ("label_vi", "label_en") if k in source]
+        if len(labels) == 1 or not all(_is_text(source[k]) for k in labels):
+            bad(where, "label_vi and label_en must both be text (or both left out)")
+        spans.append((first, 9999 if last is None else last, i))
+    spans.sort()
+    for (_, end, i), (start, _, j) in zip(spans, spans[1:]):
+        if start <= end:
+            bad("score_sources", f"spans {i} and {j} overlap: give each year one source")
 
 
 def _is_number(value) -> bool:
@@ -708,6 +775,7 @@ def _tiles(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | No
     t = pd.DataFrame({"unit_id": r.text("unit_id"), "row": r.number("row", integer=True, minimum=0),
                       "col": r.number("col", integer=True, minimum=0), "label": r.text("label")})
     r.duplicates(["row", "col"])
+    r.duplicates(["label"])  # a code must name one unit in the key beside the map
     rows = r.rows()
     if known:
         for idx in t.index[~t["unit_id"].isin(ds.units["unit_id"])]:

@@ -1,7 +1,8 @@
 """The publisher's part of a cover, the same for the yearly, monthly and series reports: its
 name, the report number (`<report_prefix>-<period>-<LANG>`, e.g. PARINDEX-2023-VI), the logo
 (a file of the dataset folder, as a data URI) and the colophon (citation, contact, licence),
-all from `publisher:` in dataset.yaml."""
+all from `publisher:` in dataset.yaml, and where the period's scores were taken from
+(`score_sources`)."""
 from __future__ import annotations
 
 import base64
@@ -22,18 +23,61 @@ def logo_uri(root: Path, file) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
+def report_author(ds, lang: str) -> str:
+    """Who the edition is by (the PDF's and workbook's author): `publisher.prepared_by_<lang>`
+    when the report is not the authority's own, else `publisher.name_<lang>`."""
+    publisher = ds.config.raw.get("publisher") or {}
+    return publisher.get(f"prepared_by_{lang}") or publisher.get(f"name_{lang}", "")
+
+
+def year_spans(years) -> str:
+    """Years as spans: 2017, 2018, 2019, 2021 → "2017–2019, 2021"."""
+    spans = []
+    for year in sorted(years):
+        if spans and year == spans[-1][1] + 1:
+            spans[-1][1] = year
+        else:
+            spans.append([year, year])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+
+
 def publisher_parts(ds, lang: str, period: str, title: str) -> dict:
-    """`name`, `number`, `logo` and `colophon` (lines) of the cover of `period` ("2023",
-    "2025-07", "2011-2024") of the dataset `ds` in `lang`."""
+    """`name`, `number`, `logo`, `facts` (the cover's rows on who made it), `notice` and
+    `colophon` (lines) of the cover of `period` ("2023", "2025-07", "2011-2024") of the
+    dataset `ds` in `lang`. With `prepared_by_*` the cover and citation name the authority
+    whose figures these are apart from who prepared the report (review item 1); the rows and
+    the notice say where the period's scores were taken from (`score_sources`), and the notice
+    which of its years are not from the authority's own release."""
     cfg = ds.config
     publisher = cfg.raw.get("publisher") or {}
     name = publisher.get(f"name_{lang}", "")
+    prepared_by = publisher.get(f"prepared_by_{lang}", "")
     number = f'{publisher.get("report_prefix") or ds.name.upper()}-{period}-{lang.upper()}'
-    colophon = [t("report.citation", lang, publisher=name or cfg.title(lang),
-                  year=report_date().year, title=title, number=number)]
+    if prepared_by:
+        facts = [(t("cover.data_by", lang), name), (t("cover.prepared_by", lang), prepared_by)]
+        citation = t("report.citation_data", lang, prepared_by=prepared_by, year=report_date().year,
+                     title=title, number=number, publisher=name or cfg.title(lang))
+    else:
+        facts = [(t("report.publisher", lang), name)] if name else []
+        citation = t("report.citation", lang, publisher=name or cfg.title(lang),
+                     year=report_date().year, title=title, number=number)
+    first, last = (int(p[:4]) for p in (period.split("-") if len(period) == 9 else [period] * 2))
+    sources = {year: cfg.score_source(year) for year in range(first, last + 1)}
+    sources = {year: s for year, s in sources.items() if s is not None}
+    labels: dict[str, list[int]] = {}
+    for year, source in sources.items():
+        labels.setdefault(source.get(f"label_{lang}", ""), []).append(year)
+    labels.pop("", None)
+    if labels:
+        facts.append((t("cover.score_source", lang), "; ".join(
+            label if len(labels) == 1 else f"{year_spans(years)}: {label}" for label, years in labels.items())))
+    unofficial = [year for year, source in sources.items() if not source["official"]]
+    notice = t("cover.unofficial", lang, years=year_spans(unofficial),
+               authority=name or cfg.title(lang)) if unofficial else ""
+    colophon = [citation]
     if publisher.get("contact"):
         colophon.append(t("report.contact", lang, contact=publisher["contact"]))
     if publisher.get(f"licence_{lang}"):
         colophon.append(t("report.licence", lang, licence=publisher[f"licence_{lang}"]))
     return {"name": name, "number": number, "logo": logo_uri(ds.root, publisher.get("logo")),
-            "colophon": colophon}
+            "facts": facts, "notice": notice, "colophon": colophon}

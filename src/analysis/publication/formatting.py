@@ -195,3 +195,30 @@ def mid_sentence(label: str, lang: str) -> str:
     """A label written as a heading ("Điểm PAPI (8–80)") as it reads inside a Vietnamese
     sentence ("điểm PAPI (8–80)"); English keeps its capitals (names, "PAPI score")."""
     return label[:1].lower() + label[1:] if lang == "vi" else label
+
+
+def unaccented(s: str) -> str:
+    """`s` without Vietnamese marks: combining marks dropped (NFD), Đ/đ written D/d."""
+    base = unicodedata.normalize("NFD", s.replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in base if not unicodedata.combining(ch))
+
+
+def ascii_codes(codes: list[str], names: list[str]) -> list[str]:
+    """Short codes for an English edition (review item 12: "ĐNô" beside "Dak Nong"), unique when
+    `codes` are: each code unaccented; a code already unaccented keeps its spelling, and an
+    unaccented code that would then repeat another (BĐ, Bình Định → BD, Bình Dương's) is
+    lengthened by the next letters of the last word of its unit's name in `names` ("Binh Dinh":
+    BDi), else numbered (BD2 …). Codes are settled in sorted order of the original codes, so
+    the result does not depend on the order of the rows."""
+    taken = {c for c in codes if unaccented(c) == c}
+    out = {c: c for c in taken}
+    for code, name in sorted(zip(codes, names)):
+        if code in out:
+            continue
+        base = unaccented(code)
+        tail = unaccented(name).split()[-1][1:].lower() if name.split() else ""
+        candidates = [base + tail[:k] for k in range(len(tail) + 1)]
+        candidates += [f"{base}{k}" for k in range(2, len(codes) + 2)]
+        out[code] = next(c for c in candidates if c not in taken)
+        taken.add(out[code])
+    return [out[c] for c in codes]

@@ -23,6 +23,7 @@ from nbconvert import HTMLExporter  # noqa: E402
 
 from analysis.audit.release import draft_reasons
 from analysis.publication import xlsx
+from analysis.publication.cover import report_author
 from analysis.publication.formatting import edition_title
 from analysis.publication.i18n import t
 from analysis.publication.kernels import LocalKernelManager, NotebookError, silently
@@ -149,9 +150,9 @@ def prepare_html() -> None:
 
 
 def document_meta(ds, lang: str, period: str) -> dict:
-    """Author (the publisher), description (subject) and keywords of an edition."""
-    publisher = (ds.config.raw.get("publisher") or {}).get(f"name_{lang}", "")
-    return {"author": publisher,
+    """Author (who prepared the report: `cover.report_author`), description (subject) and
+    keywords of an edition."""
+    return {"author": report_author(ds, lang),
             "description": t("report.subject", lang, title=ds.config.title(lang), period=period),
             "keywords": ", ".join(filter(None, [ds.config.raw.get(f"index_name_{lang}"), ds.name, period]))}
 

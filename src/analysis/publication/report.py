@@ -22,15 +22,16 @@ from IPython.display import HTML
 from analysis.publication import charts
 from analysis.inputs.dataset import Dataset, load_dataset
 from analysis.inputs.readers import visible
-from analysis.publication.formatting import (edition_title, fmt_date, fmt_int, fmt_number, fmt_p_value,
-                                             fmt_percent, fmt_period, fmt_points, mid_sentence, sort_vi,
-                                             vi_sort_key)
+from analysis.publication.formatting import (ascii_codes, edition_title, fmt_date, fmt_int, fmt_number,
+                                             fmt_p_value, fmt_percent, fmt_period, fmt_points, mid_sentence,
+                                             sort_vi, vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
+from analysis.stats.outliers import outlying
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.publication.cover import publisher_parts
+from analysis.publication.cover import publisher_parts, year_spans
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -269,8 +270,7 @@ class Report(ServiceSections):
         monthly = len(self.period) > 4
         title = edition_title(cfg, self.lang, self.period)
         parts = publisher_parts(self.ds, self.lang, self.period, title)
-        facts = [(self.t("report.publisher"), parts["name"])] if parts["name"] else []
-        facts += [(self.t("report.number"), parts["number"]),
+        facts = parts["facts"] + [(self.t("report.number"), parts["number"]),
                   (self.t("report.period" if monthly else "report.year"), fmt_period(self.period, self.lang)),
                   (self.t("report.edition"), self.t(f"lang.{self.lang}")),
                   (self.t("report.date"), fmt_date(report_date(), self.lang))]
@@ -278,7 +278,7 @@ class Report(ServiceSections):
                            edition=self.t("lang." + self.lang),
                            kicker=self.t("report.kicker_month" if monthly else "report.kicker"),
                            title=title, logo=parts["logo"], logo_alt=parts["name"],
-                           draft=self._draft_text(), colophon=parts["colophon"]))
+                           draft=self._draft_text(), colophon=parts["colophon"], notice=parts["notice"]))
 
     @cached_property
     def draft(self) -> list:
@@ -572,17 +572,23 @@ class Report(ServiceSections):
                             table=self.table(rows, headers, {1, 2, 3, 4}), note=note)
 
     def tile_map(self) -> Figure | None:
-        """The units of the dataset's tile grid (tiles.csv) coloured by band, if it has one."""
+        """The units of the dataset's tile grid (tiles.csv) coloured by band, if it has one. The
+        English edition writes the codes unaccented (`ascii_codes`, settled over the whole grid
+        so a unit's code is the same every year)."""
         tiles = self.ds.tiles
         if tiles is None:
             return None
+        if self.lang != "vi":
+            tiles = tiles.assign(label=ascii_codes(tiles["label"].tolist(),
+                                                   tiles["unit_id"].map(self.name).tolist()))
         t = tiles.merge(self.units[["unit_id", "band"]], on="unit_id", how="inner")
         if t.empty:
             return None
         legend = [(b[f"label_{self.lang}"], c) for b, c in zip(self.ds.config.bands, charts.BAND_COLOURS)]
         no_score = self.t("report.no_score")
         legend.append((no_score[:1].upper() + no_score[1:], charts.GREY))  # capitalised as the bands
-        key = sorted(zip(t["label"], t["unit_id"].map(self.name)), key=lambda k: vi_sort_key(k[0]))
+        key = sorted(zip(t["label"], t["unit_id"].map(self.name)),
+                     key=lambda k: vi_sort_key(k[0]) if self.lang == "vi" else k[0].casefold())
         fig = charts.tile_map(t["row"], t["col"], t["label"], self._band_colours(t["band"]), legend, key)
         return self.figure(fig, "tile-map", self.t("chart.tiles_alt", n=len(t)),
                            self.t("chart.tiles_caption", year=self.year))
@@ -620,6 +626,8 @@ class Report(ServiceSections):
         u = u.sort_values(["change", "unit_id"], ascending=[False, True], kind="stable")
         # the largest rises and falls: coloured in the chart, listed in the table under it
         marked = set(u["unit_id"].head(MOVERS)) | set(u["unit_id"].tail(MOVERS))
+        flagged = u[outlying(u["change"].to_numpy())]
+        marked |= set(flagged["unit_id"])
         if self.own_scale:  # chart and table in one unit: points of the scale, the previous converted
             before, after = u["score_prev"] * self._factor(), u["points"]
             axis = self.own_scale[f"label_{self.lang}"]
@@ -651,7 +659,33 @@ class Report(ServiceSections):
         movers = self.table(rows, headers, {1, 2, 3, 4}, caption)
         note = "" if self.like_for_like() else self.break_note()
         return self.section("change", counts=counts, chart=chart, movers=movers,
-                            tests=self.tests_table(), note=note, convergence=self.convergence())
+                            tests=self.tests_table(), note=note, convergence=self.convergence(),
+                            caution=self.outlier_caution(flagged, prev_year))
+
+    def outlier_caution(self, flagged: pd.DataFrame, prev_year: int) -> str:
+        """The units whose change is outlying (stats.outliers: |modified z| > 3.5, Iglewicz &
+        Hoaglin 1993), named with their change, and whether the two years' scores are the
+        authority's own release (`score_sources`: review item 19); empty when none is."""
+        if flagged.empty:
+            return ""
+        names = ", ".join(f"{self.name(r.unit_id)} ({self.change_text(r.change, signed=True)})"
+                          for r in flagged.itertuples())
+        text = self.t("change.outlier", names=names, n=len(flagged))
+        cfg = self.ds.config
+        sources = {y: cfg.score_source(y) for y in (prev_year, self.year)}
+        authority = (cfg.raw.get("publisher") or {}).get(f"name_{self.lang}") or cfg.title(self.lang)
+        label = lambda y: sources[y].get(f"label_{self.lang}") or str(y)  # noqa: E731
+        unofficial = [y for y, s in sources.items() if s is not None and not s["official"]]
+        if unofficial:
+            text += " " + self.t("change.outlier_unchecked", authority=authority,
+                                 years=year_spans(unofficial),
+                                 source="; ".join(dict.fromkeys(label(y) for y in unofficial)))
+        elif all(s is not None for s in sources.values()):
+            text += " " + self.t("change.outlier_official", prev_year=prev_year, year=self.year,
+                                 source="; ".join(dict.fromkeys(label(y) for y in sources)))
+        else:
+            text += " " + self.t("change.outlier_unknown")
+        return text
 
     def convergence(self) -> str:
         """Sigma-convergence (Pitman–Morgan) with beta-convergence beside it, never alone."""

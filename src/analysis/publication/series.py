@@ -82,8 +82,7 @@ class SeriesReport:
         """The cover, framed as the yearly report's (publisher, number, colophon)."""
         span = f"{self.years[0]}-{self.years[-1]}"
         parts = publisher_parts(self.ds, self.lang, span, self.title())
-        facts = [(self.t("report.publisher"), parts["name"])] if parts["name"] else []
-        facts += [(self.t("report.number"), parts["number"]),
+        facts = parts["facts"] + [(self.t("report.number"), parts["number"]),
                   (self.t("series.years"), f"{self.years[0]}–{self.years[-1]}"),
                   (self.t("report.edition"), self.t(f"lang.{self.lang}")),
                   (self.t("report.date"), fmt_date(report_date(), self.lang))]
@@ -94,7 +93,7 @@ class SeriesReport:
         return render("title_page.html.j2", banner=banner, links=links, facts=facts,
                       edition=self.t("lang." + self.lang), kicker=self.t("report.kicker_series"),
                       title=self.title(), logo=parts["logo"], logo_alt=parts["name"], draft="",
-                      colophon=parts["colophon"])
+                      colophon=parts["colophon"], notice=parts["notice"])
 
     def contents(self) -> str:
         items = [(s, self.t("section." + s)) for s in SECTIONS]

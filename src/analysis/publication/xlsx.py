@@ -32,6 +32,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from analysis.indices.integrity import shown_facts
 from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
+from analysis.publication.cover import report_author
 from analysis.publication.formatting import fmt_number, mid_sentence
 from analysis.publication.i18n import load_catalog, t
 
@@ -291,10 +292,7 @@ def _properties(book, ds, title: str, lang: str) -> None:
     props = book.properties
     props.title = title
     props.subject = ds.config.title(lang)
-    publisher = ds.config.raw.get("publisher")
-    if isinstance(publisher, dict):
-        publisher = publisher.get(f"name_{lang}") or publisher.get("name")
-    props.creator = str(publisher) if publisher else t("xlsx.creator", lang)
+    props.creator = report_author(ds, lang) or t("xlsx.creator", lang)
     props.language = lang
     props.keywords = t("xlsx.keywords", lang)
     props.description = t("xlsx.note_units_text", lang)
