@@ -51,7 +51,7 @@ def test_each_unit_gets_one_page_with_its_own_figures(book, tmp_path, lang, poin
         assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"], path
         assert root["/Lang"] == lang
         assert reader.metadata.title == book.title(lang)
-        assert reader.metadata.author == book.ds.config.raw["publisher"][f"name_{lang}"]
+        assert reader.metadata.author == book.ds.config.raw["publisher"][f"prepared_by_{lang}"]
         assert reader.metadata.subject and "2024" in reader.metadata.subject
 
 

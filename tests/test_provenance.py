@@ -1,0 +1,214 @@
+"""What a reader is told about where the figures come from (review items 1, 12 and 19): the
+cover and citation name the data's authors apart from who prepared the report and say when a
+year's scores are not the authority's own; the English tile codes are unaccented and unique;
+an outlying year-on-year change is named with a caution by a stated rule."""
+import base64
+import re
+import shutil
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from analysis.indices.results import compute_results
+from analysis.inputs.dataset import load_config, load_dataset
+from analysis.inputs.errors import InputError
+from analysis.publication.cover import publisher_parts, year_spans
+from analysis.publication.formatting import ascii_codes
+from analysis.publication.report import Report
+from analysis.stats.outliers import outlying, robust_z
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@cache
+def papi():
+    return load_dataset(DATA / "papi-provinces")
+
+
+@cache
+def results(year):
+    return compute_results(papi(), year)
+
+
+def text_of(html) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+
+
+# --- item 19: the rule -----------------------------------------------------------------------
+def test_robust_z_is_the_modified_z_score_of_iglewicz_and_hoaglin():
+    x = [1.0, 2.0, 3.0, 4.0, 100.0, np.nan]
+    # by hand: median of the five values 3; absolute deviations 2, 1, 0, 1, 97 -> MAD 1
+    expected = [(v - 3) / (1.4826 * 1) for v in x[:5]]
+    assert robust_z(x)[:5] == pytest.approx(expected)
+    assert np.isnan(robust_z(x)[5])
+    # the book's own form, 0.6745 (x − median) / MAD, agrees to its four digits
+    assert robust_z(x)[:5] == pytest.approx([0.6745 * (v - 3) for v in x[:5]], rel=1e-4)
+    assert outlying(x).tolist() == [False, False, False, False, True, False]
+
+
+def test_the_cutoff_is_above_3_5_and_a_zero_mad_flags_nothing():
+    # -1, -1, 0, 0, 1, 1 and one far value s: sorted, the 4th of 7 is 0 (median); deviations
+    # 1, 1, 0, 0, 1, 1, |s| sorted 0, 0, 1, 1, 1, 1, |s|: MAD 1, so z(s) = s / 1.4826
+    x = [-1, -1, 0, 0, 1, 1]
+    assert not outlying(x + [3.5 * 1.4826 - 1e-9]).any()
+    assert outlying(x + [3.5 * 1.4826 + 1e-3]).tolist() == [False] * 6 + [True]
+    assert outlying([-3.5 * 1.4826 - 1e-3] + x).tolist() == [True] + [False] * 6
+    assert not outlying([2, 2, 2, 2, 9]).any()   # MAD 0: undefined, nothing flagged
+
+
+# --- item 19: the caution in the report ------------------------------------------------------
+@pytest.mark.parametrize("lang, words", [
+    ("vi", ["Thay đổi bất thường: Tây Ninh (+8,11 điểm)", "Iglewicz",
+            "Chưa đối chiếu với công bố của CECODES, VFF-CRT, RTA và UNDP", "2023–2024"]),
+    ("en", ["Unusual change: Tay Ninh (+8.11 points)", "Iglewicz",
+            "Not checked against the release of CECODES, VFF-CRT, RTA and UNDP", "2023–2024"])])
+def test_the_2024_changes_page_cautions_about_tay_ninh(lang, words):
+    text = text_of(Report(papi(), 2024, lang, results(2024)).render("change").data)
+    for w in words:
+        assert w in text, w
+
+
+def test_the_caution_names_exactly_the_units_the_rule_flags():
+    u = results(2024)["index_units"].dropna(subset=["score", "score_prev"])
+    d = u["points"] - u["score_prev"] * 0.8          # change in points on 8–80
+    z = (d - d.median()) / (1.4826 * (d - d.median()).abs().median())
+    flagged = set(u.loc[z.abs() > 3.5, "name_en"])
+    assert "Tay Ninh" in flagged
+    caution = re.search(r"Unusual change: (.*?) moved", text_of(
+        Report(papi(), 2024, "en", results(2024)).render("change").data)).group(1)
+    assert set(re.findall(r"([A-Z][a-z]+(?: [A-Z][a-z]+)*) \(", caution)) == flagged
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_no_caution_in_a_year_without_an_outlying_change(lang):
+    # 2022: the largest |z| of the changes is 3.18 (Soc Trang), under the cut-off
+    text = text_of(Report(papi(), 2022, lang, results(2022)).render("change").data)
+    assert "bất thường" not in text and "Unusual change" not in text
+
+
+def test_a_change_between_official_years_says_so():
+    text = text_of(Report(papi(), 2016, "en", results(2016)).render("change").data)
+    assert "Unusual change: Quang Ngai" in text
+    assert "The 2015 and 2016 scores are both taken from the index authors' own release" in text
+    assert "Not checked" not in text
+
+
+# --- item 1: cover and citation --------------------------------------------------------------
+@pytest.mark.parametrize("lang, data_by, prepared, cite, notice", [
+    ("vi", "Số liệu của", "Báo cáo do", "Trích dẫn: Nhóm phát triển PAR Reports (",
+     "Không chính thức: điểm số năm 2024 không lấy từ công bố của CECODES, VFF-CRT, RTA và UNDP."),
+    ("en", "Data by", "Prepared by", "Cite as: PAR Reports developers (",
+     "Unofficial: the 2024 scores are not taken from CECODES, VFF-CRT, RTA and UNDP's own release.")])
+def test_the_2024_cover_separates_the_data_from_who_prepared_the_report(lang, data_by, prepared, cite, notice):
+    html = Report(papi(), 2024, lang, results(2024)).title_page().data
+    text = text_of(html)
+    facts = dict(re.findall(r'<th scope="row">(.*?)</th><td>(.*?)</td>', html))
+    assert facts[data_by].startswith("CECODES")
+    assert "PAR Reports" in facts[prepared]
+    assert "hnks-gh/ml-mcdm" in " ".join(facts.values())
+    assert notice in text
+    assert cite in text and "CECODES" in text.split(cite)[1]
+    assert "Publisher" not in facts and "Cơ quan phát hành" not in facts
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_an_official_year_reads_as_official(lang):
+    html = Report(papi(), 2016, lang, results(2016)).title_page().data
+    assert 'class="provenance"' not in html
+    assert ("chính thức" if lang == "vi" else "official PAPI 2011–2016 data release") in text_of(html)
+
+
+def test_the_series_cover_names_the_unofficial_years():
+    parts = publisher_parts(papi(), "en", "2011-2024", "T")
+    assert parts["notice"] == "Unofficial: the 2017–2024 scores are not taken from CECODES, VFF-CRT, RTA and UNDP's own release."
+    assert dict(parts["facts"])["Scores taken from"].startswith("2011–2016: the official")
+
+
+def test_other_datasets_keep_a_sensible_cover():
+    ministries = publisher_parts(load_dataset(DATA / "par-ministries"), "en", "2023", "T")
+    assert dict(ministries["facts"])["Data by"] == "Ministry of Home Affairs"
+    assert ministries["notice"] == ""
+    demo = publisher_parts(load_dataset(DATA / "demo-mps"), "en", "2025", "T")
+    assert [k for k, _ in demo["facts"]] == ["Publisher"] and demo["notice"] == ""
+    assert demo["colophon"][0].startswith("Cite as: PAR Reports developers (synthetic data")
+
+
+def test_year_spans():
+    assert year_spans([2019, 2017, 2018, 2021]) == "2017–2019, 2021"
+    assert year_spans([2024]) == "2024"
+
+
+def config_with(tmp_path, change) -> Path:
+    folder = tmp_path / "d"
+    shutil.copytree(DATA / "par-ministries", folder)
+    raw = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
+    change(raw)
+    (folder / "dataset.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("change, column, words", [
+    (lambda r: r["score_sources"][0].update(official="yes"), "score_sources[1].official", "true"),
+    (lambda r: r["score_sources"].append({"from": 2020, "official": False}), "score_sources",
+     "overlap"),
+    (lambda r: r["score_sources"][0].update(to=2001), "score_sources[1].to", "from 2023"),
+    (lambda r: r["score_sources"][0].pop("label_en"), "score_sources[1]", "label_vi and label_en"),
+    (lambda r: r["publisher"].pop("prepared_by_en"), "publisher.prepared_by_en", "together"),
+    (lambda r: r["publisher"].update(name_en=3), "publisher.name_en", "must be text"),
+    (lambda r: r.update(publisher="MoHA"), "publisher", "mapping")])
+def test_a_wrong_provenance_field_is_refused_by_name(tmp_path, change, column, words):
+    with pytest.raises(InputError) as err:
+        load_config(config_with(tmp_path, change))
+    [problem] = err.value.problems
+    assert (problem.file, problem.column) == ("dataset.yaml", column)
+    assert words in problem.message
+
+
+# --- item 12: tile codes ---------------------------------------------------------------------
+def test_a_code_that_would_collide_once_unaccented_is_lengthened_deterministically():
+    codes, names = ["BĐ", "BD", "ĐN", "LĐ"], ["Binh Dinh", "Binh Duong", "Da Nang", "Lam Dong"]
+    assert ascii_codes(codes, names) == ["BDi", "BD", "DN", "LD"]
+    assert ascii_codes(codes[::-1], names[::-1]) == ["LD", "DN", "BD", "BDi"]
+    # a lengthened code that is taken too: the next letter, then a number
+    assert ascii_codes(["BĐ", "BD", "BDi"], ["Binh Di", "Binh Duong", "X"]) == ["BD2", "BD", "BDi"]
+
+
+def shipped_tiles():
+    for folder in sorted(DATA.iterdir()):
+        if (folder / "tiles.csv").is_file():
+            yield folder.name
+
+
+@pytest.mark.parametrize("name", list(shipped_tiles()))
+def test_every_shipped_tile_grid_has_unique_unaccented_english_codes(name):
+    ds = load_dataset(DATA / name)
+    tiles = ds.tiles.merge(ds.units[["unit_id", "name_en"]], on="unit_id")
+    assert len(tiles) == len(ds.tiles)
+    en = ascii_codes(tiles["label"].tolist(), tiles["name_en"].tolist())
+    assert len(set(en)) == len(en) == len(set(tiles["label"]))
+    assert all(c.isascii() and c.isalnum() for c in en)
+    # each English code is its Vietnamese one unaccented, perhaps lengthened
+    plain = [unicodedata.normalize("NFD", c.replace("Đ", "D")).encode("ascii", "ignore").decode()
+             for c in tiles["label"]]
+    assert all(e.startswith(p) for e, p in zip(en, plain))
+
+
+def tile_texts(lang) -> list[str]:
+    """The texts of the 2024 edition's tile map (its SVG), tiles and key."""
+    html = Report(papi(), 2024, lang, results(2024)).render("regions").data
+    uris = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    svg = next(s for s in (base64.b64decode(u).decode("utf-8") for u in uris) if ">BRVT<" in s)
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_the_english_tile_map_uses_the_unaccented_codes_and_vietnamese_keeps_its_own():
+    en, vi = tile_texts("en"), tile_texts("vi")
+    assert not [t for t in en if re.search(r"[ĐđÔô]", t)]
+    for code in ("DNo", "BDi", "BD", "LD", "DNa"):
+        assert en.count(code) == 2, code        # on its tile and in the key
+    for code in ("ĐNô", "BĐ", "BD", "LĐ"):
+        assert vi.count(code) == 2, code
