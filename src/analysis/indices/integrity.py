@@ -194,7 +194,7 @@ def _screened_view(con, k: int, year: int, scale) -> str:
     con.execute(f"""
     CREATE OR REPLACE VIEW screened AS
     SELECT year, u, ballot_id, _file, _pos, lower(channel) AS channel,
-           paper, minute, m, {', '.join(f"a{i}" for i in range(k))},
+           lower(channel) = 'paper' AS paper, minute, m, {', '.join(f"a{i}" for i in range(k))},
            {pattern} AS pattern
     FROM ballots WHERE reason IS NULL AND year IN {years}
     """)
