@@ -354,7 +354,8 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
     ORDER BY t.u, t.paper, t.pattern
     """).df()
     ctx.con.execute("DROP TABLE pc")
-    pc.insert(0, "unit_id", ctx.names[pc.pop("u").to_numpy()])
+    u = pc.pop("u").to_numpy()
+    pc.insert(0, "unit_id", ctx.names[u])
     c, c_unit, c_decile = (pc[name].to_numpy() for name in ("c", "c_unit", "c_decile"))
     n_cell, n_unit = pc["n_cell"].to_numpy(), pc["n_unit"].to_numpy()
     own = (n_cell >= MIN_BALLOTS) & (n_unit - n_cell >= MIN_BALLOTS)
@@ -363,19 +364,21 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
                   "comparable_units": (c_decile - c_unit,
                                        pc["decile"].map(n_decile).to_numpy() - n_unit,
                                        np.ones(len(pc), bool))}
-    pc["surprise"], pc["e"], pc["reference"] = -np.inf, np.nan, ""
+    surprise, e = np.full(len(pc), -np.inf), np.full(len(pc), np.nan)
+    reference = np.full(len(pc), "", dtype=object)
     for name, (c_ref, n_ref, usable) in references.items():
         usable = usable & (n_ref > 0)
         share = np.where(usable, n_cell / (n_cell + np.maximum(n_ref, 1)), 0.5)
         tail = _surprise(stats.binom, c, c + c_ref, share)
-        better = usable & (tail > pc["surprise"].to_numpy())
-        pc.loc[better, "surprise"] = tail[better]
-        pc.loc[better, "e"] = ((c + c_ref) * share)[better]
-        pc.loc[better, "reference"] = name
-    pc = pc[np.isfinite(pc["surprise"])]
-    tests = 2 * pc.groupby("unit_id")["c"].transform("size").to_numpy()
-    pc["surprise"] -= np.log10(tests)
-    return pc
+        better = usable & (tail > surprise)
+        surprise = np.where(better, tail, surprise)
+        e = np.where(better, (c + c_ref) * share, e)
+        reference[better] = name
+    tested = np.isfinite(surprise)
+    u = u[tested]
+    tests = 2 * np.bincount(u)[u]  # the patterns tested in the unit, in both cells
+    return pc[tested].assign(surprise=surprise[tested] - np.log10(tests), e=e[tested],
+                             reference=reference[tested])
 
 
 # --- 2. channel discrepancy ------------------------------------------------------------------
