@@ -131,9 +131,9 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     database; not a temporary table, so that cursors see it), one narrow row per ballot (of
     `years`, if given) with _file, _pos, year, u (the unit's `code` in the table `registry`;
     NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id, channel,
-    paper (the channel is 'paper' in any case), a0… (each answer's code: 0 when blank or off
-    the scale, else its place on the scale, 1 for the lowest answer, so answer = code + low −
-    1; never NULL, which makes the sums several times cheaper), m (answers on the scale),
+    a0… (each answer's code: 0 when blank or off the scale, else its place on the scale, 1 for
+    the lowest answer, so answer = code + low − 1; never NULL, which makes the sums several
+    times cheaper), m (answers on the scale),
     `reason` (the code, in `REASON_CODE`, of the first of `REASONS` that applies; NULL when the
     ballot counts), h (a hash of year and ballot_id, for the repeated ids below) and minute
     (submitted_at in whole minutes since 1970 when it has a time of day; read for the ballots
@@ -196,7 +196,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     )
     SELECT a.* EXCLUDE (n_bad, unit_id), r.code AS u,
            IF(r.code IS NULL, a.unit_id, NULL) AS unlisted_id, {ID_HASH} AS h,
-           lower(a.channel) = 'paper' AS paper, CASE
+           CASE
         WHEN a.year IS NULL THEN {code['missing_year']}
         WHEN r.code IS NULL THEN {code['unknown_unit']}
         WHEN a.year < r.valid_from OR a.year > r.valid_to THEN {code['outside_validity']}

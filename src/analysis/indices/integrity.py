@@ -92,7 +92,7 @@ MIN_BALLOTS = 30          # channel_gap: per channel; all_top, straight_lining: 
 BURST_WINDOWS = (10, 30, 60)
 BURST_CANDIDATES = 5      # busiest windows per unit and length whose surprise is computed
 BURST_MIN = 10            # a burst is at least this many ballots
-BURST_BATCH = 1 << 21     # minutes of timed ballots taken at once
+BURST_BATCH = 1 << 21     # timed ballots fetched at once
 TRIM = 3.0                # random-effects checks: units beyond |z| > 3 left out of the yardstick
 STRAIGHT_MARGIN = 0.4
 DUPLICATES_MIN = 5
@@ -194,7 +194,7 @@ def _screened_view(con, k: int, year: int, scale) -> str:
     con.execute(f"""
     CREATE OR REPLACE VIEW screened AS
     SELECT year, u, ballot_id, _file, _pos, lower(channel) AS channel,
-           paper, minute, m, {', '.join(f"a{i}" for i in range(k))},
+           lower(channel) = 'paper' AS paper, minute, m, {', '.join(f"a{i}" for i in range(k))},
            {pattern} AS pattern
     FROM ballots WHERE reason IS NULL AND year IN {years}
     """)
@@ -354,7 +354,8 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
     ORDER BY t.u, t.paper, t.pattern
     """).df()
     ctx.con.execute("DROP TABLE pc")
-    pc.insert(0, "unit_id", ctx.names[pc.pop("u").to_numpy()])
+    u = pc.pop("u").to_numpy()
+    pc.insert(0, "unit_id", ctx.names[u])
     c, c_unit, c_decile = (pc[name].to_numpy() for name in ("c", "c_unit", "c_decile"))
     n_cell, n_unit = pc["n_cell"].to_numpy(), pc["n_unit"].to_numpy()
     own = (n_cell >= MIN_BALLOTS) & (n_unit - n_cell >= MIN_BALLOTS)
@@ -363,19 +364,21 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
                   "comparable_units": (c_decile - c_unit,
                                        pc["decile"].map(n_decile).to_numpy() - n_unit,
                                        np.ones(len(pc), bool))}
-    pc["surprise"], pc["e"], pc["reference"] = -np.inf, np.nan, ""
+    surprise, e = np.full(len(pc), -np.inf), np.full(len(pc), np.nan)
+    reference = np.full(len(pc), "", dtype=object)
     for name, (c_ref, n_ref, usable) in references.items():
         usable = usable & (n_ref > 0)
         share = np.where(usable, n_cell / (n_cell + np.maximum(n_ref, 1)), 0.5)
         tail = _surprise(stats.binom, c, c + c_ref, share)
-        better = usable & (tail > pc["surprise"].to_numpy())
-        pc.loc[better, "surprise"] = tail[better]
-        pc.loc[better, "e"] = ((c + c_ref) * share)[better]
-        pc.loc[better, "reference"] = name
-    pc = pc[np.isfinite(pc["surprise"])]
-    tests = 2 * pc.groupby("unit_id")["c"].transform("size").to_numpy()
-    pc["surprise"] -= np.log10(tests)
-    return pc
+        better = usable & (tail > surprise)
+        surprise = np.where(better, tail, surprise)
+        e = np.where(better, (c + c_ref) * share, e)
+        reference[better] = name
+    tested = np.isfinite(surprise)
+    u = u[tested]
+    tests = 2 * np.bincount(u)[u]  # the patterns tested in the unit, in both cells
+    return pc[tested].assign(surprise=surprise[tested] - np.log10(tests), e=e[tested],
+                             reference=reference[tested])
 
 
 # --- 2. channel discrepancy ------------------------------------------------------------------
@@ -473,32 +476,30 @@ def _year_shift(ctx: _Context):
 # --- 4. bursts -------------------------------------------------------------------------------
 
 def _burst(ctx: _Context):
-    con, year = ctx.con, ctx.year
     names = ctx.names  # by the unit's code in the table `registry`
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE minutes AS
-    SELECT u, minute, count(*) AS c
-    FROM screened WHERE year = {year} AND minute IS NOT NULL GROUP BY ALL
-    """)
-    top = _busiest(con, names)
-    units = con.sql("""SELECT u, count(DISTINCT minute // 1440) AS days, count(*) AS starts
-                       FROM minutes GROUP BY u""").df()
-    units = units.set_index(pd.Index(names[units.pop("u").to_numpy()], name="unit_id"))
-    hours = con.sql("SELECT u, (minute // 60) % 24 AS hour, sum(c) AS n FROM minutes "
-                    "GROUP BY ALL").df()
-    hours = hours.set_index([pd.Index(names[hours.pop("u").to_numpy()], name="unit_id"),
-                             "hour"])["n"]
-    if top.empty:
+    n = len(names)
+    days, starts = np.zeros(n, np.int64), np.zeros(n, np.int64)  # per unit
+    per_hour = np.zeros(n * 24, np.int64)  # ballots per unit and clock hour, over all days
+    parts = []
+    for unit, minute, c in _timed_minutes(ctx.con, ctx.year):
+        day = minute // 1440
+        new_day = np.r_[True, (unit[1:] != unit[:-1]) | (day[1:] != day[:-1])]
+        days += np.bincount(unit[new_day], minlength=n)
+        starts += np.bincount(unit, minlength=n)
+        per_hour += np.bincount(unit * 24 + (minute // 60) % 24, c, n * 24).astype(np.int64)
+        parts += _top_windows(unit, minute, c)
+    if not parts:
         return [], []
+    top = _busiest(parts, names)
     # the unit's rate at that time of day: the busier of the clock hours the window touches
-    per_minute = hours / (60.0 * units["days"].reindex(hours.index.get_level_values(0)).to_numpy())
-    first = list(zip(top["unit_id"], (top["minute"] // 60) % 24))
-    last = list(zip(top["unit_id"], ((top["minute"] + top["width"] - 1) // 60) % 24))
-    rate = np.maximum(per_minute.reindex(first).fillna(0).to_numpy(),
-                      per_minute.reindex(last).fillna(0).to_numpy())
+    u = ctx.code[top["unit_id"]].to_numpy()
+    rate = np.zeros(len(top))
+    for end in (top["minute"], top["minute"] + top["width"] - 1):
+        hour = ((end // 60) % 24).to_numpy()
+        rate = np.maximum(rate, per_hour[u * 24 + hour] / (60.0 * days[u]))
     top["expected"] = rate * top["width"]
     top["surprise"] = (_surprise(stats.poisson, top["count"], top["expected"])
-                       - np.log10(len(BURST_WINDOWS) * top["unit_id"].map(units["starts"])))
+                       - np.log10(len(BURST_WINDOWS) * starts[u]))
     top = top.sort_values(["unit_id", "surprise", "width"], ascending=[True, False, True])
     threshold = THRESHOLDS["burst"]
     rows, involved = [], []
@@ -514,25 +515,38 @@ def _burst(ctx: _Context):
     return rows, involved
 
 
-def _busiest(con, names: list[str]) -> pd.DataFrame:
-    """The BURST_CANDIDATES busiest windows of each length and unit (ties: the earliest), from
-    the temp table `minutes` (u: the unit's position in `names`, minute, c): the ballots of the
-    minutes from a start to start + width − 1, by prefix sums over the minutes in (unit, minute)
-    order; units are taken in batches of about BURST_BATCH minutes, to bound memory."""
-    size = np.zeros(len(names), np.int64)
-    for u, n in con.sql("SELECT u, count(*) FROM minutes GROUP BY u").fetchall():
-        size[u] = n
-    parts, low = [], 0
-    while low < len(names):
-        high = low + 1
-        while high < len(names) and size[low:high + 1].sum() <= BURST_BATCH:
-            high += 1
-        m = con.sql(f"SELECT u, minute, c FROM minutes WHERE u >= {low} AND u < {high} "
-                    "ORDER BY u, minute").fetchnumpy()
-        parts += _top_windows(m["u"].astype(np.int64), m["minute"].astype(np.int64), m["c"])
-        low = high
-    if not parts:
-        return pd.DataFrame(columns=["unit_id", "minute", "width", "count"])
+def _timed_minutes(con, year: int):
+    """The minutes (since 1970) with a timed ballot of `year`, in (unit, minute) order, as
+    batches (unit, minute, c) of whole units, c the ballots in each minute: one sorted pass over
+    the ballots, streamed about BURST_BATCH ballots at a time to bound memory."""
+    reader = con.sql(f"""SELECT u, minute FROM screened WHERE year = {int(year)}
+                         AND minute IS NOT NULL ORDER BY u, minute""").to_arrow_reader(BURST_BATCH)
+    held, held_unit = [], None  # the ballots of the last unit read, which the next batch may go on
+    for batch in reader:
+        unit = batch.column(0).to_numpy().astype(np.int64)
+        minute = batch.column(1).to_numpy().astype(np.int64)
+        if not len(unit):
+            continue
+        if unit[-1] == held_unit:  # the whole batch goes on with the held unit
+            held.append((unit, minute))
+            continue
+        cut = int(np.searchsorted(unit, unit[-1]))  # where the batch's last unit begins
+        if held or cut:
+            yield _per_minute(*(np.concatenate(x) for x in zip(*held, (unit[:cut], minute[:cut]))))
+        held, held_unit = [(unit[cut:], minute[cut:])], unit[-1]
+    if held:
+        yield _per_minute(*(np.concatenate(x) for x in zip(*held)))
+
+
+def _per_minute(unit: np.ndarray, minute: np.ndarray) -> tuple:
+    """(unit, minute, c): each distinct (unit, minute) of the sorted pairs, c its ballots."""
+    first = np.flatnonzero(np.r_[True, (unit[1:] != unit[:-1]) | (minute[1:] != minute[:-1])])
+    return unit[first], minute[first], np.diff(np.r_[first, len(unit)])
+
+
+def _busiest(parts: list[tuple], names) -> pd.DataFrame:
+    """The busiest windows of `_top_windows` (per part), as a frame in (unit_id, width, minute)
+    order."""
     unit, minute, width, count = (np.concatenate(column) for column in zip(*parts))
     order = np.lexsort((minute, width, unit))
     return pd.DataFrame({"unit_id": np.array(names, dtype=object)[unit[order]],
