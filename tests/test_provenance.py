@@ -100,9 +100,9 @@ def test_a_change_between_official_years_says_so():
 # --- item 1: cover and citation --------------------------------------------------------------
 @pytest.mark.parametrize("lang, data_by, prepared, cite, notice", [
     ("vi", "Số liệu của", "Báo cáo do", "Trích dẫn: Nhóm phát triển PAR Reports (",
-     "Không chính thức: điểm số năm 2024 không lấy từ công bố của CECODES, VFF-CRT, RTA và UNDP."),
+     "Không chính thức: điểm số 2024 không lấy từ công bố của CECODES, VFF-CRT, RTA và UNDP."),
     ("en", "Data by", "Prepared by", "Cite as: PAR Reports developers (",
-     "Unofficial: the 2024 scores are not taken from CECODES, VFF-CRT, RTA and UNDP's own release.")])
+     "Unofficial: the 2024 scores are not from CECODES, VFF-CRT, RTA and UNDP's own release.")])
 def test_the_2024_cover_separates_the_data_from_who_prepared_the_report(lang, data_by, prepared, cite, notice):
     html = Report(papi(), 2024, lang, results(2024)).title_page().data
     text = text_of(html)
@@ -124,7 +124,7 @@ def test_an_official_year_reads_as_official(lang):
 
 def test_the_series_cover_names_the_unofficial_years():
     parts = publisher_parts(papi(), "en", "2011-2024", "T")
-    assert parts["notice"] == "Unofficial: the 2017–2024 scores are not taken from CECODES, VFF-CRT, RTA and UNDP's own release."
+    assert parts["notice"] == "Unofficial: the 2017–2024 scores are not from CECODES, VFF-CRT, RTA and UNDP's own release."
     assert dict(parts["facts"])["Scores taken from"].startswith("2011–2016: the official")
 
 
@@ -212,3 +212,29 @@ def test_the_english_tile_map_uses_the_unaccented_codes_and_vietnamese_keeps_its
         assert en.count(code) == 2, code        # on its tile and in the key
     for code in ("ĐNô", "BĐ", "BD", "LĐ"):
         assert vi.count(code) == 2, code
+
+
+def test_an_outlying_change_of_unrecorded_source_asks_for_a_check():
+    import dataclasses
+
+    from analysis.inputs.dataset import Config
+    ds = dataclasses.replace(papi(), config=Config({**papi().config.raw, "score_sources": None}))
+    text = text_of(Report(ds, 2024, "en", results(2024)).render("change").data)
+    assert "Unusual change: Tay Ninh" in text
+    assert "Check against the source of the scores before citing." in text
+    assert "Not checked" not in text and "own release" not in text
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("vi", ["Số liệu của", "Báo cáo do", "Không chính thức: điểm số 2024"]),
+    ("en", ["Data by", "Prepared by", "Unofficial: the 2024 scores"])])
+def test_the_workbook_says_what_the_cover_says(tmp_path, lang, words):
+    from openpyxl import load_workbook
+
+    from analysis.publication.xlsx import write_workbook
+    write_workbook(results(2024), papi(), "T", lang, tmp_path / "r.xlsx", 2024)
+    book = load_workbook(tmp_path / "r.xlsx")
+    cells = " ".join(str(c.value) for row in book.worksheets[0].iter_rows() for c in row)
+    for w in words:
+        assert w in cells, w
+    assert book.properties.creator == papi().config.raw["publisher"][f"prepared_by_{lang}"]

@@ -665,13 +665,16 @@ class Report(ServiceSections):
     def outlier_caution(self, flagged: pd.DataFrame, prev_year: int) -> str:
         """The units whose change is outlying (stats.outliers: |modified z| > 3.5, Iglewicz &
         Hoaglin 1993), named with their change, and whether the two years' scores are the
-        authority's own release (`score_sources`: review item 19); empty when none is."""
+        authority's own release (`score_sources`: review item 19) unless the data are synthetic;
+        empty when none is."""
         if flagged.empty:
             return ""
         names = ", ".join(f"{self.name(r.unit_id)} ({self.change_text(r.change, signed=True)})"
                           for r in flagged.itertuples())
         text = self.t("change.outlier", names=names, n=len(flagged))
         cfg = self.ds.config
+        if cfg.synthetic:   # made-up figures (said on every page): no source to check against
+            return text
         sources = {y: cfg.score_source(y) for y in (prev_year, self.year)}
         authority = (cfg.raw.get("publisher") or {}).get(f"name_{self.lang}") or cfg.title(self.lang)
         label = lambda y: sources[y].get(f"label_{self.lang}") or str(y)  # noqa: E731

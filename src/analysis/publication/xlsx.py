@@ -32,7 +32,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from analysis.indices.integrity import shown_facts
 from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
-from analysis.publication.cover import report_author
+from analysis.publication.cover import publisher_parts, report_author
 from analysis.publication.formatting import fmt_number, mid_sentence
 from analysis.publication.i18n import load_catalog, t
 
@@ -335,6 +335,11 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
              [t("xlsx.synthetic", lang), t("word.yes" if ds.config.synthetic else "word.no", lang)],
              [t("xlsx.note_units", lang), t("xlsx.note_units_text", lang)],
              [t("xlsx.csv_format", lang), t("xlsx.csv_format_text", lang)]]
+    span = period or (str(year) if year is not None else None)
+    if span:   # as on the cover: whose data, who prepared the workbook, where the scores are from
+        parts = publisher_parts(ds, lang, span, title)
+        notes[1:1] = [list(fact) for fact in parts["facts"]] + (
+            [[t("xlsx.notice", lang), parts["notice"]]] if parts["notice"] else [])
     of_year = year if year is not None else int(str(period)[:4]) if period else None
     scale = ds.config.scale(of_year) if of_year is not None else None
     if scale:   # the PDF leads with the index's own scale (PAPI points): how to go from one to the other
