@@ -237,3 +237,31 @@ def test_busiest_windows_against_counting_every_window():
                            for (v, m) in rows if v == u]
                 want += [(int(u), m, width, -count) for count, m in sorted(windows)[:BURST_CANDIDATES]]
         assert got == sorted(want)
+
+
+@pytest.mark.parametrize("batch", [1, 5, 64, 1 << 21])
+def test_timed_minutes_count_every_minute_in_batches_of_whole_units(batch, monkeypatch):
+    """`_timed_minutes` gives each (unit, minute) of the screened year's timed ballots with its
+    number of ballots, as pandas counts them, in (unit, minute) order, and never splits a unit
+    between two batches, whatever the batch size (ballots fetched at once)."""
+    import duckdb
+    from analysis.indices import integrity
+    monkeypatch.setattr(integrity, "BURST_BATCH", batch)
+    rng = np.random.default_rng(5)
+    n = 400
+    ballots = pd.DataFrame({
+        "year": rng.choice([2024, 2025], n), "u": rng.choice([0, 1, 2, 7], n, p=[.1, .6, .1, .2]),
+        "minute": pd.array(rng.integers(-3, 40, n), dtype="Int64")})
+    ballots.loc[rng.random(n) < 0.2, "minute"] = pd.NA
+    con = duckdb.connect()
+    con.register("screened", ballots)
+    batches = list(integrity._timed_minutes(con, 2025))
+    con.close()
+    units = [set(b[0].tolist()) for b in batches]
+    assert all(not (a & b) for i, a in enumerate(units) for b in units[i + 1:])
+    got = pd.DataFrame({name: np.concatenate([b[i] for b in batches])
+                        for i, name in enumerate(("u", "minute", "c"))})
+    timed = ballots[(ballots["year"] == 2025) & ballots["minute"].notna()]
+    want = (timed.groupby(["u", "minute"]).size().rename("c").reset_index()
+            .astype({"u": "int64", "minute": "int64", "c": "int64"}))
+    pd.testing.assert_frame_equal(got, want)

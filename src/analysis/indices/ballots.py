@@ -34,7 +34,8 @@ REASON_CODE = {reason: i + 1 for i, reason in enumerate(REASONS)}  # the table's
 REASON_TEXT = "[" + ", ".join(f"'{reason}'" for reason in REASONS) + "]"  # SQL: code -> reason
 KEY_COLUMNS = ("year", "unit_id", "ballot_id", "channel")
 SUMS = ("n_ballots", "n_valid", "n_satisfied", "s_yy", "s_mm", "s_ym")
-ID_HASH = "(hash(year, ballot_id) >> 32)::UINTEGER"  # a 32-bit hash of a ballot's (year, id)
+# a 32-bit hash of a ballot's (year, id); NULL without a readable year or an id, never a repeat
+ID_HASH = "IF(year IS NULL OR ballot_id = '', NULL, (hash(year, ballot_id) >> 32)::UINTEGER)"
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,8 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     the lowest answer, so answer = code + low − 1; never NULL, which makes the sums several
     times cheaper), m (answers on the scale),
     `reason` (the code, in `REASON_CODE`, of the first of `REASONS` that applies; NULL when the
-    ballot counts), h (a hash of year and ballot_id, for the repeated ids below) and minute
+    ballot counts), h (a hash of year and ballot_id, for the repeated ids below; NULL for a
+    ballot without a readable year or an id, which no other repeats) and minute
     (submitted_at in whole minutes since 1970 when it has a time of day; read for the ballots
     of `timed_year` only, the year the integrity screen looks for bursts in). Each column is as narrow as its values allow (year and minute INTEGER: a year
     beyond it is no readable year; _file and _pos UINTEGER: a file of more than 4 × 10⁹ rows is
@@ -208,8 +210,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     if source.empty_lines is not None:
         raise_unreadable_lines(con, source.name, "ballot")
     # later copies of a (year, ballot_id); the rules before duplicate_ballot keep precedence
-    keyed = "year IS NOT NULL AND ballot_id <> ''"
-    con.register("repeated", pd.DataFrame({"h": _repeated_hashes(con, keyed)}))
+    con.register("repeated", pd.DataFrame({"h": _repeated_hashes(con)}))
     run_query(con, f"""
     UPDATE ballots SET reason = {code['duplicate_ballot']}
     WHERE (reason IS NULL OR reason IN ({code['no_answer']}, {code['answer_out_of_scale']}))
@@ -217,7 +218,8 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         SELECT r FROM (
             SELECT rowid AS r,
                    row_number() OVER (PARTITION BY year, ballot_id ORDER BY _file, _pos) AS copy
-            FROM ballots WHERE {keyed} AND h IN (SELECT h FROM repeated)
+            FROM ballots WHERE h IN (SELECT h FROM repeated)
+            AND year IS NOT NULL AND ballot_id <> ''  -- exact, whatever the hash
         ) WHERE copy > 1
     )""", "ballots: repeated ids" if progress else None)
     con.unregister("repeated")
@@ -228,11 +230,11 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
                    FROM ballots WHERE reason IS NOT NULL""")
 
 
-def _repeated_hashes(con, keyed: str) -> np.ndarray:
-    """The hashes `h` seen more than once among the ballots where `keyed` holds, in order: each
+def _repeated_hashes(con) -> np.ndarray:
+    """The hashes `h` seen more than once in the table `ballots`, in order (reading h only): each
     half of the hash range is sorted on a thread of its own (numpy's sort releases the GIL, so
     two cores take half the time of one sort)."""
-    halves = [con.sql(f"SELECT h FROM ballots WHERE {keyed} AND h {test} 2147483648")
+    halves = [con.sql(f"SELECT h FROM ballots WHERE h {test} 2147483648")
               .fetchnumpy()["h"] for test in ("<", ">=")]
 
     def repeated(h: np.ndarray) -> np.ndarray:
