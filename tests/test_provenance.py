@@ -238,3 +238,15 @@ def test_the_workbook_says_what_the_cover_says(tmp_path, lang, words):
     for w in words:
         assert w in cells, w
     assert book.properties.creator == papi().config.raw["publisher"][f"prepared_by_{lang}"]
+
+
+def test_a_tile_code_given_twice_is_refused_with_its_row(tmp_path):
+    folder = tmp_path / "papi"
+    shutil.copytree(DATA / "papi-provinces", folder)
+    tiles = folder / "tiles.csv"
+    tiles.write_text(tiles.read_text(encoding="utf-8").replace("02,0,3,HG", "02,0,3,HN"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_dataset(folder)
+    [problem] = err.value.problems
+    assert (problem.file, problem.row, problem.column) == ("tiles.csv", 3, "label")
+    assert "label=HN" in problem.message
