@@ -1,4 +1,8 @@
-"""The unit profiles: one page per unit, in each edition, with the unit's own figures."""
+"""The unit profiles: one page per unit, in each edition, with the unit's own figures, and what
+the yearly report says of them: the unofficial notice of the year and the caution on an unusual
+change."""
+import re
+
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -39,6 +43,10 @@ def test_each_unit_gets_one_page_with_its_own_figures(book, tmp_path, lang, poin
     for component in book.method["components"]:
         assert component[f"label_{lang}"] in text
     assert "2011" in text and "2024" in text
+    # the year's scores are not the authors' own release (the yearly cover's notice), and
+    # Quảng Ninh's change is not unusual (it has none)
+    assert ("Không chính thức: điểm số 2024" if lang == "vi" else "Unofficial: the 2024 scores") in text
+    assert ("bất thường" if lang == "vi" else "Unusual change") not in text
     hanoi = text_of("01")
     u = book.units.loc["01"]
     places = int(u["rank_change"])
@@ -82,3 +90,46 @@ def test_a_bad_span_of_years_is_a_usage_error(capsys, span):
         main(["run", "--data", str(DATA / "papi-provinces"), "--years", span])
     assert exit_.value.code == 2
     assert "span of years" in capsys.readouterr().err
+
+
+def words(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+
+
+@pytest.mark.parametrize("lang, caution, unchecked, notice, credit", [
+    ("vi", "Thay đổi bất thường: Tây Ninh (+8,11 điểm) thay đổi nhiều hơn hẳn",
+     "Chưa đối chiếu với công bố của CECODES, VFF-CRT, RTA và UNDP: điểm số năm 2023–2024",
+     "Không chính thức: điểm số 2024 không lấy từ công bố của CECODES, VFF-CRT, RTA và UNDP.",
+     ["Số liệu của: CECODES, VFF-CRT, RTA và UNDP", "Báo cáo do: Nhóm phát triển PAR Reports"]),
+    ("en", "Unusual change: Tay Ninh (+8.11 points) moved far more",
+     "Not checked against the release of CECODES, VFF-CRT, RTA and UNDP: the 2023–2024 scores",
+     "Unofficial: the 2024 scores are not from CECODES, VFF-CRT, RTA and UNDP's own release.",
+     ["Data by: CECODES, VFF-CRT, RTA and UNDP", "PAR Reports developers"])])
+def test_tay_ninh_2024_profile_has_the_caution_and_hanoi_s_has_not(book, lang, caution, unchecked,
+                                                                    notice, credit):
+    # by hand: the modified z of the 2024 changes in points on 8–80 (Iglewicz & Hoaglin 1993)
+    u = book.units.dropna(subset=["score", "score_prev"])
+    d = u["points"] - u["score_prev"] * 0.8
+    z = (d - d.median()) / (1.4826 * (d - d.median()).abs().median())
+    assert abs(z["72"]) > 3.5 and abs(z["01"]) < 3.5
+    tay_ninh, hanoi = words(book.page("72", lang)), words(book.page("01", lang))
+    assert caution in tay_ninh and unchecked in tay_ninh and "Iglewicz" in tay_ninh
+    assert "bất thường" not in hanoi and "Unusual change" not in hanoi
+    for page in (tay_ninh, hanoi):
+        assert notice in page
+        for c in credit:
+            assert c in page, c
+
+
+@pytest.mark.parametrize("lang, official", [
+    ("vi", "Điểm số của cả hai năm 2015 và 2016 đều lấy từ công bố chính thức"),
+    ("en", "The 2015 and 2016 scores are both taken from the index authors' own release")])
+def test_a_2016_profile_has_no_unofficial_notice(lang, official):
+    ds = load_dataset(DATA / "papi-provinces")
+    book = Profiles(ds, 2016, compute_results(ds, 2016), profile_tables(ds, 2016))
+    hanoi, quang_ngai = words(book.page("01", lang)), words(book.page("51", lang))
+    for page in (hanoi, quang_ngai):
+        assert "Không chính thức" not in page and "Unofficial" not in page
+        assert ("Số liệu của: CECODES" if lang == "vi" else "Data by: CECODES") in page
+    assert official in quang_ngai    # 2016's unusual change (as on the yearly changes page)
+    assert official not in hanoi

@@ -2,14 +2,18 @@
 name, the report number (`<report_prefix>-<period>-<LANG>`, e.g. PARINDEX-2023-VI), the logo
 (a file of the dataset folder, as a data URI) and the colophon (citation, contact, licence),
 all from `publisher:` in dataset.yaml, and where the period's scores were taken from
-(`score_sources`)."""
+(`score_sources`); and the caution on an unusual year-on-year change with the same sources,
+shared by the yearly report's changes page and the unit profiles."""
 from __future__ import annotations
 
 import base64
 from pathlib import Path
 
+import pandas as pd
+
 from analysis.audit.manifest import report_date
 from analysis.publication.i18n import t
+from analysis.stats.outliers import outlying
 
 
 def logo_uri(root: Path, file) -> str:
@@ -81,3 +85,32 @@ def publisher_parts(ds, lang: str, period: str, title: str) -> dict:
         colophon.append(t("report.licence", lang, licence=publisher[f"licence_{lang}"]))
     return {"name": name, "number": number, "logo": logo_uri(ds.root, publisher.get("logo")),
             "facts": facts, "notice": notice, "colophon": colophon}
+
+
+def unusual_changes(units: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `units` (index_units) scored in both years whose change is outlying among
+    those units' changes: |modified z| > 3.5 (stats.outliers; Iglewicz & Hoaglin 1993)."""
+    u = units[units["score"].notna() & units["score_prev"].notna()]
+    return u[outlying(u["change"].to_numpy())]
+
+
+def outlier_caution(ds, lang: str, year: int, prev_year: int, names: str, n: int) -> str:
+    """The caution on `n` units with an unusual change (`names`: each with its change), and
+    whether the two years' scores are the authority's own release (`score_sources`: review
+    item 19) unless the data are synthetic."""
+    text = t("change.outlier", lang, names=names, n=n)
+    cfg = ds.config
+    if cfg.synthetic:   # made-up figures (said on every page): no source to check against
+        return text
+    sources = {y: cfg.score_source(y) for y in (prev_year, year)}
+    authority = (cfg.raw.get("publisher") or {}).get(f"name_{lang}") or cfg.title(lang)
+    label = lambda y: sources[y].get(f"label_{lang}") or str(y)  # noqa: E731
+    unofficial = [y for y, s in sources.items() if s is not None and not s["official"]]
+    if unofficial:
+        return text + " " + t("change.outlier_unchecked", lang, authority=authority,
+                              years=year_spans(unofficial),
+                              source="; ".join(dict.fromkeys(label(y) for y in unofficial)))
+    if all(s is not None for s in sources.values()):
+        return text + " " + t("change.outlier_official", lang, prev_year=prev_year, year=year,
+                              source="; ".join(dict.fromkeys(label(y) for y in sources)))
+    return text + " " + t("change.outlier_unknown", lang)

@@ -26,12 +26,11 @@ from analysis.publication.formatting import (ascii_codes, edition_title, fmt_dat
                                              fmt_p_value, fmt_percent, fmt_period, fmt_points, mid_sentence,
                                              sort_vi, vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
-from analysis.stats.outliers import outlying
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.publication.cover import publisher_parts, year_spans
+from analysis.publication.cover import outlier_caution, publisher_parts, unusual_changes
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -626,7 +625,7 @@ class Report(ServiceSections):
         u = u.sort_values(["change", "unit_id"], ascending=[False, True], kind="stable")
         # the largest rises and falls: coloured in the chart, listed in the table under it
         marked = set(u["unit_id"].head(MOVERS)) | set(u["unit_id"].tail(MOVERS))
-        flagged = u[outlying(u["change"].to_numpy())]
+        flagged = unusual_changes(u)
         marked |= set(flagged["unit_id"])
         if self.own_scale:  # chart and table in one unit: points of the scale, the previous converted
             before, after = u["score_prev"] * self._factor(), u["points"]
@@ -663,32 +662,13 @@ class Report(ServiceSections):
                             caution=self.outlier_caution(flagged, prev_year))
 
     def outlier_caution(self, flagged: pd.DataFrame, prev_year: int) -> str:
-        """The units whose change is outlying (stats.outliers: |modified z| > 3.5, Iglewicz &
-        Hoaglin 1993), named with their change, and whether the two years' scores are the
-        authority's own release (`score_sources`: review item 19) unless the data are synthetic;
-        empty when none is."""
+        """The units whose change is unusual (`cover.unusual_changes`), each named with its
+        change, in the caution of `cover.outlier_caution`; empty when none is."""
         if flagged.empty:
             return ""
         names = ", ".join(f"{self.name(r.unit_id)} ({self.change_text(r.change, signed=True)})"
                           for r in flagged.itertuples())
-        text = self.t("change.outlier", names=names, n=len(flagged))
-        cfg = self.ds.config
-        if cfg.synthetic:   # made-up figures (said on every page): no source to check against
-            return text
-        sources = {y: cfg.score_source(y) for y in (prev_year, self.year)}
-        authority = (cfg.raw.get("publisher") or {}).get(f"name_{self.lang}") or cfg.title(self.lang)
-        label = lambda y: sources[y].get(f"label_{self.lang}") or str(y)  # noqa: E731
-        unofficial = [y for y, s in sources.items() if s is not None and not s["official"]]
-        if unofficial:
-            text += " " + self.t("change.outlier_unchecked", authority=authority,
-                                 years=year_spans(unofficial),
-                                 source="; ".join(dict.fromkeys(label(y) for y in unofficial)))
-        elif all(s is not None for s in sources.values()):
-            text += " " + self.t("change.outlier_official", prev_year=prev_year, year=self.year,
-                                 source="; ".join(dict.fromkeys(label(y) for y in sources)))
-        else:
-            text += " " + self.t("change.outlier_unknown")
-        return text
+        return outlier_caution(self.ds, self.lang, self.year, prev_year, names, len(flagged))
 
     def convergence(self) -> str:
         """Sigma-convergence (Pitman–Morgan) with beta-convergence beside it, never alone."""

@@ -1,7 +1,10 @@
 """One page per unit (`par-report run --year Y --profiles`), in the register of the authority's
 own province profiles: the unit's points, rank, band and change from last year; its points and
 rank over the years; its components (and sub-components where the dataset has them) against the
-national mean and its region's.
+national mean and its region's. Under its title, as on the yearly report's cover, whose data these
+are, who prepared the page and where the year's scores were taken from, with the notice when they
+are not the authority's own (`cover.publisher_parts`); and, for a unit whose change is unusual
+that year, the yearly report's caution for it (`cover.unusual_changes`, `cover.outlier_caution`).
 
 Each edition gets `profiles.pdf` (every unit with a score that year, in alphabetical order of the
 edition's language) and `profiles/<unit_id>.pdf` (that unit's pages of the same rendering: one
@@ -18,6 +21,7 @@ import pandas as pd
 from analysis.indices.panel import methods as year_methods
 from analysis.inputs.dataset import Dataset
 from analysis.publication import panel_charts, pdf, publish
+from analysis.publication.cover import outlier_caution, publisher_parts, unusual_changes
 from analysis.publication.formatting import fmt_number, fmt_points, vi_sort_key
 from analysis.publication.i18n import t
 from analysis.publication.markup import render
@@ -37,6 +41,7 @@ class Profiles:
                  extra: dict[str, pd.DataFrame]):
         self.ds, self.year = ds, year
         self.units = results["index_units"].set_index("unit_id")
+        self.unusual = set(unusual_changes(results["index_units"])["unit_id"])
         self.scored = self.units[self.units["score"].notna()]
         self.n_ranked = len(self.scored)
         self.components = results["index_components"]
@@ -51,6 +56,7 @@ class Profiles:
         self.breaks = [y for p, y in zip(years, years[1:])
                        if self.history_methods[y] != self.history_methods[p]]
         self._history: dict[str, str] = {}
+        self._cover: dict[str, dict] = {}
 
     def history_chart(self, unit_id: str) -> str:
         """The unit's points and ranks over the years (drawn once, shared by the editions)."""
@@ -116,6 +122,25 @@ class Profiles:
         return t("profile.change", lang, prev_year=prev,
                  change=fmt_points(points, lang, signed=True), rank=rank)
 
+    def cover(self, lang: str) -> dict:
+        """The yearly cover's `facts` (data by, prepared by, scores taken from) and `notice`."""
+        if lang not in self._cover:
+            self._cover[lang] = publisher_parts(self.ds, lang, str(self.year), self.title(lang))
+        return self._cover[lang]
+
+    def caution(self, unit_id: str, lang: str) -> str:
+        """The yearly report's caution for the unit when its change is unusual, else empty."""
+        if unit_id not in self.unusual:
+            return ""
+        u = self.units.loc[unit_id]
+        if self.ds.config.scale(self.year):   # points of the scale, as in the facts above it
+            change = t("value.points", lang, points=fmt_points(u["change"] * u["max_points"] / 100,
+                                                               lang, signed=True))
+        else:
+            change = t("value.pp", lang, points=fmt_points(u["change"], lang, signed=True))
+        return outlier_caution(self.ds, lang, self.year, int(u["prev_year"]),
+                               f"{u[f'name_{lang}']} ({change})", 1)
+
     def page(self, unit_id: str, lang: str) -> str:
         u = self.units.loc[unit_id]
         regions = self.ds.regions.set_index("region")[f"label_{lang}"] if self.ds.regions is not None else {}
@@ -132,7 +157,8 @@ class Profiles:
         return render("profile.html.j2", unit_id=unit_id, name=u[f"name_{lang}"],
                       subtitle=t("profile.subtitle", lang, index_name=index_name, year=self.year,
                                  region=region) if region else f"{index_name} {self.year}",
-                      facts=facts,
+                      facts=facts, credit=self.cover(lang)["facts"],
+                      notice=self.cover(lang)["notice"], caution=self.caution(unit_id, lang),
                       history_title=t("profile.history_title", lang, first=self.history_years[0],
                                       last=self.history_years[-1]),
                       history=self.history_chart(unit_id),
