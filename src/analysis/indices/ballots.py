@@ -253,23 +253,25 @@ def _unit_sums(k: int, satisfied: list[int], scale) -> str:
     codes = "0::INTEGER + " + " + ".join(f"a{i}" for i in q)  # Σ codes = s − m·(low − 1)
     top = high - low + 1  # the code of the top answer
     t = "0::INTEGER + " + " + ".join(f"(a{i} = {top})::INTEGER" for i in q)
-    y = "0::INTEGER + " + " + ".join(is_satisfied(f"a{i}", satisfied, top) for i in q)
     listed = ", ".join(f"a{i}" for i in q)
     return f"""
     CREATE OR REPLACE TEMP TABLE unit_sums AS
-    WITH a AS (  -- per ballot: y satisfied answers, s their sum, t answers at the top
-        SELECT year, u, channel, m::INTEGER AS m, ({y}) AS y,
-               ({codes}) + m::INTEGER * {low - 1} AS s, ({t}) AS t,
-               m >= 3 AND ({codes}) = m::INTEGER * greatest({listed}) AS straight, {listed}
+    WITH i AS (  -- per ballot: each answer satisfied or not, the codes' sum, answers at the top
+        SELECT year, u, channel, m::INTEGER AS m, {listed},
+               {', '.join(f"{is_satisfied(f'a{i}', satisfied, top)} AS y{i}" for i in q)},
+               ({codes}) AS c, ({t}) AS t
         FROM ballots WHERE reason IS NULL
     ),
-    b AS (SELECT *, m >= 3 AND t = m AS all_top FROM a),  -- every answer at the top
+    b AS (  -- y satisfied answers, s their sum, one answer throughout, every answer at the top
+        SELECT *, {' + '.join(f"y{i}" for i in q)} AS y, c + m * {low - 1} AS s,
+               m >= 3 AND c = m * greatest({listed}) AS straight, m >= 3 AND t = m AS all_top
+        FROM i
+    ),
     sums AS (
         SELECT year, u, channel,
            count(*) AS n_ballots, sum(m)::BIGINT AS n_valid, sum(y)::BIGINT AS n_satisfied,
            sum(y * y)::BIGINT AS s_yy, sum(m * m)::BIGINT AS s_mm, sum(y * m)::BIGINT AS s_ym,
-           {', '.join(f"count_if(a{i} > 0)::BIGINT AS valid{i}, "
-                      f"sum({is_satisfied(f'a{i}', satisfied, top)})::BIGINT AS satisfied{i}"
+           {', '.join(f"count_if(a{i} > 0)::BIGINT AS valid{i}, sum(y{i})::BIGINT AS satisfied{i}"
                       for i in q)},
            sum(s)::BIGINT AS s_s, sum(s * s)::BIGINT AS s_ss, sum(s * m)::BIGINT AS s_sm,
            count_if(y < m)::BIGINT AS n_low, count_if(m >= 3)::BIGINT AS n_three,
