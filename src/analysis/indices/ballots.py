@@ -193,17 +193,17 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     ),
     counted AS (
         SELECT * EXCLUDE ({', '.join(f"p{i}" for i in k)}), ({answered}) AS m,
-               ({present}) - ({answered}) AS n_bad
+               ({present}) AS n_present
         FROM answers
     )
-    SELECT a.* EXCLUDE (n_bad, unit_id), r.code AS u,
+    SELECT a.* EXCLUDE (n_present, unit_id), r.code AS u,
            IF(r.code IS NULL, a.unit_id, NULL) AS unlisted_id, {ID_HASH} AS h,
            CASE
         WHEN a.year IS NULL THEN {code['missing_year']}
         WHEN r.code IS NULL THEN {code['unknown_unit']}
         WHEN a.year < r.valid_from OR a.year > r.valid_to THEN {code['outside_validity']}
-        WHEN a.m + a.n_bad = 0 THEN {code['no_answer']}
-        WHEN a.n_bad > 0 THEN {code['answer_out_of_scale']}
+        WHEN a.n_present = 0 THEN {code['no_answer']}
+        WHEN a.n_present > a.m THEN {code['answer_out_of_scale']}
     END::TINYINT AS reason
     FROM counted a LEFT JOIN registry r ON a.unit_id = r.unit_id
     """, "ballots: reading" if progress else None)
