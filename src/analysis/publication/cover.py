@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.audit.manifest import report_date
+from analysis.publication.formatting import fmt_points
 from analysis.publication.i18n import t
 from analysis.stats.outliers import outlying
 
@@ -94,12 +95,25 @@ def unusual_changes(units: pd.DataFrame) -> pd.DataFrame:
     return u[outlying(u["change"].to_numpy())]
 
 
-def outlier_caution(ds, lang: str, year: int, prev_year: int, names: str, n: int) -> str:
-    """The caution on `n` units with an unusual change (`names`: each with its change), and
-    whether the two years' scores are the authority's own release (`score_sources`: review
-    item 19) unless the data are synthetic."""
-    text = t("change.outlier", lang, names=names, n=n)
+def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFrame,
+                    name) -> str:
+    """The caution on the `flagged` units (rows of `unusual_changes`; empty: no caution), each
+    named by `name(unit_id)` with its change as shown (points of the index's own scale where it
+    has one, else percentage points), and whether the two years' scores are the authority's
+    own release (`score_sources`: review item 19) unless the data are synthetic."""
+    if flagged.empty:
+        return ""
     cfg = ds.config
+    own_scale = bool(cfg.scale(year)) and "points" in flagged
+
+    def change(r) -> str:
+        if own_scale:
+            return t("value.points", lang,
+                     points=fmt_points(r.change * (r.max_points / 100), lang, signed=True))
+        return t("value.pp", lang, points=fmt_points(r.change, lang, signed=True))
+
+    names = ", ".join(f"{name(r.unit_id)} ({change(r)})" for r in flagged.itertuples())
+    text = t("change.outlier", lang, names=names, n=len(flagged))
     if cfg.synthetic:   # made-up figures (said on every page): no source to check against
         return text
     sources = {y: cfg.score_source(y) for y in (prev_year, year)}

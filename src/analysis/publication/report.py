@@ -659,16 +659,8 @@ class Report(ServiceSections):
         note = "" if self.like_for_like() else self.break_note()
         return self.section("change", counts=counts, chart=chart, movers=movers,
                             tests=self.tests_table(), note=note, convergence=self.convergence(),
-                            caution=self.outlier_caution(flagged, prev_year))
-
-    def outlier_caution(self, flagged: pd.DataFrame, prev_year: int) -> str:
-        """The units whose change is unusual (`cover.unusual_changes`), each named with its
-        change, in the caution of `cover.outlier_caution`; empty when none is."""
-        if flagged.empty:
-            return ""
-        names = ", ".join(f"{self.name(r.unit_id)} ({self.change_text(r.change, signed=True)})"
-                          for r in flagged.itertuples())
-        return outlier_caution(self.ds, self.lang, self.year, prev_year, names, len(flagged))
+                            caution=outlier_caution(self.ds, self.lang, self.year, prev_year,
+                                                    flagged, self.name))
 
     def convergence(self) -> str:
         """Sigma-convergence (Pitman–Morgan) with beta-convergence beside it, never alone."""

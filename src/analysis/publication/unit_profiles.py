@@ -41,7 +41,7 @@ class Profiles:
                  extra: dict[str, pd.DataFrame]):
         self.ds, self.year = ds, year
         self.units = results["index_units"].set_index("unit_id")
-        self.unusual = set(unusual_changes(results["index_units"])["unit_id"])
+        self.unusual = unusual_changes(results["index_units"])
         self.scored = self.units[self.units["score"].notna()]
         self.n_ranked = len(self.scored)
         self.components = results["index_components"]
@@ -130,16 +130,11 @@ class Profiles:
 
     def caution(self, unit_id: str, lang: str) -> str:
         """The yearly report's caution for the unit when its change is unusual, else empty."""
-        if unit_id not in self.unusual:
+        flagged = self.unusual[self.unusual["unit_id"] == unit_id]
+        if flagged.empty:
             return ""
-        u = self.units.loc[unit_id]
-        if self.ds.config.scale(self.year):   # points of the scale, as in the facts above it
-            change = t("value.points", lang, points=fmt_points(u["change"] * u["max_points"] / 100,
-                                                               lang, signed=True))
-        else:
-            change = t("value.pp", lang, points=fmt_points(u["change"], lang, signed=True))
-        return outlier_caution(self.ds, lang, self.year, int(u["prev_year"]),
-                               f"{u[f'name_{lang}']} ({change})", 1)
+        return outlier_caution(self.ds, lang, self.year, int(flagged["prev_year"].iloc[0]),
+                               flagged, lambda _: self.units.loc[unit_id, f"name_{lang}"])
 
     def page(self, unit_id: str, lang: str) -> str:
         u = self.units.loc[unit_id]
