@@ -265,3 +265,34 @@ def test_timed_minutes_count_every_minute_in_batches_of_whole_units(batch, monke
     want = (timed.groupby(["u", "minute"]).size().rename("c").reset_index()
             .astype({"u": "int64", "minute": "int64", "c": "int64"}))
     pd.testing.assert_frame_equal(got, want)
+
+
+def _minutes(path, year=2024) -> list:
+    """The `minute` column of the ballots table read from `path`, in file order."""
+    from analysis.indices.ballots import open_source, read_ballots
+    with open_source(path, REGISTRY) as (con, source, questions):
+        read_ballots(con, source, questions, timed_year=year)
+        return con.sql("SELECT minute FROM ballots ORDER BY _file, _pos").fetchnumpy()["minute"].tolist()
+
+
+def test_minutes_from_text_and_from_typed_timestamps(tmp_path):
+    """The burst check's minute: submitted_at floored to the whole minute, counted since
+    1970, for the screened year's ballots with a time of day. Text is read the same with spaces
+    around it; a date alone, another year, a blank or text that is no time give none. A
+    Parquet TIMESTAMP column (how database tools export times) gives the minutes of its ISO
+    text; it had given none. Reference: pandas' floor to the minute."""
+    stamps = ["2024-10-15T14:03:59", " 2024-10-15T14:04:00 ", "1969-12-31T23:59:30",
+              "2024-02-29T00:00:01.5", "2024-10-01", "", "not a time T", "2023-10-15T14:03:59"]
+    years = [2024] * 7 + [2023]
+    rows = [f"{y},A,{i},vneid,{s},5,4,5,4\n" for i, (y, s) in enumerate(zip(years, stamps))]
+    expected = [pd.Timestamp(s.strip()).floor("min").value // 60_000_000_000
+                if y == 2024 and "T" in s and s.strip()[0].isdigit() else None
+                for y, s in zip(years, stamps)]
+    assert expected[2] == -1 and expected[4:] == [None] * 4  # floored before 1970; no time
+    assert _minutes(write(tmp_path, rows)) == expected
+    timed = [pd.Timestamp(s.strip()) if e is not None else pd.NaT for s, e in zip(stamps, expected)]
+    frame = pd.read_csv(write(tmp_path, rows), dtype=str, keep_default_na=False)
+    for unit in ("ms", "us", "ns"):
+        frame["submitted_at"] = pd.Series(timed, dtype=f"datetime64[{unit}]")
+        frame.to_parquet(tmp_path / f"{unit}.parquet")
+        assert _minutes(tmp_path / f"{unit}.parquet") == expected, unit
