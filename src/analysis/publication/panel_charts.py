@@ -82,10 +82,10 @@ def small_multiples(panels, years, methods, breaks, mean, ylabel, fmt, columns: 
             for t in ticks:
                 if low <= t <= high:
                     ax.text(ox - 0.04, xy(k, x0, t)[1], fmt(t), ha="right", va="center", fontsize=5.5)
-        if r == rows - 1 or k + columns >= len(panels):
-            for year in (years.min(), years.max()):
-                ax.text(xy(k, year, low)[0], oy - 0.06, f"{year:.0f}", ha="center", va="top",
-                        fontsize=5.5)
+        if r == rows - 1 or k + columns >= len(panels):   # flush with the frame's ends: a
+            for year, x, ha in ((years.min(), ox, "left"),   # centred pair ran into the next
+                                (years.max(), ox + width, "right")):   # panel's ("20242011")
+                ax.text(x, oy - 0.06, f"{year:.0f}", ha=ha, va="top", fontsize=5.5)
     _polylines(ax, grid, color="#eeeeee", linewidth=0.5)
     _polylines(ax, frames, color="#1a1a1a", linewidth=0.6)
     _polylines(ax, breaks_at, color=BREAK["color"], linewidth=0.7, linestyle="--")
