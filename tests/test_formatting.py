@@ -15,7 +15,9 @@ from analysis.publication.formatting import (
     fmt_percent,
     fmt_period,
     fmt_points,
+    name_list,
     sort_vi,
+    unbroken,
     vi_sort_key,
 )
 
@@ -203,3 +205,28 @@ def test_periods_and_ordinals():
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "27th",
         "111th", "112th"]
     assert fmt_ordinal(27, "vi") == "27"
+
+
+def test_name_lists_are_said_as_a_sentence_and_cut_after_six():
+    names = ["Hà Nội", "Huế", "Đà Nẵng", "Cần Thơ", "Hải Phòng", "Sơn La", "Lào Cai", "Yên Bái"]
+    assert name_list(names[:1], "vi") == "Hà Nội"
+    assert name_list(names[:2], "vi") == "Hà Nội và Huế"
+    assert name_list(names[:3], "en") == "Hà Nội, Huế and Đà Nẵng"
+    assert name_list(names[:7], "en") == ", ".join(names[:6]) + " and Lào Cai"   # never "and 1 others"
+    assert name_list(names, "vi") == ", ".join(names[:6]) + " và 2 đơn vị khác"
+    assert name_list(names, "en") == ", ".join(names[:6]) + " and 2 others"
+
+
+def test_titles_keep_their_units_on_one_line():
+    """No-break spaces: the last two words of a title, and in Vietnamese "năm 2024", "cấp tỉnh",
+    "tháng 7/2025", "giai đoạn 2011–2024"; nothing else changes."""
+    nbsp = "\u00a0"
+    title = "Báo cáo Chỉ số Hiệu quả Quản trị và Hành chính công cấp tỉnh (PAPI) năm 2024"
+    kept = unbroken(title, "vi")
+    assert kept.replace(nbsp, " ") == title
+    assert kept.endswith(f"công cấp{nbsp}tỉnh (PAPI) năm{nbsp}2024") and kept.count(nbsp) == 2
+    assert unbroken("PAPI: giai đoạn 2011–2024", "vi") == f"PAPI: giai{nbsp}đoạn{nbsp}2011–2024"
+    assert unbroken("Báo cáo X tháng 7/2025", "vi") == f"Báo cáo X tháng{nbsp}7/2025"
+    assert unbroken("Index (PAPI): 2024 report", "en") == f"Index (PAPI): 2024{nbsp}report"
+    assert unbroken("PAPI", "en") == "PAPI"
+

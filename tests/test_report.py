@@ -147,6 +147,10 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
             unrecorded = dataclasses.replace(ds, config=Config({**ds.config.raw, "score_sources": None}))
             Report(unrecorded, year, "vi", tables).render("change")
             Report(unrecorded, year, "en", tables).render("change")
+            units = tables["index_units"].copy()   # more new units than a note names: "and 8 others"
+            units.loc[units.index[:12], ["score_prev", "change", "rank_change"]] = float("nan")
+            for lang in ("vi", "en"):
+                Report(ds, year, lang, {**tables, "index_units": units}).render("ranking")
         for lang in ("vi", "en"):
             report = Report(ds, year, lang, tables)
             report.title_page(), report.contents()
@@ -420,6 +424,13 @@ def test_ranking_notes_say_what_its_cells_cannot():
     assert len(alike) == 3 and all(f"{a} – {b}" in notes or f"{b} – {a}" in notes for a, b in alike)
     assert new == ["Bình Dương", "Quảng Ninh"] and all(n in notes for n in new)
     assert "hai tập đơn vị không hoàn toàn trùng nhau" in notes
+    # which units each year's ranks hold that the other's do not, each way, in rank order
+    gone = totals[2023].dropna().drop(now.index, errors="ignore").sort_values(ascending=False)
+    assert sorted(names[i] for i in gone.index) == ["Tiền Giang", "Vĩnh Phúc"]
+    first_new = [names[i] for i in now.index if pd.isna(totals.at[i, 2023])]
+    assert (f"thứ hạng năm 2023 có cả {names[gone.index[0]]} và {names[gone.index[1]]}, không có điểm "
+            f"năm 2024; thứ hạng năm 2024 có cả {first_new[0]} và {first_new[1]}, không có điểm năm 2023"
+            in notes)
     import base64   # the legend is in the figure (it is reused alone): the two bands drawn only
     svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^\"]+)", page).group(1)).decode()
     assert "Nhóm đạt điểm cao nhất" in svg and "Nhóm đạt điểm thấp nhất" in svg
@@ -451,3 +462,103 @@ def test_a_scale_in_a_column_header_is_not_broken_after_its_dash():
     header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
     assert 'Điểm PAPI <span class="nowrap">(8–80)</span>' in header
     assert "Điểm PAPI (8–80)" in re.sub(r"<[^>]+>", "", header)
+
+
+def test_change_chart_caption_says_which_units_it_draws_and_what_its_colours_mean():
+    """PAPI 2024: the changes chart draws the provinces scored in 2023 and 2024 (59 of the 61
+    scored in 2024); its caption names the two scored in 2024 only (Quảng Ninh, ranked first, and
+    Bình Dương) and says blue is a rise and vermilion a fall, as the chart colours the named
+    units (each label's colour checked against the 2023 and 2024 totals of index_scores.csv)."""
+    import base64
+    import re
+
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    totals = scores[scores["points"].notna()].groupby(["year", "unit_id"])["points"].sum().unstack(0)
+    both = totals[[2023, 2024]].dropna()
+    only_now = totals[2024].dropna().drop(both.index).sort_values(ascending=False)
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    tables = compute_results(ds, 2024)
+    for lang, blue, vermilion in (("vi", "xanh lam là tăng", "đỏ cam là giảm"),
+                                  ("en", "blue where the index rose", "vermilion where it fell")):
+        names = ds.units.drop_duplicates("unit_id").set_index("unit_id")[f"name_{lang}"]
+        page = Report(ds, 2024, lang, tables).render("change").data
+        caption = re.sub(r"<[^>]+>", "", re.search(r"<figcaption>(.*?)</figcaption>", page, re.S).group(1))
+        missing = f"{names[only_now.index[0]]} {'và' if lang == 'vi' else 'and'} {names[only_now.index[1]]}"
+        if lang == "vi":
+            assert (f"Các đơn vị có số liệu cả năm 2023 và năm 2024 ({len(both)} trong {totals[2024].count()} "
+                    f"đơn vị có điểm năm 2024); không thể hiện {missing} vì không có số liệu năm 2023.") in caption
+        else:
+            assert (f"The units with scores in both 2023 and 2024 ({len(both)} of the {totals[2024].count()} "
+                    f"scored in 2024); {missing}, with no 2023 score, are not drawn.") in caption
+        assert blue in caption and vermilion in caption
+        svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^\"]+)", page).group(1)).decode()
+        labels = re.findall(r"fill: (#[0-9a-f]{6})\"[^>]*>([^<(]+) \(", svg)
+        by_name = {names[i]: i for i in both.index}
+        assert len(labels) == 10 and not {names[i] for i in only_now.index} & {n for _, n in labels}
+        for colour, name in labels:
+            rose = both.at[by_name[name], 2024] > both.at[by_name[name], 2023]
+            assert colour == ("#0072b2" if rose else "#d55e00"), (lang, name)
+
+
+def test_widest_rank_ranges_list_every_unit_tied_at_the_cut():
+    """Twelve units' rank ranges (5th–95th percentile) of widths 11, 10, 9, 9, 9, 8, 8, 7, 7, 7,
+    7, 7 and two narrower: the tenth widest is 7 places, and so are the eleventh and twelfth, so
+    all twelve are listed (widest first, then by nominal rank) under a caption saying "7 or
+    more places"; the two narrower are not. And in PAPI 2024 Bắc Kạn (17–24) and Đà Nẵng
+    (33–40), 7 places like the last ones listed, are listed (review 4, item 2)."""
+    import re
+
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    tables = compute_results(ds, 2024)
+    ids = tables["sensitivity"]["unit_id"].head(14).tolist()
+    widths = [11, 10, 9, 9, 9, 8, 8, 7, 7, 7, 7, 7, 3, 2]
+    nominal = [14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]   # the ties come last by width
+    s = pd.DataFrame({"unit_id": ids, "name_vi": "", "name_en": "", "year": 2024, "rank_nominal": nominal,
+                      "rank_median": nominal, "rank_p05": [20] * 14,
+                      "rank_p95": [20 + w for w in widths], "max_shift": widths})
+    # by hand: width 11, 10, then the 9s by nominal rank (10, 11, 12), the 8s (8, 9), the 7s (3–7)
+    expected = [ids[0], ids[1], ids[4], ids[3], ids[2], ids[6], ids[5], *(ids[i] for i in (11, 10, 9, 8, 7))]
+    for lang, caption in (("vi", "12 đơn vị có khoảng xếp hạng rộng từ 7 bậc trở lên"),
+                          ("en", "The 12 units whose rank range spans 7 or more places")):
+        names = ds.units.drop_duplicates("unit_id").set_index("unit_id")[f"name_{lang}"]
+        page = Report(ds, 2024, lang, {**tables, "sensitivity": s}).render("sensitivity").data
+        start = page.index(caption)
+        listed = re.findall(r"<tr><td>([^<]+)</td>", page[start:page.index("</table>", start)])
+        assert listed == [names[i] for i in expected]
+    real = tables["sensitivity"]
+    width = (real["rank_p95"] - real["rank_p05"]).to_numpy()
+    tenth = np.sort(width)[::-1][9]
+    page = Report(ds, 2024, "en", tables).render("sensitivity").data
+    start = page.index(f"units whose rank range spans {tenth:.0f} or more places")
+    listed = re.findall(r"<tr><td>([^<]+)</td>", page[start:page.index("</table>", start)])
+    assert {"Bac Kan", "Da Nang", "Soc Trang", "Bac Lieu"} <= set(listed)
+    assert len(listed) == int((width >= tenth).sum()) > 10
+
+
+def test_running_header_is_short_and_titles_break_as_a_reader_expects():
+    """The PDF's running header is the index's short name and the year ("Báo cáo PAPI năm
+    2024", one line), not the long title that wrapped "cấp / tỉnh"; the cover's title keeps
+    "cấp tỉnh" and "năm 2024" (en: "2024 report") together with no-break spaces, and a dataset
+    without a short name keeps its title in the header."""
+    import re
+
+    nbsp = "\u00a0"
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    tables = compute_results(ds, 2024)
+    heads = {}
+    for lang in ("vi", "en"):
+        cover = Report(ds, 2024, lang, tables).title_page().data
+        heads[lang] = re.search(r'<h1 class="doc-title" data-running="([^"]*)">([^<]*)</h1>', cover).groups()
+    assert heads["vi"][0] == f"Báo cáo PAPI năm{nbsp}2024"
+    assert heads["en"][0] == f"PAPI 2024{nbsp}report"
+    assert heads["vi"][1].endswith(f"cấp{nbsp}tỉnh (PAPI) năm{nbsp}2024")
+    assert heads["en"][1].endswith(f"(PAPI): 2024{nbsp}report")
+    from analysis.publication.publish import css
+    assert "string-set: doctitle attr(data-running)" in css("vi", False, True)
+    plain = dataclasses.replace(ds, config=Config({k: v for k, v in ds.config.raw.items()
+                                                    if not k.startswith("index_name")}))
+    cover = Report(plain, 2024, "vi", tables).title_page().data
+    running = re.search(r'data-running="([^"]*)"', cover).group(1)
+    assert running.replace(nbsp, " ") == ("Báo cáo Chỉ số Hiệu quả Quản trị và Hành chính công cấp tỉnh "
+                                          "(PAPI) năm 2024")
+

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import unicodedata
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -189,6 +190,41 @@ def edition_title(config, lang: str, period: str) -> str:
     """The edition's title: "Báo cáo … năm 2025" / "…: 2025 report", or of a month."""
     key = "report.title" if len(str(period)) == 4 else "report.title_month"
     return t(key, lang, title=config.title(lang), year=period, period=fmt_period(period, lang))
+
+
+def running_title(config, lang: str, period: str) -> str:
+    """The PDF's running header, short enough for one line: the dataset's `index_name_<lang>`
+    and the period ("Báo cáo PAPI năm 2024" / "PAPI 2024 report"); without a short name, the
+    edition's title."""
+    name = config.raw.get(f"index_name_{lang}")
+    if not name:
+        return edition_title(config, lang, period)
+    return t("report.running_title", lang, name=name, period=fmt_period(period, lang, spoken=True))
+
+
+NBSP = "\u00a0"
+# Vietnamese words read as one with the word after them; a line break between would split
+# "năm 2024", "tháng 7/2025", "cấp tỉnh", "giai đoạn 2011–2024".
+_VI_BOUND = re.compile(r"(?<!\S)(năm|tháng|cấp|giai|đoạn) (?=\S)", re.IGNORECASE)
+
+
+def unbroken(title: str, lang: str) -> str:
+    """A title as it may break across lines (no-break spaces): its last word never alone on a
+    line, and in Vietnamese "năm", "tháng", "cấp", "giai đoạn" kept with the word after them."""
+    head, space, last = title.rpartition(" ")
+    title = head + NBSP + last if space else title
+    return _VI_BOUND.sub("\\1" + NBSP, title) if lang == "vi" else title
+
+
+def name_list(names: Iterable[str], lang: str, limit: int = 6) -> str:
+    """Names in a sentence: "A, B và C" / "A, B and C"; more than `limit` + 1 names: the first
+    `limit` and "và 3 đơn vị khác" / "and 3 others"."""
+    names = list(names)
+    if len(names) > limit + 1:
+        return t("list.others", lang, names=", ".join(names[:limit]), n=fmt_int(len(names) - limit, lang))
+    if len(names) < 2:
+        return "".join(names)
+    return t("list.and", lang, names=", ".join(names[:-1]), last=names[-1])
 
 
 def mid_sentence(label: str, lang: str) -> str:

@@ -24,7 +24,7 @@ from analysis.inputs.dataset import Dataset, load_dataset
 from analysis.inputs.readers import visible
 from analysis.publication.formatting import (ascii_codes, edition_title, fmt_date, fmt_int, fmt_number,
                                              fmt_p_value, fmt_percent, fmt_period, fmt_points, mid_sentence,
-                                             sort_vi, vi_sort_key)
+                                             name_list, running_title, sort_vi, unbroken, vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
@@ -41,6 +41,17 @@ SECTIONS = ["summary", "service_quality", "ranking", "groups", "regions", "compo
 MAX_ROWS = 20  # longer lists are cut to the most extreme rows; the CSV has them all
 BALLOTS_SHOWN = 5  # ballots listed per integrity flag; tables/integrity_ballots.csv has them all
 MOVERS = 5  # the largest rises and as many falls, marked in the change chart and listed below it
+WIDEST = 10  # the units of widest rank range listed under the sensitivity chart, with any tied
+
+
+def widest_ranges(s: pd.DataFrame, k: int = WIDEST) -> tuple[pd.DataFrame, float]:
+    """The rows of `s` (table sensitivity) whose rank range (rank_p95 − rank_p05, in places) is
+    at least the `k`-th widest, so every unit tied with the last of the `k` is listed too;
+    widest first, then by nominal rank; and that cut (the narrowest range listed)."""
+    width = s["rank_p95"] - s["rank_p05"]
+    cut = width.nlargest(k).min()
+    listed = s.assign(width=width)[width >= cut]
+    return listed.sort_values(["width", "rank_nominal"], ascending=[False, True], kind="stable"), cut
 
 
 _preloaded: dict[Path, Dataset] = {}
@@ -276,7 +287,9 @@ class Report(ServiceSections):
         return HTML(render("title_page.html.j2", banner=banner, links=links, facts=facts,
                            edition=self.t("lang." + self.lang),
                            kicker=self.t("report.kicker_month" if monthly else "report.kicker"),
-                           title=title, logo=parts["logo"], logo_alt=parts["name"],
+                           title=unbroken(title, self.lang),
+                           running=unbroken(running_title(cfg, self.lang, self.period), self.lang),
+                           logo=parts["logo"], logo_alt=parts["name"],
                            draft=self._draft_text(), colophon=parts["colophon"], notice=parts["notice"]))
 
     @cached_property
@@ -503,10 +516,14 @@ class Report(ServiceSections):
         new = scored[scored["score_prev"].isna()]["name"].tolist()
         if new:
             notes.append(self.t("ranking.no_prev", prev_year=prev_year, names=", ".join(new)))
-        before = set(u.loc[u["score_prev"].notna(), "unit_id"])
-        if before != set(scored["unit_id"]):
+        before = u[u["score_prev"].notna()]
+        only_prev = before[before["score"].isna()].sort_values(["rank_prev", "unit_id"], kind="stable")
+        differences = [self.t(key, prev_year=prev_year, year=self.year, names=name_list(names, self.lang))
+                       for key, names in (("ranking.only_prev", only_prev["name"]), ("ranking.only_now", new))
+                       if len(names)]
+        if differences:   # the two years ranked different sets of units: which, each way
             notes.append(self.t("ranking.other_units", prev_year=prev_year, year=self.year,
-                                n_prev=len(before), n=len(scored)))
+                                n_prev=len(before), n=len(scored), differences="; ".join(differences)))
         return notes
 
     def groups(self) -> HTML:
@@ -636,8 +653,10 @@ class Report(ServiceSections):
                            (prev_year, self.year), axis, lambda v: self.num(v, 1),
                            [i in marked for i in u["unit_id"]],
                            label_fmt=self.num if self.own_scale else None)  # as the table under it
-        chart = self.figure(fig, "change", self.t("chart.change_alt", prev_year=prev_year, year=self.year),
-                            self.t("chart.change_caption", prev_year=prev_year, year=self.year))
+        chart = self.figure(fig, "change", self.t("chart.change_alt", n=len(u), prev_year=prev_year,
+                                                  year=self.year),
+                            self.t("chart.change_caption", units=self.change_units(len(u), prev_year),
+                                   prev_year=prev_year, year=self.year))
         up, down = int((u["change"] > 0).sum()), int((u["change"] < 0).sum())
         counts = self.t("change.counts", up=up, down=down, n=len(u), prev_year=prev_year)
         if self.own_scale:  # the movers on the index's own scale (the previous score converted)
@@ -661,6 +680,16 @@ class Report(ServiceSections):
                             tests=self.tests_table(), note=note, convergence=self.convergence(),
                             caution=outlier_caution(self.ds, self.lang, self.year, prev_year,
                                                     flagged, self.name))
+
+    def change_units(self, n: int, prev_year: int) -> str:
+        """The changes chart's first sentence: it draws the `n` units scored in both years, and
+        which of the year's scored units it leaves out (no score in `prev_year`), in rank order."""
+        scored = self.units[self.units["score"].notna()]
+        new = scored[scored["score_prev"].isna()].sort_values(["rank", "unit_id"], kind="stable")
+        if new.empty:
+            return self.t("chart.change_units_all", n=n, prev_year=prev_year, year=self.year)
+        return self.t("chart.change_units", n=n, n_year=len(scored), prev_year=prev_year, year=self.year,
+                      names=name_list([self.name(i) for i in new["unit_id"]], self.lang))
 
     def convergence(self) -> str:
         """Sigma-convergence (Pitman–Morgan) with beta-convergence beside it, never alone."""
@@ -863,8 +892,7 @@ class Report(ServiceSections):
                 name = (self.t("sensitivity.factor_weight", label=labels.get(code, code))  # as the workbook
                         if factor.startswith("weight:") else self.t(f"sensitivity.factor_{factor}"))
                 rows.append([name, self.num(r.first_order), self.num(r.total_order)])
-        moved = s.assign(width=width).sort_values(["width", "rank_nominal"], ascending=[False, True],
-                                                   kind="stable").head(10)
+        moved, cut = widest_ranges(s)
         units = [[self.name(r.unit_id), fmt_int(r.rank_nominal, self.lang),
                   fmt_int(round(r.rank_median), self.lang),
                   f"{fmt_int(r.rank_p05, self.lang)}–{fmt_int(r.rank_p95, self.lang)}",
@@ -890,7 +918,9 @@ class Report(ServiceSections):
                              {1, 2}, self.t("sensitivity.sobol_caption")) if rows else None,
             units=self.table(units, [self.t(k) for k in ("col.name", "col.rank_nominal", "col.rank_median",
                                                         "sensitivity.col_range", "col.max_shift")],
-                             {1, 2, 3, 4}, self.t("sensitivity.units_caption", where=self.listed_in("sensitivity"))))
+                             {1, 2, 3, 4}, self.t("sensitivity.units_caption", n=len(moved),
+                                                  width=fmt_int(cut, self.lang),
+                                                  where=self.listed_in("sensitivity"))))
 
     def gaps(self) -> HTML:
         g = self.tables["gaps"]

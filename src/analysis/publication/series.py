@@ -20,7 +20,7 @@ from analysis.audit.manifest import report_date
 from analysis.inputs.dataset import Dataset
 from analysis.publication import charts, panel_charts, pdf, publish
 from analysis.publication.cover import publisher_parts
-from analysis.publication.formatting import fmt_date, fmt_int, fmt_number, fmt_p_value
+from analysis.publication.formatting import fmt_date, fmt_int, fmt_number, fmt_p_value, unbroken
 from analysis.publication.i18n import LANGS, t
 from analysis.publication.markup import Figure, Table, render, signed_int
 
@@ -77,6 +77,12 @@ class SeriesReport:
         return self.t("series.title", title=self.ds.config.title(self.lang), first=self.first,
                       last=self.last)
 
+    def running_title(self) -> str:
+        """The PDF's running header: the index's short name and the span, else the title."""
+        name = self.ds.config.raw.get(f"index_name_{self.lang}")
+        return (self.t("series.running_title", name=name, first=self.first, last=self.last)
+                if name else self.title())
+
     # --- sections -------------------------------------------------------------------------
     def title_page(self) -> str:
         """The cover, framed as the yearly report's (publisher, number, colophon)."""
@@ -92,7 +98,9 @@ class SeriesReport:
         banner = self.t("report.synthetic_banner") if self.ds.config.synthetic else ""
         return render("title_page.html.j2", banner=banner, links=links, facts=facts,
                       edition=self.t("lang." + self.lang), kicker=self.t("report.kicker_series"),
-                      title=self.title(), logo=parts["logo"], logo_alt=parts["name"], draft="",
+                      title=unbroken(self.title(), self.lang),
+                      running=unbroken(self.running_title(), self.lang), logo=parts["logo"],
+                      logo_alt=parts["name"], draft="",
                       colophon=parts["colophon"], notice=parts["notice"])
 
     def contents(self) -> str:
