@@ -203,3 +203,12 @@ def test_periods_and_ordinals():
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "27th",
         "111th", "112th"]
     assert fmt_ordinal(27, "vi") == "27"
+
+
+def test_an_interval_with_a_negative_bound_reads_to_not_dash():
+    """A dash between two minus signs reads as a subtraction ("−0.592 – −0.215"): such an
+    interval is written with "to" / "đến"; a positive one keeps the en dash."""
+    from analysis.publication.formatting import fmt_span
+    assert fmt_span("−0,592", "−0,215", "vi") == "−0,592 đến −0,215"
+    assert fmt_span("−1.09", "0.93", "en") == "−1.09 to 0.93"
+    assert fmt_span("3,99", "5,55", "vi") == "3,99 – 5,55"
