@@ -30,7 +30,7 @@ from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.publication.cover import outlier_caution, publisher_parts, unusual_changes
+from analysis.publication.cover import outlier_caution, publisher_parts, unusual_changes, unusual_names
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -386,6 +386,10 @@ class Report(ServiceSections):
         sentences.append(self.t("finding.range", gap=self.change_text(lead["score"] - last["score"])
                                 if not self.own_scale else self.t("value.points", points=self.num(
                                     lead["points"] - last["points"]))))
+        flagged = unusual_changes(u) if len(common) and self.like_for_like() else u.iloc[:0]
+        if len(flagged):   # what a newspaper would lead with, and the changes page's caution on it
+            sentences.append(self.t("finding.unusual", section=self.t("section.change"),
+                                    names=unusual_names(self.ds, self.lang, self.year, flagged, self.name)))
         for band in self.ds.config.bands:
             count = int((scored["band"] == band["label_en"]).sum())
             sentences.append(self.t("finding.bands" if count else "finding.bands_none", count=count,
