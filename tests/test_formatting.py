@@ -230,3 +230,11 @@ def test_titles_keep_their_units_on_one_line():
     assert unbroken("Index (PAPI): 2024 report", "en") == f"Index (PAPI): 2024{nbsp}report"
     assert unbroken("PAPI", "en") == "PAPI"
 
+
+def test_an_interval_with_a_negative_bound_reads_to_not_dash():
+    """A dash between two minus signs reads as a subtraction ("−0.592 – −0.215"): such an
+    interval is written with "to" / "đến"; a positive one keeps the en dash."""
+    from analysis.publication.formatting import fmt_span
+    assert fmt_span("−0,592", "−0,215", "vi") == "−0,592 đến −0,215"
+    assert fmt_span("−1.09", "0.93", "en") == "−1.09 to 0.93"
+    assert fmt_span("3,99", "5,55", "vi") == "3,99 – 5,55"

@@ -81,13 +81,20 @@ def test_the_caution_names_exactly_the_units_the_rule_flags():
     caution = re.search(r"Unusual change: (.*?) moved", text_of(
         Report(papi(), 2024, "en", results(2024)).render("change").data)).group(1)
     assert set(re.findall(r"([A-Z][a-z]+(?: [A-Z][a-z]+)*) \(", caution)) == flagged
+    # the key findings name the same units, the largest rise first
+    finding = re.search(r"Unusual change: (.*?) moved", text_of(
+        Report(papi(), 2024, "en", results(2024)).render("summary").data)).group(1)
+    by_change = u.assign(d=d).sort_values("d", ascending=False)
+    assert re.findall(r"([A-Z][a-z]+(?: [A-Z][a-z]+)*) \(", finding) == [
+        n for n in by_change["name_en"] if n in flagged]
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_no_caution_in_a_year_without_an_outlying_change(lang):
     # 2022: the largest |z| of the changes is 3.18 (Soc Trang), under the cut-off
-    text = text_of(Report(papi(), 2022, lang, results(2022)).render("change").data)
-    assert "bất thường" not in text and "Unusual change" not in text
+    for section in ("change", "summary"):
+        text = text_of(Report(papi(), 2022, lang, results(2022)).render(section).data)
+        assert "bất thường" not in text and "Unusual change" not in text
 
 
 def test_a_change_between_official_years_says_so():

@@ -400,6 +400,14 @@ def test_papi_gap_and_spread_are_in_points_of_its_own_scale():
     assert f'<td class="num">{comma(both[2024].std(), 3)}</td>' in change   # the SD row of the tests
     assert f'<td class="num">{comma((both[2024] - both[2023]).mean(), 3)}</td>' in change   # paired t
     assert f'<td class="num">{comma((both[2024] - both[2023]).median(), 3)}</td>' in change   # Wilcoxon
+    # Pitman–Morgan: the SDs differ iff corr(x + y, x − y) ≠ 0 (Pitman 1939), Pearson's test on r;
+    # here p ≈ 0.46, so the sentence gives no direction and says the change is not significant
+    from scipy import stats
+    p = stats.pearsonr(both[2024] + both[2023], both[2024] - both[2023]).pvalue
+    assert p > 0.05
+    sigma = next(s for s in change.split("</p>") if "Hội tụ sigma" in s)
+    assert "một thay đổi không có ý nghĩa thống kê" in sigma and "(giảm)" not in sigma
+    assert f"p = {comma(p, 3)}" in sigma
 
 
 def test_ranking_notes_say_what_its_cells_cannot():

@@ -90,9 +90,25 @@ def publisher_parts(ds, lang: str, period: str, title: str) -> dict:
 
 def unusual_changes(units: pd.DataFrame) -> pd.DataFrame:
     """The rows of `units` (index_units) scored in both years whose change is outlying among
-    those units' changes: |modified z| > 3.5 (stats.outliers; Iglewicz & Hoaglin 1993)."""
+    those units' changes: |modified z| > 3.5 (stats.outliers; Iglewicz & Hoaglin 1993); the
+    largest rise first, as the changes page lists them."""
     u = units[units["score"].notna() & units["score_prev"].notna()]
-    return u[outlying(u["change"].to_numpy())]
+    return u[outlying(u["change"].to_numpy())].sort_values(["change", "unit_id"], ascending=[False, True],
+                                                           kind="stable")
+
+
+def unusual_names(ds, lang: str, year: int, flagged: pd.DataFrame, name) -> str:
+    """The `flagged` units (rows of `unusual_changes`), each named by `name(unit_id)` with its
+    change as shown: points of the index's own scale where it has one, else percentage points."""
+    own_scale = bool(ds.config.scale(year)) and "points" in flagged
+
+    def change(r) -> str:
+        if own_scale:
+            return t("value.points", lang,
+                     points=fmt_points(r.change * (r.max_points / 100), lang, signed=True))
+        return t("value.pp", lang, points=fmt_points(r.change, lang, signed=True))
+
+    return ", ".join(f"{name(r.unit_id)} ({change(r)})" for r in flagged.itertuples())
 
 
 def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFrame,
@@ -104,16 +120,8 @@ def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFr
     if flagged.empty:
         return ""
     cfg = ds.config
-    own_scale = bool(cfg.scale(year)) and "points" in flagged
-
-    def change(r) -> str:
-        if own_scale:
-            return t("value.points", lang,
-                     points=fmt_points(r.change * (r.max_points / 100), lang, signed=True))
-        return t("value.pp", lang, points=fmt_points(r.change, lang, signed=True))
-
-    names = ", ".join(f"{name(r.unit_id)} ({change(r)})" for r in flagged.itertuples())
-    text = t("change.outlier", lang, names=names, n=len(flagged))
+    text = t("change.outlier", lang, names=unusual_names(ds, lang, year, flagged, name),
+             n=len(flagged))
     if cfg.synthetic:   # made-up figures (said on every page): no source to check against
         return text
     sources = {y: cfg.score_source(y) for y in (prev_year, year)}

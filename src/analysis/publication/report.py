@@ -23,14 +23,14 @@ from analysis.publication import charts
 from analysis.inputs.dataset import Dataset, load_dataset
 from analysis.inputs.readers import visible
 from analysis.publication.formatting import (ascii_codes, edition_title, fmt_date, fmt_int, fmt_number,
-                                             fmt_p_value, fmt_percent, fmt_period, fmt_points, mid_sentence,
+                                             fmt_p_value, fmt_percent, fmt_span, fmt_period, fmt_points, mid_sentence,
                                              name_list, running_title, sort_vi, unbroken, vi_sort_key)
 from analysis.publication.i18n import LANGS, load_catalog, t
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.publication.cover import outlier_caution, publisher_parts, unusual_changes
+from analysis.publication.cover import outlier_caution, publisher_parts, unusual_changes, unusual_names
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -399,6 +399,10 @@ class Report(ServiceSections):
         sentences.append(self.t("finding.range", gap=self.change_text(lead["score"] - last["score"])
                                 if not self.own_scale else self.t("value.points", points=self.num(
                                     lead["points"] - last["points"]))))
+        flagged = unusual_changes(u) if len(common) and self.like_for_like() else u.iloc[:0]
+        if len(flagged):   # what a newspaper would lead with, and the changes page's caution on it
+            sentences.append(self.t("finding.unusual", section=self.t("section.change"),
+                                    names=unusual_names(self.ds, self.lang, self.year, flagged, self.name)))
         for band in self.ds.config.bands:
             count = int((scored["band"] == band["label_en"]).sum())
             sentences.append(self.t("finding.bands" if count else "finding.bands_none", count=count,
@@ -704,7 +708,9 @@ class Report(ServiceSections):
             return ""
         measure = (self.own_scale[f"label_{self.lang}"] if self.own_scale else self.t("change.measure_pct"))
         f = self.per_percent("index")
-        return self.t("change.convergence", measure=mid_sentence(measure, self.lang),
+        key = ("change.convergence" if pm["p_value"] < float(self.ds.config.alpha)
+               else "change.convergence_not_significant")   # no "down" read off a noisy change
+        return self.t(key, measure=mid_sentence(measure, self.lang),
                       sd_prev=self.num(f * (sd["statistic"] - sd["effect"])),
                       sd=self.change_text(sd["statistic"]), direction=self.t(direction(sd["effect"])),
                       n=int(sd["n"]), p=self.p_text(pm["p_value"]), b=self.num(beta["effect"], 3))
@@ -735,7 +741,7 @@ class Report(ServiceSections):
             rows.append([self.t("test." + r.test), statistic(stat_f * r.statistic),
                          fmt_p_value(r.p_value, self.lang), self.num(effect_f * r.effect, 3),
                          "" if pd.isna(r.ci_low) else
-                         f"{self.num(effect_f * r.ci_low, 3)} – {self.num(effect_f * r.ci_high, 3)}",
+                         fmt_span(self.num(effect_f * r.ci_low, 3), self.num(effect_f * r.ci_high, 3), self.lang),
                          fmt_int(r.n, self.lang)])
         headers = [self.t(k) for k in ("col.test", "col.statistic", "col.p_value", "col.effect",
                                        "col.ci", "col.n")]
@@ -791,7 +797,7 @@ class Report(ServiceSections):
                 return "–" if pd.isna(v) else fmt_int(v, self.lang)
 
             def interval(r):
-                return "–" if pd.isna(r.ci_low) else f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}"
+                return "–" if pd.isna(r.ci_low) else fmt_span(self.num(100 * r.ci_low), self.num(100 * r.ci_high), self.lang)
             rows = [[i + 1, self.name(r.unit_id), count(r.n_valid), count(r.n_satisfied),
                      self.pct(100 * r.p), interval(r)] for i, r in enumerate(su.itertuples())]
             headers = [self.t(k) for k in ("col.order", "col.name", "col.n_valid", "col.n_satisfied",
@@ -810,8 +816,8 @@ class Report(ServiceSections):
             if len(sig):
                 rows = [[self.name(r.unit_id), self.pct(100 * r.p_prev), self.pct(100 * r.p),
                          fmt_points(100 * r.diff, self.lang, signed=True),
-                         f"{self.num(100 * r.ci_low)} – {self.num(100 * r.ci_high)}",
-                         f"{self.num(100 * r.ci_low_fcr)} – {self.num(100 * r.ci_high_fcr)}",
+                         fmt_span(self.num(100 * r.ci_low), self.num(100 * r.ci_high), self.lang),
+                         fmt_span(self.num(100 * r.ci_low_fcr), self.num(100 * r.ci_high_fcr), self.lang),
                          fmt_p_value(r.p_adjusted, self.lang)] for r in sig.itertuples()]
                 headers = [self.t("col.name"), str(int(yoy["prev_year"].iloc[0])), str(self.year),
                            self.t("col.diff"), self.t("col.ci_unadjusted"), self.t("col.ci_fcr"),
@@ -960,7 +966,7 @@ class Report(ServiceSections):
             chart = self.figure(fig, "gaps", self.t("chart.gaps_alt"), self.t("chart.gaps_caption", year=self.year))
 
         def interval(low, high, f=1.0):
-            return "" if pd.isna(low) else f"{self.num(f * low)} – {self.num(f * high)}"
+            return "" if pd.isna(low) else fmt_span(self.num(f * low), self.num(f * high), self.lang)
 
         def group_mean(value, metric):   # points of the own scale, else percent
             f = self.per_percent(metric)
@@ -1018,7 +1024,7 @@ class Report(ServiceSections):
 
         if len(out):
             rows = [[self.name(r.unit_id), fmt_int(round(r.n), self.lang), self.pct(100 * r.p),
-                     f"{self.pct(100 * r.lower998_adj)} – {self.pct(100 * r.upper998_adj)}",
+                     fmt_span(self.pct(100 * r.lower998_adj), self.pct(100 * r.upper998_adj), self.lang),
                      self.t("word." + r.outside_adj), rank(r.unit_id)]
                     for r in out.sort_values("p", kind="stable").itertuples()]
             headers = [self.t(k) for k in ("col.name", "col.n_eff", "col.p", "col.limits998", "col.outside", "col.rank_interval")]

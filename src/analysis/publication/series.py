@@ -20,7 +20,7 @@ from analysis.audit.manifest import report_date
 from analysis.inputs.dataset import Dataset
 from analysis.publication import charts, panel_charts, pdf, publish
 from analysis.publication.cover import publisher_parts
-from analysis.publication.formatting import fmt_date, fmt_int, fmt_number, fmt_p_value, unbroken
+from analysis.publication.formatting import fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_span, unbroken
 from analysis.publication.i18n import LANGS, t
 from analysis.publication.markup import Figure, Table, render, signed_int
 
@@ -238,7 +238,7 @@ class SeriesReport:
         table = Table(rows, [self.t("col.year"), self.t("col.sd"), self.t("series.col_cv"),
                              self.t("series.col_version")], {1, 2})
         trend_rows = [[self.version_label(int(r.year)), f"{int(r.prev_year)}–{int(r.year)}",
-                       self.num(r.statistic, 3), f"{self.num(r.ci_low, 3)} – {self.num(r.ci_high, 3)}",
+                       self.num(r.statistic, 3), fmt_span(self.num(r.ci_low, 3), self.num(r.ci_high, 3), self.lang),
                        fmt_p_value(r.p_value, self.lang)] for r in trend.itertuples()]
         trends = Table(trend_rows, [self.t("series.col_version"), self.t("series.col_years"),
                                     self.t("series.col_slope"), self.t("col.ci"), self.t("col.p_value")],
