@@ -571,7 +571,7 @@ class Report(ServiceSections):
         part = part.sort_values("mean", ascending=False, kind="stable")
         fig = charts.group_means(part["label"].tolist(), part["mean"].to_numpy(), overall,
                                  self.t("chart.mean_line", mean=self.score_text(overall, overall)),
-                                 axis, lambda v: self.num(v, 1))
+                                 axis, self.num, lambda v: self.num(v, 1))   # dots as in the table
         chart = self.figure(fig, "regions", self.t("chart.regions_alt"),
                             self.t("chart.regions_caption", year=self.year))
         u = self.units
