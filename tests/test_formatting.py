@@ -219,13 +219,14 @@ def test_name_lists_are_said_as_a_sentence_and_cut_after_six():
 
 def test_titles_keep_their_units_on_one_line():
     """No-break spaces: the last two words of a title, and in Vietnamese "năm 2024", "cấp tỉnh",
-    "tháng 7/2025", "giai đoạn 2011–2024"; nothing else changes."""
+    "tháng 7/2025", "giai đoạn 2011–2024"; a word joiner after a span's dash; nothing else."""
     nbsp = "\u00a0"
     title = "Báo cáo Chỉ số Hiệu quả Quản trị và Hành chính công cấp tỉnh (PAPI) năm 2024"
     kept = unbroken(title, "vi")
     assert kept.replace(nbsp, " ") == title
     assert kept.endswith(f"công cấp{nbsp}tỉnh (PAPI) năm{nbsp}2024") and kept.count(nbsp) == 2
-    assert unbroken("PAPI: giai đoạn 2011–2024", "vi") == f"PAPI: giai{nbsp}đoạn{nbsp}2011–2024"
+    assert unbroken("PAPI: giai đoạn 2011–2024", "vi") == f"PAPI: giai{nbsp}đoạn{nbsp}2011–\u20602024"
+    assert unbroken("PAPI: the 2011–2024 series", "en") == f"PAPI: the 2011–\u20602024{nbsp}series"
     assert unbroken("Báo cáo X tháng 7/2025", "vi") == f"Báo cáo X tháng{nbsp}7/2025"
     assert unbroken("Index (PAPI): 2024 report", "en") == f"Index (PAPI): 2024{nbsp}report"
     assert unbroken("PAPI", "en") == "PAPI"
