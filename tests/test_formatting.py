@@ -219,7 +219,8 @@ def test_name_lists_are_said_as_a_sentence_and_cut_after_six():
 
 def test_titles_keep_their_units_on_one_line():
     """No-break spaces: the last two words of a title, and in Vietnamese "năm 2024", "cấp tỉnh",
-    "tháng 7/2025", "giai đoạn 2011–2024"; a word joiner after a span's dash; nothing else."""
+    "tháng 7/2025", "giai đoạn 2011–2024", "ngang bộ"; a word joiner after the dash of a span and
+    the hyphen or slash of a code; nothing else."""
     nbsp = "\u00a0"
     title = "Báo cáo Chỉ số Hiệu quả Quản trị và Hành chính công cấp tỉnh (PAPI) năm 2024"
     kept = unbroken(title, "vi")
@@ -227,9 +228,11 @@ def test_titles_keep_their_units_on_one_line():
     assert kept.endswith(f"công cấp{nbsp}tỉnh (PAPI) năm{nbsp}2024") and kept.count(nbsp) == 2
     assert unbroken("PAPI: giai đoạn 2011–2024", "vi") == f"PAPI: giai{nbsp}đoạn{nbsp}2011–\u20602024"
     assert unbroken("PAPI: the 2011–2024 series", "en") == f"PAPI: the 2011–\u20602024{nbsp}series"
-    assert unbroken("Báo cáo X tháng 7/2025", "vi") == f"Báo cáo X tháng{nbsp}7/2025"
+    assert unbroken("Báo cáo X tháng 7/2025", "vi") == f"Báo cáo X tháng{nbsp}7/\u20602025"
     assert unbroken("Index (PAPI): 2024 report", "en") == f"Index (PAPI): 2024{nbsp}report"
     assert unbroken("PAPI", "en") == "PAPI"
+    assert unbroken("cơ quan ngang bộ theo Quyết định 766/QĐ-TTg", "vi") == (
+        f"cơ quan ngang{nbsp}bộ theo Quyết định{nbsp}766/\u2060QĐ-\u2060TTg")
 
 
 def test_an_interval_with_a_negative_bound_reads_to_not_dash():

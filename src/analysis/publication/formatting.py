@@ -212,17 +212,17 @@ def running_title(config, lang: str, period: str) -> str:
 
 NBSP, WORD_JOINER = "\u00a0", "\u2060"
 # Vietnamese words read as one with the word after them; a line break between would split
-# "năm 2024", "tháng 7/2025", "cấp tỉnh", "giai đoạn 2011–2024".
-_VI_BOUND = re.compile(r"(?<!\S)(năm|tháng|cấp|giai|đoạn) (?=\S)", re.IGNORECASE)
+# "năm 2024", "tháng 7/2025", "cấp tỉnh", "giai đoạn 2011–2024", "cơ quan ngang bộ".
+_VI_BOUND = re.compile(r"(?<!\S)(năm|tháng|cấp|giai|đoạn|ngang) (?=\S)", re.IGNORECASE)
 
 
 def unbroken(title: str, lang: str) -> str:
     """A title as it may break across lines: its last word never alone on a line (a no-break
-    space before it), a span of years never broken after its dash ("2011–" / "2024": a word
-    joiner after the dash), and in Vietnamese "năm", "tháng", "cấp", "giai đoạn" kept with the
-    word after them (no-break spaces)."""
+    space before it), a span of years or a code never broken after its dash, hyphen or slash
+    ("2011–" / "2024", "766/" / "QĐ-TTg": a word joiner after it), and in Vietnamese "năm",
+    "tháng", "cấp", "giai đoạn", "ngang" kept with the word after them (no-break spaces)."""
     head, space, last = title.rpartition(" ")
-    title = re.sub(r"(?<=\d)–(?=\d)", "–" + WORD_JOINER, head + NBSP + last if space else title)
+    title = re.sub(r"(?<=\S)([–/-])(?=\S)", "\\1" + WORD_JOINER, head + NBSP + last if space else title)
     return _VI_BOUND.sub("\\1" + NBSP, title) if lang == "vi" else title
 
 
