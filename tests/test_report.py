@@ -360,7 +360,7 @@ def test_methods_and_notes_describe_only_what_the_edition_shows():
     papi = load_dataset(ROOT / "data" / "papi-provinces")
     report = Report(papi, 2024, "en", compute_results(papi, 2024))
     methods, gaps = report.render("methods").data, report.render("gaps").data
-    assert "score = the sum of its components" in methods
+    assert "score = the sum of its dimensions" in methods
     assert "100 × points achieved ÷ maximum points" not in methods
     for shown_elsewhere in ("Cochran", "Beta(x", "minimum sample"):
         assert shown_elsewhere not in methods

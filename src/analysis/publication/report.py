@@ -25,7 +25,7 @@ from analysis.inputs.readers import visible
 from analysis.publication.formatting import (ascii_codes, edition_title, fmt_date, fmt_int, fmt_number,
                                              fmt_p_value, fmt_percent, fmt_span, fmt_period, fmt_points, mid_sentence,
                                              sort_vi, vi_sort_key)
-from analysis.publication.i18n import LANGS, load_catalog, t
+from analysis.publication.i18n import LANGS, dataset_wording, load_catalog, t
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
@@ -64,6 +64,7 @@ class Report(ServiceSections):
     def __init__(self, ds: Dataset, year: int, lang: str, tables: dict[str, pd.DataFrame],
                  out_dir: Path | None = None, period: str | None = None):
         self.ds, self.year, self.lang, self.tables = ds, year, lang, tables
+        self.wording = dataset_wording(ds)
         self.period = period or str(year)
         self.out_dir = Path(out_dir) if out_dir else None
         self.units = tables.get("index_units")
@@ -89,7 +90,7 @@ class Report(ServiceSections):
 
     # --- helpers --------------------------------------------------------------------------
     def t(self, key: str, **fields) -> str:
-        return t(key, self.lang, **fields)
+        return t(key, self.lang, self.wording, **fields)
 
     def pct(self, value, decimals: int = 2) -> str:
         return fmt_percent(value, self.lang, decimals)
