@@ -459,3 +459,20 @@ def test_a_scale_in_a_column_header_is_not_broken_after_its_dash():
     header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
     assert 'Điểm PAPI <span class="nowrap">(8–80)</span>' in header
     assert "Điểm PAPI (8–80)" in re.sub(r"<[^>]+>", "", header)
+
+
+def test_rejected_rows_are_listed_as_runs():
+    """Consecutive rows of one file with the same unit and reason make one line of the audit's
+    list ("5800–5807"), a gap, another unit, reason or file starts a new one."""
+    from analysis.publication.report import row_runs
+    rejected = pd.DataFrame({
+        "file": ["a.csv"] * 6 + ["b.csv"],
+        "row": [5, 3, 4, 7, 8, 9, 10],
+        "unit_id": ["U1", "U1", "U1", "U1", "U2", "U2", "U2"],
+        "reason": ["points_missing"] * 7})
+    runs = row_runs(rejected)
+    assert runs.to_dict("records") == [
+        {"file": "a.csv", "first": 3, "last": 5, "unit_id": "U1", "reason": "points_missing"},
+        {"file": "a.csv", "first": 7, "last": 7, "unit_id": "U1", "reason": "points_missing"},
+        {"file": "a.csv", "first": 8, "last": 9, "unit_id": "U2", "reason": "points_missing"},
+        {"file": "b.csv", "first": 10, "last": 10, "unit_id": "U2", "reason": "points_missing"}]

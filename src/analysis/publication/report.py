@@ -60,6 +60,19 @@ def min_sample(ds: Dataset) -> int:
     return rule(ds)
 
 
+def row_runs(rejected: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows as runs (file, first, last, unit_id, reason): consecutive rows of one
+    file with the same unit and reason make one run ("5800–5807", one unit's eight blank parts)."""
+    r = rejected.sort_values(["file", "row"], kind="stable")
+    key = r[["file", "unit_id", "reason"]].astype(str).agg("\x1f".join, axis=1)
+    rows = r["row"].astype(int)
+    new = (key != key.shift()) | (rows != rows.shift() + 1)
+    runs = r.assign(run=new.cumsum().to_numpy(), row=rows)
+    return (runs.groupby("run", sort=True)
+            .agg(file=("file", "first"), first=("row", "min"), last=("row", "max"),
+                 unit_id=("unit_id", "first"), reason=("reason", "first")).reset_index(drop=True))
+
+
 class Report(ServiceSections):
     def __init__(self, ds: Dataset, year: int, lang: str, tables: dict[str, pd.DataFrame],
                  out_dir: Path | None = None, period: str | None = None):
@@ -1155,9 +1168,10 @@ class Report(ServiceSections):
                      fmt_int(r.n, self.lang)] for r in counts.itertuples()]
             rejected_data = dict(rows=None, counts=self.table(
                 rows, [self.t(k) for k in ("col.file", "col.year", "col.reason", "col.count")], {1, 3}))
-            if len(rejected) <= 20:
-                rows = [[r.file, int(r.row), self.name(r.unit_id), self.t("reason." + r.reason)]
-                        for r in rejected.itertuples()]
+            runs = row_runs(rejected)
+            if len(runs) <= 20:
+                rows = [[r.file, f"{r.first}–{r.last}" if r.last > r.first else str(r.first),
+                         self.name(r.unit_id), self.t("reason." + r.reason)] for r in runs.itertuples()]
                 rejected_data["rows"] = self.table(
                     rows, [self.t(k) for k in ("col.file", "col.row", "col.name", "col.reason")], {1})
         inputs = [(str(p.relative_to(self.ds.root)), sha256(p)) for p in self.ds.files]
