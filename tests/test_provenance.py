@@ -257,3 +257,40 @@ def test_a_tile_code_given_twice_is_refused_with_its_row(tmp_path):
     [problem] = err.value.problems
     assert (problem.file, problem.row, problem.column) == ("tiles.csv", 3, "label")
     assert "label=HN" in problem.message
+
+
+# --- the dataset's own words (dataset.yaml `wording`) -----------------------------------------
+def test_papi_speaks_of_dimensions_and_the_par_index_of_components():
+    """PAPI's eight parts are "chỉ số nội dung" / dimensions; the catalog's word, the PAR
+    INDEX's, is "lĩnh vực thành phần" / component. The workbook's sheet has the name the PDF
+    sends readers to."""
+    from analysis.publication.xlsx import sheet_name
+    from analysis.publication.i18n import dataset_wording
+    vi = text_of(Report(papi(), 2024, "vi", results(2024)).render("components").data)
+    en = text_of(Report(papi(), 2024, "en", results(2024)).render("components").data)
+    assert "Kết quả theo chỉ số nội dung" in vi and "lĩnh vực" not in vi
+    assert "Results by dimension" in en and "component" not in en.lower()
+    assert f"“{sheet_name('index_components', 'en', dataset_wording(papi()))}” sheet" in en
+    moha = load_dataset(DATA / "par-ministries")
+    ministries = text_of(Report(moha, 2023, "vi", compute_results(moha, 2023)).render("components").data)
+    assert "Kết quả theo lĩnh vực thành phần" in ministries and "chỉ số nội dung" not in ministries
+
+
+@pytest.mark.parametrize("entry, column, problem", [
+    ({"no.such.key": {"vi": "a", "en": "b"}}, "wording.no.such.key", "not a text of the report"),
+    ({"section.components": {"vi": "Kết quả"}}, "wording.section.components", "a language is missing"),
+    ({"section.components": {"vi": "{year}", "en": "{year}"}}, "wording.section.components",
+     "uses a field the report does not fill"),
+])
+def test_a_wrong_wording_entry_is_named_with_its_fix(tmp_path, entry, column, problem):
+    from analysis.publication.i18n import dataset_wording
+    folder = tmp_path / "papi"
+    shutil.copytree(DATA / "papi-provinces", folder)
+    config = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
+    config["wording"] = entry
+    (folder / "dataset.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        dataset_wording(load_dataset(folder))
+    (found,) = err.value.problems
+    assert (found.file, found.column, found.message) == ("dataset.yaml", column, problem)
+    assert found.fix

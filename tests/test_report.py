@@ -364,7 +364,7 @@ def test_methods_and_notes_describe_only_what_the_edition_shows():
     papi = load_dataset(ROOT / "data" / "papi-provinces")
     report = Report(papi, 2024, "en", compute_results(papi, 2024))
     methods, gaps = report.render("methods").data, report.render("gaps").data
-    assert "score = the sum of its components" in methods
+    assert "score = the sum of its dimensions" in methods
     assert "100 × points achieved ÷ maximum points" not in methods
     for shown_elsewhere in ("Cochran", "Beta(x", "minimum sample"):
         assert shown_elsewhere not in methods
@@ -570,3 +570,19 @@ def test_running_header_is_short_and_titles_break_as_a_reader_expects():
     assert running.replace(nbsp, " ") == ("Báo cáo Chỉ số Hiệu quả Quản trị và Hành chính công cấp tỉnh "
                                           "(PAPI) năm 2024")
 
+
+def test_rejected_rows_are_listed_as_runs():
+    """Consecutive rows of one file with the same unit and reason make one line of the audit's
+    list ("5800–5807"), a gap, another unit, reason or file starts a new one."""
+    from analysis.publication.report import row_runs
+    rejected = pd.DataFrame({
+        "file": ["a.csv"] * 6 + ["b.csv"],
+        "row": [5, 3, 4, 7, 8, 9, 10],
+        "unit_id": ["U1", "U1", "U1", "U1", "U2", "U2", "U2"],
+        "reason": ["points_missing"] * 7})
+    runs = row_runs(rejected)
+    assert runs.to_dict("records") == [
+        {"file": "a.csv", "first": 3, "last": 5, "unit_id": "U1", "reason": "points_missing"},
+        {"file": "a.csv", "first": 7, "last": 7, "unit_id": "U1", "reason": "points_missing"},
+        {"file": "a.csv", "first": 8, "last": 9, "unit_id": "U2", "reason": "points_missing"},
+        {"file": "b.csv", "first": 10, "last": 10, "unit_id": "U2", "reason": "points_missing"}]

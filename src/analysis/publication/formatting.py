@@ -200,14 +200,14 @@ def edition_title(config, lang: str, period: str) -> str:
     return t(key, lang, title=config.title(lang), year=period, period=fmt_period(period, lang))
 
 
-def running_title(config, lang: str, period: str) -> str:
+def running_title(config, lang: str, period: str, wording: dict | None = None) -> str:
     """The PDF's running header, short enough for one line: the dataset's `index_name_<lang>`
     and the period ("Báo cáo PAPI năm 2024" / "PAPI 2024 report"); without a short name, the
-    edition's title."""
+    edition's title. `wording`: the dataset's own texts (i18n.dataset_wording)."""
     name = config.raw.get(f"index_name_{lang}")
     if not name:
         return edition_title(config, lang, period)
-    return t("report.running_title", lang, name=name, period=fmt_period(period, lang, spoken=True))
+    return t("report.running_title", lang, wording, name=name, period=fmt_period(period, lang, spoken=True))
 
 
 NBSP, WORD_JOINER = "\u00a0", "\u2060"
@@ -226,15 +226,16 @@ def unbroken(title: str, lang: str) -> str:
     return _VI_BOUND.sub("\\1" + NBSP, title) if lang == "vi" else title
 
 
-def name_list(names: Iterable[str], lang: str, limit: int = 6) -> str:
+def name_list(names: Iterable[str], lang: str, wording: dict | None = None, limit: int = 6) -> str:
     """Names in a sentence: "A, B và C" / "A, B and C"; more than `limit` + 1 names: the first
-    `limit` and "và 3 đơn vị khác" / "and 3 others"."""
+    `limit` and "và 3 đơn vị khác" / "and 3 others". `wording`: as `running_title`."""
     names = list(names)
     if len(names) > limit + 1:
-        return t("list.others", lang, names=", ".join(names[:limit]), n=fmt_int(len(names) - limit, lang))
+        return t("list.others", lang, wording, names=", ".join(names[:limit]),
+                 n=fmt_int(len(names) - limit, lang))
     if len(names) < 2:
         return "".join(names)
-    return t("list.and", lang, names=", ".join(names[:-1]), last=names[-1])
+    return t("list.and", lang, wording, names=", ".join(names[:-1]), last=names[-1])
 
 
 def mid_sentence(label: str, lang: str) -> str:

@@ -25,7 +25,7 @@ from analysis.inputs.readers import visible
 from analysis.publication.formatting import (ascii_codes, edition_title, fmt_date, fmt_int, fmt_number,
                                              fmt_p_value, fmt_percent, fmt_span, fmt_period, fmt_points, mid_sentence,
                                              name_list, running_title, sort_vi, unbroken, vi_sort_key)
-from analysis.publication.i18n import LANGS, load_catalog, t
+from analysis.publication.i18n import LANGS, dataset_wording, load_catalog, t
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
@@ -71,10 +71,24 @@ def min_sample(ds: Dataset) -> int:
     return rule(ds)
 
 
+def row_runs(rejected: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows as runs (file, first, last, unit_id, reason): consecutive rows of one
+    file with the same unit and reason make one run ("5800–5807", one unit's eight blank parts)."""
+    r = rejected.sort_values(["file", "row"], kind="stable")
+    key = r[["file", "unit_id", "reason"]].astype(str).agg("\x1f".join, axis=1)
+    rows = r["row"].astype(int)
+    new = (key != key.shift()) | (rows != rows.shift() + 1)
+    runs = r.assign(run=new.cumsum().to_numpy(), row=rows)
+    return (runs.groupby("run", sort=True)
+            .agg(file=("file", "first"), first=("row", "min"), last=("row", "max"),
+                 unit_id=("unit_id", "first"), reason=("reason", "first")).reset_index(drop=True))
+
+
 class Report(ServiceSections):
     def __init__(self, ds: Dataset, year: int, lang: str, tables: dict[str, pd.DataFrame],
                  out_dir: Path | None = None, period: str | None = None):
         self.ds, self.year, self.lang, self.tables = ds, year, lang, tables
+        self.wording = dataset_wording(ds)
         self.period = period or str(year)
         self.out_dir = Path(out_dir) if out_dir else None
         self.units = tables.get("index_units")
@@ -100,7 +114,7 @@ class Report(ServiceSections):
 
     # --- helpers --------------------------------------------------------------------------
     def t(self, key: str, **fields) -> str:
-        return t(key, self.lang, **fields)
+        return t(key, self.lang, self.wording, **fields)
 
     def pct(self, value, decimals: int = 2) -> str:
         return fmt_percent(value, self.lang, decimals)
@@ -288,7 +302,8 @@ class Report(ServiceSections):
                            edition=self.t("lang." + self.lang),
                            kicker=self.t("report.kicker_month" if monthly else "report.kicker"),
                            title=unbroken(title, self.lang),
-                           running=unbroken(running_title(cfg, self.lang, self.period), self.lang),
+                           running=unbroken(running_title(cfg, self.lang, self.period, self.wording),
+                                            self.lang),
                            logo=parts["logo"], logo_alt=parts["name"],
                            draft=self._draft_text(), colophon=parts["colophon"], notice=parts["notice"]))
 
@@ -522,7 +537,8 @@ class Report(ServiceSections):
             notes.append(self.t("ranking.no_prev", prev_year=prev_year, names=", ".join(new)))
         before = u[u["score_prev"].notna()]
         only_prev = before[before["score"].isna()].sort_values(["rank_prev", "unit_id"], kind="stable")
-        differences = [self.t(key, prev_year=prev_year, year=self.year, names=name_list(names, self.lang))
+        differences = [self.t(key, prev_year=prev_year, year=self.year,
+                              names=name_list(names, self.lang, self.wording))
                        for key, names in (("ranking.only_prev", only_prev["name"]), ("ranking.only_now", new))
                        if len(names)]
         if differences:   # the two years ranked different sets of units: which, each way
@@ -693,7 +709,7 @@ class Report(ServiceSections):
         if new.empty:
             return self.t("chart.change_units_all", n=n, prev_year=prev_year, year=self.year)
         return self.t("chart.change_units", n=n, n_year=len(scored), prev_year=prev_year, year=self.year,
-                      names=name_list([self.name(i) for i in new["unit_id"]], self.lang))
+                      names=name_list([self.name(i) for i in new["unit_id"]], self.lang, self.wording))
 
     def convergence(self) -> str:
         """Sigma-convergence (Pitman–Morgan) with beta-convergence beside it, never alone."""
@@ -1184,9 +1200,10 @@ class Report(ServiceSections):
                      fmt_int(r.n, self.lang)] for r in counts.itertuples()]
             rejected_data = dict(rows=None, counts=self.table(
                 rows, [self.t(k) for k in ("col.file", "col.year", "col.reason", "col.count")], {1, 3}))
-            if len(rejected) <= 20:
-                rows = [[r.file, int(r.row), self.name(r.unit_id), self.t("reason." + r.reason)]
-                        for r in rejected.itertuples()]
+            runs = row_runs(rejected)
+            if len(runs) <= 20:
+                rows = [[r.file, f"{r.first}–{r.last}" if r.last > r.first else str(r.first),
+                         self.name(r.unit_id), self.t("reason." + r.reason)] for r in runs.itertuples()]
                 rejected_data["rows"] = self.table(
                     rows, [self.t(k) for k in ("col.file", "col.row", "col.name", "col.reason")], {1})
         inputs = [(str(p.relative_to(self.ds.root)), sha256(p)) for p in self.ds.files]

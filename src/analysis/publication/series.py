@@ -21,7 +21,7 @@ from analysis.inputs.dataset import Dataset
 from analysis.publication import charts, panel_charts, pdf, publish
 from analysis.publication.cover import publisher_parts
 from analysis.publication.formatting import fmt_date, fmt_int, fmt_number, fmt_p_value, fmt_span, unbroken
-from analysis.publication.i18n import LANGS, t
+from analysis.publication.i18n import LANGS, dataset_wording, t
 from analysis.publication.markup import Figure, Table, render, signed_int
 
 SECTIONS = ["summary", "series_trajectories", "series_ranks", "series_movers",
@@ -32,6 +32,7 @@ class SeriesReport:
     def __init__(self, ds: Dataset, span: tuple[int, int], lang: str,
                  tables: dict[str, pd.DataFrame], out_dir: Path | None = None):
         self.ds, self.lang, self.out_dir = ds, lang, out_dir
+        self.wording = dataset_wording(ds)
         self.first, self.last = span
         self.units = tables["panel_units"]
         self.tests = tables["panel_tests"]
@@ -44,7 +45,7 @@ class SeriesReport:
 
     # --- helpers --------------------------------------------------------------------------
     def t(self, key: str, **fields) -> str:
-        return t(key, self.lang, **fields)
+        return t(key, self.lang, self.wording, **fields)
 
     def num(self, value, decimals: int = 2) -> str:
         return fmt_number(value, self.lang, decimals)

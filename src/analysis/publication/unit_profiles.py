@@ -23,7 +23,7 @@ from analysis.inputs.dataset import Dataset
 from analysis.publication import panel_charts, pdf, publish
 from analysis.publication.cover import outlier_caution, publisher_parts, unusual_changes
 from analysis.publication.formatting import fmt_number, fmt_points, vi_sort_key
-from analysis.publication.i18n import t
+from analysis.publication.i18n import dataset_wording, t
 from analysis.publication.markup import render
 
 
@@ -40,6 +40,7 @@ class Profiles:
     def __init__(self, ds: Dataset, year: int, results: dict[str, pd.DataFrame],
                  extra: dict[str, pd.DataFrame]):
         self.ds, self.year = ds, year
+        self.wording = dataset_wording(ds)
         self.units = results["index_units"].set_index("unit_id")
         self.unusual = unusual_changes(results["index_units"])
         self.scored = self.units[self.units["score"].notna()]
@@ -57,6 +58,9 @@ class Profiles:
                        if self.history_methods[y] != self.history_methods[p]]
         self._history: dict[str, str] = {}
         self._cover: dict[str, dict] = {}
+
+    def t(self, key: str, lang: str, **fields) -> str:
+        return t(key, lang, self.wording, **fields)
 
     def history_chart(self, unit_id: str) -> str:
         """The unit's points and ranks over the years (drawn once, shared by the editions)."""
@@ -101,25 +105,25 @@ class Profiles:
     def change_text(self, unit_id: str, lang: str) -> str:
         u = self.units.loc[unit_id]
         if pd.isna(u["prev_year"]):
-            return t("profile.no_prev", lang)
+            return self.t("profile.no_prev", lang)
         prev = int(u["prev_year"])
         if pd.isna(u["score_prev"]):
-            return t("profile.no_prev_score", lang, prev_year=prev)
+            return self.t("profile.no_prev_score", lang, prev_year=prev)
         if pd.notna(u.get("prev_from")) and u.get("prev_from") != "":   # merged: former units restated
             points = u["change"] * u["max_points"] / 100
-            return t("profile.change_crosswalk", lang, prev_year=prev,
+            return self.t("profile.change_crosswalk", lang, prev_year=prev,
                      change=fmt_points(points, lang, signed=True))
         if pd.notna(u["like_for_like"]) and not bool(u["like_for_like"]):
             shared = u.get("shared_change")
             if pd.notna(shared):
-                return t("profile.change_shared", lang, prev_year=prev,
+                return self.t("profile.change_shared", lang, prev_year=prev,
                          change=fmt_points(shared, lang, signed=True))
-            return t("profile.change_not_like", lang, prev_year=prev)
+            return self.t("profile.change_not_like", lang, prev_year=prev)
         places = int(u["rank_change"])
-        rank = t("profile.rank_up" if places > 0 else "profile.rank_down" if places < 0
+        rank = self.t("profile.rank_up" if places > 0 else "profile.rank_down" if places < 0
                  else "profile.rank_same", lang, places=abs(places))
         points = u["change"] * u["max_points"] / 100   # one version: the same maximum
-        return t("profile.change", lang, prev_year=prev,
+        return self.t("profile.change", lang, prev_year=prev,
                  change=fmt_points(points, lang, signed=True), rank=rank)
 
     def cover(self, lang: str) -> dict:
@@ -141,31 +145,31 @@ class Profiles:
         regions = self.ds.regions.set_index("region")[f"label_{lang}"] if self.ds.regions is not None else {}
         region = regions.get(u["region"], "") if u["region"] else ""
         scale = self.ds.config.scale(self.year)
-        index_name = self.ds.config.raw.get(f"index_name_{lang}") or t("metric.index", lang)
+        index_name = self.ds.config.raw.get(f"index_name_{lang}") or self.t("metric.index", lang)
         points = fmt_number(u["points"], lang)
         if scale:
-            points = t("profile.points_of", lang, points=points, high=fmt_number(scale["max"], lang, 0))
-        facts = [(t("profile.points", lang), points),
-                 (t("col.rank", lang), t("profile.rank_of", lang, rank=int(u["rank"]), n=self.n_ranked)),
-                 (t("col.band", lang), u["band_vi"] if lang == "vi" else u["band"]),
-                 (t("profile.change_label", lang), self.change_text(unit_id, lang))]
+            points = self.t("profile.points_of", lang, points=points, high=fmt_number(scale["max"], lang, 0))
+        facts = [(self.t("profile.points", lang), points),
+                 (self.t("col.rank", lang), self.t("profile.rank_of", lang, rank=int(u["rank"]), n=self.n_ranked)),
+                 (self.t("col.band", lang), u["band_vi"] if lang == "vi" else u["band"]),
+                 (self.t("profile.change_label", lang), self.change_text(unit_id, lang))]
         return render("profile.html.j2", unit_id=unit_id, name=u[f"name_{lang}"],
-                      subtitle=t("profile.subtitle", lang, index_name=index_name, year=self.year,
+                      subtitle=self.t("profile.subtitle", lang, index_name=index_name, year=self.year,
                                  region=region) if region else f"{index_name} {self.year}",
                       facts=facts, credit=self.cover(lang)["facts"],
                       notice=self.cover(lang)["notice"], caution=self.caution(unit_id, lang),
-                      history_title=t("profile.history_title", lang, first=self.history_years[0],
+                      history_title=self.t("profile.history_title", lang, first=self.history_years[0],
                                       last=self.history_years[-1]),
                       history=self.history_chart(unit_id),
-                      history_caption=t("profile.history_caption", lang) + (
-                          " " + t("profile.break_note", lang) if self.breaks else ""),
-                      components_title=t("profile.components_title", lang, year=self.year),
+                      history_caption=self.t("profile.history_caption", lang) + (
+                          " " + self.t("profile.break_note", lang) if self.breaks else ""),
+                      components_title=self.t("profile.components_title", lang, year=self.year),
                       components=self.rows(unit_id, lang, "components"),
-                      subcomponents_title=t("profile.subcomponents_title", lang, year=self.year),
+                      subcomponents_title=self.t("profile.subcomponents_title", lang, year=self.year),
                       subcomponents=self.rows(unit_id, lang, "subcomponents"),
                       legend={"unit": u[f"name_{lang}"],
-                              "national": t("profile.legend_national", lang),
-                              "region": t("profile.legend_region", lang, region=region)
+                              "national": self.t("profile.legend_national", lang),
+                              "region": self.t("profile.legend_region", lang, region=region)
                               if region else ""})
 
     def order(self, lang: str) -> list[str]:
@@ -174,7 +178,7 @@ class Profiles:
         return sorted(self.scored.index, key=lambda i: (key(self.scored.at[i, f"name_{lang}"]), i))
 
     def title(self, lang: str) -> str:
-        return t("profile.book_title", lang, title=self.ds.config.title(lang), year=self.year)
+        return self.t("profile.book_title", lang, title=self.ds.config.title(lang), year=self.year)
 
     def publish(self, lang: str, out: Path) -> None:
         """profiles.pdf and profiles/<unit_id>.pdf of one edition into `out`."""

@@ -34,7 +34,7 @@ from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
 from analysis.publication.cover import publisher_parts, report_author
 from analysis.publication.formatting import fmt_number, mid_sentence
-from analysis.publication.i18n import load_catalog, t
+from analysis.publication.i18n import dataset_wording, load_catalog, t
 
 # Columns in percent (0–100) in the result tables, and columns holding proportions (0–1): both
 # are written as proportions with PERCENT. Service-index columns rate_… and national_… are
@@ -69,22 +69,23 @@ CATALOG_CODES = {"test": "test.", "outside": "word.", "outside_adj": "word.", "c
                  "rule": "rule."}
 
 
-def _header(column: str, lang: str, labels: dict[str, str], table: str = "") -> str:
+def _header(column: str, lang: str, labels: dict[str, str], table: str = "",
+            wording: dict | None = None) -> str:
     """The column's header: the table's own (`col.<table>.<column>`, where a column name means
     something else in that table) or the column's; a service-index column named after an
     indicator or a group of the dataset's mapping (rate_…, national_…, points_…) takes that label."""
     kind, _, code = column.partition("_")
     if kind in ("rate", "national", "points") and code in labels:
-        return t(f"col.{kind}_of", lang, label=labels[code])
+        return t(f"col.{kind}_of", lang, wording, label=labels[code])
     own = f"col.{table}.{column}"
-    return t(own if own in load_catalog() else f"col.{column}", lang)
+    return t(own if own in load_catalog() else f"col.{column}", lang, wording)
 
 
-def sheet_name(table: str, lang: str) -> str:
-    """The sheet of `table` in the edition's language (at most 31 characters), or the table's
-    own name for a table the catalog does not name."""
+def sheet_name(table: str, lang: str, wording: dict | None = None) -> str:
+    """The sheet of `table` in the edition's language (at most 31 characters; in the dataset's
+    `wording` where it has its own), or the table's own name for a table the catalog does not name."""
     key = f"sheet.{table}"
-    return (t(key, lang) if key in load_catalog() else table)[:31]
+    return (t(key, lang, wording) if key in load_catalog() else table)[:31]
 
 
 def _kind(table: str, column: str) -> str:
@@ -356,7 +357,9 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         for url in sorted(set(published["source"].dropna())):
             notes.append([t("xlsx.source", lang), url])
     names = sorted(results)
-    notes += [[t("xlsx.sheet", lang, sheet=sheet_name(name, lang)), f"tables/{name}.csv"] for name in names]
+    wording = dataset_wording(ds)
+    notes += [[t("xlsx.sheet", lang, sheet=sheet_name(name, lang, wording)), f"tables/{name}.csv"]
+              for name in names]
     _fill(about, pd.DataFrame(notes, columns=["k", "v"]), [t("xlsx.item", lang), t("xlsx.value", lang)],
           [None, None])
     about.column_dimensions["B"].width = 90
@@ -371,13 +374,13 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     used: set[str] = {about.title}
     for name in names:
         frame = edition_frame(name, results[name], words)
-        headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name") else _header(c, lang, labels, name)
+        headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name") else _header(c, lang, labels, name, wording)
                    for c in frame.columns]
         if len(frame):  # no column the data cannot fill (first-year changes, tests without ballots)
             filled = [any(str(v) != "" for v in frame[c].dropna().tolist()) for c in frame.columns]
             frame, headers = frame.loc[:, filled], [h for h, keep in zip(headers, filled) if keep]
         formats = [_number_format(name, c, frame[c]) for c in frame.columns]
-        title_ = sheet_name(name, lang)
+        title_ = sheet_name(name, lang, wording)
         while title_ in used:  # two tables cut to the same 31 characters
             title_ = title_[:29] + f"~{len(used)}"
         used.add(title_)
