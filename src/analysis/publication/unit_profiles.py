@@ -27,7 +27,7 @@ from analysis.publication.i18n import dataset_wording, t
 from analysis.publication.markup import render
 
 
-PITCH = {"components": 11.0, "subcomponents": 9.0}   # row heights (pt) of the two bar lists
+PITCH = {"components": 11.0, "subcomponents": 8.5}   # row heights (pt) of the two bar lists
 
 
 def _uri(svg: str) -> str:
@@ -99,7 +99,10 @@ class Profiles:
                  "bar": at(mine.get(s["code"])), "national": at(national.get(s["code"])),
                  "region": at(regional.get(s["code"]))} for s in specs]
         pitch = PITCH[kind]
-        return {"rows": rows, "pitch": pitch,
+        note = "" if kind == "components" else self.t(   # parts of unequal maxima on one axis
+            "profile.subcomponents_note", lang, max=fmt_number(maximum, lang)) + (
+            " " + self.t("profile.no_value", lang) if any(r["bar"] is None for r in rows) else "")
+        return {"rows": rows, "pitch": pitch, "note": note,
                 "bars": _uri(panel_charts.bars_svg(rows, pitch))}
 
     def change_text(self, unit_id: str, lang: str) -> str:
