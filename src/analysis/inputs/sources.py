@@ -35,8 +35,9 @@ from analysis.inputs.errors import InputError, Problem
 # A whole number, optionally written with a zero decimal part ("4", "4.0"); not "2.5" or "x".
 INTEGER_PATTERN = r"[+-]?[0-9]+(\.0*)?"
 # DuckDB's working memory for one record file: with the Python side, a run at 100 M ballots
-# peaks under 3 GiB; at 1.5 GB it took no longer than at 2 GB (87 s both; 10 M ballots as fast)
-MEMORY_LIMIT = "1.5GB"
+# peaks at 2.8 GiB (at 1.5 GB it peaked at 2.8–3.1 GiB, over 3 GiB once in five runs) in the
+# same time (86–101 s against 92–101 s); 10 M ballots as fast (benchmarks/bench_ballots.py)
+MEMORY_LIMIT = "1.25GB"
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                  "UINTEGER", "UBIGINT")
 
