@@ -470,6 +470,10 @@ def test_a_scale_in_a_column_header_is_not_broken_after_its_dash():
     header = re.search(r"<thead>(.*?)</thead>", page, re.S).group(1)
     assert 'Điểm PAPI <span class="nowrap">(8–80)</span>' in header
     assert "Điểm PAPI (8–80)" in re.sub(r"<[^>]+>", "", header)
+    # nor "p-value" after its hyphen (the English tests table read "p-" / "value")
+    tests = Report(ds, 2024, "en", compute_results(ds, 2024)).render("change").data
+    header = re.findall(r"<thead>(.*?)</thead>", tests, re.S)[-1]
+    assert '<span class="nowrap">p-value</span>' in header
 
 
 def test_change_chart_caption_says_which_units_it_draws_and_what_its_colours_mean():

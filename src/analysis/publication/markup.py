@@ -45,11 +45,13 @@ class Figure:
 
 @functools.cache
 def keep_ranges(value) -> markupsafe.Markup:
-    """`value` escaped, each range of numbers ("8–80", "(6–60)") kept on one line: a narrow
-    column header breaks between its words, not after the dash of "8–80"."""
+    """`value` escaped, each range of numbers ("8–80", "(6–60)") and each hyphenated word
+    ("p-value", "Q-profile") kept on one line: a narrow column header breaks between its words,
+    not after the dash of "8–80" or the hyphen of "p-value" (which read "p-" / "value")."""
+    escaped = re.sub(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])",
+                     lambda m: f'<span class="nowrap">{m.group(0)}</span>', str(markupsafe.escape(value)))
     return markupsafe.Markup(re.sub(r"\(?\d+(?:[.,]\d+)?–\d+(?:[.,]\d+)?\)?",
-                                    lambda m: f'<span class="nowrap">{m.group(0)}</span>',
-                                    str(markupsafe.escape(value))))
+                                    lambda m: f'<span class="nowrap">{m.group(0)}</span>', escaped))
 
 
 def environment() -> jinja2.Environment:

@@ -71,6 +71,10 @@ def min_sample(ds: Dataset) -> int:
     return rule(ds)
 
 
+TESTS_ORDER = ("paired_t", "wilcoxon_signed_rank", "dispersion_sd", "dispersion_iqr", "dispersion_cv",
+               "pitman_morgan", "beta_convergence")   # the tests table's rows as the PDF shows them
+
+
 def row_runs(rejected: pd.DataFrame) -> pd.DataFrame:
     """The rejected rows as runs (file, first, last, unit_id, reason): consecutive rows of one
     file with the same unit and reason make one run ("5800–5807", one unit's eight blank parts)."""
@@ -746,6 +750,9 @@ class Report(ServiceSections):
         metric = "index" if self.like_for_like() or "index_shared" not in set(tests["metric"]) \
             else "index_shared"
         tests = tests[tests["metric"] == metric]
+        # in reading order: the mean change, then the spread and its test, then beta-convergence
+        order = {name: i for i, name in enumerate(TESTS_ORDER)}
+        tests = tests.sort_values("test", key=lambda c: c.map(order).fillna(len(order)), kind="stable")
         def statistic(v):   # a rank sum (Wilcoxon W) is a whole number: 689, not 689,000
             return fmt_int(round(v), self.lang) if pd.notna(v) and float(v).is_integer() else self.num(v, 3)
         f = self.per_percent(metric)   # levels and changes of the score on its own scale
