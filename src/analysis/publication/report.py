@@ -23,8 +23,9 @@ from analysis.publication import charts
 from analysis.inputs.dataset import Dataset, load_dataset
 from analysis.inputs.readers import visible
 from analysis.publication.formatting import (ascii_codes, edition_title, fmt_date, fmt_int, fmt_number,
-                                             fmt_p_value, fmt_percent, fmt_span, fmt_period, fmt_points, mid_sentence,
-                                             name_list, running_title, sort_vi, unbroken, vi_sort_key)
+                                             fmt_p_value, fmt_percent, fmt_period, fmt_points, fmt_span,
+                                             mid_sentence, name_list, running_title, sort_vi, unbroken,
+                                             vi_sort_key)
 from analysis.publication.i18n import LANGS, dataset_wording, load_catalog, t
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
@@ -125,6 +126,10 @@ class Report(ServiceSections):
 
     def num(self, value, decimals: int = 2) -> str:
         return fmt_number(value, self.lang, decimals)
+
+    def span(self, low, high, decimals: int = 2) -> str:
+        """An interval of two numbers ("0,48 – 1,29"; "−0,59 đến −0,22", `fmt_span`)."""
+        return fmt_span(self.num(low, decimals), self.num(high, decimals), self.lang)
 
     def maximum(self, value) -> str:
         """A maximum of points as the method states it: "10", "68,50" (never "10,00")."""
@@ -764,7 +769,7 @@ class Report(ServiceSections):
             rows.append([self.t("test." + r.test), statistic(stat_f * r.statistic),
                          fmt_p_value(r.p_value, self.lang), self.num(effect_f * r.effect, 3),
                          "" if pd.isna(r.ci_low) else
-                         fmt_span(self.num(effect_f * r.ci_low, 3), self.num(effect_f * r.ci_high, 3), self.lang),
+                         self.span(effect_f * r.ci_low, effect_f * r.ci_high, 3),
                          fmt_int(r.n, self.lang)])
         headers = [self.t(k) for k in ("col.test", "col.statistic", "col.p_value", "col.effect",
                                        "col.ci", "col.n")]
@@ -820,7 +825,7 @@ class Report(ServiceSections):
                 return "–" if pd.isna(v) else fmt_int(v, self.lang)
 
             def interval(r):
-                return "–" if pd.isna(r.ci_low) else fmt_span(self.num(100 * r.ci_low), self.num(100 * r.ci_high), self.lang)
+                return "–" if pd.isna(r.ci_low) else self.span(100 * r.ci_low, 100 * r.ci_high)
             rows = [[i + 1, self.name(r.unit_id), count(r.n_valid), count(r.n_satisfied),
                      self.pct(100 * r.p), interval(r)] for i, r in enumerate(su.itertuples())]
             headers = [self.t(k) for k in ("col.order", "col.name", "col.n_valid", "col.n_satisfied",
@@ -839,8 +844,8 @@ class Report(ServiceSections):
             if len(sig):
                 rows = [[self.name(r.unit_id), self.pct(100 * r.p_prev), self.pct(100 * r.p),
                          fmt_points(100 * r.diff, self.lang, signed=True),
-                         fmt_span(self.num(100 * r.ci_low), self.num(100 * r.ci_high), self.lang),
-                         fmt_span(self.num(100 * r.ci_low_fcr), self.num(100 * r.ci_high_fcr), self.lang),
+                         self.span(100 * r.ci_low, 100 * r.ci_high),
+                         self.span(100 * r.ci_low_fcr, 100 * r.ci_high_fcr),
                          fmt_p_value(r.p_adjusted, self.lang)] for r in sig.itertuples()]
                 headers = [self.t("col.name"), str(int(yoy["prev_year"].iloc[0])), str(self.year),
                            self.t("col.diff"), self.t("col.ci_unadjusted"), self.t("col.ci_fcr"),
@@ -989,7 +994,7 @@ class Report(ServiceSections):
             chart = self.figure(fig, "gaps", self.t("chart.gaps_alt"), self.t("chart.gaps_caption", year=self.year))
 
         def interval(low, high, f=1.0):
-            return "" if pd.isna(low) else fmt_span(self.num(f * low), self.num(f * high), self.lang)
+            return "" if pd.isna(low) else self.span(f * low, f * high)
 
         def group_mean(value, metric):   # points of the own scale, else percent
             f = self.per_percent(metric)

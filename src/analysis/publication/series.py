@@ -239,7 +239,8 @@ class SeriesReport:
         table = Table(rows, [self.t("col.year"), self.t("col.sd"), self.t("series.col_cv"),
                              self.t("series.col_version")], {1, 2})
         trend_rows = [[self.version_label(int(r.year)), f"{int(r.prev_year)}–{int(r.year)}",
-                       self.num(r.statistic, 3), fmt_span(self.num(r.ci_low, 3), self.num(r.ci_high, 3), self.lang),
+                       self.num(r.statistic, 3),
+                       fmt_span(self.num(r.ci_low, 3), self.num(r.ci_high, 3), self.lang),
                        fmt_p_value(r.p_value, self.lang)] for r in trend.itertuples()]
         trends = Table(trend_rows, [self.t("series.col_version"), self.t("series.col_years"),
                                     self.t("series.col_slope"), self.t("col.ci"), self.t("col.p_value")],

@@ -153,7 +153,8 @@ class Profiles:
         if scale:
             points = self.t("profile.points_of", lang, points=points, high=fmt_number(scale["max"], lang, 0))
         facts = [(self.t("profile.points", lang), points),
-                 (self.t("col.rank", lang), self.t("profile.rank_of", lang, rank=int(u["rank"]), n=self.n_ranked)),
+                 (self.t("col.rank", lang),
+                  self.t("profile.rank_of", lang, rank=int(u["rank"]), n=self.n_ranked)),
                  (self.t("col.band", lang), u["band_vi"] if lang == "vi" else u["band"]),
                  (self.t("profile.change_label", lang), self.change_text(unit_id, lang))]
         return render("profile.html.j2", unit_id=unit_id, name=u[f"name_{lang}"],

@@ -374,8 +374,8 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     used: set[str] = {about.title}
     for name in names:
         frame = edition_frame(name, results[name], words)
-        headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name") else _header(c, lang, labels, name, wording)
-                   for c in frame.columns]
+        headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name")
+                   else _header(c, lang, labels, name, wording) for c in frame.columns]
         if len(frame):  # no column the data cannot fill (first-year changes, tests without ballots)
             filled = [any(str(v) != "" for v in frame[c].dropna().tolist()) for c in frame.columns]
             frame, headers = frame.loc[:, filled], [h for h, keep in zip(headers, filled) if keep]
