@@ -6,12 +6,12 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.inputs.dataset import load_dataset
+from analysis.publication.i18n import dataset_wording
 
 
 def validate(data_dir: Path) -> str:
     """A readable summary of a valid dataset; raises InputError listing every problem otherwise."""
     ds = load_dataset(data_dir)
-    from analysis.publication.i18n import dataset_wording
     dataset_wording(ds)   # the report's texts the dataset words its own way
     lines = [f"{ds.root}: valid ({ds.name})",
              f"- {len(ds.units)} units; years with data: {', '.join(map(str, ds.years())) or 'none'}"]

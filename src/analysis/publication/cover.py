@@ -113,10 +113,9 @@ def unusual_names(ds, lang: str, year: int, flagged: pd.DataFrame, name) -> str:
 
 def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFrame,
                     name) -> str:
-    """The caution on the `flagged` units (rows of `unusual_changes`; empty: no caution), each
-    named by `name(unit_id)` with its change as shown (points of the index's own scale where it
-    has one, else percentage points), and whether the two years' scores are the authority's
-    own release (`score_sources`: review item 19) unless the data are synthetic."""
+    """The caution on the `flagged` units (rows of `unusual_changes`, named as `unusual_names`
+    writes them; empty: no caution), and whether the two years' scores are the authority's own
+    release (`score_sources`: review item 19) unless the data are synthetic."""
     if flagged.empty:
         return ""
     cfg = ds.config
