@@ -16,6 +16,7 @@ from analysis.publication.formatting import (
     fmt_period,
     fmt_points,
     name_list,
+    sort_names,
     sort_vi,
     unbroken,
     vi_sort_key,
@@ -155,6 +156,21 @@ def test_provinces():
                               "Hải Phòng", "Hậu Giang", "Hòa Bình", "Hưng Yên"]
 
 
+def test_a_city_is_filed_under_its_name_not_its_title():
+    """"TP. Hồ Chí Minh" between Hòa Bình and Hưng Yên (Hồ: h, ô after Hòa's o, before Hưng's
+    ư), not among the T provinces; the list still shows the full name; "Thành phố" and "Tỉnh"
+    likewise; English order is untouched (Ho Chi Minh City is under H already)."""
+    names = ["Thanh Hóa", "TP. Hồ Chí Minh", "Hưng Yên", "Tây Ninh", "Hà Nội", "Thái Bình",
+             "Hòa Bình", "Hải Phòng", "Tuyên Quang", "An Giang"]
+    assert sort_names(names, "vi") == ["An Giang", "Hà Nội", "Hải Phòng", "Hòa Bình",
+                                       "TP. Hồ Chí Minh", "Hưng Yên", "Tây Ninh", "Thái Bình",
+                                       "Thanh Hóa", "Tuyên Quang"]
+    assert sort_names(["Tỉnh Bắc Ninh", "Thành phố Cần Thơ", "An Giang", "Thái Nguyên"], "vi") == [
+        "An Giang", "Tỉnh Bắc Ninh", "Thành phố Cần Thơ", "Thái Nguyên"]
+    assert sort_names(["Thai Binh", "Ho Chi Minh City", "ha Noi"], "en") == [
+        "ha Noi", "Ho Chi Minh City", "Thai Binh"]
+
+
 def test_tone_order():
     assert sort_vi(["mạ", "má", "mã", "ma", "mà", "mả"]) == ["ma", "mà", "mả", "mã", "má", "mạ"]
 
@@ -230,6 +246,11 @@ def test_titles_keep_their_units_on_one_line():
     assert unbroken("PAPI: the 2011–2024 series", "en") == f"PAPI: the 2011–\u20602024{nbsp}series"
     assert unbroken("Báo cáo X tháng 7/2025", "vi") == f"Báo cáo X tháng{nbsp}7/\u20602025"
     assert unbroken("Index (PAPI): 2024 report", "en") == f"Index (PAPI): 2024{nbsp}report"
+    # a month never apart from its year ("December" / "2025 report" on the demo's cover)
+    assert unbroken("Service quality (synthetic data): December 2025 report", "en") == (
+        f"Service quality (synthetic data): December{nbsp}2025{nbsp}report")
+    assert unbroken("Báo cáo chất lượng (dữ liệu giả lập) tháng 12/2025", "vi") == (
+        f"Báo cáo chất lượng (dữ liệu giả lập) tháng{nbsp}12/\u20602025")
     assert unbroken("PAPI", "en") == "PAPI"
     assert unbroken("cơ quan ngang bộ theo Quyết định 766/QĐ-TTg", "vi") == (
         f"cơ quan ngang{nbsp}bộ theo Quyết định{nbsp}766/\u2060QĐ-\u2060TTg")

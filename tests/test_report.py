@@ -575,6 +575,38 @@ def test_running_header_is_short_and_titles_break_as_a_reader_expects():
                                           "(PAPI) năm 2024")
 
 
+def test_the_demo_dossiers_header_is_its_short_name_and_its_cover_keeps_the_month_with_its_year():
+    """demo-dossiers has a short name as PAPI has ("Bộ chỉ số 766", "Decision 766 index"): the
+    running header is one short line, not the 17-word title; the cover's title never breaks
+    "December" from "2025" (en) nor "tháng" from "12/2025" (vi)."""
+    import re
+
+    nbsp, joiner = "\u00a0", "\u2060"
+    ds = load_dataset(ROOT / "data" / "demo-dossiers")
+    tables = compute_results(ds, 2025, period="2025-12")
+    heads = {}
+    for lang in ("vi", "en"):
+        cover = Report(ds, 2025, lang, tables, period="2025-12").title_page().data
+        heads[lang] = re.search(r'<h1 class="doc-title" data-running="([^"]*)">([^<]*)</h1>', cover).groups()
+    assert heads["vi"][0] == f"Báo cáo Bộ chỉ số 766 tháng{nbsp}12/{joiner}2025"
+    assert heads["en"][0] == f"Decision 766 index December{nbsp}2025{nbsp}report"
+    assert heads["vi"][1].endswith(f"(dữ liệu giả lập) tháng{nbsp}12/{joiner}2025")
+    assert heads["en"][1].endswith(f"(synthetic data): December{nbsp}2025{nbsp}report")
+
+
+def test_the_directory_files_ho_chi_minh_city_under_h():
+    """PAPI 2024 (vi): "TP. Hồ Chí Minh" is listed by its name, between Hòa Bình and Hưng Yên
+    (ô after o, before ư), not after Thái Bình and Thanh Hóa; its full name is shown."""
+    import re
+
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    page = Report(ds, 2024, "vi", compute_results(ds, 2024)).render("directory").data
+    names = re.findall(r"<tr><td>([^<]+)</td>", page)
+    at = names.index("TP. Hồ Chí Minh")
+    assert names[at - 1:at + 2] == ["Hòa Bình", "TP. Hồ Chí Minh", "Hưng Yên"]
+    assert names.index("Thái Bình") > at and names[0] == "An Giang"
+
+
 def test_rejected_rows_are_listed_as_runs():
     """Consecutive rows of one file with the same unit and reason make one line of the audit's
     list ("5800–5807"), a gap, another unit, reason or file starts a new one."""

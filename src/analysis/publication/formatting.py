@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pandas as pd
-from babel.dates import format_date
+from babel.dates import format_date, get_month_names
 from babel.numbers import NumberPattern, format_decimal, format_percent, get_plus_sign_symbol, parse_pattern
 
 from analysis.publication.i18n import LANGS, t
@@ -194,6 +194,26 @@ def sort_vi(strings: Iterable[str]) -> list[str]:
     return sorted(strings, key=vi_sort_key)
 
 
+# A unit's administrative title before its name: a reader looks "TP. Hồ Chí Minh" up under H,
+# by its name, not under T with "Thái Bình" and "Thanh Hóa".
+_VI_ADMIN_PREFIX = re.compile(r"^(?:TP\.\s*|(?:Thành phố|Tỉnh)\s+)", re.IGNORECASE)
+
+
+def name_sort_key(name: str, lang: str) -> tuple:
+    """A unit's name as an alphabetical list files it: in Vietnamese by `vi_sort_key` of the
+    name without a leading "TP.", "Thành phố" or "Tỉnh" (then of the full name, so the order is
+    total); in English case-insensitively."""
+    if lang != "vi":
+        return name.casefold(), name
+    nfc = unicodedata.normalize("NFC", name)
+    return vi_sort_key(_VI_ADMIN_PREFIX.sub("", nfc)), vi_sort_key(nfc)
+
+
+def sort_names(names: Iterable[str], lang: str) -> list[str]:
+    """Unit names in the edition's alphabetical order (`name_sort_key`)."""
+    return sorted(names, key=lambda n: name_sort_key(n, lang))
+
+
 def edition_title(config, lang: str, period: str) -> str:
     """The edition's title: "Báo cáo … năm 2025" / "…: 2025 report", or of a month."""
     key = "report.title" if len(str(period)) == 4 else "report.title_month"
@@ -214,16 +234,19 @@ NBSP, WORD_JOINER = "\u00a0", "\u2060"
 # Vietnamese words read as one with the word after them; a line break between would split
 # "năm 2024", "tháng 7/2025", "cấp tỉnh", "giai đoạn 2011–2024", "cơ quan ngang bộ".
 _VI_BOUND = re.compile(r"(?<!\S)(năm|tháng|cấp|giai|đoạn|ngang) (?=\S)", re.IGNORECASE)
+# An English month name before its year ("December 2025", as `fmt_period` writes a month).
+_EN_MONTH = re.compile(r"\b(" + "|".join(get_month_names("wide", locale="en").values()) + r") (?=\d{4}\b)")
 
 
 def unbroken(title: str, lang: str) -> str:
     """A title as it may break across lines: its last word never alone on a line (a no-break
     space before it), a span of years or a code never broken after its dash, hyphen or slash
-    ("2011–" / "2024", "766/" / "QĐ-TTg": a word joiner after it), and in Vietnamese "năm",
-    "tháng", "cấp", "giai đoạn", "ngang" kept with the word after them (no-break spaces)."""
+    ("2011–" / "2024", "766/" / "QĐ-TTg": a word joiner after it), a month kept with its year
+    ("December 2025"; "tháng 12/2025" by the two rules before and after), and in Vietnamese
+    "năm", "tháng", "cấp", "giai đoạn", "ngang" kept with the word after them (no-break spaces)."""
     head, space, last = title.rpartition(" ")
     title = re.sub(r"(?<=\S)([–/-])(?=\S)", "\\1" + WORD_JOINER, head + NBSP + last if space else title)
-    return _VI_BOUND.sub("\\1" + NBSP, title) if lang == "vi" else title
+    return _VI_BOUND.sub("\\1" + NBSP, title) if lang == "vi" else _EN_MONTH.sub("\\1" + NBSP, title)
 
 
 def name_list(names: Iterable[str], lang: str, wording: dict | None = None, limit: int = 6) -> str:

@@ -24,8 +24,8 @@ from analysis.inputs.dataset import Dataset, load_dataset
 from analysis.inputs.readers import visible
 from analysis.publication.formatting import (ascii_codes, edition_title, fmt_date, fmt_int, fmt_number,
                                              fmt_p_value, fmt_percent, fmt_period, fmt_points, fmt_span,
-                                             mid_sentence, name_list, running_title, sort_vi, unbroken,
-                                             vi_sort_key)
+                                             mid_sentence, name_list, name_sort_key, running_title,
+                                             sort_names, unbroken, vi_sort_key)
 from analysis.publication.i18n import LANGS, dataset_wording, load_catalog, t
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
@@ -434,8 +434,7 @@ class Report(ServiceSections):
         missing = u[u["score"].isna()]
         if len(missing):
             sentences.append(self.t("finding.missing", count=len(missing), names=", ".join(
-                sort_vi([self.name(i) for i in missing["unit_id"]]) if self.lang == "vi"
-                else sorted(self.name(i) for i in missing["unit_id"]))))
+                sort_names([self.name(i) for i in missing["unit_id"]], self.lang))))
         return sentences
 
     def summary(self) -> HTML:
@@ -1110,13 +1109,13 @@ class Report(ServiceSections):
     # --- appendices -----------------------------------------------------------------------
     def directory(self) -> HTML:
         """Every unit in alphabetical order of the edition's language (Vietnamese collation in
-        VI), one table per group (captioned by the group's name, not repeated on every row); the
-        region column only where a unit of the table has a region; the score in points on the
-        index's own scale where it has one."""
+        VI, "TP. Hồ Chí Minh" under H: `name_sort_key`), one table per group (captioned by the
+        group's name, not repeated on every row); the region column only where a unit of the
+        table has a region; the score in points on the index's own scale where it has one."""
         u = self.units.copy()
         u["name"] = u["unit_id"].map(self.names)
-        key = vi_sort_key if self.lang == "vi" else str.casefold
-        u = u.iloc[sorted(range(len(u)), key=lambda i: (key(u["name"].iloc[i]), u["unit_id"].iloc[i]))]
+        u = u.iloc[sorted(range(len(u)), key=lambda i: (name_sort_key(u["name"].iloc[i], self.lang),
+                                                         u["unit_id"].iloc[i]))]
         scale = self.own_scale
         groups = list(dict.fromkeys(u["group"]))
         if len(groups) > 1 and self.ds.groups is not None:  # the dataset's order of its groups

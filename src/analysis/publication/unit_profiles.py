@@ -22,7 +22,7 @@ from analysis.indices.panel import methods as year_methods
 from analysis.inputs.dataset import Dataset
 from analysis.publication import panel_charts, pdf, publish
 from analysis.publication.cover import outlier_caution, publisher_parts, unusual_changes
-from analysis.publication.formatting import fmt_number, fmt_points, vi_sort_key
+from analysis.publication.formatting import fmt_number, fmt_points, name_sort_key
 from analysis.publication.i18n import dataset_wording, t
 from analysis.publication.markup import render
 
@@ -177,9 +177,9 @@ class Profiles:
                               if region else ""})
 
     def order(self, lang: str) -> list[str]:
-        """Units with a score, in alphabetical order of the edition (Vietnamese collation in VI)."""
-        key = vi_sort_key if lang == "vi" else str.casefold
-        return sorted(self.scored.index, key=lambda i: (key(self.scored.at[i, f"name_{lang}"]), i))
+        """Units with a score, in alphabetical order of the edition (`name_sort_key`)."""
+        names = self.scored[f"name_{lang}"]
+        return sorted(self.scored.index, key=lambda i: (name_sort_key(names[i], lang), i))
 
     def title(self, lang: str) -> str:
         return self.t("profile.book_title", lang, title=self.ds.config.title(lang), year=self.year)
