@@ -90,6 +90,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     parser.add_argument("--data", type=Path, help="use this synthetic dataset (one size only)")
+    parser.add_argument("--integer-ids", action="store_true",
+                        help="the synthetic ballot ids as integers (the fast path), not text")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -102,7 +104,8 @@ def main() -> None:
             root = args.data or Path(folder) / "synthetic-ballots"
             if args.data is None:
                 subprocess.run([Path(sys.executable).parent / "par-report", "synth", "ballots",
-                                "--rows", str(rows), "--out", str(root)], check=True,
+                                "--rows", str(rows), "--out", str(root),
+                                *(["--integer-ids"] if args.integer_ids else [])], check=True,
                                stdout=subprocess.DEVNULL)
             times = {}
             for method in args.methods:

@@ -98,6 +98,46 @@ def test_hand_made_file_on_both_paths(tmp_path):
     assert (unit["n_ballots"], unit["n_valid"], unit["n_satisfied"]) == (4, 7, 4)
 
 
+@pytest.mark.parametrize("dtype, big", [("Int64", 2 ** 40), ("Int32", 70_000), ("UInt64", 2 ** 63 + 5)])
+def test_integer_ballot_ids(tmp_path, dtype, big):
+    """An integer ballot_id column is compared as integers (up to 64 bits signed; a UInt64
+    column as text): a blank id is never a repeat, a repeat is a later copy, and the id is
+    written as its digits. Checked against the pandas reference and the rows written out here."""
+    frame = pd.DataFrame({
+        "year": pd.array([2024] * 8, "Int64"), "unit_id": "A",
+        "ballot_id": pd.array([1, 2, 1, None, None, big, big, 3], dtype),
+        "channel": "paper", "q_a": pd.array([5, 4, 3, 5, 5, 4, 4, None], "Int64")})
+    path = tmp_path / "ballots.parquet"
+    frame.to_parquet(path)
+    units = pd.DataFrame({"unit_id": ["A"], "valid_from": pd.array([None], "Int64"),
+                          "valid_to": pd.array([None], "Int64")})
+    summary = assert_same_summary(path, units)
+    assert summary.rejected[["row", "ballot_id", "reason"]].values.tolist() == [
+        [3, "1", "duplicate_ballot"], [7, str(big), "duplicate_ballot"], [8, "3", "no_answer"]]
+    assert summary.units.iloc[0]["n_ballots"] == 5  # ids 1, 2, blank, blank, big
+    with open_source(path, units) as (con, source, questions):  # the fast path was taken
+        read_ballots(con, source, questions)
+        stored = con.execute("SELECT typeof(ballot_id) FROM ballots LIMIT 1").fetchone()[0]
+    assert stored == ("VARCHAR" if dtype == "UInt64" else "BIGINT")
+
+
+def test_generator_integer_ids_same_ballots(tmp_path):
+    """`integer_ids` writes the same ballots with the ids as numbers (2024-000000017 as
+    2024000000017): the integer path gives the text path's tables, ids aside."""
+    summaries = {}
+    for integer_ids in (False, True):
+        root = tmp_path / str(integer_ids)
+        make_ballot_dataset(root, 20_000, n_units=40, chunk_rows=8_000, integer_ids=integer_ids)
+        ds = load_dataset(root)
+        summaries[integer_ids] = summarise_ballots(ds.ballots_path, ds.units)
+    text, numbers = summaries[False], summaries[True]
+    for name in ("units", "questions", "channels"):
+        pd.testing.assert_frame_equal(getattr(numbers, name), getattr(text, name), obj=name)
+    assert (text.rejected["reason"] == "duplicate_ballot").sum() >= 10
+    as_numbers = text.rejected.assign(ballot_id=text.rejected["ballot_id"].str.replace("-", ""))
+    pd.testing.assert_frame_equal(numbers.rejected, as_numbers)
+
+
 def test_generator_is_seeded(tmp_path):
     def digest(root):
         return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -114,6 +114,8 @@ def parser() -> argparse.ArgumentParser:
                      help="ballots (default 1,000,000) or dossiers a year (default 200,000)")
     syn.add_argument("--units", type=int, default=500, help="units (kind ballots)")
     syn.add_argument("--questions", type=int, default=8, help="questions (kind ballots)")
+    syn.add_argument("--integer-ids", action="store_true",
+                     help="ballot ids as integers, not text (kind ballots)")
     return p
 
 
@@ -159,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
             elif args.kind == "ballots":
                 from analysis.synth.ballots import make_ballot_dataset
                 make_ballot_dataset(args.out, args.rows or 1_000_000, n_units=args.units,
-                                    questions=args.questions, **kwargs)
+                                    questions=args.questions, integer_ids=args.integer_ids,
+                                    **kwargs)
             else:
                 from analysis.synth.dossiers import make_demo_dossiers
                 make_demo_dossiers(args.out, dossiers_per_year=args.rows or 200_000, **kwargs)

@@ -7,7 +7,8 @@ integrity screen run on that table, and only aggregates and the rejected rows co
 pandas, so files of national scale are fine (beyond DuckDB's memory limit the table spills to disk).
 A cell is trimmed of surrounding spaces; nothing left means blank. An integer is written with
 digits only, optionally with a zero decimal part ("4", "4.0"; a NaN in a Parquet float column
-is blank). unit_id, ballot_id and channel are compared in Unicode NFC.
+is blank). unit_id, ballot_id and channel are compared in Unicode NFC (an integer ballot_id
+column of Parquet as integers).
 
 Integer Parquet columns are read as numbers (the fast path). Rows are numbered as
 `analysis.inputs.sources` explains (file lines for CSV, 1-based positions in each Parquet file).
@@ -35,7 +36,8 @@ REASON_TEXT = "[" + ", ".join(f"'{reason}'" for reason in REASONS) + "]"  # SQL:
 KEY_COLUMNS = ("year", "unit_id", "ballot_id", "channel")
 SUMS = ("n_ballots", "n_valid", "n_satisfied", "s_yy", "s_mm", "s_ym")
 # a 32-bit hash of a ballot's (year, id); NULL without a readable year or an id, never a repeat
-ID_HASH = "IF(year IS NULL OR ballot_id = '', NULL, (hash(year, ballot_id) >> 32)::UINTEGER)"
+ID_HASH = "IF(year IS NULL OR ballot_id IS NULL, NULL, (hash(year, ballot_id) >> 32)::UINTEGER)"
+ID_TEXT = "coalesce(CAST(ballot_id AS VARCHAR), '')"  # the id as the user wrote it; '' when blank
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,8 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     """The one read of the ballot file: table `ballots` (in the connection's private in-memory
     database; not a temporary table, so that cursors see it), one narrow row per ballot (of
     `years`, if given) with _file, _pos, year, u (the unit's `code` in the table `registry`;
-    NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id, channel,
+    NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id (NULL
+    when blank; BIGINT from an integer Parquet column, `Source.identifier`), channel,
     a0… (each answer's code: 0 when blank or off the scale, else its place on the scale, 1 for
     the lowest answer, so answer = code + low − 1; never NULL, which makes the sums several
     times cheaper), m (answers on the scale),
@@ -177,7 +180,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         SELECT _file::UINTEGER AS _file, _pos::UINTEGER AS _pos,
                TRY_CAST({source.whole('year')} AS INTEGER) AS year,
                {source.key('unit_id')} AS unit_id,
-               {source.key('ballot_id')} AS ballot_id, {source.key('channel')} AS channel
+               {source.identifier('ballot_id')} AS ballot_id, {source.key('channel')} AS channel
                {submitted}, {cells}
         FROM raw
     ),
@@ -213,7 +216,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
             SELECT rowid AS r,
                    row_number() OVER (PARTITION BY year, ballot_id ORDER BY _file, _pos) AS copy
             FROM ballots WHERE h IN (SELECT h FROM repeated)
-            AND year IS NOT NULL AND ballot_id <> ''  -- exact, whatever the hash
+            AND year IS NOT NULL AND ballot_id IS NOT NULL  -- exact, whatever the hash
         ) WHERE copy > 1
     )""", "ballots: repeated ids" if progress else None)
     con.unregister("repeated")
@@ -334,7 +337,7 @@ def _query(k: int) -> str:
     FROM unit_sums
     UNION ALL
     SELECT b.year, coalesce(r.unit_id, b.unlisted_id), b.channel,
-           list_extract({REASON_TEXT}, b.reason), b._file, b._pos, b.ballot_id, 1, {zeros}
+           list_extract({REASON_TEXT}, b.reason), b._file, b._pos, {ID_TEXT}, 1, {zeros}
     FROM rejected b LEFT JOIN registry r ON r.code = b.u
     """
 

@@ -71,7 +71,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.indices.ballots import (REASON_CODE, is_satisfied, open_source, read_ballots,
+from analysis.indices.ballots import (ID_TEXT, REASON_CODE, is_satisfied, open_source, read_ballots,
                                       satisfied_codes)
 from analysis.inputs.sources import csv_lines
 from analysis.stats.dispersion import random_effects, ratio_variance
@@ -193,7 +193,7 @@ def _screened_view(con, k: int, year: int, scale) -> str:
     years = f"({year}{'' if previous is None else f', {previous}'})"
     con.execute(f"""
     CREATE OR REPLACE VIEW screened AS
-    SELECT year, u, ballot_id, _file, _pos, lower(channel) AS channel,
+    SELECT year, u, {ID_TEXT} AS ballot_id, _file, _pos, lower(channel) AS channel,
            lower(channel) = 'paper' AS paper, minute, m, {', '.join(f"a{i}" for i in range(k))},
            {pattern} AS pattern
     FROM ballots WHERE reason IS NULL AND year IN {years}

@@ -40,6 +40,7 @@ INTEGER_PATTERN = r"[+-]?[0-9]+(\.0*)?"
 MEMORY_LIMIT = "1.25GB"
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                  "UINTEGER", "UBIGINT")
+BIGINT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,15 @@ class Source:
         """SQL of an id or label cell: trimmed, in NFC, '' when blank (so ids compare as users
         read them)."""
         return f"coalesce(nfc_normalize({self.text(column)}), '')"
+
+    def identifier(self, column: str) -> str:
+        """SQL of an id cell that only equality and output need, NULL when blank: an integer
+        Parquet column (of at most 64 bits) as BIGINT, since two integers are equal exactly when
+        their digits are (its text, `CAST(… AS VARCHAR)`, is what `key` would give) and an integer
+        costs a fraction of a text to read, hash and store; any other column as `key`."""
+        if self.types[column] in BIGINT_TYPES:
+            return f"CAST({self.raw[column]} AS BIGINT)"
+        return f"nfc_normalize({self.text(column)})"
 
     def whole(self, column: str) -> str:
         """SQL of the cell as a whole number (BIGINT); NULL when blank or not a whole number.

@@ -47,8 +47,10 @@ PLANTED_COLUMNS = ["year", "unit_id", "case", "n_ballots", "description"]
 
 def make_ballot_dataset(out_dir, n_ballots: int, *, n_units: int = 500, questions: int = 8,
                         years=(2024, 2025), anomaly_share: float = 0.1, seed: int = 20251001,
-                        chunk_rows: int = 2_000_000) -> pd.DataFrame:
-    """Write the dataset (see module doc) into `out_dir` and return the planted anomalies."""
+                        chunk_rows: int = 2_000_000, integer_ids: bool = False) -> pd.DataFrame:
+    """Write the dataset (see module doc) into `out_dir` and return the planted anomalies.
+    Ballot ids are text, "2024-000000017", or with `integer_ids` the integers 2024000000017
+    (the same ballots otherwise: a file whose ids are numbers, read as integers)."""
     if not 1 <= questions <= len(QUESTION_EFFECTS):
         raise ValueError(f"questions must be 1–{len(QUESTION_EFFECTS)}")
     out_dir = Path(out_dir)
@@ -71,7 +73,8 @@ def make_ballot_dataset(out_dir, n_ballots: int, *, n_units: int = 500, question
                 continue
             kind = planted.get(unit) if year == years[-1] else None
             block = _unit_ballots(rng, year, unit, n, logit[i], questions, kind)
-            block["ballot_id"] = [f"{year}-{number + k:09d}" for k in range(len(block))]
+            block["ballot_id"] = (year * 10 ** 9 + number + np.arange(len(block)) if integer_ids
+                                  else [f"{year}-{number + k:09d}" for k in range(len(block))])
             number += len(block)
             if kind == "duplicates":
                 block = _add_duplicates(rng, block)
@@ -201,7 +204,8 @@ class _ChunkWriter:
         table = pa.table({
             "year": pa.array(frame["year"].to_numpy()),
             "unit_id": pa.array(frame["unit_id"].to_numpy(dtype=str)).dictionary_encode(),
-            "ballot_id": pa.array(frame["ballot_id"].to_numpy(dtype=str)),
+            "ballot_id": pa.array(frame["ballot_id"].to_numpy(
+                dtype=np.int64 if frame["ballot_id"].dtype.kind == "i" else str)),
             "channel": pa.array(frame["channel"].to_numpy(dtype=str)).dictionary_encode(),
             "submitted_at": submitted,
             **{q: pa.array(frame[q]) for q in questions},
