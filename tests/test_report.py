@@ -54,7 +54,7 @@ def tiny(tmp_path):
 def test_key_findings_in_vietnamese(tiny):
     ds, tables = tiny
     assert Report(ds, 2023, "vi", tables).findings() == [
-        "Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 85,25%, tăng 2,25 điểm phần trăm so với năm 2022.",
+        "Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 85,25%, tăng 2,250 điểm phần trăm so với năm 2022.",
         "Đơn vị An là đơn vị dẫn đầu với kết quả 92,50%.",
         "Đơn vị Dũng là đơn vị xếp cuối với kết quả 80,50%.",
         "Chênh lệch giữa đơn vị dẫn đầu và đơn vị xếp cuối là 12,00 điểm phần trăm.",
@@ -66,7 +66,7 @@ def test_key_findings_in_vietnamese(tiny):
 def test_key_findings_in_english(tiny):
     ds, tables = tiny
     assert Report(ds, 2023, "en", tables).findings() == [
-        "In 2023 the average test index of the 4 units reached 85.25%, up 2.25 percentage points from 2022.",
+        "In 2023 the average test index of the 4 units reached 85.25%, up 2.250 percentage points from 2022.",
         "Unit An ranks first with 92.50%.",
         "Unit Dung ranks last with 80.50%.",
         "The leading and the last-ranked unit are 12.00 percentage points apart.",
@@ -81,7 +81,7 @@ def test_a_fall_is_worded_as_down(tiny):
     scores.write_text(scores.read_text().replace("2023,A,total,92.5", "2023,A,total,62.5"))
     ds = load_dataset(ds.root)
     sentence = Report(ds, 2023, "vi", compute_results(ds, 2023)).findings()[0]
-    assert sentence == ("Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 77,75%, giảm 5,25 điểm "
+    assert sentence == ("Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 77,75%, giảm 5,250 điểm "
                         "phần trăm so với năm 2022.")
 
 
@@ -351,10 +351,12 @@ def test_the_change_in_the_headline_names_the_units_it_is_of():
     change = (both[2024] - both[2023]).mean()
     ds = load_dataset(ROOT / "data" / "papi-provinces")
     report = Report(ds, 2024, "vi", compute_results(ds, 2024))
-    comma = lambda v: f"{v:.2f}".replace(".", ",")   # noqa: E731 (Vietnamese decimal comma)
+    comma = lambda v, d=2: f"{v:.{d}f}".replace(".", ",")   # noqa: E731 (Vietnamese decimal comma)
+    # the mean change is the paired t test's effect: three decimals, as the tests table (0,885)
     assert report.findings()[0] == (
         f"Năm 2024, chỉ số PAPI trung bình của 61 đơn vị đạt {comma(totals[2024].mean())} điểm; "
-        f"{len(both)} đơn vị có số liệu cả năm 2023 và năm 2024 tăng bình quân {comma(change)} điểm.")
+        f"{len(both)} đơn vị có số liệu cả năm 2023 và năm 2024 tăng bình quân {comma(change, 3)} điểm.")
+    assert f'<td class="num">{comma(change, 3)}</td>' in report.render("change").data
 
 
 def test_methods_and_notes_describe_only_what_the_edition_shows():
@@ -396,8 +398,10 @@ def test_papi_gap_and_spread_are_in_points_of_its_own_scale():
     assert f"{k} đơn vị xếp cuối là {comma(top - bottom)} điểm (" in gaps
     assert f'<td class="num">{comma(top)}</td><td class="num">{comma(bottom)}</td>' in gaps
     change = report.render("change").data
-    assert f"từ {comma(both[2023].std())} thành {comma(both[2024].std())} điểm" in change
-    assert f'<td class="num">{comma(both[2024].std(), 3)}</td>' in change   # the SD row of the tests
+    # the SDs as the spread table writes them: 3 decimals in the sentence and the table
+    assert f"từ {comma(both[2023].std(), 3)} thành {comma(both[2024].std(), 3)} điểm" in change
+    assert (f'<td>Độ lệch chuẩn</td><td class="num">{comma(both[2023].std(), 3)}</td>'
+            f'<td class="num">{comma(both[2024].std(), 3)}</td>') in change   # the spread table
     assert f'<td class="num">{comma((both[2024] - both[2023]).mean(), 3)}</td>' in change   # paired t
     assert f'<td class="num">{comma((both[2024] - both[2023]).median(), 3)}</td>' in change   # Wilcoxon
     # Pitman–Morgan: the SDs differ iff corr(x + y, x − y) ≠ 0 (Pitman 1939), Pearson's test on r;
@@ -408,6 +412,39 @@ def test_papi_gap_and_spread_are_in_points_of_its_own_scale():
     sigma = next(s for s in change.split("</p>") if "Hội tụ sigma" in s)
     assert "một thay đổi không có ý nghĩa thống kê" in sigma and "(giảm)" not in sigma
     assert f"p = {comma(p, 3)}" in sigma
+
+
+@pytest.mark.parametrize(("lang", "tests", "spread", "not_tests"), [
+    ("en", ["Paired t test", "Wilcoxon signed-rank test", "Pitman–Morgan test", "Beta-convergence"],
+     ["Standard deviation", "Interquartile range", "Coefficient of variation"],
+     "descriptive measures, not tests, so no p-value"),
+    ("vi", ["Kiểm định t ghép cặp", "Kiểm định hạng có dấu Wilcoxon", "Kiểm định Pitman–Morgan", "Hội tụ beta"],
+     ["Độ lệch chuẩn", "Khoảng tứ phân vị", "Hệ số biến thiên"],
+     "đây là thước đo mô tả, không phải kiểm định, nên không có giá trị p")])
+def test_measures_of_spread_are_apart_from_the_tests(lang, tests, spread, not_tests):
+    """The change's tests table held SD, IQR and CV rows with an empty p-value among the tests:
+    now the tests (each with a p-value) are one table and the measures of spread another, with
+    the previous year's value, this year's and the change, no p-value column, and a caption
+    saying they are not tests. PAPI 2024: the 2023 and 2024 SDs of the 59 provinces in both
+    years, recomputed from index_scores.csv (n − 1), in points."""
+    import re
+
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    totals = scores[scores["points"].notna()].groupby(["year", "unit_id"])["points"].sum().unstack(0)
+    both = totals[[2023, 2024]].dropna()
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    page = Report(ds, 2024, lang, compute_results(ds, 2024)).render("change").data
+    found = re.findall(r"<caption>(.*?)</caption>\s*<thead>(.*?)</thead>\s*<tbody>(.*?)</tbody>", page, re.S)
+    first = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<tr><td>(.*?)</td>", found[1][2])]
+    assert [f.split(" (")[0] for f in first] == tests
+    (caption, head, body), = [f for f in found if not_tests in f[0]]
+    assert not {"p-value", "giá trị p"} & {t.lower() for t in re.findall(r"<th[^>]*>(.*?)</th>",
+                                                                          re.sub(r"</?span[^>]*>", "", head))}
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
+    assert [c[0] for c in cells] == spread
+    number = (lambda v: f"{v:.3f}") if lang == "en" else (lambda v: f"{v:.3f}".replace(".", ","))
+    assert cells[0][1:3] == [number(both[2023].std()), number(both[2024].std())]
+    assert ("8–80" in caption) and found.index((caption, head, body)) == 2
 
 
 def test_ranking_notes_say_what_its_cells_cannot():
@@ -472,7 +509,7 @@ def test_a_scale_in_a_column_header_is_not_broken_after_its_dash():
     assert "Điểm PAPI (8–80)" in re.sub(r"<[^>]+>", "", header)
     # nor "p-value" after its hyphen (the English tests table read "p-" / "value")
     tests = Report(ds, 2024, "en", compute_results(ds, 2024)).render("change").data
-    header = re.findall(r"<thead>(.*?)</thead>", tests, re.S)[-1]
+    header = next(h for h in re.findall(r"<thead>(.*?)</thead>", tests, re.S) if "Statistic" in h)
     assert '<span class="nowrap">p-value</span>' in header
 
 

@@ -277,3 +277,57 @@ def test_own_scale_workbook_says_how_its_percents_become_the_pdfs_points(tmp_pat
     about = dict(row[:2] for row in openpyxl.load_workbook(tmp_path / "r.xlsx").active.iter_rows(values_only=True))
     text = about["The index's own scale"]
     assert "PAPI score (8–80)" in text and "× 80" in text and "multiply by 0.80" in text
+
+
+@pytest.mark.parametrize(("lang", "unit", "kind_test", "kind_spread"), [
+    ("en", "points on the 8–80 scale", "Test", "Measure of spread (not a test, no p-value)"),
+    ("vi", "điểm trên thang 8–80", "Kiểm định",
+     "Thước đo độ phân tán (không phải kiểm định, không có giá trị p)")])
+def test_tests_sheet_is_in_the_pdfs_points_and_every_number_header_says_its_unit(
+        tmp_path, lang, unit, kind_test, kind_spread):
+    """PAPI 2024's PDF gives the change's tests in points of 8–80; the workbook did so in percent
+    of the maximum with no unit in its headers (1.106 beside the PDF's 0.885). Now every numeric
+    header names its unit in the edition's language and the values are on that scale, recomputed
+    from the dimension totals of data/papi-provinces/index_scores.csv: the mean change (paired t
+    effect) and median change (Wilcoxon effect) of the 59 provinces scored in 2023 and 2024, their
+    2024 SD (n − 1), the t interval mean ± t(0.975, 58)·s/√59; the SD ratio and the slope have
+    no unit. A first column says which rows are tests and which measures of spread (no p-value),
+    tests first."""
+    from scipy import stats
+
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    totals = scores[scores["points"].notna()].groupby(["year", "unit_id"])["points"].sum().unstack(0)
+    both = totals[[2023, 2024]].dropna()
+    diff = both[2024] - both[2023]
+    half = stats.t.ppf(0.975, len(diff) - 1) * diff.std() / len(diff) ** 0.5
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    path = tmp_path / "r.xlsx"
+    write_workbook(compute_results(ds, 2024), ds, "PAPI 2024", lang, path, 2024, "2024")
+    sheet = load_workbook(path)[sheet_name("tests", lang)]
+    headers = [c.value for c in sheet[1]]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    numeric = [h for i, h in enumerate(headers) if any(isinstance(r[i], (int, float)) for r in rows)]
+    assert len(numeric) == 6
+    no_unit = "no unit" if lang == "en" else "không có đơn vị"
+    statistic, p_value, effect, ci_low, ci_high, n = numeric
+    assert unit in statistic and no_unit in statistic and unit in effect and no_unit in effect
+    assert no_unit in p_value
+    assert all(("unit of the effect size" if lang == "en" else "cùng đơn vị với độ lớn ảnh hưởng") in h
+               for h in (ci_low, ci_high))
+    assert n == ("Sample size (units)" if lang == "en" else "Cỡ mẫu (số đơn vị)")
+    assert [r[0] for r in rows] == [kind_test] * 4 + [kind_spread] * 3
+    column = {h: headers.index(h) for h in numeric}
+    paired, wilcoxon, pitman, beta, sd, iqr, cv = rows
+    assert paired[column[effect]] == pytest.approx(diff.mean(), abs=1e-9)   # 0.885 points
+    assert paired[column[ci_low]] == pytest.approx(diff.mean() - half, abs=1e-9)
+    assert paired[column[ci_high]] == pytest.approx(diff.mean() + half, abs=1e-9)
+    assert wilcoxon[column[effect]] == pytest.approx(diff.median(), abs=1e-9)
+    assert sd[column[statistic]] == pytest.approx(both[2024].std(), abs=1e-9)
+    assert sd[column[effect]] == pytest.approx(both[2024].std() - both[2023].std(), abs=1e-9)
+    assert pitman[column[effect]] == pytest.approx(both[2024].std() / both[2023].std(), abs=1e-9)
+    assert cv[column[statistic]] == pytest.approx(both[2024].std() / both[2024].mean(), abs=1e-9)
+    assert all(r[column[p_value]] is None for r in (sd, iqr, cv))
+    assert all(r[column[p_value]] is not None for r in (paired, wilcoxon, pitman, beta))
+    formats = {c.number_format for c in sheet[2][column[effect]:column[ci_high] + 1]}
+    assert formats == {"#,##0.000"}   # the PDF's three decimals
+    assert sheet.cell(3, column[statistic] + 1).number_format == "#,##0"   # W = 303, whole

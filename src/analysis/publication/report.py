@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from analysis.publication import charts
+from analysis.publication import change_tests, charts
 from analysis.inputs.dataset import Dataset, load_dataset
 from analysis.inputs.readers import visible
 from analysis.publication.formatting import (ascii_codes, edition_title, fmt_date, fmt_int, fmt_number,
@@ -70,10 +70,6 @@ def min_sample(ds: Dataset) -> int:
     (scipy, statsmodels, DuckDB) stays out of a report kernel that is given the run's tables."""
     from analysis.indices.results import min_sample as rule
     return rule(ds)
-
-
-TESTS_ORDER = ("paired_t", "wilcoxon_signed_rank", "dispersion_sd", "dispersion_iqr", "dispersion_cv",
-               "pitman_morgan", "beta_convergence")   # the tests table's rows as the PDF shows them
 
 
 def row_runs(rejected: pd.DataFrame) -> pd.DataFrame:
@@ -160,12 +156,12 @@ class Report(ServiceSections):
         """A unit's score as published: "39,57 điểm" on the index's own scale, else "65,95%"."""
         return self.t("value.points", points=self.num(points)) if self.own_scale else self.pct(score)
 
-    def change_text(self, change, signed: bool = False, metric: str = "index") -> str:
+    def change_text(self, change, signed: bool = False, metric: str = "index", decimals: int = 2) -> str:
         """A change (or a gap, a spread) of `metric` with its unit: points of the index's own
         scale ("4,61 điểm"), else percentage points ("5,76 điểm phần trăm")."""
         factor = self.per_percent(metric)
         return self.t("value.points" if factor != 1.0 else "value.pp",
-                      points=fmt_points(change * factor, self.lang, signed=signed))
+                      points=fmt_points(change * factor, self.lang, decimals, signed=signed))
 
     def per_percent(self, metric: str) -> float:
         """What one percentage point of `metric` is worth as shown: points of the index's own
@@ -406,11 +402,13 @@ class Report(ServiceSections):
             sentences.append(self.break_note())
         elif len(prev_year) and len(common):
             change = common["score"].mean() - common["score_prev"].mean()  # units in both years
-            # the same units as the mean, or else the units the change is of, named
+            # the same units as the mean, or else the units the change is of, named; the mean
+            # change is the paired t test's effect: written as the tests table writes it
             key = "finding.mean" if len(common) == len(scored) else "finding.mean_shared"
             sentences.append(self.t(key, year=self.year, index_name=index_name, n=len(scored),
                                     mean=mean, direction=self.t(direction(change)), k=len(common),
-                                    change=self.change_text(abs(change)), prev_year=int(prev_year.iloc[0])))
+                                    change=self.change_text(abs(change), decimals=change_tests.DECIMALS),
+                                    prev_year=int(prev_year.iloc[0])))
         else:
             sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
                                     n=len(scored), mean=mean))
@@ -704,8 +702,9 @@ class Report(ServiceSections):
             " " + self.t("table.movers_merged", prev_year=prev_year) if merged else "")
         movers = self.table(rows, headers, {1, 2, 3, 4}, caption)
         note = "" if self.like_for_like() else self.break_note()
-        return self.section("change", counts=counts, chart=chart, movers=movers,
-                            tests=self.tests_table(), note=note, convergence=self.convergence(),
+        tests, spread = self.tests_tables(prev_year)
+        return self.section("change", counts=counts, chart=chart, movers=movers, tests=tests,
+                            spread=spread, note=note, convergence=self.convergence(),
                             caution=outlier_caution(self.ds, self.lang, self.year, prev_year,
                                                     flagged, self.name))
 
@@ -720,24 +719,28 @@ class Report(ServiceSections):
                       names=name_list([self.name(i) for i in new["unit_id"]], self.lang, self.wording))
 
     def convergence(self) -> str:
-        """Sigma-convergence (Pitman–Morgan) with beta-convergence beside it, never alone."""
+        """Sigma-convergence (Pitman–Morgan) with beta-convergence beside it, never alone; the
+        SDs as the spread table writes them (`change_tests.DECIMALS`)."""
         tests = self.tables.get("tests")
         if tests is None or not {"pitman_morgan", "beta_convergence", "dispersion_sd"} <= set(tests["test"]):
             return ""
         if not self.like_for_like():  # no verdict across a method change
             return ""
-        row = tests.set_index("test")
+        row = change_tests.in_points(tests[tests["metric"] == "index"],
+                                     self.per_percent("index")).set_index("test")
         sd, pm, beta = row.loc["dispersion_sd"], row.loc["pitman_morgan"], row.loc["beta_convergence"]
         if pd.isna(pm["p_value"]):
             return ""
         measure = (self.own_scale[f"label_{self.lang}"] if self.own_scale else self.t("change.measure_pct"))
-        f = self.per_percent("index")
+        d = change_tests.DECIMALS
         key = ("change.convergence" if pm["p_value"] < float(self.ds.config.alpha)
                else "change.convergence_not_significant")   # no "down" read off a noisy change
         return self.t(key, measure=mid_sentence(measure, self.lang),
-                      sd_prev=self.num(f * (sd["statistic"] - sd["effect"])),
-                      sd=self.change_text(sd["statistic"]), direction=self.t(direction(sd["effect"])),
-                      n=int(sd["n"]), p=self.p_text(pm["p_value"]), b=self.num(beta["effect"], 3))
+                      sd_prev=self.num(sd["statistic"] - sd["effect"], d),
+                      sd=self.t("value.points" if self.own_scale else "value.pp",
+                                points=self.num(sd["statistic"], d)),
+                      direction=self.t(direction(sd["effect"])),
+                      n=int(sd["n"]), p=self.p_text(pm["p_value"]), b=self.num(beta["effect"], d))
 
     def p_text(self, p, below: bool = False) -> str:
         """"= 0,042", "< 0,001"; with `below` (a bootstrap p under 1/B), "< 1/B"."""
@@ -746,37 +749,41 @@ class Report(ServiceSections):
         text = fmt_p_value(p, self.lang)
         return text if text.startswith("<") else "= " + text
 
-    def tests_table(self) -> Table | None:
+    def tests_tables(self, prev_year: int) -> tuple[Table | None, Table | None]:
+        """The change's tests (each with its p-value) and, apart, the measures of spread between
+        units (descriptive, no p-value: `prev_year`'s value, this year's and the change), levels
+        and changes of the score in points of its own scale where it has one (`change_tests`)."""
         tests = self.tables.get("tests")
         if tests is None or not len(tests):
-            return None
+            return None, None
         # across a method break the like-for-like tests are those on the shared components
         metric = "index" if self.like_for_like() or "index_shared" not in set(tests["metric"]) \
             else "index_shared"
-        tests = tests[tests["metric"] == metric]
-        # in reading order: the mean change, then the spread and its test, then beta-convergence
-        order = {name: i for i, name in enumerate(TESTS_ORDER)}
-        tests = tests.sort_values("test", key=lambda c: c.map(order).fillna(len(order)), kind="stable")
+        f = self.per_percent(metric)
+        tests = change_tests.ordered(change_tests.in_points(tests[tests["metric"] == metric], f))
+        d = change_tests.DECIMALS
         def statistic(v):   # a rank sum (Wilcoxon W) is a whole number: 689, not 689,000
-            return fmt_int(round(v), self.lang) if pd.notna(v) and float(v).is_integer() else self.num(v, 3)
-        f = self.per_percent(metric)   # levels and changes of the score on its own scale
-        in_points = {"dispersion_sd": (f, f), "dispersion_iqr": (f, f), "paired_t": (1.0, f),
-                     "wilcoxon_signed_rank": (1.0, f)}   # (statistic, effect): SD, IQR, mean and median change
-        rows = []
-        for r in tests.itertuples():
-            stat_f, effect_f = in_points.get(r.test, (1.0, 1.0))   # the others have no unit
-            rows.append([self.t("test." + r.test), statistic(stat_f * r.statistic),
-                         fmt_p_value(r.p_value, self.lang), self.num(effect_f * r.effect, 3),
-                         "" if pd.isna(r.ci_low) else
-                         self.span(effect_f * r.ci_low, effect_f * r.ci_high, 3),
-                         fmt_int(r.n, self.lang)])
+            return fmt_int(round(v), self.lang) if pd.notna(v) and float(v).is_integer() else self.num(v, d)
+        kinds = tests["test"].map(change_tests.kind)
+        rows = [[self.t("test." + r.test), statistic(r.statistic), fmt_p_value(r.p_value, self.lang),
+                 self.num(r.effect, d), "" if pd.isna(r.ci_low) else self.span(r.ci_low, r.ci_high, d),
+                 fmt_int(r.n, self.lang)] for r in tests[kinds == "test"].itertuples()]
         headers = [self.t(k) for k in ("col.test", "col.statistic", "col.p_value", "col.effect",
                                        "col.ci", "col.n")]
-        caption = self.t("table.tests_caption" if metric == "index" else "table.tests_shared_caption")
-        if f != 1.0:
-            caption += self.t("table.tests_points_note", low=self.num(self.own_scale["min"], 0),
-                              high=self.num(self.own_scale["max"], 0))
-        return self.table(rows, headers, {1, 2, 3, 4, 5}, caption)
+        shared = metric != "index"
+        scale = {"low": self.num(self.own_scale["min"], 0), "high": self.num(self.own_scale["max"], 0)} \
+            if f != 1.0 else {}
+        caption = self.t("table.tests_shared_caption" if shared else "table.tests_caption") + (
+            self.t("table.tests_points_note", **scale) if scale else self.t("table.tests_pp_note"))
+        table = self.table(rows, headers, {1, 2, 3, 4, 5}, caption) if rows else None
+        rows = [[self.t("spread." + r.test), self.num(r.statistic - r.effect, d), self.num(r.statistic, d),
+                 fmt_points(r.effect, self.lang, d, signed=True), fmt_int(r.n, self.lang)]
+                for r in tests[kinds == "spread"].itertuples()]
+        headers = [self.t("col.measure"), str(prev_year), str(self.year), self.t("col.spread_change"),
+                   self.t("col.n")]
+        caption = self.t("table.spread_shared_caption" if shared else "table.spread_caption") + (
+            self.t("table.spread_points_note", **scale) if scale else self.t("table.spread_pp_note"))
+        return table, self.table(rows, headers, {1, 2, 3, 4}, caption) if rows else None
 
     # --- satisfaction and comparisons ------------------------------------------------------
     def method_label(self, year: int) -> str:

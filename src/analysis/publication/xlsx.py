@@ -5,7 +5,10 @@ each), headers and coded values (regions, groups, bands, metrics, tests, yes/no 
 language, the unit's name beside every unit id, no column the data leaves empty (the CSV keeps them all). Numbers are stored as numbers with a real number
 format, one percent convention throughout: a percent is stored as a proportion (59.98% as 0.5998)
 with the format 0.00%, a difference of percents in percentage points (0.00); whole numbers 0 or
-#,##0; p-values 0.000 (below 0.001 shown "<0.001", the value kept). Every sheet has its header
+#,##0; p-values 0.000 (below 0.001 shown "<0.001", the value kept). The tests sheet is the
+PDF's tests and spread tables: a column says which rows are tests and which measures of spread,
+levels and changes of the score are in points of the index's own scale where it has one (PAPI),
+to the PDF's three decimals, and every numeric header says its unit. Every sheet has its header
 frozen, an autofilter, and prints on A4 fitted to the page width (a very wide sheet to a few
 pages across, never below 70%) with the header repeated; the
 workbook carries its title, subject, author, language and keywords. Text a spreadsheet would
@@ -32,6 +35,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from analysis.indices.integrity import shown_facts
 from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
+from analysis.publication import change_tests
 from analysis.publication.cover import publisher_parts, report_author
 from analysis.publication.formatting import fmt_number, mid_sentence
 from analysis.publication.i18n import dataset_wording, load_catalog, t
@@ -60,25 +64,27 @@ POINTS = "#,##0.00"
 COUNT = "#,##0"
 WHOLE = "0"
 P_VALUE = '[<0.001]"<0.001";0.000'
+TEST_FIGURE = "#,##0." + "0" * change_tests.DECIMALS  # as the PDF's tests tables write them
 
 # A unit id column and the header key of the name column put beside it.
 NAME_BESIDE = {"unit_id": "col.name", "leader_unit": "col.leader_name", "laggard_unit": "col.laggard_name"}
 # Columns whose codes are catalog keys under a prefix ("channel" paper → channel.paper).
 CATALOG_CODES = {"test": "test.", "outside": "word.", "outside_adj": "word.", "channel": "channel.", "check": "check.",
                  "reason": "reason.", "basis": "basis.", "prev_basis": "basis.", "scope": "scope.",
-                 "rule": "rule."}
+                 "rule": "rule.", "kind": "test.kind_"}
 
 
 def _header(column: str, lang: str, labels: dict[str, str], table: str = "",
-            wording: dict | None = None) -> str:
+            wording: dict | None = None, **fields) -> str:
     """The column's header: the table's own (`col.<table>.<column>`, where a column name means
-    something else in that table) or the column's; a service-index column named after an
-    indicator or a group of the dataset's mapping (rate_…, national_…, points_…) takes that label."""
+    something else in that table, with `fields`) or the column's; a service-index column named
+    after an indicator or a group of the dataset's mapping (rate_…, national_…, points_…) takes
+    that label."""
     kind, _, code = column.partition("_")
     if kind in ("rate", "national", "points") and code in labels:
         return t(f"col.{kind}_of", lang, wording, label=labels[code])
     own = f"col.{table}.{column}"
-    return t(own if own in load_catalog() else f"col.{column}", lang, wording)
+    return t(own if own in load_catalog() else f"col.{column}", lang, wording, **fields)
 
 
 def sheet_name(table: str, lang: str, wording: dict | None = None) -> str:
@@ -258,6 +264,41 @@ def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | No
     sheet.freeze_panes = "A2"
 
 
+def _tests_sheet(tests: pd.DataFrame, factor: float) -> pd.DataFrame:
+    """tests.csv as the PDF shows it (`change_tests`): the index's levels and changes in points
+    of its own scale (`factor` points per percent; 1: percent), per metric the tests, then the
+    measures of spread, a first column `kind` saying which."""
+    out = change_tests.ordered(change_tests.in_points(tests, factor))
+    return pd.concat([out["test"].map(change_tests.kind).rename("kind"), out], axis=1)
+
+
+def _tests_unit(ds, lang: str, scale: dict | None, factor: float, metrics: set[str]) -> str:
+    """The unit of the tests sheet's levels and changes of the score, in words: points of the
+    index's own scale (`scale`, when `factor` ≠ 1), the shared components' rows (across a method
+    break) in percentage points; else percentage points."""
+    if factor == 1.0:
+        return t("xlsx.unit_pp", lang)
+    bound = {k: fmt_number(scale[k], lang, 0 if float(scale[k]).is_integer() else 2) for k in ("min", "max")}
+    points = t("xlsx.unit_points", lang, low=bound["min"], high=bound["max"])
+    if "index_shared" not in metrics:
+        return points
+    words = Labels(ds, lang)
+    return t("xlsx.unit_points_and_pp", lang, points=points, index=words.metric("index"),
+             shared=words.metric("index_shared"))
+
+
+def _whole_statistics(sheet, columns: list[str]) -> None:
+    """Tests' statistics and effects to the PDF's decimals; a whole statistic (Wilcoxon's rank
+    sum) as a whole number, as the PDF prints it."""
+    for column in ("statistic", "effect", "ci_low", "ci_high"):
+        if column in columns:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=columns.index(column) + 1,
+                                           max_col=columns.index(column) + 1):
+                whole = column == "statistic" and isinstance(cell.value, (int, float)) \
+                    and float(cell.value).is_integer()
+                cell.number_format = COUNT if whole else TEST_FIGURE
+
+
 def _whole_figures(sheet, table: pd.DataFrame, columns: list[str]) -> None:
     """Reconciled ranks and counts shown as whole numbers (the column also holds scores)."""
     for row, metric in enumerate(table["metric"], start=2):
@@ -343,10 +384,15 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
             [[t("xlsx.notice", lang), parts["notice"]]] if parts["notice"] else [])
     of_year = year if year is not None else int(str(period)[:4]) if period else None
     scale = ds.config.scale(of_year) if of_year is not None else None
-    if scale:   # the PDF leads with the index's own scale (PAPI points): how to go from one to the other
+    # the PDF leads with the index's own scale (PAPI points): how to go from one to the other
+    factor = scale["max"] / 100 if scale and "points" in results.get("index_units", ()) else 1.0
+    if scale:
         label = mid_sentence(scale[f"label_{lang}"], lang)
         notes.append([t("xlsx.own_scale", lang), t("xlsx.own_scale_text", lang, label=label, max=scale["max"],
                                                       factor=fmt_number(scale["max"] / 100, lang, 2))])
+        if factor != 1.0 and "tests" in results:   # the one sheet in points, as the PDF
+            notes.append([t("xlsx.own_scale_tests_item", lang),
+                          t("xlsx.own_scale_tests", lang, label=label, sheet=sheet_name("tests", lang))])
     methodology = ds.config.raw.get("methodology") or {}
     source = (ds.config.method_text(year, "source", lang) if year is not None
               else methodology.get(f"source_{lang}") or methodology.get("source"))
@@ -373,9 +419,13 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     words = Labels(ds, lang)
     used: set[str] = {about.title}
     for name in names:
-        frame = edition_frame(name, results[name], words)
+        table, fields = results[name], {}
+        if name == "tests":
+            table = _tests_sheet(table, factor)
+            fields["unit"] = _tests_unit(ds, lang, scale, factor, set(table["metric"]))
+        frame = edition_frame(name, table, words)
         headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name")
-                   else _header(c, lang, labels, name, wording) for c in frame.columns]
+                   else _header(c, lang, labels, name, wording, **fields) for c in frame.columns]
         if len(frame):  # no column the data cannot fill (first-year changes, tests without ballots)
             filled = [any(str(v) != "" for v in frame[c].dropna().tolist()) for c in frame.columns]
             frame, headers = frame.loc[:, filled], [h for h, keep in zip(headers, filled) if keep]
@@ -388,6 +438,8 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         _fill(sheet, frame, headers, formats)
         if name == "reconciliation":
             _whole_figures(sheet, results[name], list(frame.columns))
+        if name == "tests":
+            _whole_statistics(sheet, list(frame.columns))
         sheet.auto_filter.ref = sheet.dimensions
         _for_print(sheet)
     _properties(book, ds, title, lang)
