@@ -6,11 +6,13 @@ import json
 import math
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from analysis.indices import integrity
 from analysis.indices.ballots import summarise_ballots
 from analysis.indices.integrity import (BALLOT_COLUMNS, CHECKS, COLUMNS, THRESHOLDS, screen,
                                         screen_ballots, shown_facts)
@@ -296,3 +298,26 @@ def test_minutes_from_text_and_from_typed_timestamps(tmp_path):
         frame["submitted_at"] = pd.Series(timed, dtype=f"datetime64[{unit}]")
         frame.to_parquet(tmp_path / f"{unit}.parquet")
         assert _minutes(tmp_path / f"{unit}.parquet") == expected, unit
+
+
+@pytest.mark.parametrize("failing", ["_identical", "_burst"])
+def test_a_check_out_of_memory_beside_the_bursts_runs_again_alone(demo, monkeypatch, failing):
+    """Where DuckDB's memory runs out while the bursts' sort runs beside another check (seen at
+    50 M ballots a year), the check that failed runs again alone: both tables are those of a
+    screen without the failure."""
+    ds, _ = demo
+    expected = screen(DEMO / "ballots.csv", ds.units, 2025)
+    original, calls = getattr(integrity, failing), []
+
+    def fails_once(ctx):
+        calls.append(ctx)
+        if len(calls) == 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate (test)")
+        return original(ctx)
+
+    monkeypatch.setattr(integrity, failing, fails_once)
+    again = screen(DEMO / "ballots.csv", ds.units, 2025)
+    assert len(calls) == 2
+    pd.testing.assert_frame_equal(again.table, expected.table)
+    pd.testing.assert_frame_equal(again.ballots, expected.ballots)
+    assert expected.table["flagged"].any() and len(expected.ballots)

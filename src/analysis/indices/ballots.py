@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.inputs.errors import InputError, Problem
-from analysis.inputs.sources import (Source, connection, csv_lines, nfc, damaged,
+from analysis.inputs.sources import (Source, connection, csv_lines, nfc, damaged, out_of_memory,
                                      raise_unreadable_lines, run_query, unreadable)
 from analysis.inputs.sources import open_source as read_source
 
@@ -94,6 +94,8 @@ def open_source(path: Path, units: pd.DataFrame):
         _require_columns(source, questions)
         try:
             yield con, source, questions
+        except duckdb.OutOfMemoryException:
+            raise out_of_memory(source.name) from None
         except duckdb.Error as err:
             if not damaged(err):
                 raise

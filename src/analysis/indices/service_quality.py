@@ -71,7 +71,7 @@ from analysis.inputs.errors import InputError, Problem
 from analysis.inputs.service_mapping import (COUNTS, DEFAULT_SERVICE_INDEX,  # noqa: F401
                                              MIN_DOSSIERS, indicator_rules, service_mapping)
 from analysis.stats.ranks import min_rank
-from analysis.inputs.sources import (connection, csv_lines, damaged, open_source,
+from analysis.inputs.sources import (connection, csv_lines, damaged, open_source, out_of_memory,
                               raise_unreadable_lines, run_query, unreadable)
 
 COLUMNS = ("unit_id", "procedure", "received_at", "due_at", "resolved_at", "online", "fee",
@@ -199,6 +199,8 @@ def read_dossiers(path, units: pd.DataFrame, months=None, progress: bool = False
         try:
             groups = run_query(con, _query(source.relation, cells, months),
                                "dossiers: rules and counts" if progress else None)
+        except duckdb.OutOfMemoryException:
+            raise out_of_memory(source.name) from None
         except duckdb.Error as err:
             if not damaged(err):
                 raise

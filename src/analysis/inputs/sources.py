@@ -16,6 +16,7 @@ never shift the numbering. Fields holding a line break are not supported.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import tempfile
 import time
@@ -38,6 +39,7 @@ INTEGER_PATTERN = r"[+-]?[0-9]+(\.0*)?"
 # peaks at 2.8 GiB (at 1.5 GB it peaked at 2.8–3.1 GiB, over 3 GiB once in five runs) in the
 # same time (86–101 s against 92–101 s); 10 M ballots as fast (benchmarks/bench_ballots.py)
 MEMORY_LIMIT = "1.25GB"
+MEMORY_SETTING = "PAR_REPORTS_MEMORY_LIMIT"  # environment variable that overrides MEMORY_LIMIT
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                  "UINTEGER", "UBIGINT")
 BIGINT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
@@ -128,8 +130,14 @@ def connection():
     windows spill to a private temporary folder, removed afterwards (100 M ballots: under
     3 GiB instead of 15 GiB; benchmarks/bench_ballots.py)."""
     with tempfile.TemporaryDirectory(prefix="par-report-duckdb-") as spill:
-        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill,
-                                     "preserve_insertion_order": True})
+        limit = memory_limit()
+        try:
+            con = duckdb.connect(config={"memory_limit": limit, "temp_directory": spill,
+                                         "preserve_insertion_order": True})
+        except duckdb.Error:
+            raise InputError([Problem(MEMORY_SETTING, None, None,
+                                      f"'{limit}' is not a memory size",
+                                      "write it like 4GB or 1500MB, or unset it")]) from None
         # progress is tracked for run_query's bar, but DuckDB's own bar (on stdout) stays off;
         # inside a Jupyter kernel DuckDB refuses any progress setting without ipywidgets (not a
         # dependency): there tracking stays at its default, off, and run_query's bar stays still
@@ -215,6 +223,22 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> So
     types = dict(zip(raw, (dtype for _, dtype, *_ in described)))
     rel = tuple(f.relative_to(path.parent).as_posix() for f in files)
     return Source(path.name, rel, relation, raw, types, None)
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit for one record file: MEMORY_LIMIT, or the environment's
+    PAR_REPORTS_MEMORY_LIMIT (e.g. 4GB) where set."""
+    return os.environ.get(MEMORY_SETTING, "").strip() or MEMORY_LIMIT
+
+
+def out_of_memory(name: str) -> InputError:
+    """The message when DuckDB needs more than its memory limit for the file `name` (what it
+    cannot spill to disk)."""
+    return InputError([Problem(name, None, None,
+                               f"the file needs more memory than the limit of {memory_limit()}",
+                               f"set the environment variable {MEMORY_SETTING} higher (e.g. 4GB) "
+                               "on a machine with that much free memory, or split the file by "
+                               "year")])
 
 
 def damaged(err: duckdb.Error) -> bool:
