@@ -50,6 +50,7 @@ def test_marked_synthetic_with_the_mapping(demo):
     settings = yaml.safe_load((demo / "dataset.yaml").read_text(encoding="utf-8"))
     assert settings["synthetic"] is True and settings["name"] == "demo-dossiers"
     assert settings["title_vi"] and settings["title_en"]
+    assert (settings["index_name_vi"], settings["index_name_en"]) == ("Bộ chỉ số 766", "Decision 766 index")
     assert settings["default_period"] == "2025-08"
     assert settings["service_index"] == DEFAULT_SERVICE_INDEX
 

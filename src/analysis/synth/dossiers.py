@@ -220,6 +220,8 @@ def _write_tables(out: Path, units: pd.DataFrame, seed: int, per_year: int, mont
                     "(dữ liệu giả lập)",
         "title_en": "Service quality for citizens and businesses under Decision 766/QĐ-TTg "
                     "(synthetic data)",
+        # the short name of the PDF's running header ("Báo cáo Bộ chỉ số 766 tháng 12/2025")
+        "index_name_vi": "Bộ chỉ số 766", "index_name_en": "Decision 766 index",
         "seed": seed, "dossiers_per_year": per_year, "months": [months[0], months[-1]],
         "default_period": months[-1], "service_index": DEFAULT_SERVICE_INDEX,
         "publisher": SYNTHETIC_PUBLISHER,
