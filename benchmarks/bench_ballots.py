@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_ballots.py [--rows 1000000 10000000] [--methods ...]
 
 For each size a seeded synthetic dataset (`par-report synth ballots`, 8 questions, 500 units,
-two years, Parquet parts of 2 M ballots in row groups of 131,072) is written to a temporary folder, then each method runs
+two years, Parquet parts of 2 M ballots in row groups of 131,072; ballot ids as text, or with
+`--integer-ids` as integers) is written to a temporary folder, then each method runs
 in a fresh child process and the table gives its wall time, the CPU time of the whole child
 (all threads, interpreter start and imports included; on a loaded machine the steadier
 figure) and its peak resident memory:
