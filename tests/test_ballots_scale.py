@@ -218,16 +218,16 @@ def test_other_scales_on_both_paths(tmp_path, scale, satisfied):
 
 @pytest.mark.parametrize("limit, said", [
     ("1MB", "ballots.csv: the file needs more memory than the limit of 1MB"),
-    ("lots", "PAR_REPORTS_MEMORY_LIMIT: 'lots' is not a memory size")])
+    ("lots", "PAR_REPORT_MEMORY_LIMIT: 'lots' is not a memory size")])
 def test_memory_limit_from_the_environment(tmp_path, monkeypatch, capsys, limit, said):
-    """PAR_REPORTS_MEMORY_LIMIT sets DuckDB's limit; a file that needs more than it can spill,
+    """PAR_REPORT_MEMORY_LIMIT sets DuckDB's limit; a file that needs more than it can spill,
     or a value that is no size, ends the run with a message naming the fix (exit status 1),
     not a traceback."""
     from analysis.cli import main
-    monkeypatch.setenv("PAR_REPORTS_MEMORY_LIMIT", limit)
+    monkeypatch.setenv("PAR_REPORT_MEMORY_LIMIT", limit)
     code = main(["run", "--data", str(ROOT / "data" / "demo-mps"), "--format", "", "--quiet",
                  "--out", str(tmp_path / "reports")])
     assert code == 1
     err = capsys.readouterr().err
-    assert said in err and "PAR_REPORTS_MEMORY_LIMIT" in err and "Traceback" not in err
+    assert said in err and "PAR_REPORT_MEMORY_LIMIT" in err and "Traceback" not in err
     assert not (tmp_path / "reports" / "demo-mps").exists()

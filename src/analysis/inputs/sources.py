@@ -39,7 +39,7 @@ INTEGER_PATTERN = r"[+-]?[0-9]+(\.0*)?"
 # peaks at 2.8 GiB (at 1.5 GB it peaked at 2.8–3.1 GiB, over 3 GiB once in five runs) in the
 # same time (86–101 s against 92–101 s); 10 M ballots as fast (benchmarks/bench_ballots.py)
 MEMORY_LIMIT = "1.25GB"
-MEMORY_SETTING = "PAR_REPORTS_MEMORY_LIMIT"  # environment variable that overrides MEMORY_LIMIT
+MEMORY_SETTING = "PAR_REPORT_MEMORY_LIMIT"  # environment variable that overrides MEMORY_LIMIT
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
                  "UINTEGER", "UBIGINT")
 BIGINT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
@@ -227,7 +227,7 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> So
 
 def memory_limit() -> str:
     """DuckDB's memory limit for one record file: MEMORY_LIMIT, or the environment's
-    PAR_REPORTS_MEMORY_LIMIT (e.g. 4GB) where set."""
+    PAR_REPORT_MEMORY_LIMIT (e.g. 4GB) where set."""
     return os.environ.get(MEMORY_SETTING, "").strip() or MEMORY_LIMIT
 
 
