@@ -54,7 +54,7 @@ def tiny(tmp_path):
 def test_key_findings_in_vietnamese(tiny):
     ds, tables = tiny
     assert Report(ds, 2023, "vi", tables).findings() == [
-        "Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 85,25%, tăng 2,250 điểm phần trăm so với năm 2022.",
+        "Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 85,25%, tăng 2,25 điểm phần trăm so với năm 2022.",
         "Đơn vị An là đơn vị dẫn đầu với kết quả 92,50%.",
         "Đơn vị Dũng là đơn vị xếp cuối với kết quả 80,50%.",
         "Chênh lệch giữa đơn vị dẫn đầu và đơn vị xếp cuối là 12,00 điểm phần trăm.",
@@ -66,7 +66,7 @@ def test_key_findings_in_vietnamese(tiny):
 def test_key_findings_in_english(tiny):
     ds, tables = tiny
     assert Report(ds, 2023, "en", tables).findings() == [
-        "In 2023 the average test index of the 4 units reached 85.25%, up 2.250 percentage points from 2022.",
+        "In 2023 the average test index of the 4 units reached 85.25%, up 2.25 percentage points from 2022.",
         "Unit An ranks first with 92.50%.",
         "Unit Dung ranks last with 80.50%.",
         "The leading and the last-ranked unit are 12.00 percentage points apart.",
@@ -81,7 +81,7 @@ def test_a_fall_is_worded_as_down(tiny):
     scores.write_text(scores.read_text().replace("2023,A,total,92.5", "2023,A,total,62.5"))
     ds = load_dataset(ds.root)
     sentence = Report(ds, 2023, "vi", compute_results(ds, 2023)).findings()[0]
-    assert sentence == ("Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 77,75%, giảm 5,250 điểm "
+    assert sentence == ("Năm 2023, chỉ số thử nghiệm trung bình của 4 đơn vị đạt 77,75%, giảm 5,25 điểm "
                         "phần trăm so với năm 2022.")
 
 
@@ -352,11 +352,12 @@ def test_the_change_in_the_headline_names_the_units_it_is_of():
     ds = load_dataset(ROOT / "data" / "papi-provinces")
     report = Report(ds, 2024, "vi", compute_results(ds, 2024))
     comma = lambda v, d=2: f"{v:.{d}f}".replace(".", ",")   # noqa: E731 (Vietnamese decimal comma)
-    # the mean change is the paired t test's effect: three decimals, as the tests table (0,885)
+    # the mean change is the paired t test's effect: in points, two decimals as the index's
+    # own (43,43 điểm), in the sentence and in the tests table alike (0,88)
     assert report.findings()[0] == (
         f"Năm 2024, chỉ số PAPI trung bình của 61 đơn vị đạt {comma(totals[2024].mean())} điểm; "
-        f"{len(both)} đơn vị có số liệu cả năm 2023 và năm 2024 tăng bình quân {comma(change, 3)} điểm.")
-    assert f'<td class="num">{comma(change, 3)}</td>' in report.render("change").data
+        f"{len(both)} đơn vị có số liệu cả năm 2023 và năm 2024 tăng bình quân {comma(change)} điểm.")
+    assert f'<td class="num">{comma(change)}</td>' in report.render("change").data
 
 
 def test_methods_and_notes_describe_only_what_the_edition_shows():
@@ -398,12 +399,13 @@ def test_papi_gap_and_spread_are_in_points_of_its_own_scale():
     assert f"{k} đơn vị xếp cuối là {comma(top - bottom)} điểm (" in gaps
     assert f'<td class="num">{comma(top)}</td><td class="num">{comma(bottom)}</td>' in gaps
     change = report.render("change").data
-    # the SDs as the spread table writes them: 3 decimals in the sentence and the table
-    assert f"từ {comma(both[2023].std(), 3)} thành {comma(both[2024].std(), 3)} điểm" in change
-    assert (f'<td>Độ lệch chuẩn</td><td class="num">{comma(both[2023].std(), 3)}</td>'
-            f'<td class="num">{comma(both[2024].std(), 3)}</td>') in change   # the spread table
-    assert f'<td class="num">{comma((both[2024] - both[2023]).mean(), 3)}</td>' in change   # paired t
-    assert f'<td class="num">{comma((both[2024] - both[2023]).median(), 3)}</td>' in change   # Wilcoxon
+    # points with two decimals, in the sentence and the tables alike; a ratio with three
+    assert f"từ {comma(both[2023].std())} thành {comma(both[2024].std())} điểm" in change
+    assert (f'<td>Độ lệch chuẩn</td><td class="num">{comma(both[2023].std())}</td>'
+            f'<td class="num">{comma(both[2024].std())}</td>') in change   # the spread table
+    assert f'<td class="num">{comma((both[2024] - both[2023]).mean())}</td>' in change   # paired t
+    assert f'<td class="num">{comma((both[2024] - both[2023]).median())}</td>' in change   # Wilcoxon
+    assert f'<td class="num">{comma(both[2024].std() / both[2023].std(), 3)}</td>' in change  # P–M
     # Pitman–Morgan: the SDs differ iff corr(x + y, x − y) ≠ 0 (Pitman 1939), Pearson's test on r;
     # here p ≈ 0.46, so the sentence gives no direction and says the change is not significant
     from scipy import stats
@@ -442,8 +444,8 @@ def test_measures_of_spread_are_apart_from_the_tests(lang, tests, spread, not_te
                                                                           re.sub(r"</?span[^>]*>", "", head))}
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
     assert [c[0] for c in cells] == spread
-    number = (lambda v: f"{v:.3f}") if lang == "en" else (lambda v: f"{v:.3f}".replace(".", ","))
-    assert cells[0][1:3] == [number(both[2023].std()), number(both[2024].std())]
+    number = (lambda v: f"{v:.2f}") if lang == "en" else (lambda v: f"{v:.2f}".replace(".", ","))
+    assert cells[0][1:3] == [number(both[2023].std()), number(both[2024].std())]   # points: 2
     assert ("8–80" in caption) and found.index((caption, head, body)) == 2
 
 

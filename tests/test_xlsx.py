@@ -329,5 +329,8 @@ def test_tests_sheet_is_in_the_pdfs_points_and_every_number_header_says_its_unit
     assert all(r[column[p_value]] is None for r in (sd, iqr, cv))
     assert all(r[column[p_value]] is not None for r in (paired, wilcoxon, pitman, beta))
     formats = {c.number_format for c in sheet[2][column[effect]:column[ci_high] + 1]}
-    assert formats == {"#,##0.000"}   # the PDF's three decimals
+    assert formats == {"#,##0.00"}   # the mean change and its interval in points: two decimals
+    assert sheet.cell(2, column[statistic] + 1).number_format == "#,##0.000"   # t: no unit
+    assert sheet.cell(4, column[effect] + 1).number_format == "#,##0.000"   # the SD ratio
+    assert sheet.cell(6, column[statistic] + 1).number_format == "#,##0.00"   # the SD, points
     assert sheet.cell(3, column[statistic] + 1).number_format == "#,##0"   # W = 303, whole

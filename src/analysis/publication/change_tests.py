@@ -5,8 +5,9 @@ beta-convergence) and measures of spread between units (standard deviation, inte
 coefficient of variation: descriptive, no p-value). Levels and changes of the score are shown on
 the index's own scale where it has one (PAPI points: percent × max ÷ 100), else in percentage
 points; test statistics, the SD ratio, the slope and the coefficient of variation have no unit.
-Every statistic of the table is written with DECIMALS decimals, in the table and in any sentence
-quoting it.
+A value in points or percentage points is written with POINT_DECIMALS decimals, the precision
+the index itself is published with (86,72%; down 0,93 points); a value without unit with
+DECIMALS; the same in the table, the workbook and any sentence quoting it (`decimals`).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import pandas as pd
 
 TESTS = ("paired_t", "wilcoxon_signed_rank", "pitman_morgan", "beta_convergence")
 SPREAD = ("dispersion_sd", "dispersion_iqr", "dispersion_cv")
-DECIMALS = 3
+DECIMALS = 3        # a statistic without unit: t, the SD ratio, the slope, the CV
+POINT_DECIMALS = 2  # a level or change in points or percentage points
 # (statistic, effect) in points of the score: SD and IQR (their values and changes), the mean
 # and median change (effects of the t and Wilcoxon tests; the t test's interval too)
 IN_POINTS = {"dispersion_sd": (True, True), "dispersion_iqr": (True, True),
@@ -30,6 +32,12 @@ def in_points(tests: pd.DataFrame, factor: float) -> pd.DataFrame:
         scaled = index & out["test"].map(lambda test: IN_POINTS.get(test, (False, False))[which])
         out[column] = out[column].where(~scaled, out[column] * factor)
     return out
+
+
+def decimals(test: str, column: str) -> int:
+    """The decimals of `column` (statistic, effect, ci_low or ci_high) in a row of `test`."""
+    in_points = IN_POINTS.get(test, (False, False))[0 if column == "statistic" else 1]
+    return POINT_DECIMALS if in_points else DECIMALS
 
 
 def kind(test: str) -> str:

@@ -407,7 +407,8 @@ class Report(ServiceSections):
             key = "finding.mean" if len(common) == len(scored) else "finding.mean_shared"
             sentences.append(self.t(key, year=self.year, index_name=index_name, n=len(scored),
                                     mean=mean, direction=self.t(direction(change)), k=len(common),
-                                    change=self.change_text(abs(change), decimals=change_tests.DECIMALS),
+                                    change=self.change_text(abs(change),
+                                                            decimals=change_tests.POINT_DECIMALS),
                                     prev_year=int(prev_year.iloc[0])))
         else:
             sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
@@ -720,7 +721,7 @@ class Report(ServiceSections):
 
     def convergence(self) -> str:
         """Sigma-convergence (Pitman–Morgan) with beta-convergence beside it, never alone; the
-        SDs as the spread table writes them (`change_tests.DECIMALS`)."""
+        SDs and the slope as the tables write them (`change_tests.decimals`)."""
         tests = self.tables.get("tests")
         if tests is None or not {"pitman_morgan", "beta_convergence", "dispersion_sd"} <= set(tests["test"]):
             return ""
@@ -732,7 +733,7 @@ class Report(ServiceSections):
         if pd.isna(pm["p_value"]):
             return ""
         measure = (self.own_scale[f"label_{self.lang}"] if self.own_scale else self.t("change.measure_pct"))
-        d = change_tests.DECIMALS
+        d = change_tests.decimals("dispersion_sd", "statistic")
         key = ("change.convergence" if pm["p_value"] < float(self.ds.config.alpha)
                else "change.convergence_not_significant")   # no "down" read off a noisy change
         return self.t(key, measure=mid_sentence(measure, self.lang),
@@ -740,7 +741,8 @@ class Report(ServiceSections):
                       sd=self.t("value.points" if self.own_scale else "value.pp",
                                 points=self.num(sd["statistic"], d)),
                       direction=self.t(direction(sd["effect"])),
-                      n=int(sd["n"]), p=self.p_text(pm["p_value"]), b=self.num(beta["effect"], d))
+                      n=int(sd["n"]), p=self.p_text(pm["p_value"]),
+                      b=self.num(beta["effect"], change_tests.decimals("beta_convergence", "effect")))
 
     def p_text(self, p, below: bool = False) -> str:
         """"= 0,042", "< 0,001"; with `below` (a bootstrap p under 1/B), "< 1/B"."""
@@ -761,12 +763,17 @@ class Report(ServiceSections):
             else "index_shared"
         f = self.per_percent(metric)
         tests = change_tests.ordered(change_tests.in_points(tests[tests["metric"] == metric], f))
-        d = change_tests.DECIMALS
-        def statistic(v):   # a rank sum (Wilcoxon W) is a whole number: 689, not 689,000
-            return fmt_int(round(v), self.lang) if pd.notna(v) and float(v).is_integer() else self.num(v, d)
+        def d(r, column):
+            return change_tests.decimals(r.test, column)
+
+        def statistic(r):   # a rank sum (Wilcoxon W) is a whole number: 689, not 689,000
+            v = r.statistic
+            return fmt_int(round(v), self.lang) if pd.notna(v) and float(v).is_integer() \
+                else self.num(v, d(r, "statistic"))
         kinds = tests["test"].map(change_tests.kind)
-        rows = [[self.t("test." + r.test), statistic(r.statistic), fmt_p_value(r.p_value, self.lang),
-                 self.num(r.effect, d), "" if pd.isna(r.ci_low) else self.span(r.ci_low, r.ci_high, d),
+        rows = [[self.t("test." + r.test), statistic(r), fmt_p_value(r.p_value, self.lang),
+                 self.num(r.effect, d(r, "effect")),
+                 "" if pd.isna(r.ci_low) else self.span(r.ci_low, r.ci_high, d(r, "effect")),
                  fmt_int(r.n, self.lang)] for r in tests[kinds == "test"].itertuples()]
         headers = [self.t(k) for k in ("col.test", "col.statistic", "col.p_value", "col.effect",
                                        "col.ci", "col.n")]
@@ -776,8 +783,9 @@ class Report(ServiceSections):
         caption = self.t("table.tests_shared_caption" if shared else "table.tests_caption") + (
             self.t("table.tests_points_note", **scale) if scale else self.t("table.tests_pp_note"))
         table = self.table(rows, headers, {1, 2, 3, 4, 5}, caption) if rows else None
-        rows = [[self.t("spread." + r.test), self.num(r.statistic - r.effect, d), self.num(r.statistic, d),
-                 fmt_points(r.effect, self.lang, d, signed=True), fmt_int(r.n, self.lang)]
+        rows = [[self.t("spread." + r.test), self.num(r.statistic - r.effect, d(r, "statistic")),
+                 self.num(r.statistic, d(r, "statistic")),
+                 fmt_points(r.effect, self.lang, d(r, "effect"), signed=True), fmt_int(r.n, self.lang)]
                 for r in tests[kinds == "spread"].itertuples()]
         headers = [self.t("col.measure"), str(prev_year), str(self.year), self.t("col.spread_change"),
                    self.t("col.n")]

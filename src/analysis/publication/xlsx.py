@@ -64,7 +64,6 @@ POINTS = "#,##0.00"
 COUNT = "#,##0"
 WHOLE = "0"
 P_VALUE = '[<0.001]"<0.001";0.000'
-TEST_FIGURE = "#,##0." + "0" * change_tests.DECIMALS  # as the PDF's tests tables write them
 
 # A unit id column and the header key of the name column put beside it.
 NAME_BESIDE = {"unit_id": "col.name", "leader_unit": "col.leader_name", "laggard_unit": "col.laggard_name"}
@@ -287,16 +286,19 @@ def _tests_unit(ds, lang: str, scale: dict | None, factor: float, metrics: set[s
              shared=words.metric("index_shared"))
 
 
-def _whole_statistics(sheet, columns: list[str]) -> None:
-    """Tests' statistics and effects to the PDF's decimals; a whole statistic (Wilcoxon's rank
-    sum) as a whole number, as the PDF prints it."""
+def _whole_statistics(sheet, columns: list[str], tests: list[str]) -> None:
+    """Tests' statistics and effects to the PDF's decimals (`change_tests.decimals`; `tests`:
+    each row's test); a whole statistic (Wilcoxon's rank sum) as a whole number, as the PDF
+    prints it."""
     for column in ("statistic", "effect", "ci_low", "ci_high"):
         if column in columns:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=columns.index(column) + 1,
-                                           max_col=columns.index(column) + 1):
+            cells = sheet.iter_rows(min_row=2, min_col=columns.index(column) + 1,
+                                    max_col=columns.index(column) + 1)
+            for (cell,), test in zip(cells, tests):
                 whole = column == "statistic" and isinstance(cell.value, (int, float)) \
                     and float(cell.value).is_integer()
-                cell.number_format = COUNT if whole else TEST_FIGURE
+                decimals = change_tests.decimals(test, column)
+                cell.number_format = COUNT if whole else "#,##0." + "0" * decimals
 
 
 def _whole_figures(sheet, table: pd.DataFrame, columns: list[str]) -> None:
@@ -439,7 +441,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         if name == "reconciliation":
             _whole_figures(sheet, results[name], list(frame.columns))
         if name == "tests":
-            _whole_statistics(sheet, list(frame.columns))
+            _whole_statistics(sheet, list(frame.columns), table["test"].tolist())
         sheet.auto_filter.ref = sheet.dimensions
         _for_print(sheet)
     _properties(book, ds, title, lang)
