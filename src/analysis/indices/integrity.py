@@ -184,8 +184,8 @@ def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, 
 def _beside(check, ctx: _Context, bursts: Future):
     """`check(ctx)` while the bursts' sort runs beside it. The two share DuckDB's memory limit,
     which at national scale they can outgrow together though not alone (50 M ballots a year:
-    the copied forms' counts failed in one run of two); the check then runs again once the
-    bursts are done."""
+    the copied forms' counts failed beside the bursts in 2 tries of 5); the check then runs
+    again once the bursts are done."""
     try:
         return check(ctx)
     except duckdb.OutOfMemoryException:

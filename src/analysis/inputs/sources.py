@@ -135,6 +135,8 @@ def connection():
             con = duckdb.connect(config={"memory_limit": limit, "temp_directory": spill,
                                          "preserve_insertion_order": True})
         except duckdb.Error:
+            if limit == MEMORY_LIMIT:
+                raise
             raise InputError([Problem(MEMORY_SETTING, None, None,
                                       f"'{limit}' is not a memory size",
                                       "write it like 4GB or 1500MB, or unset it")]) from None
