@@ -28,16 +28,20 @@ def in_points(tests: pd.DataFrame, factor: float) -> pd.DataFrame:
     points of the index's own scale per percent (PAPI 8–80: 0.8); 1 leaves them in percent."""
     out = tests.copy()
     index = out["metric"] == "index"
-    for column, which in (("statistic", 0), ("effect", 1), ("ci_low", 1), ("ci_high", 1)):
-        scaled = index & out["test"].map(lambda test: IN_POINTS.get(test, (False, False))[which])
+    for column in ("statistic", "effect", "ci_low", "ci_high"):
+        scaled = index & out["test"].map(lambda test: _in_points(test, column))
         out[column] = out[column].where(~scaled, out[column] * factor)
     return out
 
 
 def decimals(test: str, column: str) -> int:
     """The decimals of `column` (statistic, effect, ci_low or ci_high) in a row of `test`."""
-    in_points = IN_POINTS.get(test, (False, False))[0 if column == "statistic" else 1]
-    return POINT_DECIMALS if in_points else DECIMALS
+    return POINT_DECIMALS if _in_points(test, column) else DECIMALS
+
+
+def _in_points(test: str, column: str) -> bool:
+    """Whether `column` of a row of `test` is a level or change of the score (`IN_POINTS`)."""
+    return IN_POINTS.get(test, (False, False))[0 if column == "statistic" else 1]
 
 
 def kind(test: str) -> str:
