@@ -8,11 +8,11 @@ with the format 0.00%, a difference of percents in percentage points (0.00); who
 #,##0; p-values 0.000 (below 0.001 shown "<0.001", the value kept). The tests sheet is the
 PDF's tests and spread tables: a column says which rows are tests and which measures of spread,
 levels and changes of the score are in points of the index's own scale where it has one (PAPI),
-to the PDF's three decimals, and every numeric header says its unit. Every sheet has its header
-frozen, an autofilter, and prints on A4 fitted to the page width (a very wide sheet to a few
-pages across, never below 70%) with the header repeated; the
-workbook carries its title, subject, author, language and keywords. Text a spreadsheet would
-run as a formula is neutralised. The same tables give the same bytes: the workbook's created and
+to the PDF's decimals (`change_tests.decimals`), and every numeric header says its unit. Every
+sheet has its header frozen, an autofilter, and prints on A4 fitted to the page width (a very
+wide sheet to a few pages across, never below 70%) with the header repeated; the workbook
+carries its title, subject, author, language and keywords. Text a spreadsheet would run as a
+formula is neutralised. The same tables give the same bytes: the workbook's created and
 modified dates and every zip entry's time are the end of the period reported (`period_end`), not
 the time of the run.
 """
