@@ -768,20 +768,50 @@ def _published(r: TableReader | None) -> pd.DataFrame | None:
 
 
 def _tiles(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:
-    """Optional tile-grid map layout: each unit's row and column and a short label."""
+    """Optional tile-grid map layout: each unit's row and column and a short label. Units never
+    valid in the same year may share a position and a label (a merged unit drawn on the tile of
+    the former unit whose name it keeps); units of one year may not (one tile, one code each)."""
     if r is None or not r.require(["unit_id", "row", "col", "label"]):
         return None
     r.duplicates(["unit_id"])
     t = pd.DataFrame({"unit_id": r.text("unit_id"), "row": r.number("row", integer=True, minimum=0),
                       "col": r.number("col", integer=True, minimum=0), "label": r.text("label")})
-    r.duplicates(["row", "col"])
-    r.duplicates(["label"])  # a code must name one unit in the key beside the map
     rows = r.rows()
     if known:
         for idx in t.index[~t["unit_id"].isin(ds.units["unit_id"])]:
             r.problem(int(rows[idx]), "unit_id", f"unknown unit '{t.at[idx, 'unit_id']}'",
                       "add the unit to units.csv or correct the id")
+    shared = ("or share one only between units never valid in the same year "
+              "(valid_from/valid_to in units.csv)")
+    _same_year_clashes(r, t, ds, ["row", "col"], f"give one of them a free row and col, {shared}")
+    # a code must name one unit in the key beside the map
+    _same_year_clashes(r, t, ds, ["label"], f"give one of them another label, {shared}")
     return t
+
+
+def _same_year_clashes(r: TableReader, t: pd.DataFrame, ds: Dataset, keys: list[str], fix: str) -> None:
+    """Report each row of tiles.csv whose `keys` repeat an earlier row's while both rows' units
+    are valid in a common year: [from, to] of the two units overlap (an unknown unit, or an
+    empty bound, counts as valid every year)."""
+    units = ds.units.drop_duplicates("unit_id").set_index("unit_id")
+    first = t["unit_id"].map(units["valid_from"]).astype("Float64").fillna(-np.inf)
+    last = t["unit_id"].map(units["valid_to"]).astype("Float64").fillna(np.inf)
+    rows = r.rows()
+    for _, group in t.groupby(keys, sort=False):
+        for i, later in enumerate(group.index):
+            for earlier in group.index[:i]:
+                start, end = max(first[earlier], first[later]), min(last[earlier], last[later])
+                if start > end:
+                    continue
+                key = ", ".join(f"{k}={r.frame.at[later, k]}" for k in keys)   # as written
+                years = ("every year" if start == -np.inf and end == np.inf else
+                         f"the years to {end:.0f}" if start == -np.inf else
+                         f"the years from {start:.0f}" if end == np.inf else
+                         f"{start:.0f}" if start == end else f"{start:.0f}–{end:.0f}")
+                r.problem(int(rows[later]), keys[-1],
+                          f"duplicate key ({key}) already given on row {rows[earlier]} to unit "
+                          f"'{t.at[earlier, 'unit_id']}', and both units are valid in {years}", fix)
+                break
 
 
 def _crosswalk(r: TableReader | None, ds: Dataset, known: bool) -> pd.DataFrame | None:

@@ -615,9 +615,11 @@ class Report(ServiceSections):
                             table=self.table(rows, headers, {1, 2, 3, 4}), note=note)
 
     def tile_map(self) -> Figure | None:
-        """The units of the dataset's tile grid (tiles.csv) coloured by band, if it has one. The
-        English edition writes the codes unaccented (`ascii_codes`, settled over the whole grid
-        so a unit's code is the same every year)."""
+        """The units of the dataset's tile grid (tiles.csv) valid this year, coloured by band, if
+        it has one; units of other years may share their tiles and codes (a merged unit on a
+        former unit's tile). The English edition writes the codes unaccented (`ascii_codes`,
+        settled over the whole grid so a code is the same every year and, the grid's codes
+        being unique within each year, unique within this one)."""
         tiles = self.ds.tiles
         if tiles is None:
             return None
