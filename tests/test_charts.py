@@ -246,6 +246,20 @@ def test_tile_map_spells_out_every_code_in_readable_type():
     assert_no_overlap(fig, key)
 
 
+def test_tile_map_outlines_the_blank_squares_and_keeps_the_grid_they_span():
+    """Blank squares (units of other years) are outlined, unfilled and unlabelled; a blank
+    square beyond the drawn tiles still sizes the map (the grid keeps its shape)."""
+    fig = drawn(charts.tile_map([0], [0], ["HN"], ["#0072B2"], [("Xuất sắc", "#0072B2")],
+                                [("HN", "Hà Nội")], blank=[(2, 3)]))
+    ax = fig.axes[0]
+    filled = [p for p in ax.patches if p.get_fill()]
+    outlined = [p for p in ax.patches if not p.get_fill()]
+    assert len(filled) == 1 and len(outlined) == 1
+    assert outlined[0].get_xy() == pytest.approx((3.03, -1.97))   # column 3, row 2 (rows go down)
+    assert ax.get_xlim() == (0, 4) and ax.get_ylim() == (-2, 1)
+    assert [t.get_text() for t in ax.texts] == ["HN"]
+
+
 def test_rank_ranges_draw_every_unit_with_its_interval_and_no_label_overprints():
     n = 61
     labels = [f"Tỉnh {i:02d}" for i in range(n)]

@@ -59,13 +59,14 @@ def drawn(ds, year: int, lang: str, monkeypatch) -> dict:
     """The arguments the report passes to charts.tile_map: {unit label: (row, col)} and the key."""
     seen = {}
 
-    def spy(rows, cols, labels, colours, legend, key):
+    def spy(rows, cols, labels, colours, legend, key, blank=()):
         seen["tiles"] = {label: (int(r), int(c)) for r, c, label in zip(rows, cols, labels)}
-        seen["n"], seen["key"] = len(list(labels)), key
-        return real(rows, cols, labels, colours, legend, key)
+        seen["n"], seen["key"], seen["blank"] = len(list(labels)), key, {(int(r), int(c)) for r, c in blank}
+        return real(rows, cols, labels, colours, legend, key, blank=blank)
     real = charts.tile_map
     monkeypatch.setattr(charts, "tile_map", spy)
-    assert Report(ds, year, lang, compute_results(ds, year)).tile_map() is not None
+    figure = Report(ds, year, lang, compute_results(ds, year)).tile_map()
+    seen["caption"] = figure.caption
     return seen
 
 
@@ -83,6 +84,13 @@ def test_2025_draws_the_34_provinces_on_tiles_of_their_former_ones(ds34, lang, m
     assert {k: seen["tiles"][k] for k in expected} == expected
     for gone in ("HG", "YB", "BG", "QB", "BĐ" if lang == "vi" else "BDi", "KG", "BRVT"):
         assert gone not in seen["tiles"]
+    # the 29 former provinces merged into a neighbour's tile are outlined, and the caption says why
+    assert len(seen["blank"]) == 29 and {(0, 3), (13, 5), (17, 2), (17, 4), (19, 0)} <= seen["blank"]
+    assert not seen["blank"] & set(seen["tiles"].values())
+    assert seen["caption"].endswith({"vi": "Ô chỉ có viền: tỉnh, thành phố không còn tồn tại vào năm 2025 "
+                                           "(đã hợp nhất hoặc giải thể).",
+                                     "en": "Outlined squares: provinces that no longer exist in 2025 "
+                                           "(merged or dissolved)."}[lang])
     names = dict(seen["key"])
     assert len(names) == 34
     assert names["TQ"] == {"vi": "Tuyên Quang", "en": "Tuyen Quang"}[lang]
@@ -117,6 +125,7 @@ def test_2024_keeps_the_63_tiles(ds34, monkeypatch):
     assert len(first63) == 63 and seen["n"] == 63 and seen["tiles"] == first63
     assert seen["tiles"]["BĐ"] == (13, 5) and seen["tiles"]["CM"] == (21, 0)   # by hand
     assert len(seen["key"]) == 63
+    assert seen["blank"] == set() and "Ô chỉ có viền" not in seen["caption"]
 
 
 def refused(tmp_path, unit: str, row_col_label: str) -> list:

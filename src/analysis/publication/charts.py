@@ -423,16 +423,21 @@ def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt, max_labels=8)
 TILE_IN = 0.24  # a tile's side: a four-letter label at 6 pt fits inside
 
 
-def tile_map(rows, cols, labels, colours, legend, key):
+def tile_map(rows, cols, labels, colours, legend, key, blank=()):
     """A tile-grid map: one square per unit at its (row, col) in a schematic layout, coloured
     by band and labelled with its short code (6 pt); `legend` is [(band label, colour)] above
     the map, `key` [(code, name)] the codes spelled out in columns beside it, so no reader is
-    left with codes alone. No map file is needed."""
+    left with codes alone; `blank` [(row, col)] squares of the grid outlined empty (units of
+    other years). No map file is needed."""
     rows, cols = np.asarray(rows, dtype=int), np.asarray(cols, dtype=int)
-    height, width = rows.max() + 1, cols.max() + 1
+    height = max([rows.max()] + [r for r, _ in blank]) + 1
+    width = max([cols.max()] + [c for _, c in blank]) + 1
     map_in = TILE_IN * width
     fig = plt.figure(figsize=(A4_WIDTH_IN, TILE_IN * height + 0.5))
     ax = fig.add_axes((0, 0, map_in / A4_WIDTH_IN, TILE_IN * height / (TILE_IN * height + 0.5)))
+    for r, c in blank:
+        ax.add_patch(plt.Rectangle((c + 0.03, -r + 0.03), 0.88, 0.88, fill=False, edgecolor="#c8c8c8",
+                                   linewidth=0.6))
     for r, c, label, colour in zip(rows, cols, labels, colours):
         ax.add_patch(plt.Rectangle((c, -r), 0.94, 0.94, color=colour, linewidth=0))
         ax.text(c + 0.47, -r + 0.47, label, ha="center", va="center", fontsize=6 if len(label) < 4 else 5.3,

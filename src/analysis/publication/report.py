@@ -634,9 +634,17 @@ class Report(ServiceSections):
         legend.append((no_score[:1].upper() + no_score[1:], charts.GREY))  # capitalised as the bands
         key = sorted(zip(t["label"], t["unit_id"].map(self.name)),
                      key=lambda k: vi_sort_key(k[0]) if self.lang == "vi" else k[0].casefold())
-        fig = charts.tile_map(t["row"], t["col"], t["label"], self._band_colours(t["band"]), legend, key)
-        return self.figure(fig, "tile-map", self.t("chart.tiles_alt", n=len(t)),
-                           self.t("chart.tiles_caption", year=self.year))
+        # squares of units gone by this year that no unit of this year stands on (provinces
+        # merged into one drawn on another's tile) are outlined: the grid keeps its shape
+        ended = tiles["unit_id"].map(self.ds.units.drop_duplicates("unit_id").set_index("unit_id")["valid_to"])
+        gone = tiles[(ended < self.year).fillna(False).astype(bool)]
+        blank = sorted(set(zip(gone["row"], gone["col"])) - set(zip(t["row"], t["col"])))
+        fig = charts.tile_map(t["row"], t["col"], t["label"], self._band_colours(t["band"]), legend, key,
+                              blank=blank)
+        caption = self.t("chart.tiles_caption", year=self.year)
+        if blank:
+            caption += " " + self.t("chart.tiles_blank", year=self.year)
+        return self.figure(fig, "tile-map", self.t("chart.tiles_alt", n=len(t)), caption)
 
     def components(self) -> HTML:
         comps = self.tables["index_components"]
