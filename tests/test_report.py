@@ -14,6 +14,7 @@ from analysis.publication.i18n import load_catalog, used_keys
 from analysis.publication.report import SECTIONS, Report
 from analysis.indices.results import compute_results
 from test_crosswalk_change import write_merged
+from test_tiles_34 import write_34
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,7 +124,8 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
     datasets = [*only, (tiny_counts, 2023), (all_counts, 2023), (ROOT / "data" / "papi-provinces", 2016), (ROOT / "data" / "papi-provinces", 2014),
                 (ROOT / "data" / "papi-provinces", 2018), (ROOT / "data" / "papi-provinces", 2024),
                 (ROOT / "data" / "par-ministries", 2023),
-                (write_merged(tmp_path / "merged"), 2025)]   # a year compared through the crosswalk
+                (write_merged(tmp_path / "merged"), 2025),   # a year compared through the crosswalk
+                (write_34(tmp_path / "tiles34"), 2025)]   # the 34 provinces: gone units' tiles outlined
     demo = ROOT / "data" / "demo-mps"
     if demo.is_dir():  # 2025 vs 2024 is not like-for-like (no verdict), 2024 vs 2023 is;
         datasets += [(demo, 2025), (demo, 2024)]   # 2024: paper and digital (channel_gap)
