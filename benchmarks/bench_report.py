@@ -50,10 +50,16 @@ def run_report(out: Path) -> None:
 
 
 def kernel_floor() -> None:
-    """Two kernels started in parallel, each doing the notebook's imports."""
+    """Two kernels started in parallel as jupyter_client starts a kernel (each a new Python
+    process), each doing the notebook's imports. (A run forks its two kernels from one process
+    that imports once: `kernels.start_kernels`.)"""
+    def start(_):
+        km = kernels.LocalKernelManager(kernel_name="python3")
+        km.start_kernel(extra_arguments=kernels.KERNEL_ARGS)
+        kernels.silently(km, "__import__('analysis.publication.report')")
+        return km
     with ThreadPoolExecutor(2) as pool:
-        for km in list(pool.map(lambda _: kernels.start_kernel(), range(2))):
-            kernels.stop_kernel(km)
+        kernels.stop_kernels(list(pool.map(start, range(2))))
 
 
 def pdf_pages(run: Path, tmp: Path) -> list[Path]:

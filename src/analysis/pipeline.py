@@ -72,8 +72,8 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
         # process imports the rest, loads the data and computes the tables; each then takes
         # this process's dataset, runs its edition's notebook and renders its PDF: the editions
         # run side by side as two processes.
-        started_kernels = [pool.submit(kernels.start_kernel, "pdf" in formats)
-                           for _ in langs] if formats else []
+        started_kernels = pool.submit(kernels.start_kernels, len(langs) if formats else 0,
+                                      "pdf" in formats)
         try:
             from analysis.audit.release import DraftError, draft_reasons
             from analysis.indices.results import compute_results
@@ -101,17 +101,16 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                     pickled = tmp / ".dataset.pickle"   # the kernels' dataset (removed below)
                     pickled.write_bytes(pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
 
-                    def edition(lang, kernel):
+                    def edition(lang, i):
+                        kernel = started_kernels.result()[i]
                         publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
-                                                 final.parent / "failed", period, kernel.result(),
-                                                 pickled)
+                                                 final.parent / "failed", period, kernel, pickled)
                         bar.update()
                         publish.render_edition(ds, year, lang, results, tmp, formats, archival,
-                                               period, kernel.result())
+                                               period, kernel)
                         bar.update()
                     bar.set_postfix_str("editions " + ", ".join(langs))
-                    editions = [pool.submit(edition, lang, kernel)
-                                for lang, kernel in zip(langs, started_kernels)]
+                    editions = [pool.submit(edition, lang, i) for i, lang in enumerate(langs)]
                     if "xlsx" in formats:   # meanwhile, here: the workbooks need only the tables
                         for lang in langs:
                             publish.write_xlsx(ds, year, lang, results, tmp, period)
@@ -130,9 +129,9 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                               **({"explain": True} if explain else {}),
                               **({"profiles": True} if profiles else {})}
                 manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
-        finally:   # side by side: a stop waits about 0.1 s for the killed process
-            list(pool.map(kernels.stop_kernel, [kernel.result() for kernel in started_kernels
-                                                if kernel.exception() is None]))
+        finally:
+            if started_kernels.exception() is None:
+                kernels.stop_kernels(started_kernels.result())
     return final
 
 

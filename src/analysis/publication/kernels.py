@@ -2,18 +2,29 @@
 
 Light on purpose (jupyter_client only): a run starts its editions' kernels before it imports
 the rest of the package, so their start overlaps the parent's own imports and the tables.
+The editions' kernels are forked from one process (`start_kernels`), which does the kernels'
+imports once: a second kernel of its own would import the same modules again (about 1.5 s of
+CPU, a seventh of a yearly report's, on a machine whose two cores the run keeps busy).
 """
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from functools import cached_property
 from pathlib import Path
 
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import KernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from jupyter_client.session import Session
 from traitlets import default
+
+KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]   # as nbclient starts a kernel
 
 
 class LocalKernelManager(KernelManager):
@@ -50,23 +61,127 @@ class LocalKernelManager(KernelManager):
             await super()._async_interrupt_kernel()
 
 
-def start_kernel(pdf: bool = False) -> LocalKernelManager:
-    """A report kernel started ahead of its notebook, with the notebook's imports already done
-    (and WeasyPrint's, when it is to render the edition's PDF: `write_edition_pdf`), so the
-    start overlaps the computing of the tables. What it runs before the notebook runs silently:
-    the kernel's execution count, hence the kept notebook, is as if papermill had started it
-    (papermill leaves a kernel it did not start running: `stop_kernel`)."""
-    km = LocalKernelManager(kernel_name="python3")
-    km.start_kernel(extra_arguments=["--HistoryManager.hist_file=:memory:"])  # as nbclient does
-    code = "__import__('analysis.publication.report')"   # nothing bound
-    if pdf:
-        code += ", __import__('weasyprint')"
+class _Forked:
+    """A forked kernel seen as jupyter_client sees a kernel it started (a `Popen`'s poll, wait,
+    send_signal, kill, terminate); not this process's child, so its exit status is unknown
+    (-1 once it is gone: its parent, the process that forked it, reaps it at once)."""
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = -1
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:   # ended meanwhile
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def start_kernels(n: int, pdf: bool = False) -> list[LocalKernelManager]:
+    """`n` report kernels started ahead of their notebooks, with the notebook's imports already
+    done (and WeasyPrint's, when they are to render the editions' PDFs: `write_edition_pdf`),
+    so the start overlaps the computing of the tables. One process (`_fork_kernels`) does the
+    imports once and forks the kernels, each an ipykernel on its manager's connection file in
+    a session of its own, as jupyter_client starts one. What runs before the notebook runs
+    silently: the kernel's execution count, hence the kept notebook, is as if papermill had
+    started it (papermill leaves a kernel it did not start running: `stop_kernels`)."""
+    if n == 0:
+        return []
+    kms = [LocalKernelManager(kernel_name="python3") for _ in range(n)]
+    for km in kms:
+        km.write_connection_file()
+    read, write = os.pipe()
+    forker = subprocess.Popen(
+        [sys.executable, "-c", "from analysis.publication.kernels import _fork_kernels; _fork_kernels()",
+         str(write), "1" if pdf else "", *(km.connection_file for km in kms)],
+        stdin=subprocess.PIPE, pass_fds=(write,))
+    os.close(write)
+    with os.fdopen(read) as pids:
+        told = pids.read().split()
+    if len(told) != n:
+        forker.stdin.close()
+        forker.wait()
+        for km in kms:
+            km.cleanup_resources()
+        raise RuntimeError(f"the report kernels could not be started (exit code {forker.returncode})")
+    for km, pid in zip(kms, told):
+        km.forker = forker
+        km.kernel_id = str(uuid.uuid4())
+        km.provisioner = LocalProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+        km.provisioner.process = _Forked(int(pid))
+        km.provisioner.pid = km.provisioner.pgid = int(pid)
+        km.provisioner.connection_info = km.get_connection_info()
+        km._connect_control_socket()
     try:
-        silently(km, code)
+        for km in kms:
+            silently(km, "None")   # ready
     except BaseException:
-        stop_kernel(km)
+        stop_kernels(kms)
         raise
-    return km
+    return kms
+
+
+def _fork_kernels() -> None:
+    """The kernels' parent (`python -c … FD PDF CONNECTION_FILE…`): imports the notebook's
+    modules (and WeasyPrint if PDF), forks one ipykernel per connection file, writes their
+    process ids to the file descriptor FD, and waits for them; when the run that started it
+    closes its standard input (it stopped, or died), it kills those left, so none outlives
+    the run."""
+    import threading
+    fd, pdf, *files = sys.argv[1:]
+    if sys.path and sys.path[0] == "":   # as ipykernel_launcher: not the caller's folder
+        del sys.path[0]
+    import analysis.publication.report  # noqa: F401
+    from ipykernel.kernelapp import IPKernelApp
+    if pdf:
+        import weasyprint  # noqa: F401
+    parent = f"--IPKernelApp.parent_handle={os.getpid()}"   # a kernel ends when this process does
+    pids = []
+    for file in files:
+        pid = os.fork()
+        if pid == 0:
+            os.close(int(fd))
+            os.setsid()
+            IPKernelApp.launch_instance(argv=["-f", file, parent, *KERNEL_ARGS])
+            os._exit(0)
+        pids.append(pid)
+    os.write(int(fd), " ".join(map(str, pids)).encode())
+    os.close(int(fd))
+
+    def stop_all():
+        sys.stdin.read()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    threading.Thread(target=stop_all, daemon=True).start()
+    for _ in pids:
+        os.wait()
 
 
 def silently(km: LocalKernelManager, code: str, timeout: float = 120) -> None:
@@ -76,18 +191,25 @@ def silently(km: LocalKernelManager, code: str, timeout: float = 120) -> None:
         raise RuntimeError(f"the report kernel could not run {code!r}: {reply['content'].get('evalue')}")
 
 
-def stop_kernel(km: LocalKernelManager) -> None:
-    """Stop a report kernel at once (SIGKILL) and remove its socket files: its notebook is saved
-    and it keeps nothing else (history in memory), so the polite shutdown request would only add
-    about a second per kernel to the end of every run."""
-    if "quiet_client" in vars(km):
-        km.quiet_client.stop_channels()
-    if km.has_kernel:
-        km.shutdown_kernel(now=True)
-    km.cleanup_resources()
+def stop_kernels(kms: list[LocalKernelManager]) -> None:
+    """Stop the report kernels at once (SIGKILL) and remove their socket files: a notebook is
+    saved and its kernel keeps nothing else (history in memory), so the polite shutdown request
+    would only add about a second per kernel to the end of every run. All are killed before
+    any is waited for (jupyter_client's own wait polls every 0.1 s); then their parent ends."""
+    for km in kms:
+        if "quiet_client" in vars(km):
+            km.quiet_client.stop_channels()
+        if km.has_kernel:
+            km.provisioner.process.kill()
+    for km in kms:
+        if km.has_kernel:
+            km.provisioner.process.wait(timeout=10)
+            km.shutdown_kernel(now=True)
+        km.cleanup_resources()
+    for forker in {id(km.forker): km.forker for km in kms if hasattr(km, "forker")}.values():
+        forker.stdin.close()
+        forker.wait()
 
 
 class NotebookError(Exception):
     """The report notebook failed; the failed copy is kept (outside the run) for diagnosis."""
-
-

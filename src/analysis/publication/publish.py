@@ -38,7 +38,7 @@ FONT_DIR = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-dat
 def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path,
                      failed_dir: Path | None = None, period: str | None = None,
                      km: LocalKernelManager | None = None, pickled: Path | None = None) -> Path:
-    """Run the report notebook for one edition (in `km`, a kernel from `start_kernel`, else a
+    """Run the report notebook for one edition (in `km`, a kernel from `start_kernels`, else a
     new one; given `pickled`, the run's own dataset, `report.preload`, the kernel does not load
     it again); the executed copy stays in the run for audit.
 

@@ -1,0 +1,105 @@
+"""The report's kernels (publication.kernels): the editions' kernels are forked from one process
+that did their imports once, each runs as a kernel jupyter_client started would (its own
+session, signals to its group), and none outlives the run, stopped or killed."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from analysis.publication import kernels
+
+
+def gone(pid: int) -> bool:
+    """The process has ended (a zombie, ended but not yet reaped, counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def wait_gone(pids, seconds=15.0) -> list[int]:
+    """The pids still running after `seconds`."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not all(gone(p) for p in pids):
+        time.sleep(0.05)
+    return [p for p in pids if not gone(p)]
+
+
+def ask(km, expression: str) -> str:
+    reply = km.quiet_client.execute_interactive("", silent=True, user_expressions={"x": expression})
+    return reply["content"]["user_expressions"]["x"]["data"]["text/plain"]
+
+
+def test_the_kernels_are_forked_from_one_process_that_imported_their_modules():
+    kms = kernels.start_kernels(2, pdf=True)
+    try:
+        pids = [km.provisioner.pid for km in kms]
+        parents = {int(ask(km, "__import__('os').getppid()")) for km in kms}
+        assert len(parents) == 1 and os.getpid() not in parents   # one parent, not this process
+        forker, = parents
+        assert forker == kms[0].forker.pid
+        for km, pid in zip(kms, pids):
+            assert int(ask(km, "__import__('os').getpid()")) == pid
+            assert os.getsid(pid) == pid   # its own session, as jupyter_client starts a kernel
+            # imported before the fork: the notebook's modules and WeasyPrint are there already
+            assert ask(km, "all(m in __import__('sys').modules for m in "
+                           "('analysis.publication.report', 'weasyprint'))") == "True"
+            # a fresh kernel: nothing run in it counts (the notebook's first cell is [1])
+            assert ask(km, "get_ipython().execution_count") == "1"
+        # the connection files differ: each edition talks to its own kernel
+        assert len({km.connection_file for km in kms}) == 2
+    finally:
+        kernels.stop_kernels(kms)
+    assert wait_gone(pids + [forker], 1) == []
+    assert not any(os.path.exists(km.connection_file) for km in kms)
+
+
+def test_an_interrupt_reaches_a_forked_kernel():
+    km, = kernels.start_kernels(1)
+    try:
+        client = km.client()
+        client.start_channels()
+        client.execute("import time; time.sleep(60)")
+        time.sleep(0.5)
+        km.interrupt_kernel()
+        reply = client.get_shell_msg(timeout=10)
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+        client.stop_channels()
+    finally:
+        kernels.stop_kernels([km])
+
+
+def test_no_kernel_outlives_a_killed_run(tmp_path):
+    """The run's process killed (SIGKILL, no cleanup): the kernels' parent sees its standard input
+    close, kills the kernels and ends."""
+    script = textwrap.dedent("""
+        import sys, time
+        from analysis.publication import kernels
+        kms = kernels.start_kernels(2)
+        print(kms[0].forker.pid, *(km.provisioner.pid for km in kms), flush=True)
+        time.sleep(120)
+    """)
+    run = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in run.stdout.readline().split()]
+        assert len(pids) == 3 and not any(gone(p) for p in pids)
+    finally:
+        run.kill()
+        run.wait()
+    assert wait_gone(pids) == []
+
+
+def test_kernels_that_cannot_start_are_a_clear_error(monkeypatch):
+    monkeypatch.setattr(kernels.sys, "executable", "/bin/false")
+    with pytest.raises(RuntimeError, match="report kernels could not be started"):
+        kernels.start_kernels(2)
+
+
+def test_no_kernels_start_when_no_edition_is_published():
+    assert kernels.start_kernels(0) == []
