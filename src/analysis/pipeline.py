@@ -101,10 +101,13 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                     pickled = tmp / ".dataset.pickle"   # the kernels' dataset (removed below)
                     pickled.write_bytes(pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
 
+                    earlier = {lang: publish.earlier_png_copies(final.resolve(), lang) for lang in langs}
+
                     def edition(lang, i):
                         kernel = started_kernels.result()[i]
                         publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
-                                                 final.parent / "failed", period, kernel, pickled)
+                                                 final.parent / "failed", period, kernel, pickled,
+                                                 earlier[lang])
                         bar.update()
                         publish.render_edition(ds, year, lang, results, tmp, formats, archival,
                                                period, kernel)

@@ -11,10 +11,10 @@ from importlib import metadata
 from pathlib import Path
 
 from analysis import METHODOLOGY_VERSION, __version__
-from analysis.paths import ROOT
+from analysis.paths import PACKAGE, ROOT
 
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "nbconvert",
-            "weasyprint", "babel", "openpyxl", "duckdb", "pyarrow")
+            "weasyprint", "babel", "openpyxl", "duckdb", "pyarrow", "pillow")
 
 
 def sha256(path: Path) -> str:
@@ -48,6 +48,23 @@ def _git() -> dict:
     return {"commit": head.stdout.strip(), "dirty": bool(git("status", "--porcelain").stdout.strip())}
 
 
+def software() -> dict:
+    """The versions of Python, this package and the libraries whose work is published."""
+    return {"par-reports": __version__, "python": platform.python_version(),
+            **{name: metadata.version(name) for name in PACKAGES}}
+
+
+def code_digest() -> str:
+    """SHA-256 of the package's own files (code, templates, catalog, notebooks; each file's
+    path and bytes, in path order): the same digest means the same code, with or without git."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in PACKAGE.rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def build(ds, parameters: dict, started: str, run_dir: Path) -> dict:
     """The manifest of a finished run in `run_dir` (outputs hashed as they are on disk). The
     dataset folder is recorded relative to the run folder, so no path of the machine is
@@ -62,8 +79,8 @@ def build(ds, parameters: dict, started: str, run_dir: Path) -> dict:
                         "satisfied_answers", "leader_share", "alpha", "bootstrap", "seed",
                         "synthetic")}},
         "methodology_version": METHODOLOGY_VERSION,
-        "software": {"par-reports": __version__, "python": platform.python_version(),
-                     **{name: metadata.version(name) for name in PACKAGES}},
+        "software": software(),
+        "code": code_digest(),
         "git": _git(),
         "started": started,
         "report_date": report_date().isoformat(),

@@ -21,6 +21,7 @@ import nbformat  # noqa: E402
 import papermill  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 
+from analysis.audit import manifest
 from analysis.audit.release import draft_reasons
 from analysis.publication import xlsx
 from analysis.publication.cover import report_author
@@ -37,10 +38,12 @@ FONT_DIR = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-dat
 
 def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out_dir: Path,
                      failed_dir: Path | None = None, period: str | None = None,
-                     km: LocalKernelManager | None = None, pickled: Path | None = None) -> Path:
+                     km: LocalKernelManager | None = None, pickled: Path | None = None,
+                     png_copies: dict | None = None) -> Path:
     """Run the report notebook for one edition (in `km`, a kernel from `start_kernels`, else a
     new one; given `pickled`, the run's own dataset, `report.preload`, the kernel does not load
-    it again); the executed copy stays in the run for audit.
+    it again; given `png_copies` (`earlier_png_copies`), its charts reuse those that have not
+    changed); the executed copy stays in the run for audit.
 
     On failure the executed copy (with papermill's banner at the failing cell) is moved to
     `failed_dir` and a NotebookError names the cell, the exception and that copy."""
@@ -52,6 +55,9 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
         if pickled is not None:
             code += (f"; __import__('analysis.publication.report').publication.report.preload("
                      f"{str(Path(data_dir).resolve())!r}, {str(pickled.resolve())!r})")
+        if png_copies:
+            code += (f"; __import__('analysis.publication.charts').publication.charts"
+                     f".reuse_png_copies({png_copies!r})")
         silently(km, code)
     try:   # the kernel runs in the edition's folder, the paths relative to it: the copy reruns there
         papermill.execute_notebook(
@@ -72,6 +78,24 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
     scrub_paths(executed, {str(out_dir.resolve().parent): "..", str(REPORT_NOTEBOOK.parent.parent): ".",
                            str(Path(data_dir).resolve()): _shown(Path(data_dir).resolve())})
     return executed
+
+
+def earlier_png_copies(published: Path, lang: str) -> dict[str, tuple[str, str, str]]:
+    """The PNG copies of the charts of edition `lang` in the run published at `published` (the
+    previous run of the same dataset and year), for `charts.reuse_png_copies`: each chart's
+    stem -> (the file, its SHA-256 and that of the SVG drawn beside it, as that run's manifest
+    records them). None unless that run was made by the same code (`manifest.code_digest`)
+    with the same libraries (`manifest.software`): the same SVG then means the same pixels."""
+    try:
+        recorded = manifest.read(published)
+    except manifest.BrokenManifest:   # none published yet, or not a run we can trust
+        return {}
+    if recorded.get("code") != manifest.code_digest() or recorded.get("software") != manifest.software():
+        return {}
+    outputs, prefix = recorded["outputs"], f"{lang}/figures/"
+    return {name[len(prefix):-len(".png")]: (str(published / name), digest, outputs[name[:-len(".png")] + ".svg"])
+            for name, digest in outputs.items()
+            if name.startswith(prefix) and name.endswith(".png") and name[:-len(".png")] + ".svg" in outputs}
 
 
 def _shown(folder: Path) -> str:

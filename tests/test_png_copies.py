@@ -1,0 +1,158 @@
+"""A rerun takes the previous run's 300-dpi PNG copy of a chart whose SVG has not changed
+(`charts.reuse_png_copies`, `publish.earlier_png_copies`) instead of drawing it again, and only
+when that copy is provably the same bytes a new drawing would write: the same code and
+libraries (the previous manifest), the same SVG, the file as its run recorded it."""
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+
+from analysis import pipeline
+from analysis.audit import manifest
+from analysis.publication import charts, publish
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def chart(counts=(16, 15, 15, 15)):
+    return charts.band_counts(["Cao nhất", "Trung bình cao", "Trung bình thấp", "Thấp nhất"],
+                              list(counts), "Số đơn vị")
+
+
+def offer(folder: Path, stem: str = "01-bands") -> None:
+    png, svg = folder / f"{stem}.png", folder / f"{stem}.svg"
+    charts.reuse_png_copies({stem: (str(png), sha(png.read_bytes()), sha(svg.read_bytes()))})
+
+
+@pytest.fixture(autouse=True)
+def nothing_offered():
+    charts.reuse_png_copies({})
+    yield
+    charts.reuse_png_copies({})
+
+
+@pytest.fixture
+def drawn(tmp_path):
+    """A chart saved with nothing offered: its SVG and its freshly drawn PNG."""
+    svg = charts.save(chart(), tmp_path / "first", "01-bands")
+    return tmp_path / "first", svg
+
+
+def no_png_drawing(monkeypatch):
+    original = Figure.savefig
+
+    def savefig(self, fname, *args, **kwargs):
+        assert kwargs.get("format") != "png", "the PNG copy was drawn again"
+        return original(self, fname, *args, **kwargs)
+    monkeypatch.setattr(Figure, "savefig", savefig)
+
+
+def test_an_unchanged_chart_takes_the_earlier_copy_without_drawing_it(drawn, tmp_path, monkeypatch):
+    first, svg = drawn
+    offer(first)
+    no_png_drawing(monkeypatch)
+    again = charts.save(chart(), tmp_path / "second", "01-bands")
+    assert again == svg
+    assert (tmp_path / "second" / "01-bands.png").read_bytes() == (first / "01-bands.png").read_bytes()
+    assert (tmp_path / "second" / "01-bands.svg").read_bytes() == (first / "01-bands.svg").read_bytes()
+
+
+def test_a_changed_chart_is_drawn_again(drawn, tmp_path):
+    first, _ = drawn
+    offer(first)
+    charts.save(chart((17, 15, 15, 14)), tmp_path / "second", "01-bands")
+    charts.reuse_png_copies({})
+    charts.save(chart((17, 15, 15, 14)), tmp_path / "fresh", "01-bands")
+    new = (tmp_path / "second" / "01-bands.png").read_bytes()
+    assert new == (tmp_path / "fresh" / "01-bands.png").read_bytes()
+    assert new != (first / "01-bands.png").read_bytes()
+
+
+def test_a_copy_altered_since_its_run_is_drawn_again(drawn, tmp_path):
+    first, _ = drawn
+    offer(first)
+    genuine = (first / "01-bands.png").read_bytes()
+    (first / "01-bands.png").write_bytes(genuine[:-1] + b"\0")   # altered after its run recorded it
+    charts.save(chart(), tmp_path / "second", "01-bands")
+    assert (tmp_path / "second" / "01-bands.png").read_bytes() == genuine
+
+
+def test_a_chart_offered_no_copy_is_drawn(drawn, tmp_path, monkeypatch):
+    first, _ = drawn
+    offer(first, "01-bands")
+    drawn_png = []
+    original = Figure.savefig
+
+    def savefig(self, fname, *args, **kwargs):
+        drawn_png.append(kwargs.get("format") == "png")
+        return original(self, fname, *args, **kwargs)
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    charts.save(chart(), tmp_path / "second", "02-other")   # the same chart under another name
+    assert drawn_png.count(True) == 1
+
+
+def fake_run(folder: Path, **changes) -> Path:
+    """A run folder with one edition's chart and a manifest recording it."""
+    (folder / "vi" / "figures").mkdir(parents=True)
+    (folder / "vi" / "figures" / "01-bands.png").write_bytes(b"png")
+    (folder / "vi" / "figures" / "01-bands.svg").write_bytes(b"<svg/>")
+    (folder / "vi" / "report.html").write_bytes(b"<html/>")
+    recorded = {"parameters": {"year": 2024, "period": None},
+                "dataset": {"folder": "data", "inputs": {}},
+                "software": manifest.software(), "code": manifest.code_digest(),
+                "outputs": {f"vi/{n}": sha((folder / "vi" / n).read_bytes())
+                            for n in ("figures/01-bands.png", "figures/01-bands.svg", "report.html")}}
+    recorded.update(changes)
+    (folder / "manifest.json").write_text(json.dumps(recorded), encoding="utf-8")
+    return folder
+
+
+def test_the_copies_offered_are_those_the_previous_manifest_records(tmp_path):
+    run = fake_run(tmp_path / "run")
+    assert publish.earlier_png_copies(run, "vi") == {
+        "01-bands": (str(run / "vi" / "figures" / "01-bands.png"), sha(b"png"), sha(b"<svg/>"))}
+    assert publish.earlier_png_copies(run, "en") == {}
+
+
+@pytest.mark.parametrize("changes", [
+    {"code": "0" * 64},                                           # other code
+    {"software": {**manifest.software(), "matplotlib": "0.0"}},   # other libraries
+    {"software": None},                                           # an older run, not recorded
+])
+def test_nothing_is_offered_from_a_run_of_other_code_or_libraries(tmp_path, changes):
+    assert publish.earlier_png_copies(fake_run(tmp_path / "run", **changes), "vi") == {}
+
+
+def test_nothing_is_offered_without_a_readable_manifest(tmp_path):
+    assert publish.earlier_png_copies(tmp_path / "nothing-published", "vi") == {}
+    run = fake_run(tmp_path / "run")
+    (run / "manifest.json").write_text("{", encoding="utf-8")
+    assert publish.earlier_png_copies(run, "vi") == {}
+
+
+def test_a_rerun_publishes_the_same_copies_and_never_an_altered_one(tmp_path):
+    """End to end: a rerun over a published run whose PNG copy was altered afterwards publishes
+    the genuine drawing (as a run into an empty folder does) and records its hash."""
+    data = ROOT / "data" / "par-ministries"
+    fresh = pipeline.run(data, 2023, formats=("html",), out_root=tmp_path / "fresh", progress=False)
+    out = tmp_path / "out"
+    first = pipeline.run(data, 2023, formats=("html",), out_root=out, progress=False)
+    pngs = sorted((first / "vi" / "figures").glob("*.png"))
+    assert pngs
+    altered = pngs[0].resolve()
+    genuine = altered.read_bytes()
+    altered.write_bytes(genuine[:-1] + b"\0")
+    again = pipeline.run(data, 2023, formats=("html",), out_root=out, progress=False)
+    for lang in ("vi", "en"):
+        for png in sorted((fresh / lang / "figures").glob("*.png")):
+            assert (again / lang / "figures" / png.name).read_bytes() == png.read_bytes(), png.name
+    recorded = json.loads((again / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    assert recorded[f"vi/figures/{pngs[0].name}"] == sha(genuine)
+    shutil.rmtree(tmp_path)
