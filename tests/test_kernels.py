@@ -7,10 +7,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
 from analysis.publication import kernels
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def gone(pid: int) -> bool:
@@ -62,15 +65,13 @@ def test_the_kernels_are_forked_from_one_process_that_imported_their_modules():
 def test_an_interrupt_reaches_a_forked_kernel():
     km, = kernels.start_kernels(1)
     try:
-        client = km.client()
-        client.start_channels()
+        client = km.quiet_client   # a blocking client (papermill's is asynchronous)
         client.execute("import time; time.sleep(60)")
         time.sleep(0.5)
         km.interrupt_kernel()
         reply = client.get_shell_msg(timeout=10)
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "KeyboardInterrupt"
-        client.stop_channels()
     finally:
         kernels.stop_kernels([km])
 
@@ -103,3 +104,66 @@ def test_kernels_that_cannot_start_are_a_clear_error(monkeypatch):
 
 def test_no_kernels_start_when_no_edition_is_published():
     assert kernels.start_kernels(0) == []
+
+
+def test_an_interrupted_run_publishes_nothing_and_leaves_no_kernel(tmp_path):
+    """Ctrl-C while the editions' notebooks run: the kernels are stopped, the editions waiting
+    for them end (nbclient sees the kernels gone), and the command says so and exits 130."""
+    cli = Path(sys.executable).parent / "par-report"
+    run = subprocess.Popen([str(cli), "run", "--data", str(ROOT / "data" / "par-ministries"),
+                            "--year", "2023", "--out", str(tmp_path)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True)
+    forker = None
+    end = time.monotonic() + 120
+    while forker is None and time.monotonic() < end and run.poll() is None:
+        forker = next((int(p) for p in os.listdir("/proc") if p.isdigit() and parent(int(p)) == run.pid
+                       and "_fork_kernels" in cmdline(int(p))), None)
+        time.sleep(0.05)
+    assert forker is not None, "the run's kernels did not start"
+    kernel_pids = []
+    while len(kernel_pids) < 2 and time.monotonic() < end:
+        kernel_pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and parent(int(p)) == forker]
+        time.sleep(0.05)
+    time.sleep(1.0)   # the notebooks are running
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130
+    assert "interrupted: nothing was published" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "par-ministries" / "2023").exists()
+    assert wait_gone([forker, *kernel_pids]) == []
+
+
+def parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+
+
+def cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
+def test_a_kernel_that_dies_mid_notebook_is_a_clear_error(tmp_path):
+    """nbclient notices a dead kernel (its client is asynchronous) instead of waiting for ever."""
+    import threading
+    from analysis.indices.results import compute_results
+    from analysis.indices.tables import write_tables
+    from analysis.inputs.dataset import load_dataset
+    from analysis.publication import publish
+    data = ROOT / "data" / "par-ministries"
+    write_tables(compute_results(load_dataset(data), 2023, progress=False), tmp_path / "tables")
+    km, = kernels.start_kernels(1)
+    try:
+        threading.Timer(0.5, km.provisioner.process.kill).start()   # the notebook takes seconds
+        with pytest.raises(kernels.NotebookError, match="kernel stopped before the notebook finished"):
+            publish.execute_notebook(data, 2023, "vi", tmp_path / "tables", tmp_path / "vi", km=km)
+    finally:
+        kernels.stop_kernels([km])

@@ -187,7 +187,12 @@ def entry() -> None:
     have run (temporary files removed, logs flushed). Python's own teardown of the modules a run
     imports (pandas, SciPy, statsmodels, DuckDB …) frees nothing that is still to be written and
     took about 0.4 s after every command."""
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:   # Ctrl-C: the run folder was removed, the kernels stopped
+        print("\ninterrupted: nothing was published; what was published before is unchanged",
+              file=sys.stderr)
+        code = 130
     sys.stdout.flush()
     sys.stderr.flush()
     atexit._run_exitfuncs()

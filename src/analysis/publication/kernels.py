@@ -22,14 +22,20 @@ from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from jupyter_client.session import Session
-from traitlets import default
+from traitlets import DottedObjectName, default
 
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]   # as nbclient starts a kernel
 
 
 class LocalKernelManager(KernelManager):
     """The report's kernel talks over local IPC sockets rather than TCP ports: nothing listens on
-    the network, and ipykernel has no unencrypted-TCP warning to print on every run."""
+    the network, and ipykernel has no unencrypted-TCP warning to print on every run. Its clients
+    (papermill's) are asynchronous: with a blocking client, nbclient's wait for a cell's output
+    blocks its event loop, so it never notices a kernel that died (killed, or stopped by a run
+    that failed elsewhere) and waits for ever; an asynchronous one lets it check every second
+    and raise DeadKernelError."""
+
+    client_class = DottedObjectName("jupyter_client.asynchronous.AsyncKernelClient")
 
     @default("transport")
     def _transport(self):
@@ -46,8 +52,10 @@ class LocalKernelManager(KernelManager):
         twice an edition on the way of a run (before its notebook, before its PDF). Its own
         session: it also receives the notebook's messages, which a session shared with the
         notebook's client would refuse as replayed ("Duplicate Signature")."""
-        client = self.client(session=Session(key=self.session.key,
-                                             signature_scheme=self.session.signature_scheme))
+        client = BlockingKernelClient(**{
+            **self.get_connection_info(session=True), "connection_file": self.connection_file,
+            "parent": self, "session": Session(key=self.session.key,
+                                               signature_scheme=self.session.signature_scheme)})
         client.start_channels()
         client.wait_for_ready(timeout=60)
         return client
@@ -118,7 +126,7 @@ def start_kernels(n: int, pdf: bool = False) -> list[LocalKernelManager]:
     forker = subprocess.Popen(
         [sys.executable, "-c", "from analysis.publication.kernels import _fork_kernels; _fork_kernels()",
          str(write), "1" if pdf else "", *(km.connection_file for km in kms)],
-        stdin=subprocess.PIPE, pass_fds=(write,))
+        stdin=subprocess.PIPE, pass_fds=(write,), start_new_session=True)   # no Ctrl-C from the terminal
     os.close(write)
     with os.fdopen(read) as pids:
         told = pids.read().split()

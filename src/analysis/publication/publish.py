@@ -19,6 +19,7 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
 import papermill  # noqa: E402
+from nbclient.exceptions import DeadKernelError  # noqa: E402
 from nbconvert import HTMLExporter  # noqa: E402
 
 from analysis.audit import manifest
@@ -67,6 +68,9 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
             parameters={"data_dir": relative(Path(data_dir).resolve(), here), "year": int(year),
                         "lang": lang, "tables_dir": relative(tables_dir.resolve(), here),
                         "out_dir": ".", "period": period or ""})
+    except DeadKernelError as err:   # killed, or stopped by a run failing elsewhere
+        raise NotebookError(f"the {lang} report notebook's kernel stopped before the notebook "
+                            f"finished ({err}); nothing was published") from None
     except papermill.PapermillExecutionError as err:
         kept = executed
         if failed_dir is not None:
