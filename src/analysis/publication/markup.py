@@ -54,6 +54,7 @@ def keep_ranges(value) -> markupsafe.Markup:
                                     lambda m: f'<span class="nowrap">{m.group(0)}</span>', escaped))
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES / "sections"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
