@@ -79,7 +79,6 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
             from analysis.indices.results import compute_results
             from analysis.indices.tables import write_tables
             from analysis.inputs.dataset import default_when, load_dataset
-            from analysis.publication import publish
             ds = load_dataset(Path(data_dir).resolve())   # absolute paths: handed to the kernels
             if year is None and period is None:
                 year, period = default_when(ds.config)
@@ -98,6 +97,8 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                     bar.set_postfix_str("working papers")
                     execute(data_dir, year, "", tables, tmp / "explain" / "explain.ipynb")
                 if formats:
+                    # papermill only now: the kernels are started and the tables come first
+                    from analysis.publication import publish
                     pickled = tmp / ".dataset.pickle"   # the kernels' dataset (removed below)
                     pickled.write_bytes(pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
 

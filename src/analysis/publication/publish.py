@@ -20,11 +20,9 @@ sys.modules.setdefault("rfc3987_syntax", None)
 import nbformat  # noqa: E402
 import papermill  # noqa: E402
 from nbclient.exceptions import DeadKernelError  # noqa: E402
-from nbconvert import HTMLExporter  # noqa: E402
 
 from analysis.audit import manifest
 from analysis.audit.release import draft_reasons
-from analysis.publication import xlsx
 from analysis.publication.cover import report_author
 from analysis.publication.formatting import edition_title
 from analysis.publication.i18n import t
@@ -160,6 +158,7 @@ def notebook_html(executed: Path | nbformat.NotebookNode, lang: str, title: str,
     `meta` the document's author, description and keywords (the PDF's metadata). The notebook is
     converted once; the template inserts the stylesheet verbatim, so each page is that one
     conversion with its stylesheet put in place."""
+    from nbconvert import HTMLExporter   # a run needs it once its notebooks have started
     exporter = HTMLExporter(template_name="publication", extra_template_basedirs=[str(TEMPLATES)])
     nb = executed if isinstance(executed, nbformat.NotebookNode) else nbformat.read(executed, as_version=4)
     body, _ = exporter.from_notebook_node(
@@ -227,5 +226,6 @@ def write_xlsx(ds, year: int, lang: str, results: dict, run_dir: Path, period: s
     while the notebooks run)."""
     out = run_dir / lang
     out.mkdir(parents=True, exist_ok=True)
+    from analysis.publication import xlsx   # openpyxl: once the notebooks have started
     xlsx.write_workbook(results, ds, edition_title(ds.config, lang, period or str(year)), lang,
                         out / "report.xlsx", year, period or str(year))
