@@ -98,7 +98,7 @@ def test_no_kernel_outlives_a_killed_run(tmp_path):
 
 def test_kernels_that_cannot_start_are_a_clear_error(monkeypatch):
     monkeypatch.setattr(kernels.sys, "executable", "/bin/false")
-    with pytest.raises(RuntimeError, match="report kernels could not be started"):
+    with pytest.raises(kernels.NotebookError, match="report kernels could not be started"):
         kernels.start_kernels(2)
 
 

@@ -135,7 +135,8 @@ def start_kernels(n: int, pdf: bool = False) -> list[LocalKernelManager]:
         forker.wait()
         for km in kms:
             km.cleanup_resources()
-        raise RuntimeError(f"the report kernels could not be started (exit code {forker.returncode})")
+        raise NotebookError(f"the report kernels could not be started (exit code {forker.returncode}; "
+                            "the reason is printed above)")
     for km, pid in zip(kms, told):
         km.forker = forker
         km.kernel_id = str(uuid.uuid4())
