@@ -116,9 +116,9 @@ def fake_run(folder: Path, **changes) -> Path:
 
 def test_the_copies_offered_are_those_the_previous_manifest_records(tmp_path):
     run = fake_run(tmp_path / "run")
-    assert publish.earlier_png_copies(run, "vi") == {
-        "01-bands": (str(run / "vi" / "figures" / "01-bands.png"), sha(b"png"), sha(b"<svg/>"))}
-    assert publish.earlier_png_copies(run, "en") == {}
+    assert publish.earlier_png_copies(run, ("vi", "en")) == {
+        "vi": {"01-bands": (str(run / "vi" / "figures" / "01-bands.png"), sha(b"png"), sha(b"<svg/>"))},
+        "en": {}}
 
 
 @pytest.mark.parametrize("changes", [
@@ -127,14 +127,14 @@ def test_the_copies_offered_are_those_the_previous_manifest_records(tmp_path):
     {"software": None},                                           # an older run, not recorded
 ])
 def test_nothing_is_offered_from_a_run_of_other_code_or_libraries(tmp_path, changes):
-    assert publish.earlier_png_copies(fake_run(tmp_path / "run", **changes), "vi") == {}
+    assert publish.earlier_png_copies(fake_run(tmp_path / "run", **changes), ("vi",)) == {"vi": {}}
 
 
 def test_nothing_is_offered_without_a_readable_manifest(tmp_path):
-    assert publish.earlier_png_copies(tmp_path / "nothing-published", "vi") == {}
+    assert publish.earlier_png_copies(tmp_path / "nothing-published", ("vi",)) == {"vi": {}}
     run = fake_run(tmp_path / "run")
     (run / "manifest.json").write_text("{", encoding="utf-8")
-    assert publish.earlier_png_copies(run, "vi") == {}
+    assert publish.earlier_png_copies(run, ("vi",)) == {"vi": {}}
 
 
 def test_a_rerun_publishes_the_same_copies_and_never_an_altered_one(tmp_path):

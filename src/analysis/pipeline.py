@@ -102,7 +102,7 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                     pickled = tmp / ".dataset.pickle"   # the kernels' dataset (removed below)
                     pickled.write_bytes(pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
 
-                    earlier = {lang: publish.earlier_png_copies(final.resolve(), lang) for lang in langs}
+                    earlier = publish.earlier_png_copies(final.resolve(), langs)
 
                     def edition(lang, i):
                         kernel = started_kernels.result()[i]

@@ -82,22 +82,27 @@ def execute_notebook(data_dir: Path, year: int, lang: str, tables_dir: Path, out
     return executed
 
 
-def earlier_png_copies(published: Path, lang: str) -> dict[str, tuple[str, str, str]]:
-    """The PNG copies of the charts of edition `lang` in the run published at `published` (the
-    previous run of the same dataset and year), for `charts.reuse_png_copies`: each chart's
-    stem -> (the file, its SHA-256 and that of the SVG drawn beside it, as that run's manifest
-    records them). None unless that run was made by the same code (`manifest.code_digest`)
-    with the same libraries (`manifest.software`): the same SVG then means the same pixels."""
+def earlier_png_copies(published: Path, langs) -> dict[str, dict[str, tuple[str, str, str]]]:
+    """For each edition of `langs`, the PNG copies of its charts in the run published at
+    `published` (the previous run of the same dataset and year), for `charts.reuse_png_copies`:
+    each chart's stem -> (the file, its SHA-256 and that of the SVG drawn beside it, as that
+    run's manifest records them). None unless that run was made by the same code
+    (`manifest.code_digest`) with the same libraries (`manifest.software`): the same SVG then
+    means the same pixels."""
     try:
         recorded = manifest.read(published)
     except manifest.BrokenManifest:   # none published yet, or not a run we can trust
-        return {}
+        recorded = {}
     if recorded.get("code") != manifest.code_digest() or recorded.get("software") != manifest.software():
-        return {}
-    outputs, prefix = recorded["outputs"], f"{lang}/figures/"
-    return {name[len(prefix):-len(".png")]: (str(published / name), digest, outputs[name[:-len(".png")] + ".svg"])
-            for name, digest in outputs.items()
-            if name.startswith(prefix) and name.endswith(".png") and name[:-len(".png")] + ".svg" in outputs}
+        return {lang: {} for lang in langs}
+    outputs = recorded["outputs"]
+    copies = {lang: {} for lang in langs}
+    for name, digest in outputs.items():
+        lang, folder, file = (name.split("/", 2) + ["", ""])[:3]
+        svg = name[:-len(".png")] + ".svg"
+        if lang in copies and folder == "figures" and name.endswith(".png") and svg in outputs:
+            copies[lang][file[:-len(".png")]] = (str(published / name), digest, outputs[svg])
+    return copies
 
 
 def _shown(folder: Path) -> str:
