@@ -173,11 +173,17 @@ def _fork_kernels() -> None:
     pids = []
     for file in files:
         pid = os.fork()
-        if pid == 0:
-            os.close(int(fd))
-            os.setsid()
-            IPKernelApp.launch_instance(argv=["-f", file, parent, *KERNEL_ARGS])
-            os._exit(0)
+        if pid == 0:   # the kernel: it never returns to this loop, whatever happens
+            code = 0
+            try:
+                os.close(int(fd))
+                os.setsid()
+                IPKernelApp.launch_instance(argv=["-f", file, parent, *KERNEL_ARGS])
+            except BaseException:   # said on the run's standard error, as a kernel's own failure is
+                __import__("traceback").print_exc()
+                code = 1
+            finally:
+                os._exit(code)
         pids.append(pid)
     os.write(int(fd), " ".join(map(str, pids)).encode())
     os.close(int(fd))
@@ -217,7 +223,7 @@ def stop_kernels(kms: list[LocalKernelManager]) -> None:
             km.provisioner.process.wait(timeout=10)
             km.shutdown_kernel(now=True)
         km.cleanup_resources()
-    for forker in {id(km.forker): km.forker for km in kms if hasattr(km, "forker")}.values():
+    for forker in {km.forker for km in kms if hasattr(km, "forker")}:
         forker.stdin.close()
         forker.wait()
 
