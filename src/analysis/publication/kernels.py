@@ -179,6 +179,8 @@ def _fork_kernels() -> None:
                 os.close(int(fd))
                 os.setsid()
                 IPKernelApp.launch_instance(argv=["-f", file, parent, *KERNEL_ARGS])
+            except SystemExit as end:
+                code = end.code if isinstance(end.code, int) else 0
             except BaseException:   # said on the run's standard error, as a kernel's own failure is
                 __import__("traceback").print_exc()
                 code = 1
