@@ -118,7 +118,6 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                     if "xlsx" in formats:   # meanwhile, here: the workbooks need only the tables
                         for lang in langs:
                             publish.write_xlsx(ds, year, lang, results, tmp, period)
-                    publish.prepare_html()
                     for done in editions:
                         done.result()
                     pickled.unlink()

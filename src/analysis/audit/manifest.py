@@ -13,7 +13,7 @@ from pathlib import Path
 from analysis import METHODOLOGY_VERSION, __version__
 from analysis.paths import PACKAGE, ROOT
 
-PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "nbconvert",
+PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "jinja2",
             "weasyprint", "babel", "openpyxl", "duckdb", "pyarrow", "pillow")
 
 

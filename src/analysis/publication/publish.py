@@ -1,23 +1,24 @@
-"""From the executed notebook to the publication: HTML (nbconvert), PDF (WeasyPrint), XLSX.
+"""From the executed notebook to the publication: HTML, PDF (WeasyPrint), XLSX.
 
-The HTML is nbconvert's export of the notebook's displayed outputs through our own slim
-template (no code, no prompts, nothing fetched from a CDN); the PDF is WeasyPrint's rendering of
+The HTML is the notebook's displayed outputs in our own page template (no code, no prompts,
+nothing fetched from a CDN); the PDF is WeasyPrint's rendering of
 that same HTML with the print stylesheet and the fonts embedded (Vietnamese needs a font with
 every diacritic: DejaVu Sans, shipped inside matplotlib, so nothing depends on system fonts).
 """
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
 
 # nbformat validates with jsonschema, which, when the optional rfc3987_syntax is installed (a
 # Jupyter dependency), builds that package's IRI grammar at import: about a second of every
-# run, for a string format no notebook schema uses. Declined before nbformat is imported.
+# run, for a string format no notebook schema uses. Declined before papermill imports nbformat.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-import nbformat  # noqa: E402
+import markupsafe  # noqa: E402
 import papermill  # noqa: E402
 from nbclient.exceptions import DeadKernelError  # noqa: E402
 
@@ -27,9 +28,10 @@ from analysis.publication.cover import report_author
 from analysis.publication.formatting import edition_title
 from analysis.publication.i18n import t
 from analysis.publication.kernels import LocalKernelManager, NotebookError, silently
+from analysis.publication.markup import render
 from analysis.publication.parameters import relative
 from analysis.publication.pdf import write_edition_pdf
-from analysis.paths import ASSETS, REPORT_NOTEBOOK, TEMPLATES
+from analysis.paths import ASSETS, REPORT_NOTEBOOK
 
 # matplotlib's own fonts, found without importing it (as matplotlib.get_data_path() does)
 FONT_DIR = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-data" / "fonts" / "ttf"
@@ -154,31 +156,27 @@ def css(lang: str, synthetic: bool, for_pdf: bool, draft: bool = False) -> str:
 """
 
 
-_STYLESHEET = "/*par-report:stylesheet*/"  # stands for the stylesheet in `notebook_html`
+def notebook_html(executed: Path | dict, lang: str, title: str, stylesheets: list[str],
+                  meta: dict | None = None) -> list[str]:
+    """The page (templates/sections/document.html.j2) once per stylesheet: the HTML that the
+    executed notebook's code cells display (`execute_result` and `display_data` outputs, in
+    order; no code, no prompts, no streams, no markdown: every visible string comes from the
+    bilingual catalog) inside `<main>`; `meta` the document's author, description and keywords
+    (the PDF's metadata). The notebook is read as JSON, without nbconvert (its import and its
+    BeautifulSoup pass over the page cost ≈ 0.5 s of CPU a run)."""
+    nb = executed if isinstance(executed, dict) else json.loads(Path(executed).read_text(encoding="utf-8"))
+    shown = [_html(output) for cell in nb["cells"] if cell["cell_type"] == "code"
+             for output in cell.get("outputs", [])
+             if output["output_type"] in ("execute_result", "display_data")]
+    body = markupsafe.Markup("<main>" + "".join(shown) + "</main>")
+    return [render("document.html.j2", lang=lang, title=title, body=body, css=sheet, meta=meta)
+            for sheet in stylesheets]
 
 
-def notebook_html(executed: Path | nbformat.NotebookNode, lang: str, title: str,
-                  stylesheets: list[str], meta: dict | None = None) -> list[str]:
-    """The page (templates/publication) once per stylesheet: the notebook's displayed sections;
-    `meta` the document's author, description and keywords (the PDF's metadata). The notebook is
-    converted once; the template inserts the stylesheet verbatim, so each page is that one
-    conversion with its stylesheet put in place."""
-    from nbconvert import HTMLExporter   # a run needs it once its notebooks have started
-    exporter = HTMLExporter(template_name="publication", extra_template_basedirs=[str(TEMPLATES)])
-    nb = executed if isinstance(executed, nbformat.NotebookNode) else nbformat.read(executed, as_version=4)
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"publication": {"lang": lang, "title": title, "css": _STYLESHEET, "meta": meta or {}}})
-    before, found, after = body.partition(_STYLESHEET)
-    assert found and _STYLESHEET not in after, "the publication template shows the stylesheet once"
-    return [before + sheet + after for sheet in stylesheets]
-
-
-def prepare_html() -> None:
-    """Convert an empty notebook through the publication template once: what the first
-    conversion of a process pays beyond the others (about 0.15 s: nbconvert's lazy imports and
-    filters, BeautifulSoup's compiled selectors) is then paid while the editions' notebooks run,
-    not between a notebook and its PDF."""
-    notebook_html(nbformat.v4.new_notebook(), "en", "", [""])
+def _html(output: dict) -> str:
+    """An output's text/html ('' without one); the notebook file may hold it as a list of lines."""
+    html = output.get("data", {}).get("text/html", "")
+    return "".join(html) if isinstance(html, list) else html
 
 
 def document_meta(ds, lang: str, period: str) -> dict:
