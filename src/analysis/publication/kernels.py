@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
+from queue import Empty
 from functools import cached_property
 from pathlib import Path
 
@@ -47,17 +48,15 @@ class LocalKernelManager(KernelManager):
 
     @cached_property
     def quiet_client(self) -> BlockingKernelClient:
-        """The client of `silently`, one for the kernel's life and made ready once: a new
-        client's `wait_for_ready` ends by waiting 0.2 s for IOPub to fall silent, which was
-        twice an edition on the way of a run (before its notebook, before its PDF). Its own
-        session: it also receives the notebook's messages, which a session shared with the
-        notebook's client would refuse as replayed ("Duplicate Signature")."""
+        """The client of `silently`, one for the kernel's life and made ready once (`_ready`).
+        Its own session: it also receives the notebook's messages, which a session shared with
+        the notebook's client would refuse as replayed ("Duplicate Signature")."""
         client = BlockingKernelClient(**{
             **self.get_connection_info(session=True), "connection_file": self.connection_file,
             "parent": self, "session": Session(key=self.session.key,
                                                signature_scheme=self.session.signature_scheme)})
         client.start_channels()
-        client.wait_for_ready(timeout=60)
+        _ready(client, timeout=60)
         return client
 
     async def _async_interrupt_kernel(self) -> None:
@@ -67,6 +66,29 @@ class LocalKernelManager(KernelManager):
         followed by SIGTERM and SIGKILL (`shutdown_wait_time`)."""
         if not self.shutting_down:
             await super()._async_interrupt_kernel()
+
+
+def _ready(client: BlockingKernelClient, timeout: float) -> None:
+    """Wait until the kernel answers and its IOPub messages reach `client`: a kernel_info
+    request is sent (again each second) until IOPub brings the kernel's "idle" after one of
+    them, which is also the last message the kernel sends. jupyter_client's `wait_for_ready`
+    ends instead by waiting for 0.2 s of silence on IOPub, each time: 0.4 s between the
+    editions' kernels and their notebooks. RuntimeError if the kernel dies or the time is out."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        asked = client.kernel_info()
+        answered = time.monotonic() + 1
+        while time.monotonic() < answered:
+            try:
+                msg = client.get_iopub_msg(timeout=max(0.0, answered - time.monotonic()))
+            except Empty:
+                break
+            if msg["parent_header"].get("msg_id") == asked and \
+                    msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return
+        if not client.is_alive():
+            raise RuntimeError("the report kernel died before it answered")
+    raise RuntimeError(f"the report kernel did not answer in {timeout:.0f} s")
 
 
 class _Forked:
@@ -166,6 +188,10 @@ def _fork_kernels() -> None:
         del sys.path[0]
     from analysis.publication import report
     from ipykernel.kernelapp import IPKernelApp
+    # what each kernel would import as it starts (its debugger: 0.05 s): once, here, without
+    # the debugger's warning about frozen modules, as the kernelspec of ipykernel silences it
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    import ipykernel.debugger  # noqa: F401
     if pdf:
         import weasyprint  # noqa: F401
     report.warm_up()
