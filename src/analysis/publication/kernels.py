@@ -8,6 +8,7 @@ CPU, a seventh of a yearly report's, on a machine whose two cores the run keeps 
 """
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -195,6 +196,7 @@ def _fork_kernels() -> None:
     if pdf:
         import weasyprint  # noqa: F401
     report.warm_up()
+    gc.freeze()   # what is imported stays: the kernels' collections no longer walk it
     parent = f"--IPKernelApp.parent_handle={os.getpid()}"   # a kernel ends when this process does
     pids = []
     for file in files:
