@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.session import Session
 
 from analysis.publication import kernels
 
@@ -72,6 +74,28 @@ def test_an_interrupt_reaches_a_forked_kernel():
         reply = client.get_shell_msg(timeout=10)
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "KeyboardInterrupt"
+    finally:
+        kernels.stop_kernels([km])
+
+
+def test_a_kernel_is_ready_once_its_iopub_answers_and_a_dead_one_is_an_error():
+    km, = kernels.start_kernels(1)
+    try:
+        client = BlockingKernelClient(**{**km.get_connection_info(session=True), "session": Session(
+            key=km.session.key, signature_scheme=km.session.signature_scheme)})
+        client.start_channels()
+        kernels._ready(client, timeout=10)
+        # ready means IOPub reaches the client: a cell's output arrives (without readiness, a
+        # SUB socket not yet joined misses the first messages)
+        seen = []
+        client.execute_interactive("print('hello')", output_hook=seen.append, timeout=10)
+        assert any(m["msg_type"] == "stream" and m["content"]["text"] == "hello\n" for m in seen)
+        os.kill(km.provisioner.pid, signal.SIGKILL)
+        start = time.monotonic()
+        with pytest.raises(RuntimeError, match="died"):
+            kernels._ready(client, timeout=30)
+        assert time.monotonic() - start < 15
+        client.stop_channels()
     finally:
         kernels.stop_kernels([km])
 
