@@ -16,9 +16,9 @@ import sys
 import tempfile
 import time
 import uuid
-from queue import Empty
 from functools import cached_property
 from pathlib import Path
+from queue import Empty
 
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import KernelManager
