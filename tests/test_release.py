@@ -317,6 +317,16 @@ def test_the_regions_chart_and_its_table_share_a_page(layouts):
     assert page_of(layout, "figcaption", "Hình 4.") == heading + 1  # the tile map, with its key
 
 
+def test_the_ranking_table_follows_its_chart_on_the_same_page(layouts):
+    """PAPI 2016 (63 provinces, the chart shows the top and bottom ten): the table was sent to a
+    page of its own, two thirds of the chart's page left blank; now it starts under the chart."""
+    layout = layouts["papi-provinces"]
+    catalog = load_catalog()
+    heading = page_of(layout, "h2", catalog["section.ranking"]["vi"])
+    caption = catalog["table.ranking_caption"]["vi"].format(year=2016)
+    assert page_of(layout, "caption", caption) == heading
+
+
 def test_the_slope_chart_and_its_table_speak_one_unit():
     """PAPI 2016: the slope chart labelled "Quảng Ngãi (61,3)" (percent) over a table giving
     36,79 (points). Every labelled end of the chart is now the table's value for that unit."""
