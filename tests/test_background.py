@@ -1,6 +1,7 @@
 """Work a run hands to a forked process: its failure comes back, its priority is lowered, and
 it never outlives the block that started it."""
 import os
+import signal
 import time
 
 import pytest
@@ -45,3 +46,16 @@ def test_a_child_still_running_when_the_run_stops_is_killed(tmp_path):
     assert time.monotonic() - stopped < 10   # not waited for
     with pytest.raises(ProcessLookupError):   # killed and reaped
         os.kill(int((tmp_path / "pid").read_text()), 0)
+
+
+def test_ctrl_c_is_left_to_the_parent(tmp_path):
+    """Ctrl-C reaches the whole process group; a child that took it would print a traceback of
+    its own ("Process ForkProcess-1: … KeyboardInterrupt") beside the run's one-line message."""
+    with in_background(sleep_with_pid, tmp_path / "pid"):
+        while not (tmp_path / "pid").exists() or not (tmp_path / "pid").read_text():
+            time.sleep(0.01)
+        pid = int((tmp_path / "pid").read_text())
+        os.kill(pid, signal.SIGINT)
+        time.sleep(0.5)
+        with open(f"/proc/{pid}/stat") as stat:   # still running (not a zombie): ignored
+            assert stat.read().rsplit(")", 1)[1].split()[0] != "Z"

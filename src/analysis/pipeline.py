@@ -10,6 +10,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
@@ -25,6 +26,9 @@ FORMATS = ("html", "pdf", "xlsx")
 
 
 def _child(function, args, errors, nice: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the run and kills this child
+    # (`in_background`), which would otherwise print a KeyboardInterrupt traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         if nice:
             os.nice(nice)
