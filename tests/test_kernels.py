@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -98,6 +99,28 @@ def test_a_kernel_is_ready_once_its_iopub_answers_and_a_dead_one_is_an_error():
         client.stop_channels()
     finally:
         kernels.stop_kernels([km])
+
+
+def test_a_wait_on_a_kernel_that_is_stopped_ends_at_once():
+    """A run stopped (Ctrl-C) or failing elsewhere stops the kernels while an edition's thread
+    waits on one (a PDF being rendered, the dataset being handed over): that wait ends within a
+    second or two with a NotebookError. It had spun on the client's closed sockets for ever."""
+    km, = kernels.start_kernels(1)
+    outcome = []
+
+    def wait_on_kernel():
+        try:
+            kernels.silently(km, "import time; time.sleep(60)")
+        except Exception as err:
+            outcome.append(err)
+    waiting = threading.Thread(target=wait_on_kernel)
+    waiting.start()
+    time.sleep(0.5)
+    kernels.stop_kernels([km])
+    waiting.join(timeout=10)
+    assert not waiting.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], kernels.NotebookError)
+    assert "stopped" in str(outcome[0])
 
 
 def test_no_kernel_outlives_a_killed_run(tmp_path):

@@ -232,8 +232,25 @@ def _fork_kernels() -> None:
 
 
 def silently(km: LocalKernelManager, code: str, timeout: float = 120) -> None:
-    """Run `code` in the kernel without a trace in its history or execution count."""
-    reply = km.quiet_client.execute_interactive(code, silent=True, timeout=timeout)
+    """Run `code` in the kernel without a trace in its history or execution count, waiting for
+    its reply a second at a time: a kernel stopped meanwhile (a run interrupted or failing
+    elsewhere stops them all, `stop_kernels`) is a NotebookError within a second. (jupyter_client's
+    `execute_interactive` waited out the whole timeout for a dead kernel, or spun on the client's
+    closed sockets: an interrupted run then never ended.)"""
+    client = km.quiet_client
+    asked = client.execute(code, silent=True, store_history=False)
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            reply = client.get_shell_msg(timeout=1)
+        except Exception:   # Empty; or the channels closed by `stop_kernels`
+            reply = None
+        if reply is not None and reply["parent_header"].get("msg_id") == asked:
+            break
+        if not (km.has_kernel and km.provisioner.process.poll() is None):
+            raise NotebookError("the report kernel stopped before it finished; nothing was published")
+        if time.monotonic() > end:
+            raise NotebookError(f"the report kernel did not answer in {timeout:.0f} s")
     if reply["content"]["status"] != "ok":
         raise RuntimeError(f"the report kernel could not run {code!r}: {reply['content'].get('evalue')}")
 
@@ -243,11 +260,12 @@ def stop_kernels(kms: list[LocalKernelManager]) -> None:
     saved and its kernel keeps nothing else (history in memory), so the polite shutdown request
     would only add about a second per kernel to the end of every run. All are killed before
     any is waited for (jupyter_client's own wait polls every 0.1 s); then their parent ends."""
+    for km in kms:   # killed first: a thread waiting on `silently` then sees the kernel gone
+        if km.has_kernel:
+            km.provisioner.process.kill()
     for km in kms:
         if "quiet_client" in vars(km):
             km.quiet_client.stop_channels()
-        if km.has_kernel:
-            km.provisioner.process.kill()
     for km in kms:
         if km.has_kernel:
             km.provisioner.process.wait(timeout=10)
