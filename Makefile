@@ -13,7 +13,10 @@ SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
 
 .PHONY: report test env system browser bench clean lab
 
+# The package's bytecode, compiled where missing or stale: where PYTHONDONTWRITEBYTECODE is set
+# (many containers, this project's CI), Python would compile every module again on each run.
 report: $(STAMP)
+	@$(BIN)/python -m compileall -q src
 	$(BIN)/par-report run --data $(DATA) $(if $(YEAR),--year $(YEAR))
 
 test: $(STAMP) browser
@@ -50,6 +53,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=. $(LAB_ROOT) $(LAB_ARGS)
 
 bench: $(STAMP)
+	@$(BIN)/python -m compileall -q src
 	$(BIN)/python benchmarks/bench_report.py
 
 clean:

@@ -5,7 +5,9 @@ notebook's imports, then WeasyPrint rendering the run's two PDF pages in paralle
 import included). The run is reported as a ratio to that floor, twice: a rerun over the
 previous run (as an analyst reruns a year; it takes the PNG copies of unchanged charts from
 it, `charts.reuse_png_copies`) and a first run into an empty folder (every chart drawn). Runs
-and floors alternate; the figures are medians of `--repeat` (after one warm-up run).
+and floors alternate; the figures are medians of `--repeat` (after one warm-up run). The
+package's bytecode is compiled first, as Python writes it on a first run unless
+PYTHONDONTWRITEBYTECODE is set (as on this machine: each run then compiled every module).
 Run: `make bench` or `.venv/bin/python benchmarks/bench_report.py [--repeat 5]`."""
 import argparse
 import os
@@ -89,6 +91,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     repeat = parser.parse_args().repeat
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         run_report(tmp / "out")   # warm-up; its notebooks give the floor's pages

@@ -20,10 +20,12 @@ from functools import cached_property
 from pathlib import Path
 from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import KernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from jupyter_client.session import Session
+from jupyter_client.utils import ensure_async, run_sync
 from traitlets import DottedObjectName, default
 
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]   # as nbclient starts a kernel
@@ -37,7 +39,7 @@ class LocalKernelManager(KernelManager):
     that failed elsewhere) and waits for ever; an asynchronous one lets it check every second
     and raise DeadKernelError."""
 
-    client_class = DottedObjectName("jupyter_client.asynchronous.AsyncKernelClient")
+    client_class = DottedObjectName("analysis.publication.kernels._NotebookClient")
 
     @default("transport")
     def _transport(self):
@@ -49,15 +51,15 @@ class LocalKernelManager(KernelManager):
 
     @cached_property
     def quiet_client(self) -> BlockingKernelClient:
-        """The client of `silently`, one for the kernel's life and made ready once (`_ready`).
+        """The client of `silently`, one for the kernel's life and made ready once.
         Its own session: it also receives the notebook's messages, which a session shared with
         the notebook's client would refuse as replayed ("Duplicate Signature")."""
-        client = BlockingKernelClient(**{
+        client = _QuietClient(**{
             **self.get_connection_info(session=True), "connection_file": self.connection_file,
             "parent": self, "session": Session(key=self.session.key,
                                                signature_scheme=self.session.signature_scheme)})
         client.start_channels()
-        _ready(client, timeout=60)
+        client.wait_for_ready(timeout=60)
         return client
 
     async def _async_interrupt_kernel(self) -> None:
@@ -69,27 +71,41 @@ class LocalKernelManager(KernelManager):
             await super()._async_interrupt_kernel()
 
 
-def _ready(client: BlockingKernelClient, timeout: float) -> None:
-    """Wait until the kernel answers and its IOPub messages reach `client`: a kernel_info
-    request is sent (again each second) until IOPub brings the kernel's "idle" after one of
-    them, which is also the last message the kernel sends. jupyter_client's `wait_for_ready`
-    ends instead by waiting for 0.2 s of silence on IOPub, each time: 0.4 s between the
-    editions' kernels and their notebooks. RuntimeError if the kernel dies or the time is out."""
+async def _wait_for_ready(client, timeout: float | None = None) -> None:
+    """The report's clients' `wait_for_ready`: until the kernel answers and its IOPub messages
+    reach the client, a kernel_info request is sent (again each second) until IOPub brings the
+    kernel's "idle" after one of them, which is also the last message the kernel sends.
+    jupyter_client's own ends by waiting for 0.2 s of silence on IOPub, each time: nbclient
+    calls it as each notebook starts, so both kernels stood idle for 0.2 s in every run.
+    NotebookError if the kernel dies or the time (default 60 s) is out."""
+    timeout = 60 if timeout is None else timeout
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         asked = client.kernel_info()
         answered = time.monotonic() + 1
-        while time.monotonic() < answered:
+        while (left := answered - time.monotonic()) > 0:
             try:
-                msg = client.get_iopub_msg(timeout=max(0.0, answered - time.monotonic()))
+                msg = await ensure_async(client.iopub_channel.get_msg(timeout=left))
             except Empty:
                 break
             if msg["parent_header"].get("msg_id") == asked and \
                     msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 return
-        if not client.is_alive():
-            raise RuntimeError("the report kernel died before it answered")
-    raise RuntimeError(f"the report kernel did not answer in {timeout:.0f} s")
+        if not await ensure_async(client.is_alive()):
+            raise NotebookError("the report kernel stopped before it answered; nothing was published")
+    raise NotebookError(f"the report kernel did not answer in {timeout:.0f} s")
+
+
+class _NotebookClient(AsyncKernelClient):
+    """Papermill's client of a report kernel (`_wait_for_ready`)."""
+
+    wait_for_ready = _wait_for_ready
+
+
+class _QuietClient(BlockingKernelClient):
+    """The client of `silently` (`_wait_for_ready`)."""
+
+    wait_for_ready = run_sync(_wait_for_ready)
 
 
 class _Forked:
