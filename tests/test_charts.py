@@ -73,6 +73,75 @@ def test_shared_text_metrics_draw_what_matplotlib_draws(tmp_path, monkeypatch):
         assert ours.size == own.size and ours.tobytes() == own.tobytes()
 
 
+def test_shared_text_layouts_draw_what_matplotlib_draws(tmp_path, monkeypatch):
+    """The text layouts shared across measures and draws (`charts._shared_text_layout`) give
+    the same files as matplotlib laying each text out afresh: SVG bytes and PNG pixels, for
+    rotated and wrapped labels, a colour bar under a constrained layout, a legend and a map's
+    many small labels."""
+    import matplotlib.text
+
+    def figures():
+        long = "Ủy ban Dân tộc và Miền núi, một tên rất dài cần xuống dòng"
+        return {
+            "heat": charts.heat_map(["Hà Nội", long, "Cần Thơ"], ["Tham gia", "Công khai", "Trách nhiệm"],
+                                    np.array([[1.0, 2.0, np.nan], [2.5, 3.0, 1.5], [0.5, 1.0, 2.0]]),
+                                    "Điểm", vi(1)),
+            "bars": charts.ranked_bars([long, "Đà Nẵng", "Huế"], np.array([40.5, 42.25, 44.0]),
+                                       ["#0072B2"] * 3, 42.0, "Trung bình", "Điểm", vi(2)),
+            "tiles": charts.tile_map([0, 0, 1], [0, 1, 1], ["HN", "ĐN", "CT"], ["#0072B2", "#E69F00", "#D55E00"],
+                                     [("Cao", "#0072B2"), ("Thấp", "#D55E00")],
+                                     [("HN", "Hà Nội"), ("ĐN", "Đà Nẵng"), ("CT", "Cần Thơ")], [(1, 0)]),
+        }
+    shared = {name: charts.save(fig, tmp_path / "shared", name) for name, fig in figures().items()}
+    with monkeypatch.context() as patched:
+        patched.setattr(matplotlib.text.Text, "_get_layout", charts._own_layout)   # matplotlib's own
+        own = {name: charts.save(fig, tmp_path / "own", name) for name, fig in figures().items()}
+    assert matplotlib.text.Text._get_layout is charts._shared_text_layout
+    assert shared == own
+    for name in own:
+        with Image.open(tmp_path / "shared" / f"{name}.png") as ours, \
+                Image.open(tmp_path / "own" / f"{name}.png") as theirs:
+            assert ours.size == theirs.size and ours.tobytes() == theirs.tobytes()
+
+
+@pytest.mark.parametrize("change", [
+    {"rotation": 30}, {"rotation_mode": "anchor"}, {"horizontalalignment": "right"},
+    {"verticalalignment": "top"}, {"linespacing": 2.0}, {"fontsize": 11}, {"fontweight": "bold"},
+    {"multialignment": "right"}, {"wrap": True}, {"usetex": False, "parse_math": False},
+])
+def test_a_text_laid_out_otherwise_gets_its_own_layout(change):
+    """Two texts that differ in anything their layout depends on never share one: after a text
+    is laid out (and kept), one differing only in `change` is laid out as matplotlib would."""
+    import matplotlib.pyplot as plt
+    words = "Ủy ban nhân dân tỉnh Bà Rịa – Vũng Tàu $5 " * 6 + "\nĐà Nẵng"
+    fig = plt.figure(figsize=(3, 2), dpi=100)
+    renderer = fig.canvas.get_renderer()
+    base = fig.text(0.1, 0.5, words, fontsize=8, rotation=45)
+    other = fig.text(0.1, 0.5, words, **{"fontsize": 8, "rotation": 45, **change})
+    base._renderer = other._renderer = renderer   # as drawing sets it (a wrapped text needs it)
+    charts._shared_text_layout(base, renderer)
+    box, lines, corner = charts._shared_text_layout(other, renderer)
+    own_box, own_lines, own_corner = charts._own_layout(other, renderer)
+    assert (box.bounds, lines, corner) == (own_box.bounds, own_lines, own_corner)
+    assert (box.bounds, lines) != tuple(charts._own_layout(base, renderer)[:2]) or change == {
+        "usetex": False, "parse_math": False}
+    plt.close(fig)
+
+
+def test_a_text_at_another_resolution_gets_its_own_layout():
+    import matplotlib.pyplot as plt
+    fig = plt.figure(figsize=(3, 2), dpi=100)
+    text = fig.text(0.1, 0.5, "Thừa Thiên Huế", fontsize=8)
+    low = charts._shared_text_layout(text, fig.canvas.get_renderer())
+    fig.set_dpi(300)
+    renderer = fig.canvas.get_renderer()   # a new one, at 300 dpi
+    box, lines, corner = charts._shared_text_layout(text, renderer)
+    own_box, own_lines, own_corner = charts._own_layout(text, renderer)
+    assert (box.bounds, lines, corner) == (own_box.bounds, own_lines, own_corner)
+    assert box.width > 2.5 * low[0].width
+    plt.close(fig)
+
+
 def test_count_axis_has_whole_numbers_only():
     # the old chart ticked 0,0 0,5 1,0 … 2,0 for two units: half a unit
     ax = drawn(charts.band_counts(["A", "B", "C"], [1, 2, 0], "n")).axes[0]

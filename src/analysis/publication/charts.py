@@ -64,6 +64,32 @@ def _shared_text_metrics(renderer, text, font, ismath, dpi):
 
 matplotlib.text._get_text_metrics_with_cache = _shared_text_metrics
 
+_LAYOUTS: dict[tuple, tuple] = {}
+_own_layout = matplotlib.text.Text._get_layout
+
+
+def _shared_text_layout(text: Text, renderer):
+    """A text's layout (`Text._get_layout`: its box and its lines' offsets from its anchor),
+    computed once per kind of renderer and resolution. matplotlib lays a label out afresh each
+    time it is measured or drawn (tick labels, the tight box, the layout, the draw: several
+    times per file), each time reading the font's height tables again: a fifth to a quarter of
+    an edition's chart time. The layout depends only on what the key holds: the text as drawn, its font,
+    line spacing, alignments and rotation, the renderer's kind and dpi, the figure's dpi."""
+    key = (type(renderer), getattr(renderer, "dpi", None), text.get_figure(root=True).dpi,
+           text._get_wrapped_text(), text.get_fontproperties().copy(), text._linespacing,
+           text.get_usetex(), text.get_parse_math(), text._get_multialignment(),
+           text.get_rotation(), text.get_rotation_mode(), text.get_horizontalalignment(),
+           text.get_verticalalignment())
+    if key not in _LAYOUTS:
+        if len(_LAYOUTS) > 65536:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = _own_layout(text, renderer)
+    box, lines, corner = _LAYOUTS[key]
+    return box.frozen(), list(lines), corner
+
+
+matplotlib.text.Text._get_layout = _shared_text_layout
+
 
 def _nfc(fig) -> None:
     """Every text of the figure in NFC: a decomposed Vietnamese letter would be drawn as a base
