@@ -5,7 +5,9 @@ notebook's imports, then WeasyPrint rendering the run's two PDF pages in paralle
 import included). The run is reported as a ratio to that floor, twice: a rerun over the
 previous run (as an analyst reruns a year; it takes the PNG copies of unchanged charts from
 it, `charts.reuse_png_copies`) and a first run into an empty folder (every chart drawn). Runs
-and floors alternate; the figures are medians of `--repeat` (after one warm-up run). The
+and floors alternate; the figures are medians of `--repeat` (after one warm-up run), and the
+ratio is given twice: the medians' ratio, and the median of each run's ratio to the floor
+measured in the same round (which follows the machine's speed as it drifts during the run). The
 package's bytecode is compiled first, as Python writes it on a first run unless
 PYTHONDONTWRITEBYTECODE is set (as on this machine: each run then compiled every module).
 Run: `make bench` or `.venv/bin/python benchmarks/bench_report.py [--repeat 5]`."""
@@ -110,14 +112,17 @@ def main():
             print(f"  #{i + 1}: rerun {runs[-1]:.2f} s ({cpus[-1]:.2f} s CPU); first run {colds[-1]:.2f} s "
                   f"({cold_cpus[-1]:.2f} s CPU); floor {kernels[-1]:.2f} + {renders[-1]:.2f} s; "
                   f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    floor = statistics.median(k + r for k, r in zip(kernels, renders))
+    floors = [k + r for k, r in zip(kernels, renders)]
+    floor = statistics.median(floors)
     kernel, render = statistics.median(kernels), statistics.median(renders)
     for what, walls, cpu in (("rerun over the previous run", runs, cpus),
                              ("first run, into an empty folder", colds, cold_cpus)):
         run = statistics.median(walls)
+        paired = statistics.median(w / f for w, f in zip(walls, floors))
         print(f"par-report run --data {DATA.relative_to(ROOT)} (whole process), {what}, median of "
               f"{repeat}: {run:.2f} s (range {min(walls):.2f}–{max(walls):.2f}), "
-              f"{statistics.median(cpu):.2f} s CPU; ratio to the floor: {run / floor:.2f}×")
+              f"{statistics.median(cpu):.2f} s CPU; ratio to the floor: {run / floor:.2f}× "
+              f"(median of each run's ratio to the floor measured beside it: {paired:.2f}×)")
     print(f"floor: two kernels with the report's imports {kernel:.2f} s + WeasyPrint, both PDFs "
           f"in parallel {render:.2f} s = {floor:.2f} s")
 
