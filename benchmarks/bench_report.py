@@ -122,7 +122,7 @@ def main():
         print(f"par-report run --data {DATA.relative_to(ROOT)} (whole process), {what}, median of "
               f"{repeat}: {run:.2f} s (range {min(walls):.2f}–{max(walls):.2f}), "
               f"{statistics.median(cpu):.2f} s CPU; ratio to the floor: {run / floor:.2f}× "
-              f"(median of each run's ratio to the floor measured beside it: {paired:.2f}×)")
+              f"(median of each run's ratio to the floor of its round: {paired:.2f}×)")
     print(f"floor: two kernels with the report's imports {kernel:.2f} s + WeasyPrint, both PDFs "
           f"in parallel {render:.2f} s = {floor:.2f} s")
 

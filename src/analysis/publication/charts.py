@@ -73,8 +73,9 @@ def _shared_text_layout(text: Text, renderer):
     computed once per kind of renderer and resolution. matplotlib lays a label out afresh each
     time it is measured or drawn (tick labels, the tight box, the layout, the draw: several
     times per file), each time reading the font's height tables again: a fifth to a quarter of
-    an edition's chart time. The layout depends only on what the key holds: the text as drawn, its font,
-    line spacing, alignments and rotation, the renderer's kind and dpi, the figure's dpi."""
+    an edition's chart time. The layout depends only on what the key holds: the text as drawn,
+    its font, line spacing, alignments and rotation, the renderer's kind and dpi, the figure's
+    dpi."""
     key = (type(renderer), getattr(renderer, "dpi", None), text.get_figure(root=True).dpi,
            text._get_wrapped_text(), text.get_fontproperties().copy(), text._linespacing,
            text.get_usetex(), text.get_parse_math(), text._get_multialignment(),
