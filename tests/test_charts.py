@@ -82,15 +82,17 @@ def test_shared_text_layouts_draw_what_matplotlib_draws(tmp_path, monkeypatch):
 
     def figures():
         long = "Ủy ban Dân tộc và Miền núi, một tên rất dài cần xuống dòng"
+        units = [("HN", "Hà Nội"), ("ĐN", "Đà Nẵng"), ("CT", "Cần Thơ")]
         return {
-            "heat": charts.heat_map(["Hà Nội", long, "Cần Thơ"], ["Tham gia", "Công khai", "Trách nhiệm"],
+            "heat": charts.heat_map(["Hà Nội", long, "Cần Thơ"],
+                                    ["Tham gia", "Công khai", "Trách nhiệm"],
                                     np.array([[1.0, 2.0, np.nan], [2.5, 3.0, 1.5], [0.5, 1.0, 2.0]]),
                                     "Điểm", vi(1)),
             "bars": charts.ranked_bars([long, "Đà Nẵng", "Huế"], np.array([40.5, 42.25, 44.0]),
                                        ["#0072B2"] * 3, 42.0, "Trung bình", "Điểm", vi(2)),
-            "tiles": charts.tile_map([0, 0, 1], [0, 1, 1], ["HN", "ĐN", "CT"], ["#0072B2", "#E69F00", "#D55E00"],
-                                     [("Cao", "#0072B2"), ("Thấp", "#D55E00")],
-                                     [("HN", "Hà Nội"), ("ĐN", "Đà Nẵng"), ("CT", "Cần Thơ")], [(1, 0)]),
+            "tiles": charts.tile_map([0, 0, 1], [0, 1, 1], [code for code, _ in units],
+                                     ["#0072B2", "#E69F00", "#D55E00"],
+                                     [("Cao", "#0072B2"), ("Thấp", "#D55E00")], units, [(1, 0)]),
         }
     shared = {name: charts.save(fig, tmp_path / "shared", name) for name, fig in figures().items()}
     with monkeypatch.context() as patched:
