@@ -719,7 +719,7 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
         ON s.u = f.u AND s.paper = f.paper AND s.pattern = f.pattern
     WHERE f."check" = 'identical_patterns'
     UNION ALL
-    SELECT {columns} FROM flagged s JOIN flags f ON s.u = f.u
+    SELECT {columns} FROM flagged s JOIN flags f ON s.u = f.u AND f."check" <> 'identical_patterns'
     WHERE CASE f."check"
         {' '.join(f"WHEN '{check}' THEN {condition}" for check, condition in conditions.items())}
         ELSE false
