@@ -208,10 +208,17 @@ def test_an_interrupted_run_publishes_nothing_and_leaves_no_kernel(tmp_path):
     while len(kernel_pids) < 2 and time.monotonic() < end:
         kernel_pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and parent(int(p)) == forker]
         time.sleep(0.05)
-    time.sleep(1.0)   # the notebooks are running
+    # the tables are written just before the notebooks start, which then take seconds: a fixed
+    # wait from the kernels' start could outlast a fast run (CI once saw exit status 0)
+    tables = None
+    while tables is None and time.monotonic() < end and run.poll() is None:
+        tables = next((tmp_path / "par-ministries").glob(".2023.runs/*/tables/*.csv"), None)
+        time.sleep(0.02)
+    time.sleep(0.5)   # the notebooks are running
+    assert run.poll() is None, "the run ended before it could be interrupted"
     os.killpg(run.pid, signal.SIGINT)
     _, err = run.communicate(timeout=60)
-    assert run.returncode == 130
+    assert run.returncode == 130, err
     assert "interrupted: nothing was published" in err
     assert "Traceback" not in err
     assert not (tmp_path / "par-ministries" / "2023").exists()
