@@ -5,6 +5,8 @@ import os
 import re
 import shutil
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -408,3 +410,33 @@ def test_rendering_a_pdf_leaves_the_report_date_alone(tmp_path, monkeypatch):
     pdf.write_pdf("<p>x</p>", tmp_path / "x.pdf")
     assert "SOURCE_DATE_EPOCH" not in os.environ
     assert manifest.report_date() == datetime.now(timezone.utc).date()
+
+
+def test_an_interrupted_run_ends_though_its_kernels_never_start(tmp_path, monkeypatch):
+    """Ctrl-C landing inside an import can leave that module's import lock held (CPython 3.11);
+    the kernels' start, importing the same module in its thread, then never ends. A run once
+    hung so, waiting for it: it now waits UNWIND_WAIT, and stops the kernels if they start later."""
+    release, stopped = threading.Event(), []
+    kms = [object()]
+
+    def stuck_start(n, pdf=False):
+        release.wait(60)
+        return kms
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pipeline.kernels, "start_kernels", stuck_start)
+    monkeypatch.setattr(pipeline.kernels, "stop_kernels", stopped.append)
+    monkeypatch.setattr(pipeline, "UNWIND_WAIT", 0.3)
+    monkeypatch.setattr("analysis.inputs.dataset.load_dataset", interrupted)
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.run(MINISTRIES, 2023, out_root=tmp_path, progress=False)
+    assert time.monotonic() - start < 5
+    assert stopped == []          # not started yet
+    release.set()                 # the kernels start after all: they are stopped then
+    deadline = time.monotonic() + 10
+    while not stopped and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stopped == [kms]
+    assert not (tmp_path / "par-ministries" / "2023").exists()

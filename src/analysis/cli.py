@@ -18,11 +18,9 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from analysis import __version__  # noqa: E402
-from analysis.audit.release import DraftError  # noqa: E402
-from analysis.inputs.errors import InputError  # noqa: E402
-from analysis.pipeline import FORMATS, LANGS  # noqa: E402
-from analysis.publication.kernels import NotebookError  # noqa: E402
-from analysis.runfolder import OutputError, explain  # noqa: E402
+# The rest of the package (and with it jupyter_client, zmq, pandas …) is imported by `main`:
+# within `entry`, which ends a Ctrl-C quietly; during a module-level import, Python would print
+# a KeyboardInterrupt traceback from inside some library and exit by SIGINT.
 
 
 def _list(allowed: tuple[str, ...]):
@@ -62,6 +60,7 @@ def _path(text: str) -> Path:
 
 
 def parser() -> argparse.ArgumentParser:
+    from analysis.pipeline import FORMATS, LANGS
     p = argparse.ArgumentParser(
         prog="par-report", description=__doc__.splitlines()[0],
         epilog="Datasets: data/README.md. Publishing from JupyterLab: docs/PUBLISHING.md.")
@@ -134,6 +133,10 @@ def _when(args) -> tuple[int | None, str | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from analysis.audit.release import DraftError
+    from analysis.inputs.errors import InputError
+    from analysis.publication.kernels import NotebookError
+    from analysis.runfolder import OutputError, explain
     args = parser().parse_args(argv)
     try:
         if args.command == "run":

@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import pickle
 import signal
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
@@ -122,8 +122,8 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
         return run_series(data_dir, years, langs, formats, out_root, progress)
     started = manifest.now()
     steps = 2 + (2 * len(langs) if formats else 0)
-    with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar, \
-            ThreadPoolExecutor(max_workers=max(1, len(langs))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, len(langs)))
+    with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar:
         bar.set_postfix_str("loading and checking the data")
         # The editions' kernels start (import the report's code and WeasyPrint) while this
         # process imports the rest, loads the data and computes the tables; each then takes
@@ -131,6 +131,8 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
         # run side by side as two processes.
         started_kernels = pool.submit(kernels.start_kernels, len(langs) if formats else 0,
                                       "pdf" in formats)
+        threads = [started_kernels]   # what the pool runs
+        succeeded = False
         try:
             with imports_unscanned():
                 from analysis.audit.release import DraftError, draft_reasons
@@ -173,6 +175,7 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                         bar.update()
                     bar.set_postfix_str("editions " + ", ".join(langs))
                     editions = [pool.submit(edition, lang, i) for i, lang in enumerate(langs)]
+                    threads += editions
                     # meanwhile, in the background: the workbooks need only the tables
                     with (in_background(_workbooks, ds, year, langs, results, tmp, period,
                                         nice=WORKBOOKS_NICE)
@@ -192,11 +195,35 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                               **({"explain": True} if explain else {}),
                               **({"profiles": True} if profiles else {})}
                 manifest.write(manifest.build(ds, parameters, started, tmp), tmp)
+            succeeded = True
         finally:
             gc.unfreeze()   # the run's caller may go on (a notebook, the tests): collected as before
-            if started_kernels.exception() is None:
-                kernels.stop_kernels(started_kernels.result())
+            _wind_down(pool, started_kernels, threads, succeeded)
     return final
+
+
+# How long a run that failed or was interrupted waits for its kernels to start (so as to stop
+# them) and for its editions to end, before it gives up on them (seconds).
+UNWIND_WAIT = 5.0
+
+
+def _wind_down(pool: ThreadPoolExecutor, started_kernels, threads: list, succeeded: bool) -> None:
+    """Stop the kernels once started, then let the pool's threads end. A run that failed or
+    was interrupted waits for them at most UNWIND_WAIT: Ctrl-C landing inside an import can
+    leave that module's import lock held for good (CPython 3.11), and the kernels' start, in
+    its thread, then waits forever for the same module (seen: a run that never ended). Kernels
+    that start later are stopped then; and their parent kills them anyway once this process
+    has ended (`kernels._fork_kernels`)."""
+    def stop(start):
+        if start.exception() is None:
+            kernels.stop_kernels(start.result())
+    timeout = None if succeeded else UNWIND_WAIT
+    if wait([started_kernels], timeout).done:
+        stop(started_kernels)
+    else:
+        started_kernels.add_done_callback(stop)
+    wait(threads, timeout)
+    pool.shutdown(wait=succeeded, cancel_futures=True)
 
 
 def run_series(data_dir: Path, years: tuple[int, int], langs=LANGS, formats=FORMATS,
