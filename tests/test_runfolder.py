@@ -260,3 +260,35 @@ def test_a_read_only_output_folder():
     assert done.returncode == 1, done.stderr
     assert done.stderr == (f"cannot write {ro / 'corpus'}: Permission denied — choose an --out "
                            "folder you may write to\n")
+
+
+def test_ctrl_c_during_the_imports_is_raised_once_they_are_done():
+    """`interrupt_after`: a SIGINT inside the block does not stop it midway (an import stopped
+    midway can leave its module's lock held, or abort a C extension's set-up); it is raised as
+    KeyboardInterrupt when the block ends, and the handler before it is back."""
+    import signal
+    import threading
+    before = signal.getsignal(signal.SIGINT)
+    reached = []
+    with pytest.raises(KeyboardInterrupt):
+        with runfolder.interrupt_after():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)   # a KeyboardInterrupt would be raised here without the hold
+            reached.append("end of block")
+    assert reached == ["end of block"]
+    assert signal.getsignal(signal.SIGINT) is before
+    with runfolder.interrupt_after():   # no signal, nothing raised
+        pass
+    assert signal.getsignal(signal.SIGINT) is before
+    errors = []
+
+    def elsewhere():   # only the main thread may set handlers: outside it, nothing is held
+        try:
+            with runfolder.interrupt_after():
+                pass
+        except Exception as err:
+            errors.append(err)
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert errors == []

@@ -18,9 +18,9 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from analysis import __version__  # noqa: E402
-# The rest of the package (and with it jupyter_client, zmq, pandas …) is imported by `main`:
-# within `entry`, which ends a Ctrl-C quietly; during a module-level import, Python would print
-# a KeyboardInterrupt traceback from inside some library and exit by SIGINT.
+# The rest of the package (and with it jupyter_client, zmq …) is imported by `main`, with
+# Ctrl-C held back until the imports are done (`runfolder.interrupt_after`), then within
+# `entry`, which ends a Ctrl-C quietly.
 
 
 def _list(allowed: tuple[str, ...]):
@@ -133,10 +133,12 @@ def _when(args) -> tuple[int | None, str | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from analysis.audit.release import DraftError
-    from analysis.inputs.errors import InputError
-    from analysis.publication.kernels import NotebookError
-    from analysis.runfolder import OutputError, explain
+    from analysis.runfolder import OutputError, explain, interrupt_after
+    with interrupt_after():
+        from analysis.audit.release import DraftError
+        from analysis.inputs.errors import InputError
+        from analysis.pipeline import FORMATS  # noqa: F401  (and with it the kernels' code)
+        from analysis.publication.kernels import NotebookError
     args = parser().parse_args(argv)
     try:
         if args.command == "run":

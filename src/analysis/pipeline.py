@@ -96,10 +96,12 @@ def imports_unscanned():
     """The cyclic garbage collector off while the block imports, and what the imports created
     frozen after (`gc.freeze`, until `run` ends): the modules of the tables (pandas, SciPy,
     statsmodels) are kept to the end of the run, yet each full collection walked all of them
-    (0.25 s of CPU on a run's critical path)."""
+    (0.25 s of CPU on a run's critical path). Ctrl-C waits for the imports to end
+    (`runfolder.interrupt_after`)."""
     gc.disable()
     try:
-        yield
+        with runfolder.interrupt_after():
+            yield
     finally:
         gc.freeze()
         gc.enable()
@@ -158,7 +160,8 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                     execute(data_dir, year, "", tables, tmp / "explain" / "explain.ipynb")
                 if formats:
                     # papermill only now: the kernels are started and the tables come first
-                    from analysis.publication import publish
+                    with runfolder.interrupt_after():
+                        from analysis.publication import publish
                     pickled = tmp / ".dataset.pickle"   # the kernels' dataset (removed below)
                     pickled.write_bytes(pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
 

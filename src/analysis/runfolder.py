@@ -31,7 +31,9 @@ import fcntl
 import os
 import secrets
 import shutil
+import signal
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -227,6 +229,26 @@ def publishing(final: Path) -> Iterator[Path]:
         if output is None:
             raise
         raise output from None
+
+
+@contextmanager
+def interrupt_after() -> Iterator[None]:
+    """Ctrl-C (SIGINT) held back until the block has ended, then delivered: for the block's
+    imports. An import stopped midway can leave its module's import lock held for good (CPython
+    3.11; a thread importing the same module then waits forever) or abort a C extension's set-up
+    (DuckDB's: "Critical nanobind error", the process killed by SIGABRT, seen in 1 of 150
+    interrupted runs). Outside the main thread, which alone receives signals, nothing is held."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)   # to the handler restored: KeyboardInterrupt
 
 
 def explain(err: OSError, where: Path) -> OutputError | None:
