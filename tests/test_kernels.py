@@ -257,3 +257,30 @@ def test_a_kernel_that_dies_mid_notebook_is_a_clear_error(tmp_path):
             publish.execute_notebook(data, 2023, "vi", tmp_path / "tables", tmp_path / "vi", km=km)
     finally:
         kernels.stop_kernels([km])
+
+
+def test_the_kernels_parent_ends_them_quietly_when_the_run_has_gone():
+    """The run ended (Ctrl-C) before its kernels' parent could tell it their process ids: the
+    parent kills the kernels it forked and exits, with no BrokenPipeError traceback on the run's
+    terminal and no kernel left behind."""
+    kms = [kernels.LocalKernelManager(kernel_name="python3") for _ in range(2)]
+    for km in kms:
+        km.write_connection_file()
+    read, write = os.pipe()
+    os.close(read)   # the run is gone
+    try:
+        forker = subprocess.Popen(
+            [sys.executable, "-c", "from analysis.publication.kernels import _fork_kernels; _fork_kernels()",
+             str(write), "", *(km.connection_file for km in kms)],
+            stdin=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(write,), text=True,
+            start_new_session=True)
+        os.close(write)
+        _, err = forker.communicate(timeout=120)
+        assert forker.returncode == 0, err
+        assert "Traceback" not in err and "BrokenPipeError" not in err, err
+        left = [int(p) for p in os.listdir("/proc") if p.isdigit()
+                and any(km.connection_file in cmdline(int(p)) for km in kms)]
+        assert wait_gone(left) == []
+    finally:
+        for km in kms:
+            km.cleanup_resources()

@@ -231,7 +231,12 @@ def _fork_kernels() -> None:
             finally:
                 os._exit(code)
         pids.append(pid)
-    os.write(int(fd), " ".join(map(str, pids)).encode())
+    try:
+        os.write(int(fd), " ".join(map(str, pids)).encode())
+    except BrokenPipeError:   # the run has ended meanwhile (Ctrl-C): its kernels end with it
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        os._exit(0)
     os.close(int(fd))
 
     def stop_all():
