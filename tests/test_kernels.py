@@ -193,10 +193,14 @@ def test_an_interrupted_run_publishes_nothing_and_leaves_no_kernel(tmp_path):
     """Ctrl-C while the editions' notebooks run: the kernels are stopped, the editions waiting
     for them end (nbclient sees the kernels gone), and the command says so and exits 130."""
     cli = Path(sys.executable).parent / "par-report"
+    # Ctrl-C as from a terminal: a command started in the background by a shell without job
+    # control (`cmd &` in a script, as CI may run the tests) inherits SIGINT ignored, and Python
+    # then leaves it ignored; here the run gets the default, as a terminal's command does
     run = subprocess.Popen([str(cli), "run", "--data", str(ROOT / "data" / "par-ministries"),
                             "--year", "2023", "--out", str(tmp_path)],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           start_new_session=True)
+                           start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     forker = None
     end = time.monotonic() + 120
     while forker is None and time.monotonic() < end and run.poll() is None:

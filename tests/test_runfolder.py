@@ -5,9 +5,11 @@ cannot be written are a clear message."""
 import errno
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -262,13 +264,20 @@ def test_a_read_only_output_folder():
                            "folder you may write to\n")
 
 
-def test_ctrl_c_during_the_imports_is_raised_once_they_are_done():
+@pytest.fixture
+def ctrl_c():
+    """Python's own Ctrl-C handler for the test, whatever this process inherited: a background
+    job of a shell without job control (`cmd &` in a script, as CI may run the tests) starts
+    with SIGINT ignored, and Python then leaves it ignored."""
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, inherited)
+
+
+def test_ctrl_c_during_the_imports_is_raised_once_they_are_done(ctrl_c):
     """`interrupt_after`: a SIGINT inside the block does not stop it midway (an import stopped
     midway can leave its module's lock held, or abort a C extension's set-up); it is raised as
     KeyboardInterrupt when the block ends, and the handler before it is back."""
-    import signal
-    import threading
-    before = signal.getsignal(signal.SIGINT)
     reached = []
     with pytest.raises(KeyboardInterrupt):
         with runfolder.interrupt_after():
@@ -276,10 +285,10 @@ def test_ctrl_c_during_the_imports_is_raised_once_they_are_done():
             time.sleep(0.05)   # a KeyboardInterrupt would be raised here without the hold
             reached.append("end of block")
     assert reached == ["end of block"]
-    assert signal.getsignal(signal.SIGINT) is before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     with runfolder.interrupt_after():   # no signal, nothing raised
         pass
-    assert signal.getsignal(signal.SIGINT) is before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     errors = []
 
     def elsewhere():   # only the main thread may set handlers: outside it, nothing is held
