@@ -185,6 +185,16 @@ def test_kernels_that_cannot_start_are_a_clear_error(monkeypatch):
         kernels.start_kernels(2)
 
 
+def test_a_failed_spawn_of_the_kernels_parent_is_a_clear_error(monkeypatch):
+    """Seen once as Ctrl-C reached the run's process group while it spawned the kernels' parent:
+    Popen raised OSError (EFAULT), which the run printed as a traceback."""
+    def failing(*args, **kwargs):
+        raise OSError(14, "Bad address")
+    monkeypatch.setattr(kernels.subprocess, "Popen", failing)
+    with pytest.raises(kernels.NotebookError, match=r"could not be started \(\[Errno 14\] Bad address\)"):
+        kernels.start_kernels(2)
+
+
 def test_no_kernels_start_when_no_edition_is_published():
     assert kernels.start_kernels(0) == []
 

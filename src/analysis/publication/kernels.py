@@ -162,11 +162,18 @@ def start_kernels(n: int, pdf: bool = False) -> list[LocalKernelManager]:
     for km in kms:
         km.write_connection_file()
     read, write = os.pipe()
-    forker = subprocess.Popen(
-        [sys.executable, "-c", "from analysis.publication.kernels import _fork_kernels; _fork_kernels()",
-         str(write), "1" if pdf else "", *(km.connection_file for km in kms)],
-        stdin=subprocess.PIPE, pass_fds=(write,), start_new_session=True)   # no Ctrl-C from the terminal
-    os.close(write)
+    try:
+        forker = subprocess.Popen(
+            [sys.executable, "-c", "from analysis.publication.kernels import _fork_kernels; _fork_kernels()",
+             str(write), "1" if pdf else "", *(km.connection_file for km in kms)],
+            stdin=subprocess.PIPE, pass_fds=(write,), start_new_session=True)   # no Ctrl-C from the terminal
+    except OSError as err:   # seen once, as Ctrl-C reached the process group mid-spawn: EFAULT
+        os.close(read)
+        for km in kms:
+            km.cleanup_resources()
+        raise NotebookError(f"the report kernels could not be started ({err})") from None
+    finally:
+        os.close(write)
     with os.fdopen(read) as pids:
         told = pids.read().split()
     if len(told) != n:
