@@ -237,8 +237,10 @@ def interrupt_after() -> Iterator[None]:
     imports. An import stopped midway can leave its module's import lock held for good (CPython
     3.11; a thread importing the same module then waits forever) or abort a C extension's set-up
     (DuckDB's: "Critical nanobind error", the process killed by SIGABRT, seen in 1 of 150
-    interrupted runs). Outside the main thread, which alone receives signals, nothing is held."""
-    if threading.current_thread() is not threading.main_thread():
+    interrupted runs). Outside the main thread, which alone receives signals, or where the
+    handler was not set from Python (so could not be put back), nothing is held."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is None:
         yield
         return
     caught = []
