@@ -133,7 +133,7 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
         # run side by side as two processes.
         started_kernels = pool.submit(kernels.start_kernels, len(langs) if formats else 0,
                                       "pdf" in formats)
-        threads = [started_kernels]   # what the pool runs
+        futures = [started_kernels]   # what the pool runs
         succeeded = False
         try:
             with imports_unscanned():
@@ -178,7 +178,7 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                         bar.update()
                     bar.set_postfix_str("editions " + ", ".join(langs))
                     editions = [pool.submit(edition, lang, i) for i, lang in enumerate(langs)]
-                    threads += editions
+                    futures += editions
                     # meanwhile, in the background: the workbooks need only the tables
                     with (in_background(_workbooks, ds, year, langs, results, tmp, period,
                                         nice=WORKBOOKS_NICE)
@@ -201,7 +201,7 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
             succeeded = True
         finally:
             gc.unfreeze()   # the run's caller may go on (a notebook, the tests): collected as before
-            _wind_down(pool, started_kernels, threads, succeeded)
+            _wind_down(pool, started_kernels, futures, succeeded)
     return final
 
 
@@ -210,7 +210,7 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
 UNWIND_WAIT = 5.0
 
 
-def _wind_down(pool: ThreadPoolExecutor, started_kernels, threads: list, succeeded: bool) -> None:
+def _wind_down(pool: ThreadPoolExecutor, started_kernels, futures: list, succeeded: bool) -> None:
     """Stop the kernels once started, then let the pool's threads end. A run that failed or
     was interrupted waits for them at most UNWIND_WAIT: Ctrl-C landing inside an import can
     leave that module's import lock held for good (CPython 3.11), and the kernels' start, in
@@ -225,7 +225,7 @@ def _wind_down(pool: ThreadPoolExecutor, started_kernels, threads: list, succeed
         stop(started_kernels)
     else:
         started_kernels.add_done_callback(stop)
-    wait(threads, timeout)
+    wait(futures, timeout)
     pool.shutdown(wait=succeeded, cancel_futures=True)
 
 

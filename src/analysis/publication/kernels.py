@@ -169,9 +169,7 @@ def start_kernels(n: int, pdf: bool = False) -> list[LocalKernelManager]:
             stdin=subprocess.PIPE, pass_fds=(write,), start_new_session=True)   # no Ctrl-C from the terminal
     except OSError as err:   # seen once, as Ctrl-C reached the process group mid-spawn: EFAULT
         os.close(read)
-        for km in kms:
-            km.cleanup_resources()
-        raise NotebookError(f"the report kernels could not be started ({err})") from None
+        _not_started(kms, str(err))
     finally:
         os.close(write)
     with os.fdopen(read) as pids:
@@ -179,10 +177,7 @@ def start_kernels(n: int, pdf: bool = False) -> list[LocalKernelManager]:
     if len(told) != n:
         forker.stdin.close()
         forker.wait()
-        for km in kms:
-            km.cleanup_resources()
-        raise NotebookError(f"the report kernels could not be started (exit code {forker.returncode}; "
-                            "the reason is printed above)")
+        _not_started(kms, f"exit code {forker.returncode}; the reason is printed above")
     for km, pid in zip(kms, told):
         km.forker = forker
         km.kernel_id = str(uuid.uuid4())
@@ -198,6 +193,14 @@ def start_kernels(n: int, pdf: bool = False) -> list[LocalKernelManager]:
         stop_kernels(kms)
         raise
     return kms
+
+
+def _not_started(kms: list[LocalKernelManager], why: str) -> None:
+    """Remove the kernels' connection files and raise the NotebookError saying `why` they did
+    not start."""
+    for km in kms:
+        km.cleanup_resources()
+    raise NotebookError(f"the report kernels could not be started ({why})")
 
 
 def _fork_kernels() -> None:
