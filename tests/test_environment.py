@@ -118,3 +118,25 @@ def test_synth_name_names_the_dataset(tmp_path):
     assert load_dataset(tmp_path / "d").name == "my-dossiers"
     assert cli.main(["synth", "dossiers", "--out", str(tmp_path / "e"), "--rows", "2000"]) == 0
     assert load_dataset(tmp_path / "e").name == "demo-dossiers"
+
+
+def test_the_manifest_names_the_font_subsetter_weasyprint_uses():
+    """`manifest.font_subsetter` (looked up with ctypes) is WeasyPrint's own choice, from the
+    libraries its ffi loaded (`weasyprint.pdf.fonts.Font.subset`): HarfBuzz-subset from 4.1.0
+    on, else fontTools; the version named is the HarfBuzz WeasyPrint loaded (at least it, and
+    not at least the next micro version). The two subsetters cut other bytes from one font."""
+    from importlib.metadata import version
+
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    from analysis.audit.manifest import font_subsetter, software
+    named = font_subsetter()
+    assert software()["font_subsetter"] == named
+    if harfbuzz_subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
+        assert named == "fonttools " + version("fonttools")
+        return
+    kind, number = named.split(" ")
+    major, minor, micro = (int(part) for part in number.split("."))
+    assert kind == "harfbuzz-subset"
+    assert harfbuzz.hb_version_atleast(major, minor, micro)
+    assert not harfbuzz.hb_version_atleast(major, minor, micro + 1)
