@@ -61,15 +61,15 @@ def measure(method: str, root: Path) -> float:
     return time.perf_counter() - start
 
 
-def child(method: str, root: Path) -> tuple[float, float, float]:
+def child(method: str, root: Path) -> tuple[float, float, float] | int:
     """Wall seconds, CPU seconds (user + system, the whole child) and peak RSS (MiB) of
-    `method` in a fresh interpreter."""
+    `method` in a fresh interpreter; its exit status if it failed."""
     proc = subprocess.Popen([sys.executable, __file__, "--child", method, str(root)],
                             stdout=subprocess.PIPE, text=True)
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
-        return float("nan"), float("nan"), float("nan")
+        return os.waitstatus_to_exitcode(status)
     return float(output), usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
@@ -110,10 +110,15 @@ def main() -> None:
                                stdout=subprocess.DEVNULL)
             times = {}
             for method in args.methods:
-                seconds, cpu, peak = child(method, root)
+                measured = child(method, root)
+                if isinstance(measured, int):
+                    print(f"| {rows:,} | {method} | failed (exit status {measured}) | | | | |",
+                          flush=True)
+                    continue
+                seconds, cpu, peak = measured
                 times[method] = seconds
-                ratio = seconds / times["scan"] if "scan" in times else float("nan")
-                print(f"| {rows:,} | {method} | {seconds:.1f} | {cpu:.1f} | {peak:,.0f} | {ratio:.1f} | "
+                ratio = f"{seconds / times['scan']:.1f}" if "scan" in times else ""  # not measured
+                print(f"| {rows:,} | {method} | {seconds:.1f} | {cpu:.1f} | {peak:,.0f} | {ratio} | "
                       f"{target(rows, method, times)} |", flush=True)
 
 
