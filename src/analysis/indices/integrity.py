@@ -712,8 +712,8 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
     # the flagged units' ballots: a copied form's flag names its pattern, which the join
     # matches (a unit may have many); the other checks flag a unit once, and the condition
     # picks its ballots. The units are listed as constants, which DuckDB checks against each
-    # row group's range of units: where the file comes grouped by unit, as exports often do,
-    # only the flagged units' row groups are read (at 100 M ballots, a table spilled to disk)
+    # row group's range of units: where the file comes grouped by unit (as the synthetic files
+    # do), only the flagged units' row groups are read, at 100 M ballots from a spilled table
     units = ", ".join(str(u) for u in sorted(set(flags["u"].tolist())))
     flagged = f"(SELECT * FROM screened WHERE year = {ctx.year} AND u IN ({units}))"
     frame = ctx.con.sql(f"""
