@@ -11,7 +11,7 @@ YEAR ?=
 # provide; installed with apt-get only when missing and only where we are root. Otherwise a
 # missing Pango stops make, naming what to install; a missing HarfBuzz-subset, which cuts the
 # fonts embedded in the PDF, is only named: WeasyPrint then falls back to fontTools, whose
-# subsets have other bytes and take ~0.25 s longer per PDF.
+# subsets have other bytes and take longer (≈ 0.2 s a report PDF; README).
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
 SYSTEM_FILES := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
 
