@@ -11,7 +11,8 @@ YEAR ?=
 # provide; installed with apt-get only when missing and only where we are root. Otherwise a
 # missing Pango stops make, naming what to install; a missing HarfBuzz-subset, which cuts the
 # fonts embedded in the PDF, is only named: WeasyPrint then falls back to fontTools, whose
-# subsets have other bytes and take longer (≈ 0.2 s a report PDF; README).
+# subsets have other bytes and take longer (≈ 0.2 s a report PDF; README). Checked before
+# every target that publishes, so an environment made before a library was added gets it too.
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
 SYSTEM_FILES := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
 
@@ -19,17 +20,16 @@ SYSTEM_FILES := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
 
 # The package's bytecode, compiled where missing or stale: where PYTHONDONTWRITEBYTECODE is set
 # (many containers, this project's CI), Python would compile every module again on each run.
-report: $(STAMP)
+report: system $(STAMP)
 	@$(BIN)/python -m compileall -q src
 	$(BIN)/par-report run --data $(DATA) $(if $(YEAR),--year $(YEAR))
 
-test: $(STAMP) browser
+test: system $(STAMP) browser
 	$(BIN)/python -m pytest
 
-env: $(STAMP)
+env: system $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
-	@$(MAKE) --no-print-directory system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
@@ -56,10 +56,10 @@ browser:
 # JupyterLab at the repository root, on this machine only (notebooks/: report, explain, publish;
 # docs/PUBLISHING.md). Jupyter refuses to start as root without --allow-root: added when root.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
-lab: $(STAMP)
+lab: system $(STAMP)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=. $(LAB_ROOT) $(LAB_ARGS)
 
-bench: $(STAMP)   # compiles the bytecode itself, as run by hand
+bench: system $(STAMP)   # compiles the bytecode itself, as run by hand
 	$(BIN)/python benchmarks/bench_report.py
 
 clean:
