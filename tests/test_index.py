@@ -7,7 +7,7 @@ import pytest
 
 from analysis.inputs.dataset import load_dataset
 from analysis.inputs.errors import InputError
-from analysis.indices.composite import index_groups, index_units
+from analysis.indices.composite import assign_bands, index_groups, index_units
 from analysis.indices.results import compute_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -328,6 +328,61 @@ def test_papi_2014_gaps_have_no_score_rank_or_band(papi):
     # README: with linear quantiles the 61 scored provinces of 2014 fall 16/15/15/15.
     assert u["band"].value_counts().to_dict() == {"Best performers": 16, "High average": 15,
                                                   "Low average": 15, "Poor performers": 15}
+
+
+def test_bands_take_published_sizes_in_rank_order():
+    """Worked by hand: scores 90, 80, 80, 70, 60 rank 1, 2, 2, 4, 5; sizes 2/1/2 put ranks
+    ≤ 2 in A, ≤ 3 in B, ≤ 5 in C. The tie at rank 2 straddles the first boundary, so both 80s
+    take A and B gets nobody; a unit without a score gets no band."""
+    bands = [{"label_en": x, "label_vi": x.lower()} for x in "ABC"]
+    en, vi = assign_bands(pd.Series([90.0, 80.0, 80.0, 70.0, 60.0, np.nan]), bands, [2, 1, 2])
+    assert en.iloc[:5].tolist() == ["A", "A", "A", "C", "C"] and pd.isna(en.iloc[5])
+    assert vi.iloc[:5].tolist() == ["a", "a", "a", "c", "c"]
+
+
+BANDS = ["Best performers", "High average", "Low average", "Poor performers"]
+
+
+def test_papi_groups_have_the_sizes_papi_published(papi):
+    """PAPI's published group sizes (VNA for 2020, vietnam.vn for 2024, SOURCES.md for 2019 and
+    2023): the quartile rule gives 16/15/15/15 for the 61 provinces of 2023 and 2024."""
+    published = {2019: [16, 16, 15, 16], 2020: [16, 16, 15, 16], 2023: [15, 15, 15, 16],
+                 2024: [15, 15, 15, 16]}
+    for year, sizes in published.items():
+        counts = index_units(papi, year)["band"].value_counts()
+        assert [int(counts.get(band, 0)) for band in BANDS] == sizes, year
+    u = index_units(papi, 2024).set_index("unit_id")
+    # the 15th, 16th, 30th, 31st, 45th and 46th: Thái Bình, Bắc Giang, Hà Giang, Lai Châu,
+    # Long An, Yên Bái; with the quartile rule Bắc Giang, Lai Châu and Yên Bái were a group up
+    for unit, rank, band in (("34", 15, 0), ("24", 16, 1), ("02", 30, 1), ("12", 31, 2),
+                             ("80", 45, 2), ("15", 46, 3)):
+        assert (u.at[unit, "rank"], u.at[unit, "band"]) == (rank, BANDS[band])
+    # sizes that do not add up to the year's scored provinces leave the quartile rule
+    assert papi.config.published_band_sizes(2024, 61) == [15, 15, 15, 16]
+    assert papi.config.published_band_sizes(2024, 60) is None
+    assert papi.config.published_band_sizes(2014, 61) is None
+
+
+def test_papi_2024_published_figures_reconcile(papi):
+    """The three 2024 leaders' totals and ranks and the four group sizes as released
+    (published.csv) match this data; Bình Thuận's 47.1268 was printed truncated, 47.126."""
+    rec = compute_results(papi, 2024)["reconciliation"]
+    assert len(rec) == 10 and rec["matches"].all()
+    assert rec.set_index(["key", "metric"]).at[("60", "points"), "rule"] == "truncate"
+
+
+def test_band_sizes_are_checked(tmp_path):
+    import shutil
+    folder = tmp_path / "papi"
+    shutil.copytree(PAPI, folder)
+    yaml = folder / "dataset.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8").replace("2024: [15, 15, 15, 16]",
+                                                             "2024: [15, 15, 31]"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_dataset(folder)
+    problem, = err.value.problems
+    assert (problem.file, problem.column) == ("dataset.yaml", "band_sizes.2024")
+    assert "one whole number per band (4)" in problem.message
 
 
 def test_papi_2016_ranks_63_provinces_in_quartile_groups(papi):

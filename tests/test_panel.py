@@ -173,7 +173,7 @@ def test_the_series_pdf_is_tagged_and_carries_its_metadata(papi, papi_series, tm
     assert "2011–2024" in meta.subject
     cover = reader.pages[0].extract_text()
     for expected in ("BÁO CÁO GIAI ĐOẠN", "PAPI-2011-2024-VI",
-                     "Trích dẫn: Nhóm phát triển PAR Reports", "Số liệu: CECODES, VFF-CRT, RTA và UNDP",
+                     "Trích dẫn: Nhóm phát triển PAR Reports", "Chỉ số: CECODES, VFF-CRT, RTA và UNDP",
                      "Không chính thức: điểm số 2017–2024", "https://papi.org.vn"):
         assert expected in cover, expected
     assert "THƯỜNG NIÊN" not in cover                   # a series is not an annual report

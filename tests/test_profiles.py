@@ -99,12 +99,12 @@ def words(html: str) -> str:
 @pytest.mark.parametrize("lang, caution, unchecked, notice, credit", [
     ("vi", "Thay đổi bất thường: Tây Ninh (+8,11 điểm) thay đổi nhiều hơn hẳn",
      "Chưa đối chiếu với công bố của CECODES, VFF-CRT, RTA và UNDP: điểm số năm 2023–2024",
-     "Không chính thức: điểm số 2024 không lấy từ công bố của CECODES, VFF-CRT, RTA và UNDP.",
-     ["Số liệu của: CECODES, VFF-CRT, RTA và UNDP", "Báo cáo do: Nhóm phát triển PAR Reports"]),
+     "Không chính thức: điểm số 2024 lấy từ bản sao của bên thứ ba, không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP.",
+     ["Chỉ số của: CECODES, VFF-CRT, RTA và UNDP", "Báo cáo do: Nhóm phát triển PAR Reports"]),
     ("en", "Unusual change: Tay Ninh (+8.11 points) moved far more",
      "Not checked against the release of CECODES, VFF-CRT, RTA and UNDP: the 2023–2024 scores",
-     "Unofficial: the 2024 scores are not from CECODES, VFF-CRT, RTA and UNDP's own release.",
-     ["Data by: CECODES, VFF-CRT, RTA and UNDP", "PAR Reports developers"])])
+     "Unofficial: the 2024 scores come from a third party's copy, not from CECODES, VFF-CRT, RTA and UNDP's own release.",
+     ["Index by: CECODES, VFF-CRT, RTA and UNDP", "PAR Reports developers"])])
 def test_tay_ninh_2024_profile_has_the_caution_and_hanoi_s_has_not(book, lang, caution, unchecked,
                                                                     notice, credit):
     # by hand: the modified z of the 2024 changes in points on 8–80 (Iglewicz & Hoaglin 1993)
@@ -130,6 +130,6 @@ def test_a_2016_profile_has_no_unofficial_notice(lang, official):
     hanoi, quang_ngai = words(book.page("01", lang)), words(book.page("51", lang))
     for page in (hanoi, quang_ngai):
         assert "Không chính thức" not in page and "Unofficial" not in page
-        assert ("Số liệu của: CECODES" if lang == "vi" else "Data by: CECODES") in page
+        assert ("Chỉ số của: CECODES" if lang == "vi" else "Index by: CECODES") in page
     assert official in quang_ngai    # 2016's unusual change (as on the yearly changes page)
     assert official not in hanoi

@@ -63,9 +63,12 @@ def test_the_cutoff_is_above_3_5_and_a_zero_mad_flags_nothing():
 # --- item 19: the caution in the report ------------------------------------------------------
 @pytest.mark.parametrize("lang, words", [
     ("vi", ["Thay đổi bất thường: Tây Ninh (+8,11 điểm)", "Iglewicz",
-            "Chưa đối chiếu với công bố của CECODES, VFF-CRT, RTA và UNDP", "2023–2024"]),
+            "Chưa đối chiếu với công bố của CECODES, VFF-CRT, RTA và UNDP", "2023–2024",
+            # published.csv: the 2024 totals of the top three as released (not Cà Mau's)
+            "Tổng điểm năm 2024 của Tây Ninh, Bình Thuận khớp với số liệu CECODES"]),
     ("en", ["Unusual change: Tay Ninh (+8.11 points)", "Iglewicz",
-            "Not checked against the release of CECODES, VFF-CRT, RTA and UNDP", "2023–2024"])])
+            "Not checked against the release of CECODES, VFF-CRT, RTA and UNDP", "2023–2024",
+            "The 2024 totals of Tay Ninh, Binh Thuan match the figures released by CECODES"])])
 def test_the_2024_changes_page_cautions_about_tay_ninh(lang, words):
     text = text_of(Report(papi(), 2024, lang, results(2024)).render("change").data)
     for w in words:
@@ -106,10 +109,10 @@ def test_a_change_between_official_years_says_so():
 
 # --- item 1: cover and citation --------------------------------------------------------------
 @pytest.mark.parametrize("lang, data_by, prepared, cite, notice", [
-    ("vi", "Số liệu của", "Báo cáo do", "Trích dẫn: Nhóm phát triển PAR Reports (",
-     "Không chính thức: điểm số 2024 không lấy từ công bố của CECODES, VFF-CRT, RTA và UNDP."),
-    ("en", "Data by", "Prepared by", "Cite as: PAR Reports developers (",
-     "Unofficial: the 2024 scores are not from CECODES, VFF-CRT, RTA and UNDP's own release.")])
+    ("vi", "Chỉ số của", "Báo cáo do", "Trích dẫn: Nhóm phát triển PAR Reports (",
+     "Không chính thức: điểm số 2024 lấy từ bản sao của bên thứ ba, không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP."),
+    ("en", "Index by", "Prepared by", "Cite as: PAR Reports developers (",
+     "Unofficial: the 2024 scores come from a third party's copy, not from CECODES, VFF-CRT, RTA and UNDP's own release.")])
 def test_the_2024_cover_separates_the_data_from_who_prepared_the_report(lang, data_by, prepared, cite, notice):
     html = Report(papi(), 2024, lang, results(2024)).title_page().data
     text = text_of(html)
@@ -131,13 +134,13 @@ def test_an_official_year_reads_as_official(lang):
 
 def test_the_series_cover_names_the_unofficial_years():
     parts = publisher_parts(papi(), "en", "2011-2024", "T")
-    assert parts["notice"] == "Unofficial: the 2017–2024 scores are not from CECODES, VFF-CRT, RTA and UNDP's own release."
+    assert parts["notice"] == "Unofficial: the 2017–2024 scores come from a third party's copy, not from CECODES, VFF-CRT, RTA and UNDP's own release."
     assert dict(parts["facts"])["Scores taken from"].startswith("2011–2016: the official")
 
 
 def test_other_datasets_keep_a_sensible_cover():
     ministries = publisher_parts(load_dataset(DATA / "par-ministries"), "en", "2023", "T")
-    assert dict(ministries["facts"])["Data by"] == "Ministry of Home Affairs"
+    assert dict(ministries["facts"])["Index by"] == "Ministry of Home Affairs"
     assert ministries["notice"] == ""
     demo = publisher_parts(load_dataset(DATA / "demo-mps"), "en", "2025", "T")
     assert [k for k, _ in demo["facts"]] == ["Publisher"] and demo["notice"] == ""
@@ -241,8 +244,8 @@ def test_an_outlying_change_of_unrecorded_source_asks_for_a_check():
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("vi", ["Số liệu của", "Báo cáo do", "Không chính thức: điểm số 2024"]),
-    ("en", ["Data by", "Prepared by", "Unofficial: the 2024 scores"])])
+    ("vi", ["Chỉ số của", "Báo cáo do", "Không chính thức: điểm số 2024"]),
+    ("en", ["Index by", "Prepared by", "Unofficial: the 2024 scores"])])
 def test_the_workbook_says_what_the_cover_says(tmp_path, lang, words):
     from openpyxl import load_workbook
 

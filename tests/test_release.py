@@ -86,8 +86,8 @@ def test_the_pdf_is_tagged_and_carries_its_metadata(published):
 
 def test_the_cover_has_publisher_number_citation_contact_and_licence(published):
     text = PdfReader(published / "en" / "report.pdf").pages[0].extract_text()
-    for expected in ("Data by", "Ministry of Home Affairs", "Prepared by", "PARINDEX-2023-EN",
-                     "Cite as: PAR Reports developers", "Data: Ministry of Home Affairs",
+    for expected in ("Index by", "Ministry of Home Affairs", "Prepared by", "PARINDEX-2023-EN",
+                     "Cite as: PAR Reports developers", "Index: Ministry of Home Affairs",
                      "About the source data: https://moha.gov.vn", "Licence:"):
         assert expected in text, expected
 
@@ -158,7 +158,7 @@ def test_ranks_and_counts_are_printed_as_integers(name, year, period):
     report = Report(ds, year, "vi", tables, period=period)
     parser = Tables()
     parser.feed("".join(report.render(s).data for s in SECTIONS))
-    integer_headers = {load_catalog()[k]["vi"] for k in ("col.rank", "col.n_units", "col.count", "col.n_ballots",
+    integer_headers = {load_catalog()[k]["vi"] for k in ("col.rank", "col.n_units", "col.rows_rejected", "col.n_ballots",
                                                          "col.n_counted", "col.n_rejected", "col.flagged",
                                                          "col.n_valid", "col.k", "col.row")}
     whole = re.compile(r"^([+−]?\d{1,3}(\.\d{3})*|–|\d+/\d+)?$")

@@ -99,14 +99,24 @@ def restate(values: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([values.drop(index=means.index, errors="ignore"), means])
 
 
-def assign_bands(score: pd.Series, bands: list[dict]) -> tuple[pd.Series, pd.Series]:
+def assign_bands(score: pd.Series, bands: list[dict], sizes: list[int] | None = None
+                 ) -> tuple[pd.Series, pd.Series]:
     """(label_en, label_vi) of the first band whose threshold ≤ score (bands highest first).
 
     A band's threshold is `min_score`, or for `min_quantile` bands (PAPI's quartile groups)
-    the quantile of this year's scores (numpy's linear interpolation)."""
+    the quantile of this year's scores (numpy's linear interpolation). With `sizes`, the number
+    of units the authority put in each band that year (`Config.published_band_sizes`), the
+    bands take those sizes in rank order instead: a unit ranked r is in the first band whose cumulative size is
+    ≥ r (units tied across a boundary share the better rank, so both take the higher band)."""
     en = pd.Series(pd.NA, index=score.index, dtype="string")
     vi = en.copy()
     observed = score.dropna()
+    if sizes is not None:
+        rank = min_rank(score)
+        for band, limit in reversed(list(zip(bands, np.cumsum(sizes)))):
+            hit = (rank <= limit).fillna(False).astype(bool)
+            en[hit], vi[hit] = band["label_en"], band["label_vi"]
+        return en, vi
     for band in reversed(bands):
         if "min_score" in band:
             threshold = float(band["min_score"])
@@ -129,7 +139,8 @@ def index_units(ds: Dataset, year: int) -> pd.DataFrame:
     table["rank_in_region"] = pd.Series(pd.NA, index=table.index, dtype="Int64")
     table.loc[has_region, "rank_in_region"] = (
         table[has_region].groupby("region")["score"].transform(min_rank).astype("Int64"))
-    table["band"], table["band_vi"] = assign_bands(table["score"], ds.config.bands)
+    sizes = ds.config.published_band_sizes(year, int(table["score"].notna().sum()))
+    table["band"], table["band_vi"] = assign_bands(table["score"], ds.config.bands, sizes)
     prev_year = previous_year(ds, year)
     table["method"] = ds.config.method(year)["id"]
     table["like_for_like"] = pd.Series(pd.NA, index=table.index, dtype="boolean")

@@ -52,6 +52,12 @@ class Config:
         `methodology` and the top-level `scale`."""
         return self.raw["methodology"]["versions"]
 
+    def published_band_sizes(self, year: int, n_scored: int) -> list[int] | None:
+        """The band sizes the authority published for `year` (`band_sizes`, data/README.md) when
+        they add up to the year's `n_scored` units; otherwise None (the bands' own rule applies)."""
+        sizes = self.raw.get("band_sizes", {}).get(int(year))
+        return sizes if sizes is not None and sum(sizes) == n_scored else None
+
     def method(self, year: int | None) -> dict:
         """The method version that covers `year` (the latest one when no version covers it, or
         for a row whose year is missing: that row is refused for its year)."""
@@ -214,6 +220,8 @@ def load_config(root: Path) -> Config:
         bad("bands", "use either min_score or min_quantile for every band, not both")
     elif [v for _, v in thresholds] != sorted((v for _, v in thresholds), reverse=True):
         bad("bands", "bands must be listed highest first")
+    raw["band_sizes"] = _band_sizes(raw.get("band_sizes"), len(bands),
+                                    {kind for kind, _ in thresholds} == {"min_quantile"}, bad)
     for key, low, high in (("leader_share", 0, 0.5), ("alpha", 0, 1)):
         if not _is_number(raw[key]) or not low < raw[key] <= high or raw[key] == 1:
             bad(key, f"must be a number in ({low}, {high}{']' if key == 'leader_share' else ')'}")
@@ -308,6 +316,28 @@ def _check_survey(survey, bad) -> None:
 
 VERSION_TEXT = tuple(f"{key}{lang}" for key in ("source", "notes", "label")
                      for lang in ("", "_vi", "_en") if (key, lang) != ("label", ""))
+
+
+def _band_sizes(sizes, n_bands: int, quantile: bool, bad) -> dict[int, list[int]]:
+    """`band_sizes` (data/README.md): year -> the number of units the authority put in each band,
+    highest first, for quantile bands; {} when absent."""
+    if sizes in (None, {}):
+        return {}
+    if not isinstance(sizes, dict):
+        bad("band_sizes", "expected years, each with the bands' sizes, highest band first")
+        return {}
+    if not quantile:
+        bad("band_sizes", "only bands by quantile (min_quantile) take published sizes")
+        return {}
+    checked = {}
+    for year, counts in sizes.items():
+        if not (_is_whole(year) and isinstance(counts, list) and len(counts) == n_bands
+                and all(_is_whole(c) and c >= 0 for c in counts)):
+            bad(f"band_sizes.{year}", f"needs a year and one whole number per band ({n_bands}), "
+                "highest band first, e.g. 2024: [15, 15, 15, 16]")
+            continue
+        checked[int(year)] = [int(c) for c in counts]
+    return checked
 
 
 def _versions(methodology: dict, raw: dict, optional: bool, bad) -> list[dict]:

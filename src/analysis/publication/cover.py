@@ -112,10 +112,11 @@ def unusual_names(ds, lang: str, year: int, flagged: pd.DataFrame, name) -> str:
 
 
 def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFrame,
-                    name) -> str:
+                    name, reconciliation: pd.DataFrame | None = None) -> str:
     """The caution on the `flagged` units (rows of `unusual_changes`, named as `unusual_names`
     writes them; empty: no caution), and whether the two years' scores are the authority's own
-    release (`score_sources`: review item 19) unless the data are synthetic."""
+    release (`score_sources`: review item 19) unless the data are synthetic; from an unofficial
+    source, which of the units' `year` totals the `reconciliation` found as released."""
     if flagged.empty:
         return ""
     cfg = ds.config
@@ -128,9 +129,18 @@ def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFr
     label = lambda y: sources[y].get(f"label_{lang}") or str(y)  # noqa: E731
     unofficial = [y for y, s in sources.items() if s is not None and not s["official"]]
     if unofficial:
-        return text + " " + t("change.outlier_unchecked", lang, authority=authority,
-                              years=year_spans(unofficial),
-                              source="; ".join(dict.fromkeys(label(y) for y in unofficial)))
+        text += " " + t("change.outlier_unchecked", lang, authority=authority,
+                        years=year_spans(unofficial),
+                        source="; ".join(dict.fromkeys(label(y) for y in unofficial)))
+        rec = reconciliation if reconciliation is not None else pd.DataFrame(
+            columns=["scope", "key", "metric", "matches"])
+        released = set(rec.loc[(rec["scope"] == "unit") & rec["metric"].isin(["points", "index"])
+                               & rec["matches"].astype(bool), "key"])
+        confirmed = [name(u) for u in flagged["unit_id"] if u in released]
+        if confirmed:
+            text += " " + t("change.outlier_released", lang, names=", ".join(confirmed),
+                            year=year, authority=authority)
+        return text
     if all(s is not None for s in sources.values()):
         return text + " " + t("change.outlier_official", lang, prev_year=prev_year, year=year,
                               source="; ".join(dict.fromkeys(label(y) for y in sources)))

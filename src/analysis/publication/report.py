@@ -10,6 +10,7 @@ run does not have returns an empty string (and is left out of the contents).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import pickle
 from functools import cached_property
@@ -514,7 +515,8 @@ class Report(ServiceSections):
             gap_label=self.gap_label(len(scored)), legend=legend)
         caption = (self.t("chart.ranking_caption", year=self.year, n=len(scored))
                    + self.ends_note(len(scored), "table"))
-        chart = self.figure(fig, "ranking", self.t("chart.ranking_alt", n=len(scored),
+        alt = "chart.ranking_alt_ends" if len(scored) > charts.LONG else "chart.ranking_alt"
+        chart = self.figure(fig, "ranking", self.t(alt, n=len(scored), ends=charts.ENDS,
                                                     leader=scored["name"].iloc[0],
                                                     last=scored["name"].iloc[-1]), caption)
         headers = [self.t("col.rank"), self.t("col.name")]
@@ -736,7 +738,8 @@ class Report(ServiceSections):
         return self.section("change", counts=counts, chart=chart, movers=movers, tests=tests,
                             spread=spread, note=note, convergence=self.convergence(),
                             caution=outlier_caution(self.ds, self.lang, self.year, prev_year,
-                                                    flagged, self.name))
+                                                    flagged, self.name,
+                                                    self.tables.get("reconciliation")))
 
     def change_units(self, n: int, prev_year: int) -> str:
         """The changes chart's first sentence: it draws the `n` units scored in both years, and
@@ -1184,14 +1187,45 @@ class Report(ServiceSections):
             tables.append(self.table(rows, headers, {len(headers) - 2, len(headers) - 1}, caption))
         return self.section("directory", tables=tables)
 
+    def bands_method(self) -> str:
+        """How this year's bands were drawn: fixed thresholds, quartiles, or the group sizes the
+        authority published for the year (`Config.published_band_sizes`)."""
+        cfg = self.ds.config
+        if not any("min_quantile" in b for b in cfg.bands):
+            return self.t("methods.bands_fixed")
+        scored = int(self.tables["index_units"]["score"].notna().sum())
+        sizes = cfg.published_band_sizes(self.year, scored)
+        if sizes is None:
+            return self.t("methods.bands_quantile")
+        return self.t("methods.bands_published", year=self.year,
+                      sizes="/".join(fmt_int(n, self.lang) for n in sizes))
+
+    def later_mergers(self) -> list[str]:
+        """A sentence when units of this year were merged later (crosswalk.csv), so that a reader
+        after the merger knows the report uses the units of its year; else nothing."""
+        cw = self.ds.crosswalk
+        if cw is None or self.period is not None and len(self.period) > 4:
+            return []
+        later = cw[(cw["effective_year"] > self.year)
+                   & cw["from_unit_id"].isin(self.units["unit_id"])
+                   & (cw["from_unit_id"] != cw["to_unit_id"])]
+        if not len(later):
+            return []
+        first = later.sort_values("effective_year").iloc[0]
+        month = first.get("effective_from")  # YYYY-MM, or none: the year's first day
+        start = (dt.date(int(month[:4]), int(month[5:7]), 1) if isinstance(month, str) and month
+                 else dt.date(int(first["effective_year"]), 1, 1))
+        return [self.t("methods.later_mergers", year=self.year, n=later["from_unit_id"].nunique(),
+                       m=later["to_unit_id"].nunique(), date=fmt_date(start, self.lang))]
+
     def methods(self) -> HTML:
         cfg = self.ds.config
         comps = ", ".join(f'{c[f"label_{self.lang}"]} ({self.maximum(c["max_points"])})'
                           for c in self.method()["components"])
         items = [self.t("methods.index_points" if self.own_scale else "methods.index", components=comps),
-                 self.t("methods.rank"), self.t("methods.bands_quantile" if any(
-                     "min_quantile" in b for b in cfg.bands) else "methods.bands_fixed"),
-                 self.t("methods.groups"), self.t("methods.change")] if self.has("ranking") else []
+                 self.t("methods.rank"), self.bands_method(),
+                 self.t("methods.groups"), self.t("methods.change"),
+                 *self.later_mergers()] if self.has("ranking") else []
         if self.service is not None:
             items += self.service_methods()
         items.append(self.t("methods.parameters", alpha=self.num(cfg.alpha),
@@ -1254,7 +1288,7 @@ class Report(ServiceSections):
             rows = [[r.file, "–" if r.year < 0 else int(r.year), self.t("reason." + r.reason),
                      fmt_int(r.n, self.lang)] for r in counts.itertuples()]
             rejected_data = dict(rows=None, counts=self.table(
-                rows, [self.t(k) for k in ("col.file", "col.year", "col.reason", "col.count")], {1, 3}))
+                rows, [self.t(k) for k in ("col.file", "col.year", "col.reason", "col.rows_rejected")], {1, 3}))
             runs = row_runs(rejected)
             if len(runs) <= 20:
                 rows = [[r.file, f"{r.first}–{r.last}" if r.last > r.first else str(r.first),

@@ -43,6 +43,7 @@ class Profiles:
         self.wording = dataset_wording(ds)
         self.units = results["index_units"].set_index("unit_id")
         self.unusual = unusual_changes(results["index_units"])
+        self.reconciliation = results.get("reconciliation")
         self.scored = self.units[self.units["score"].notna()]
         self.n_ranked = len(self.scored)
         self.components = results["index_components"]
@@ -141,7 +142,8 @@ class Profiles:
         if flagged.empty:
             return ""
         return outlier_caution(self.ds, lang, self.year, int(flagged["prev_year"].iloc[0]),
-                               flagged, lambda _: self.units.loc[unit_id, f"name_{lang}"])
+                               flagged, lambda _: self.units.loc[unit_id, f"name_{lang}"],
+                               self.reconciliation)
 
     def page(self, unit_id: str, lang: str) -> str:
         u = self.units.loc[unit_id]
