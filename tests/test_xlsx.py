@@ -12,7 +12,8 @@ from openpyxl.utils import get_column_letter
 
 from analysis.indices.results import compute_results
 from analysis.inputs.dataset import load_dataset
-from analysis.publication.xlsx import P_VALUE, PERCENT, WHOLE, period_end, sheet_name, write_workbook
+from analysis.publication.xlsx import P_VALUE_FORMAT, PERCENT, WHOLE, period_end, sheet_name, write_workbook
+from analysis.publication.i18n import dataset_wording
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,9 +30,9 @@ def papi():
     return ds, compute_results(ds, 2016)
 
 
-def workbook(tmp_path, ds, results, lang):
+def workbook(tmp_path, ds, results, lang, year=None):
     path = tmp_path / f"{ds.name}-{lang}.xlsx"
-    write_workbook(results, ds, "Báo cáo" if lang == "vi" else "Report", lang, path)
+    write_workbook(results, ds, "Báo cáo" if lang == "vi" else "Report", lang, path, year)
     return load_workbook(path)
 
 
@@ -79,7 +80,8 @@ def test_p_values_keep_their_value_under_a_real_format(tmp_path, ministries):
     ds, results = ministries
     book = workbook(tmp_path, ds, {**results, **satisfaction_tables()}, "vi")
     p = column_of(book[sheet_name("satisfaction_yoy", "vi")], "Giá trị p")
-    assert p[0].value == 3.2e-26 and p[0].number_format == P_VALUE
+    assert p[0].value == 3.2e-26 and p[0].number_format == '[<0.001]"<0,001";0.000'
+    assert P_VALUE_FORMAT["en"] == '[<0.001]"<0.001";0.000'  # each edition's decimal mark
 
 
 def test_ranks_and_counts_are_whole_numbers(tmp_path, ministries):
@@ -334,3 +336,30 @@ def test_tests_sheet_is_in_the_pdfs_points_and_every_number_header_says_its_unit
     assert sheet.cell(4, column[effect] + 1).number_format == "#,##0.000"   # the SD ratio
     assert sheet.cell(6, column[statistic] + 1).number_format == "#,##0.00"   # the SD, points
     assert sheet.cell(3, column[statistic] + 1).number_format == "#,##0"   # W = 303, whole
+
+
+def test_papi_sub_dimensions_are_headed_in_papis_words(tmp_path, papi):
+    """The sub-dimensions sheet: its parent column is the dimension and its own column the
+    sub-dimension (PAPI's "chỉ số nội dung" / "chỉ số nội dung thành phần"); the English edition
+    had "Component | Dimension" for the two. The dimensions are named as in 2016's method
+    (2018 renamed transparency)."""
+    ds, results = papi
+    for lang, parent, own in (("vi", "Chỉ số nội dung", "Chỉ số nội dung thành phần"),
+                              ("en", "Dimension", "Sub-dimension")):
+        sheet = workbook(tmp_path, ds, results, lang, 2016)[sheet_name("index_subcomponents", lang,
+                                                                      dataset_wording(ds))]
+        headers = [c.value for c in sheet[1]]
+        assert headers[3:5] == [parent, own], headers
+        dimensions = {c[f"label_{lang}"] for c in ds.config.method(2016)["components"]}
+        assert {row[3].value for row in sheet.iter_rows(min_row=2)} == dimensions
+
+
+def test_the_ranking_sheet_is_in_rank_order_with_one_vietnamese_band(tmp_path, papi):
+    ds, results = papi
+    for lang in ("vi", "en"):
+        sheet = workbook(tmp_path, ds, results, lang)[sheet_name("index_units", lang)]
+        headers = [c.value for c in sheet[1]]
+        ranks = [c.value for c in column_of(sheet, "Xếp hạng" if lang == "vi" else "Rank")]
+        assert ranks == sorted(ranks) and ranks[0] == 1 and len(ranks) == 63
+        bands = [h for h in headers if h.startswith("Xếp loại" if lang == "vi" else "Band")]
+        assert bands == (["Xếp loại"] if lang == "vi" else ["Band", "Band (Vietnamese)"])

@@ -2,10 +2,12 @@
 
 One sheet per table, named in the edition's language (the About sheet names the CSV file of
 each), headers and coded values (regions, groups, bands, metrics, tests, yes/no …) in that
-language, the unit's name beside every unit id, no column the data leaves empty (the CSV keeps them all). Numbers are stored as numbers with a real number
+language, the unit's name beside every unit id, no column the data leaves empty (the CSV keeps
+them all), the units' ranking in rank order (the CSV by unit id), and the Vietnamese band once in
+the Vietnamese edition. Numbers are stored as numbers with a real number
 format, one percent convention throughout: a percent is stored as a proportion (59.98% as 0.5998)
 with the format 0.00%, a difference of percents in percentage points (0.00); whole numbers 0 or
-#,##0; p-values 0.000 (below 0.001 shown "<0.001", the value kept). The tests sheet is the
+#,##0; p-values 0.000 (below 0.001 shown "<0.001", "<0,001" in Vietnamese, the value kept). The tests sheet is the
 PDF's tests and spread tables: a column says which rows are tests and which measures of spread,
 levels and changes of the score are in points of the index's own scale where it has one (PAPI),
 to the PDF's decimals (`change_tests.decimals`), and every numeric header says its unit. Every
@@ -63,7 +65,9 @@ PERCENT = "0.00%"
 POINTS = "#,##0.00"
 COUNT = "#,##0"
 WHOLE = "0"
-P_VALUE = '[<0.001]"<0.001";0.000'
+# the text shown below 0.001 is written as the edition writes numbers (the condition and the
+# digits are in the format's own notation, which the reader's spreadsheet localises)
+P_VALUE_FORMAT = {"en": '[<0.001]"<0.001";0.000', "vi": '[<0.001]"<0,001";0.000'}
 
 # A unit id column and the header key of the name column put beside it.
 NAME_BESIDE = {"unit_id": "col.name", "leader_unit": "col.leader_name", "laggard_unit": "col.laggard_name"}
@@ -108,7 +112,7 @@ def _kind(table: str, column: str) -> str:
 class Labels:
     """Names and labels of one edition: units, groups, regions, bands, components, survey."""
 
-    def __init__(self, ds, lang: str):
+    def __init__(self, ds, lang: str, year: int | None = None):
         self.lang = lang
         self.units = ds.units.set_index("unit_id")[f"name_{lang}"].to_dict()
         self.codes: dict[str, dict[str, str]] = {}
@@ -117,7 +121,10 @@ class Labels:
                 self.codes[column] = frame.set_index(column)[f"label_{lang}"].to_dict()
         cfg = ds.config
         self.codes["band"] = {b["label_en"]: b[f"label_{lang}"] for b in cfg.bands}
-        self.codes["component"] = {c["code"]: c[f"label_{lang}"] for version in cfg.versions
+        # every method version's names, the reported year's own last (PAPI renamed its
+        # transparency dimension in 2018: a 2016 workbook says "Công khai, minh bạch")
+        versions = cfg.versions + ([cfg.method(year)] if year is not None else [])
+        self.codes["component"] = {c["code"]: c[f"label_{lang}"] for version in versions
                                    for c in version["components"] + (version.get("subcomponents") or [])}
         self.codes["parent"] = self.codes["component"]
         survey = cfg.raw.get("survey") or {}
@@ -206,14 +213,14 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
     return out
 
 
-def _number_format(table: str, column: str, values: pd.Series) -> str | None:
+def _number_format(table: str, column: str, values: pd.Series, lang: str = "en") -> str | None:
     kind = _kind(table, column)
     if kind in ("percent", "proportion"):
         return PERCENT
     if kind == "pp":
         return POINTS
     if column in P_VALUES:
-        return P_VALUE
+        return P_VALUE_FORMAT[lang]
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return None
     finite = values.dropna()
@@ -418,20 +425,24 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     mapping = ds.config.raw.get("service_index") or {}
     labels = {code: spec[f"label_{lang}"] for code, spec in (mapping.get("indicators") or {}).items()}
     labels.update({g["code"]: g[f"label_{lang}"] for g in mapping.get("groups") or []})
-    words = Labels(ds, lang)
+    words = Labels(ds, lang, year)
     used: set[str] = {about.title}
     for name in names:
         table, fields = results[name], {}
         if name == "tests":
             table = _tests_sheet(table, factor)
             fields["unit"] = _tests_unit(ds, lang, scale, factor, set(table["metric"]))
+        if name == "index_units" and "rank" in table:  # in rank order, as the report lists them
+            table = table.sort_values(["rank", "unit_id"], kind="stable", na_position="last")
         frame = edition_frame(name, table, words)
+        if lang == "vi" and {"band", "band_vi"} <= set(frame) and frame["band"].equals(frame["band_vi"]):
+            frame = frame.drop(columns="band_vi")  # the band in Vietnamese twice
         headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name")
                    else _header(c, lang, labels, name, wording, **fields) for c in frame.columns]
         if len(frame):  # no column the data cannot fill (first-year changes, tests without ballots)
             filled = [any(str(v) != "" for v in frame[c].dropna().tolist()) for c in frame.columns]
             frame, headers = frame.loc[:, filled], [h for h, keep in zip(headers, filled) if keep]
-        formats = [_number_format(name, c, frame[c]) for c in frame.columns]
+        formats = [_number_format(name, c, frame[c], lang) for c in frame.columns]
         title_ = sheet_name(name, lang, wording)
         while title_ in used:  # two tables cut to the same 31 characters
             title_ = title_[:29] + f"~{len(used)}"
