@@ -663,3 +663,17 @@ def test_rejected_rows_are_listed_as_runs():
         {"file": "a.csv", "first": 7, "last": 7, "unit_id": "U1", "reason": "points_missing"},
         {"file": "a.csv", "first": 8, "last": 9, "unit_id": "U2", "reason": "points_missing"},
         {"file": "b.csv", "first": 10, "last": 10, "unit_id": "U2", "reason": "points_missing"}]
+
+
+def test_the_methods_say_the_units_are_the_years_and_how_the_groups_were_drawn():
+    """PAPI 2024: the 63 provinces became 34 on 1 July 2025, 11 unchanged and 23 new
+    (data/papi-provinces/README.md), so 63 − 11 = 52 were merged into 23; the groups take the
+    sizes PAPI published for 2024, highest first 15/15/15/16; 2016 has none on file."""
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    report = Report(ds, 2024, "en", compute_results(ds, 2024))
+    assert report.later_mergers() == [
+        "The report uses the administrative units as they were in 2024. From 1 July 2025, 52 of "
+        "them were merged into 23 new units (the dataset's crosswalk.csv)."]
+    assert "(15/15/15/16, highest group first)" in report.bands_method()
+    older = Report(ds, 2016, "vi", compute_results(ds, 2016))
+    assert older.bands_method().startswith("Xếp loại theo tứ phân vị")

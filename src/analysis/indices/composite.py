@@ -106,8 +106,9 @@ def assign_bands(score: pd.Series, bands: list[dict], sizes: list[int] | None = 
     A band's threshold is `min_score`, or for `min_quantile` bands (PAPI's quartile groups)
     the quantile of this year's scores (numpy's linear interpolation). With `sizes`, the number
     of units the authority put in each band that year (`Config.published_band_sizes`), the
-    bands take those sizes in rank order instead: a unit ranked r is in the first band whose cumulative size is
-    ≥ r (units tied across a boundary share the better rank, so both take the higher band)."""
+    bands take those sizes in rank order instead: a unit ranked r is in the first band whose
+    cumulative size is ≥ r (units tied across a boundary share the better rank, so both take
+    the higher band)."""
     en = pd.Series(pd.NA, index=score.index, dtype="string")
     vi = en.copy()
     observed = score.dropna()

@@ -132,10 +132,10 @@ def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFr
         text += " " + t("change.outlier_unchecked", lang, authority=authority,
                         years=year_spans(unofficial),
                         source="; ".join(dict.fromkeys(label(y) for y in unofficial)))
-        rec = reconciliation if reconciliation is not None else pd.DataFrame(
-            columns=["scope", "key", "metric", "matches"])
-        released = set(rec.loc[(rec["scope"] == "unit") & rec["metric"].isin(["points", "index"])
-                               & rec["matches"].astype(bool), "key"])
+        rec = reconciliation
+        released = set() if rec is None else set(
+            rec.loc[(rec["scope"] == "unit") & rec["metric"].isin(["points", "index"])
+                    & rec["matches"].astype(bool), "key"])
         confirmed = [name(u) for u in flagged["unit_id"] if u in released]
         if confirmed:
             text += " " + t("change.outlier_released", lang, names=", ".join(confirmed),

@@ -1204,7 +1204,7 @@ class Report(ServiceSections):
         """A sentence when units of this year were merged later (crosswalk.csv), so that a reader
         after the merger knows the report uses the units of its year; else nothing."""
         cw = self.ds.crosswalk
-        if cw is None or self.period is not None and len(self.period) > 4:
+        if cw is None or len(self.period) > 4:  # a month of dossiers: its own merger note
             return []
         later = cw[(cw["effective_year"] > self.year)
                    & cw["from_unit_id"].isin(self.units["unit_id"])
