@@ -363,3 +363,24 @@ def test_the_ranking_sheet_is_in_rank_order_with_one_vietnamese_band(tmp_path, p
         assert ranks == sorted(ranks) and ranks[0] == 1 and len(ranks) == 63
         bands = [h for h in headers if h.startswith("Xếp loại" if lang == "vi" else "Band")]
         assert bands == (["Xếp loại"] if lang == "vi" else ["Band", "Band (Vietnamese)"])
+
+
+def test_the_papi_ranking_sheet_leads_with_points_as_the_pdf(tmp_path):
+    """PAPI 2024 on its 8–80 scale: Tây Ninh's points, its 2023 points and the change, each the
+    sum of its eight dimensions in data/papi-provinces/index_scores.csv (the PDF prints 47.35 and
+    +8.11), come before the percent of the maximum."""
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    tay_ninh = scores[scores["unit_id"] == "72"].groupby("year")["points"].sum()
+    path = tmp_path / "papi-en.xlsx"
+    write_workbook(compute_results(ds, 2024), ds, "Report", "en", path, 2024)
+    book = load_workbook(path)
+    sheet = book[sheet_name("index_units", "en")]
+    headers = [c.value for c in sheet[1]]
+    assert headers[5:10] == ["Points", "Maximum points", "Previous points", "Change (points)", "Score (%)"]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "72")
+    assert row[5] == pytest.approx(tay_ninh[2024], abs=1e-9) and row[6] == 80
+    assert row[7] == pytest.approx(tay_ninh[2023], abs=1e-9)
+    assert row[8] == pytest.approx(tay_ninh[2024] - tay_ninh[2023], abs=1e-9)
+    about = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True)}
+    assert "the “Unit ranking” sheet leads with them too" in about["The index's own scale"]

@@ -3,8 +3,9 @@
 One sheet per table, named in the edition's language (the About sheet names the CSV file of
 each), headers and coded values (regions, groups, bands, metrics, tests, yes/no …) in that
 language, the unit's name beside every unit id, no column the data leaves empty (the CSV keeps
-them all), the units' ranking in rank order (the CSV by unit id), and the Vietnamese band once in
-the Vietnamese edition. Numbers are stored as numbers with a real number
+them all), the units' ranking in rank order (the CSV by unit id) and, where the index has its own
+scale (PAPI), led by its points, the previous year's and the change in points, as the PDF's
+ranking table; the Vietnamese band once in the Vietnamese edition. Numbers are stored as numbers with a real number
 format, one percent convention throughout: a percent is stored as a proportion (59.98% as 0.5998)
 with the format 0.00%, a difference of percents in percentage points (0.00); whole numbers 0 or
 #,##0; p-values 0.000 (below 0.001 shown "<0.001", "<0,001" in Vietnamese, the value kept). The tests sheet is the
@@ -278,6 +279,18 @@ def _tests_sheet(tests: pd.DataFrame, factor: float) -> pd.DataFrame:
     return pd.concat([out["test"].map(change_tests.kind).rename("kind"), out], axis=1)
 
 
+def _points_first(units: pd.DataFrame, factor: float) -> pd.DataFrame:
+    """index_units led by the points of the index's own scale, as the PDF's ranking table is:
+    the points, their maximum, the previous year's score and the change in points (`factor`
+    points per percent; the previous year converted as the PDF converts it), then the percents."""
+    out = units.assign(points_prev=units["score_prev"] * factor,
+                       change_points=units["change"] * factor)
+    lead = ["points", "max_points", "points_prev", "change_points"]
+    rest = [c for c in out.columns if c not in lead]
+    at = rest.index("score")
+    return out[rest[:at] + lead + rest[at:]]
+
+
 def _tests_unit(ds, lang: str, scale: dict | None, factor: float, metrics: set[str]) -> str:
     """The unit of the tests sheet's levels and changes of the score, in words: points of the
     index's own scale (`scale`, when `factor` ≠ 1), the shared components' rows (across a method
@@ -394,11 +407,14 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     of_year = year if year is not None else int(str(period)[:4]) if period else None
     scale = ds.config.scale(of_year) if of_year is not None else None
     # the PDF leads with the index's own scale (PAPI points): how to go from one to the other
-    factor = scale["max"] / 100 if scale and "points" in results.get("index_units", ()) else 1.0
-    if scale:
+    own_scale = bool(scale) and "points" in results.get("index_units", ())
+    factor = scale["max"] / 100 if own_scale else 1.0
+    wording = dataset_wording(ds)
+    if own_scale:
         label = mid_sentence(scale[f"label_{lang}"], lang)
         notes.append([t("xlsx.own_scale", lang), t("xlsx.own_scale_text", lang, label=label, max=scale["max"],
-                                                      factor=fmt_number(scale["max"] / 100, lang, 2))])
+                                                      factor=fmt_number(scale["max"] / 100, lang, 2),
+                                                      ranking=sheet_name("index_units", lang, wording))])
         if factor != 1.0 and "tests" in results:   # the one sheet in points, as the PDF
             notes.append([t("xlsx.own_scale_tests_item", lang),
                           t("xlsx.own_scale_tests", lang, label=label, sheet=sheet_name("tests", lang))])
@@ -412,7 +428,6 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         for url in sorted(set(published["source"].dropna())):
             notes.append([t("xlsx.source", lang), url])
     names = sorted(results)
-    wording = dataset_wording(ds)
     notes += [[t("xlsx.sheet", lang, sheet=sheet_name(name, lang, wording)), f"tables/{name}.csv"]
               for name in names]
     _fill(about, pd.DataFrame(notes, columns=["k", "v"]), [t("xlsx.item", lang), t("xlsx.value", lang)],
@@ -434,6 +449,8 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
             fields["unit"] = _tests_unit(ds, lang, scale, factor, set(table["metric"]))
         if name == "index_units" and "rank" in table:  # in rank order, as the report lists them
             table = table.sort_values(["rank", "unit_id"], kind="stable", na_position="last")
+            if own_scale:
+                table = _points_first(table, factor)
         frame = edition_frame(name, table, words)
         if lang == "vi" and {"band", "band_vi"} <= set(frame) and frame["band"].equals(frame["band_vi"]):
             frame = frame.drop(columns="band_vi")  # the band in Vietnamese twice
