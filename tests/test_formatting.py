@@ -262,4 +262,6 @@ def test_an_interval_with_a_negative_bound_reads_to_not_dash():
     from analysis.publication.formatting import fmt_span
     assert fmt_span("−0,592", "−0,215", "vi") == "−0,592 đến −0,215"
     assert fmt_span("−1.09", "0.93", "en") == "−1.09 to 0.93"
+    assert fmt_span("0,48", "1,29", "vi") == "0,48 – 1,29"
+    assert fmt_span("0,48", "1,29", "vi", words=True) == "0,48 đến 1,29"  # beside a negative one
     assert fmt_span("3,99", "5,55", "vi") == "3,99 – 5,55"

@@ -677,3 +677,14 @@ def test_the_methods_say_the_units_are_the_years_and_how_the_groups_were_drawn()
     assert "(15/15/15/16, highest group first)" in report.bands_method()
     older = Report(ds, 2016, "vi", compute_results(ds, 2016))
     assert older.bands_method().startswith("Xếp loại theo tứ phân vị")
+
+
+def test_a_column_of_intervals_is_written_one_way():
+    """PAPI 2024's tests table has a negative interval (beta-convergence), so every interval of
+    the column reads "a to b", not "0.48 – 1.29" beside "−0.592 to −0.215"."""
+    import re
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    html = Report(ds, 2024, "en", compute_results(ds, 2024)).render("change").data
+    spans = re.findall(r"<td[^>]*>([−\d.]+ (?:to|–) [−\d.]+)</td>", html)
+    assert len(spans) == 2 and any(s.startswith("−") for s in spans)
+    assert all(" to " in s for s in spans), spans

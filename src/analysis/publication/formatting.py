@@ -133,10 +133,11 @@ def fmt_p_value(p: object, lang: str) -> str:
     return fmt_number(p, lang, 3)
 
 
-def fmt_span(low: str, high: str, lang: str) -> str:
+def fmt_span(low: str, high: str, lang: str, words: bool = False) -> str:
     """An interval from two formatted bounds: "3,99 – 5,55"; with a negative bound, "−0,592 đến
-    −0,215" / "−0.592 to −0.215", since a dash between two minus signs reads as a subtraction."""
-    if low.startswith("−") or high.startswith("−"):
+    −0,215" / "−0.592 to −0.215", since a dash between two minus signs reads as a subtraction;
+    with `words`, always so (a column of intervals some of which are negative)."""
+    if words or low.startswith("−") or high.startswith("−"):
         return t("word.span_to", lang, low=low, high=high)
     return f"{low} – {high}"
 

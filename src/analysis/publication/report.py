@@ -143,9 +143,9 @@ class Report(ServiceSections):
     def num(self, value, decimals: int = 2) -> str:
         return fmt_number(value, self.lang, decimals)
 
-    def span(self, low, high, decimals: int = 2) -> str:
+    def span(self, low, high, decimals: int = 2, words: bool = False) -> str:
         """An interval of two numbers ("0,48 – 1,29"; "−0,59 đến −0,22", `fmt_span`)."""
-        return fmt_span(self.num(low, decimals), self.num(high, decimals), self.lang)
+        return fmt_span(self.num(low, decimals), self.num(high, decimals), self.lang, words)
 
     def maximum(self, value) -> str:
         """A maximum of points as the method states it: "10", "68,50" (never "10,00")."""
@@ -803,10 +803,12 @@ class Report(ServiceSections):
             return fmt_int(round(v), self.lang) if pd.notna(v) and float(v).is_integer() \
                 else self.num(v, d(r, "statistic"))
         kinds = tests["test"].map(change_tests.kind)
+        tested = tests[kinds == "test"]
+        words = bool((tested[["ci_low", "ci_high"]] < 0).any(axis=None))  # one style a column
         rows = [[self.t("test." + r.test), statistic(r), fmt_p_value(r.p_value, self.lang),
                  self.num(r.effect, d(r, "effect")),
-                 "" if pd.isna(r.ci_low) else self.span(r.ci_low, r.ci_high, d(r, "effect")),
-                 fmt_int(r.n, self.lang)] for r in tests[kinds == "test"].itertuples()]
+                 "" if pd.isna(r.ci_low) else self.span(r.ci_low, r.ci_high, d(r, "effect"), words),
+                 fmt_int(r.n, self.lang)] for r in tested.itertuples()]
         headers = [self.t(k) for k in ("col.test", "col.statistic", "col.p_value", "col.effect",
                                        "col.ci", "col.n")]
         shared = metric != "index"
