@@ -383,4 +383,31 @@ def test_the_papi_ranking_sheet_leads_with_points_as_the_pdf(tmp_path):
     assert row[7] == pytest.approx(tay_ninh[2023], abs=1e-9)
     assert row[8] == pytest.approx(tay_ninh[2024] - tay_ninh[2023], abs=1e-9)
     about = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True)}
-    assert "the “Unit ranking” sheet leads with them too" in about["The index's own scale"]
+    assert ("so do the sheets “Unit ranking”, “Groups and regions”, “Leader and laggard gaps”"
+            in about["The index's own scale"])
+
+
+def test_the_papi_group_means_and_gaps_are_in_points_as_the_pdf(tmp_path):
+    """PAPI 2024 in points of 8–80, each recomputed here from the dimension sums of
+    data/papi-provinces/index_scores.csv: the mean of the 61 provinces (the PDF: 43.43), its
+    sample SD, and the gap between the means of the top and bottom 16 (k = ceil(0.25 × 61);
+    the PDF: 4.61)."""
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    points = scores[scores["year"] == 2024].groupby("unit_id")["points"].agg(["sum", "count"])
+    points = points.loc[points["count"] == 8, "sum"].sort_values(ascending=False)
+    assert len(points) == 61
+    path = tmp_path / "papi-en.xlsx"
+    write_workbook(compute_results(ds, 2024), ds, "Report", "en", path, 2024)
+    book = load_workbook(path)
+    groups = book[sheet_name("index_groups", "en")]
+    headers = [c.value for c in groups[1]]
+    everyone = next(r for r in groups.iter_rows(min_row=2, values_only=True) if r[0] == "All units")
+    assert everyone[headers.index("Mean")] == pytest.approx(points.mean(), abs=1e-9)
+    assert everyone[headers.index("Standard deviation (points)")] == pytest.approx(points.std(ddof=1), abs=1e-9)
+    assert groups.cell(2, headers.index("Mean") + 1).number_format == "#,##0.00"
+    gaps = book[sheet_name("gaps", "en")]
+    headers = [c.value for c in gaps[1]]
+    row = next(gaps.iter_rows(min_row=2, values_only=True))
+    gap = points.head(16).mean() - points.tail(16).mean()
+    assert row[headers.index("Gap")] == pytest.approx(gap, abs=1e-9) and round(gap, 2) == 4.61

@@ -62,6 +62,14 @@ YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap
 PLAIN_WHOLE = {"year", "prev_year", "row", "k"}  # whole numbers written without grouping
 COUNTED = {"rank", "n_units", "band_count"}  # reconciled figures that are whole numbers
 
+# Where the index has its own scale (PAPI), these columns are given in its points, as the PDF
+# gives them (the percent × points per percent), named "<column>:points"; the other sheets keep
+# the percent of the maximum. Gaps only when every row is the index's (not satisfaction's).
+IN_OWN_POINTS = {"index_groups": ("mean", "median", "sd", "min", "max"),
+                 "gaps": ("leader_value", "laggard_value", "top_mean", "bottom_mean", "gap",
+                          "gap_ci_low", "gap_ci_high", "gap_prev", "gap_change", "gap_change_ci_low",
+                          "gap_change_ci_high", "gap_fixed_ci_low", "gap_fixed_ci_high")}
+
 PERCENT = "0.00%"
 POINTS = "#,##0.00"
 COUNT = "#,##0"
@@ -83,7 +91,11 @@ def _header(column: str, lang: str, labels: dict[str, str], table: str = "",
     """The column's header: the table's own (`col.<table>.<column>`, where a column name means
     something else in that table, with `fields`) or the column's; a service-index column named
     after an indicator or a group of the dataset's mapping (rate_…, national_…, points_…) takes
-    that label."""
+    that label. A column given in points ("sd:points", `IN_OWN_POINTS`) takes the table's
+    `<column>_points` header where the catalog has one (a header that names its unit)."""
+    column, _, unit = column.partition(":")
+    if unit == "points" and f"col.{table}.{column}_points" in load_catalog():
+        column += "_points"
     kind, _, code = column.partition("_")
     if kind in ("rate", "national", "points") and code in labels:
         return t(f"col.{kind}_of", lang, wording, label=labels[code])
@@ -291,6 +303,16 @@ def _points_first(units: pd.DataFrame, factor: float) -> pd.DataFrame:
     return out[rest[:at] + lead + rest[at:]]
 
 
+def _own_points(name: str, table: pd.DataFrame, factor: float) -> pd.DataFrame | None:
+    """`table` with its `IN_OWN_POINTS` columns in points (× `factor`) as "<column>:points";
+    None when it has rows of another metric than the index (they stay in percent)."""
+    if "metric" in table and set(table["metric"]) != {"index"}:
+        return None
+    columns = [c for c in IN_OWN_POINTS.get(name, ()) if c in table]
+    return table.assign(**{c: table[c] * factor for c in columns}).rename(
+        columns={c: f"{c}:points" for c in columns})
+
+
 def _tests_unit(ds, lang: str, scale: dict | None, factor: float, metrics: set[str]) -> str:
     """The unit of the tests sheet's levels and changes of the score, in words: points of the
     index's own scale (`scale`, when `factor` ≠ 1), the shared components' rows (across a method
@@ -410,12 +432,16 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     own_scale = bool(scale) and "points" in results.get("index_units", ())
     factor = scale["max"] / 100 if own_scale else 1.0
     wording = dataset_wording(ds)
+    in_points = {n: frame for n in IN_OWN_POINTS if own_scale and n in results
+                 and (frame := _own_points(n, results[n], factor)) is not None}
     if own_scale:
         label = mid_sentence(scale[f"label_{lang}"], lang)
         notes.append([t("xlsx.own_scale", lang), t("xlsx.own_scale_text", lang, label=label, max=scale["max"],
                                                       factor=fmt_number(scale["max"] / 100, lang, 2),
-                                                      ranking=sheet_name("index_units", lang, wording))])
-        if factor != 1.0 and "tests" in results:   # the one sheet in points, as the PDF
+                                                      sheets=", ".join(
+                                                          f"“{sheet_name(n, lang, wording)}”"
+                                                          for n in ["index_units", *in_points]))])
+        if factor != 1.0 and "tests" in results:   # its units, as the PDF's tests tables
             notes.append([t("xlsx.own_scale_tests_item", lang),
                           t("xlsx.own_scale_tests", lang, label=label, sheet=sheet_name("tests", lang))])
     methodology = ds.config.raw.get("methodology") or {}
@@ -451,6 +477,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
             table = table.sort_values(["rank", "unit_id"], kind="stable", na_position="last")
             if own_scale:
                 table = _points_first(table, factor)
+        table = in_points.get(name, table)
         frame = edition_frame(name, table, words)
         if lang == "vi" and {"band", "band_vi"} <= set(frame) and frame["band"].equals(frame["band_vi"]):
             frame = frame.drop(columns="band_vi")  # the band in Vietnamese twice
