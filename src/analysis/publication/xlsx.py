@@ -214,7 +214,7 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
         elif table in ("index_groups", "reconciliation") and column == "key":
             out[column] = [labels.key(s, k) if isinstance(k, str) else k
                            for s, k in zip(frame["scope"], frame["key"])]
-        elif not pd.api.types.is_float_dtype(frame[column]) or column in YES_NO:
+        elif not pd.api.types.is_numeric_dtype(frame[column]) or column in YES_NO:
             out[column] = [labels.value(column, v, table) for v in frame[column].tolist()]
     has_names = f"name_{labels.lang}" in frame.columns
     for column in [c for c in NAME_BESIDE if c in frame.columns]:
