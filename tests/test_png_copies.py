@@ -156,3 +156,40 @@ def test_a_rerun_publishes_the_same_copies_and_never_an_altered_one(tmp_path):
     recorded = json.loads((again / "manifest.json").read_text(encoding="utf-8"))["outputs"]
     assert recorded[f"vi/figures/{pngs[0].name}"] == sha(genuine)
     shutil.rmtree(tmp_path)
+
+
+# --- the credit a reused chart carries -------------------------------------------------------
+def test_the_credit_names_the_authority_the_period_and_who_drew_the_chart():
+    """From data/papi-provinces/dataset.yaml: the publisher CECODES, VFF-CRT, RTA and UNDP, the
+    index PAPI, the 2017–2024 scores from a third-party copy (score_sources), prepared by the PAR
+    Reports developers; the synthetic demo says it is synthetic."""
+    from analysis.inputs.dataset import load_dataset
+    from analysis.publication.cover import chart_credit
+    papi = load_dataset(ROOT / "data" / "papi-provinces")
+    assert chart_credit(papi, "en", "2024") == (
+        "Source: CECODES, VFF-CRT, RTA and UNDP, PAPI 2024. The 2024 scores are not from the "
+        "official release. Chart: PAR Reports developers.")
+    assert chart_credit(papi, "vi", "2016") == (
+        "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2016. Biểu đồ: Nhóm phát triển PAR Reports.")
+    assert "Điểm số 2017–2024 không lấy" in chart_credit(papi, "vi", "2011-2024")
+    demo = load_dataset(ROOT / "data" / "demo-mps")
+    assert chart_credit(demo, "en", "2025") == "SYNTHETIC DATA — not official figures"
+
+
+def test_the_png_copy_prints_the_credit_and_both_files_hold_it(tmp_path):
+    """The PNG copy (for reuse on its own) has the credit under the chart, so it is taller than
+    the chart alone and its bottom rows hold grey type; the PNG's Description and the SVG's
+    dc:description hold it; the SVG the pages embed shows no more text than before."""
+    from PIL import Image
+    import numpy as np
+    credit = "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024. Biểu đồ: Nhóm phát triển PAR Reports."
+    plain = charts.save(chart(), tmp_path / "plain", "01-bands")
+    svg = charts.save(chart(), tmp_path / "credit", "01-bands", credit)
+    assert f"<dc:description>{credit}</dc:description>" in svg
+    assert svg.count("<text") == plain.count("<text")   # the pages' chart is unchanged
+    before = Image.open(tmp_path / "plain" / "01-bands.png")
+    after = Image.open(tmp_path / "credit" / "01-bands.png")
+    assert after.info["Description"] == credit
+    assert after.height > before.height + 20   # a line of 6.5 pt at 300 dpi is ≈ 27 px
+    bottom = np.asarray(after.convert("L"))[-40:]
+    assert (bottom < 200).any() and (bottom > 60).all()   # grey type (#6b6b6b), no black

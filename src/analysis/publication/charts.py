@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.text  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -34,6 +35,9 @@ A4_WIDTH_IN = 6.7  # text width of an A4 page with 2 cm margins
 MAX_HEIGHT_IN = 8.4  # a heading and the chart fit on one A4 page
 PNG_DPI = 300  # print resolution for newspapers
 PNG_COMPRESSION = 3  # zlib level: the same pixels as the default 6 in two-thirds of the time
+CREDIT_PT = 6.5  # the credit line under a PNG copy's chart
+CHAR_EM = 0.6  # a character of DejaVu Sans text is at most about 0.6 em wide on average
+CREDIT_GAP_IN = 0.06  # between the chart's content and its credit
 LONG = 25  # a ranking of more units than this is drawn as its top and bottom ENDS
 ENDS = 10
 GAP_MARK = "\u22ee"  # ⋮ between the top and the bottom of a cut ranking
@@ -109,9 +113,11 @@ def to_svg(fig) -> str:
     return svg
 
 
-def _svg(fig) -> str:
+def _svg(fig, credit: str = "") -> str:
+    """The figure as SVG text; a `credit` goes into its metadata (dc:description)."""
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buffer, format="svg", bbox_inches="tight",
+                metadata={"Date": None, **({"Description": credit} if credit else {})})
     return buffer.getvalue()
 
 
@@ -141,22 +147,49 @@ def _earlier_copy(stem: str, svg: str) -> bytes | None:
     return data if hashlib.sha256(data).hexdigest() == png_digest else None
 
 
-def save(fig, folder: Path | None, stem: str) -> str:
+def credit_line(fig, credit: str):
+    """Put `credit` (whose figures, which period, who drew the chart) in small grey type under
+    the figure's content, from its left edge, for the PNG copy, which a newspaper reuses on its
+    own; return the PNG's box in inches, as bbox_inches="tight" would find it (the content's
+    and the credit's, padded). Both are measured at PNG_DPI, laid out and measured as savefig
+    does before it draws, so the PNG needs no box of its own and its labels' measures are
+    cached (`_shared_text_layout`)."""
+    dpi, fig.dpi = fig.dpi, PNG_DPI
+    try:
+        width, height = fig.get_size_inches()
+        fig.draw_without_rendering()  # laid out as savefig lays it out first (constrained layout)
+        renderer = fig.canvas.get_renderer()
+        box = fig.get_tightbbox(renderer)
+        per_line = int(box.width * 72 / (CREDIT_PT * CHAR_EM))  # as wide as the chart
+        text = fig.text(box.x0 / width, (box.y0 - CREDIT_GAP_IN) / height,
+                        textwrap.fill(credit, per_line), ha="left", va="top", fontsize=CREDIT_PT,
+                        color=GREY)
+        line = text.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())
+    finally:
+        fig.dpi = dpi
+    return Bbox.union([box, line]).padded(plt.rcParams["savefig.pad_inches"])
+
+
+def save(fig, folder: Path | None, stem: str, credit: str = "") -> str:
     """The figure as SVG text; with a `folder`, also written there as `stem`.svg and `stem`.png
     (300 dpi, white background, for re-use in print; the previous run's copy when it is known
-    to have the same pixels: `reuse_png_copies`). The figure is closed."""
+    to have the same pixels: `reuse_png_copies`). A `credit` (`cover.chart_credit`) is in both
+    files' metadata, and printed under the PNG copy's chart (`credit_line`): the report's pages
+    say it already, a chart reused alone does not. The figure is closed."""
     _nfc(fig)
-    svg = _svg(fig)
+    svg = _svg(fig, credit)
     if folder is not None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{stem}.svg").write_text(svg, encoding="utf-8")
-        earlier = _earlier_copy(stem, svg)
+        earlier = _earlier_copy(stem, svg)  # the credit is in the SVG: a new credit, a new copy
         if earlier is not None:
             (folder / f"{stem}.png").write_bytes(earlier)
         else:
-            fig.savefig(folder / f"{stem}.png", format="png", dpi=PNG_DPI, bbox_inches="tight",
-                        facecolor="white", metadata={"Software": None},
+            box = credit_line(fig, credit) if credit else "tight"
+            fig.savefig(folder / f"{stem}.png", format="png", dpi=PNG_DPI, bbox_inches=box,
+                        facecolor="white",
+                        metadata={"Software": None, **({"Description": credit} if credit else {})},
                         pil_kwargs={"compress_level": PNG_COMPRESSION})
     plt.close(fig)
     return svg

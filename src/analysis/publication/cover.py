@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.audit.manifest import report_date
-from analysis.publication.formatting import fmt_points
+from analysis.publication.formatting import fmt_period, fmt_points
 from analysis.publication.i18n import t
 from analysis.stats.outliers import outlying
 
@@ -33,6 +33,31 @@ def report_author(ds, lang: str) -> str:
     when the report is not the authority's own, else `publisher.name_<lang>`."""
     publisher = ds.config.raw.get("publisher") or {}
     return publisher.get(f"prepared_by_{lang}") or publisher.get(f"name_{lang}", "")
+
+
+def chart_credit(ds, lang: str, period: str) -> str:
+    """The line under every chart, so that a chart reused on its own (a newspaper's PNG copy)
+    still says whose figures it shows, of which period, whether they are the authority's own
+    release (`score_sources`) and who drew it: "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024.
+    Điểm số không lấy từ công bố chính thức. Biểu đồ: Nhóm phát triển PAR Reports." Synthetic
+    data: the synthetic banner."""
+    cfg = ds.config
+    if cfg.synthetic:
+        return t("report.synthetic_banner", lang)
+    publisher = cfg.raw.get("publisher") or {}
+    index = cfg.raw.get(f"index_name_{lang}")
+    span = len(period) == 9  # a series, "2011-2024"
+    when = period.replace("-", "–") if span else fmt_period(period, lang)
+    credit = t("chart.credit", lang, authority=publisher.get(f"name_{lang}") or cfg.title(lang),
+               what=f"{index} {when}" if index else when)
+    first, last = (int(p[:4]) for p in (period.split("-") if span else [period] * 2))
+    unofficial = [year for year in range(first, last + 1)
+                  if (cfg.score_source(year) or {"official": True})["official"] is False]
+    if unofficial:
+        credit += " " + t("chart.credit_unofficial", lang, years=year_spans(unofficial))
+    if publisher.get(f"prepared_by_{lang}"):
+        credit += " " + t("chart.credit_by", lang, by=publisher[f"prepared_by_{lang}"])
+    return credit
 
 
 def year_spans(years) -> str:

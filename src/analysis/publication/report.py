@@ -32,7 +32,8 @@ from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.publication.cover import outlier_caution, publisher_parts, unusual_changes, unusual_names
+from analysis.publication.cover import (chart_credit, outlier_caution, publisher_parts, unusual_changes,
+                                        unusual_names)
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -247,12 +248,17 @@ class Report(ServiceSections):
                                  direction=self.t(direction(change)), change=self.num(abs(change)))
         return note
 
+    @cached_property
+    def credit(self) -> str:
+        """The source line under each chart (`cover.chart_credit`)."""
+        return chart_credit(self.ds, self.lang, self.period)
+
     def figure(self, fig, name: str, alt: str, caption: str, narrow: bool = False) -> Figure:
         """Embed a chart (SVG, alt text) and keep it in the edition's figures/ as SVG and as a
         300-dpi PNG for re-use."""
         self._figure += 1
         svg = charts.save(fig, self.out_dir / "figures" if self.out_dir else None,
-                          f"{self._figure:02d}-{name}")
+                          f"{self._figure:02d}-{name}", self.credit)
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         return Figure(f"data:image/svg+xml;base64,{data}", alt, self.t("report.figure", n=self._figure),
                       caption, narrow)
