@@ -411,3 +411,16 @@ def test_the_papi_group_means_and_gaps_are_in_points_as_the_pdf(tmp_path):
     row = next(gaps.iter_rows(min_row=2, values_only=True))
     gap = points.head(16).mean() - points.tail(16).mean()
     assert row[headers.index("Gap")] == pytest.approx(gap, abs=1e-9) and round(gap, 2) == 4.61
+
+
+def test_changes_show_their_sign_as_the_pdf(tmp_path):
+    """The PDF prints Tây Ninh's change as +8,11 / +8.11 and its rank change +58: the workbook's
+    change columns carry the sign in their format (a fall with the typographic minus)."""
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    path = tmp_path / "papi-vi.xlsx"
+    write_workbook(compute_results(ds, 2024), ds, "Báo cáo", "vi", path, 2024)
+    sheet = load_workbook(path)[sheet_name("index_units", "vi")]
+    for header, fmt in (("Tăng/giảm (điểm)", '+#,##0.00;"−"#,##0.00;#,##0.00'),
+                        ("Thay đổi thứ hạng", '+0;"−"0;0')):
+        cells = [c for c in column_of(sheet, header) if c.value is not None]
+        assert {c.number_format for c in cells} == {fmt}, header

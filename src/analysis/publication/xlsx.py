@@ -61,6 +61,7 @@ YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap
           "parts_agree"}
 PLAIN_WHOLE = {"year", "prev_year", "row", "k"}  # whole numbers written without grouping
 COUNTED = {"rank", "n_units", "band_count"}  # reconciled figures that are whole numbers
+SIGNED = {"change", "change_points", "rank_change", "gap_change", "diff"}  # +8.11, −0.22, as the PDF
 
 # Where the index has its own scale (PAPI), these columns are given in its points, as the PDF
 # gives them (the percent × points per percent), named "<column>:points"; the other sheets keep
@@ -227,6 +228,15 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
 
 
 def _number_format(table: str, column: str, values: pd.Series, lang: str = "en") -> str | None:
+    """The cell format of `column`; a change (`SIGNED`) shows its sign, a falling one with the
+    typographic minus the PDF prints."""
+    fmt = _unsigned_format(table, column, values, lang)
+    if column.partition(":")[0] in SIGNED and fmt in (POINTS, WHOLE, COUNT):
+        return f'+{fmt};"−"{fmt};{fmt}'
+    return fmt
+
+
+def _unsigned_format(table: str, column: str, values: pd.Series, lang: str) -> str | None:
     kind = _kind(table, column)
     if kind in ("percent", "proportion"):
         return PERCENT
