@@ -193,3 +193,24 @@ def test_the_png_copy_prints_the_credit_and_both_files_hold_it(tmp_path):
     assert after.height > before.height + 20   # a line of 6.5 pt at 300 dpi is ≈ 27 px
     bottom = np.asarray(after.convert("L"))[-40:]
     assert (bottom < 200).any() and (bottom > 60).all()   # grey type (#6b6b6b), no black
+
+
+@pytest.mark.parametrize("make", [
+    chart,
+    lambda: charts.heat_map([f"Tỉnh {i}" for i in range(30)], ["Tham gia", "Công khai", "Trách nhiệm"],
+                            [[40 + (i * 7 + j * 3) % 30 for j in range(3)] for i in range(30)],
+                            "Tỷ lệ (%)", lambda v: f"{v:.0f}")])   # constrained layout
+def test_the_credit_lines_box_is_the_one_savefig_finds(make):
+    """`credit_line` measures the PNG's box once (no second tight box in savefig); matplotlib's
+    own bbox_inches="tight", on the same figure with the credit in place, draws the same pixels."""
+    from PIL import Image
+    import io
+    import numpy as np
+    fig = make()
+    box = charts.credit_line(fig, "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024. Biểu đồ: PAR Reports.")
+    drawn = []
+    for bbox in (box, "tight"):
+        out = io.BytesIO()
+        fig.savefig(out, format="png", dpi=charts.PNG_DPI, bbox_inches=bbox, facecolor="white")
+        drawn.append(np.asarray(Image.open(out)))
+    assert drawn[0].shape == drawn[1].shape and (drawn[0] == drawn[1]).all()

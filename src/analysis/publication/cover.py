@@ -39,25 +39,31 @@ def chart_credit(ds, lang: str, period: str) -> str:
     """The line under every chart, so that a chart reused on its own (a newspaper's PNG copy)
     still says whose figures it shows, of which period, whether they are the authority's own
     release (`score_sources`) and who drew it: "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024.
-    Điểm số không lấy từ công bố chính thức. Biểu đồ: Nhóm phát triển PAR Reports." Synthetic
-    data: the synthetic banner."""
+    Điểm số 2024 không lấy từ công bố chính thức. Biểu đồ: Nhóm phát triển PAR Reports."
+    Synthetic data: the synthetic banner."""
     cfg = ds.config
     if cfg.synthetic:
         return t("report.synthetic_banner", lang)
     publisher = cfg.raw.get("publisher") or {}
     index = cfg.raw.get(f"index_name_{lang}")
-    span = len(period) == 9  # a series, "2011-2024"
-    when = period.replace("-", "–") if span else fmt_period(period, lang)
+    when = period.replace("-", "–") if len(period) == 9 else fmt_period(period, lang)
     credit = t("chart.credit", lang, authority=publisher.get(f"name_{lang}") or cfg.title(lang),
                what=f"{index} {when}" if index else when)
-    first, last = (int(p[:4]) for p in (period.split("-") if span else [period] * 2))
-    unofficial = [year for year in range(first, last + 1)
-                  if (cfg.score_source(year) or {"official": True})["official"] is False]
+    unofficial = [year for year, source in score_sources(cfg, period).items()
+                  if not source["official"]]
     if unofficial:
         credit += " " + t("chart.credit_unofficial", lang, years=year_spans(unofficial))
     if publisher.get(f"prepared_by_{lang}"):
         credit += " " + t("chart.credit_by", lang, by=publisher[f"prepared_by_{lang}"])
     return credit
+
+
+def score_sources(cfg, period: str) -> dict[int, dict]:
+    """Where each year's scores of `period` ("2023", "2025-07", "2011-2024") were taken from
+    (`Config.score_source`), for the years that record it."""
+    first, last = (int(p[:4]) for p in (period.split("-") if len(period) == 9 else [period] * 2))
+    sources = {year: cfg.score_source(year) for year in range(first, last + 1)}
+    return {year: source for year, source in sources.items() if source is not None}
 
 
 def year_spans(years) -> str:
@@ -91,9 +97,7 @@ def publisher_parts(ds, lang: str, period: str, title: str) -> dict:
         facts = [(t("report.publisher", lang), name)] if name else []
         citation = t("report.citation", lang, publisher=name or cfg.title(lang),
                      year=report_date().year, title=title, number=number)
-    first, last = (int(p[:4]) for p in (period.split("-") if len(period) == 9 else [period] * 2))
-    sources = {year: cfg.score_source(year) for year in range(first, last + 1)}
-    sources = {year: s for year, s in sources.items() if s is not None}
+    sources = score_sources(cfg, period)
     labels: dict[str, list[int]] = {}
     for year, source in sources.items():
         labels.setdefault(source.get(f"label_{lang}", ""), []).append(year)

@@ -3,12 +3,14 @@
 One sheet per table, named in the edition's language (the About sheet names the CSV file of
 each), headers and coded values (regions, groups, bands, metrics, tests, yes/no …) in that
 language, the unit's name beside every unit id, no column the data leaves empty (the CSV keeps
-them all), the units' ranking in rank order (the CSV by unit id) and, where the index has its own
-scale (PAPI), led by its points, the previous year's and the change in points, as the PDF's
-ranking table; the Vietnamese band once in the Vietnamese edition. Numbers are stored as numbers with a real number
-format, one percent convention throughout: a percent is stored as a proportion (59.98% as 0.5998)
-with the format 0.00%, a difference of percents in percentage points (0.00); whole numbers 0 or
-#,##0; p-values 0.000 (below 0.001 shown "<0.001", "<0,001" in Vietnamese, the value kept). The tests sheet is the
+them all), the units' ranking in rank order (the CSV by unit id), the Vietnamese band once in the
+Vietnamese edition. Numbers are stored as numbers with a real number format, one percent
+convention throughout: a percent is stored as a proportion (59.98% as 0.5998) with the format
+0.00%, a difference of percents in percentage points (0.00); where the index has its own scale
+(PAPI), the ranking (led by points, the previous year's and the change), the group means and
+the gaps are in its points instead, as the PDF gives them (`IN_OWN_POINTS`); changes show
+their sign; whole numbers 0 or #,##0; p-values 0.000 (below 0.001 shown "<0.001", "<0,001" in
+Vietnamese, the value kept). The tests sheet is the
 PDF's tests and spread tables: a column says which rows are tests and which measures of spread,
 levels and changes of the score are in points of the index's own scale where it has one (PAPI),
 to the PDF's decimals (`change_tests.decimals`), and every numeric header says its unit. Every
