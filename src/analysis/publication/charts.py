@@ -28,13 +28,14 @@ from matplotlib.text import Text  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
+from analysis.publication import png  # noqa: E402
+
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 BAND_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#D55E00", "#CC79A7", "#999999"]
 GREY = "#6b6b6b"
 A4_WIDTH_IN = 6.7  # text width of an A4 page with 2 cm margins
 MAX_HEIGHT_IN = 8.4  # a heading and the chart fit on one A4 page
 PNG_DPI = 300  # print resolution for newspapers
-PNG_COMPRESSION = 3  # zlib level: the same pixels as the default 6 in two-thirds of the time
 CREDIT_PT = 6.5  # the credit line under a PNG copy's chart
 CHAR_EM = 0.6  # a character of DejaVu Sans text is at most about 0.6 em wide on average
 CREDIT_GAP_IN = 0.06  # between the chart's content and its credit
@@ -147,34 +148,45 @@ def _earlier_copy(stem: str, svg: str) -> bytes | None:
     return data if hashlib.sha256(data).hexdigest() == png_digest else None
 
 
-def credit_line(fig, credit: str):
-    """Put `credit` (whose figures, which period, who drew the chart) in small grey type under
-    the figure's content, from its left edge, for the PNG copy, which a newspaper reuses on its
-    own; return the PNG's box in inches, as bbox_inches="tight" would find it (the content's
-    and the credit's, padded). Both are measured at PNG_DPI, laid out and measured as savefig
-    does before it draws, so the PNG needs no box of its own and its labels' measures are
-    cached (`_shared_text_layout`)."""
+def png_box(fig, credit: str = ""):
+    """The PNG copy's box in inches, as bbox_inches="tight" would find it (the content's, padded),
+    with `credit` (whose figures, which period, who drew the chart) put in small grey type under
+    the content, from its left edge: a newspaper reuses the PNG copy on its own. Measured at
+    PNG_DPI, laid out as savefig lays out before it draws, so savefig needs no box of its own
+    and the labels' measures are cached for its drawing (`_shared_text_layout`)."""
     dpi, fig.dpi = fig.dpi, PNG_DPI
     try:
         width, height = fig.get_size_inches()
         fig.draw_without_rendering()  # laid out as savefig lays it out first (constrained layout)
         renderer = fig.canvas.get_renderer()
         box = fig.get_tightbbox(renderer)
-        per_line = int(box.width * 72 / (CREDIT_PT * CHAR_EM))  # as wide as the chart
-        text = fig.text(box.x0 / width, (box.y0 - CREDIT_GAP_IN) / height,
-                        textwrap.fill(credit, per_line), ha="left", va="top", fontsize=CREDIT_PT,
-                        color=GREY)
-        line = text.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())
+        if credit:
+            per_line = int(box.width * 72 / (CREDIT_PT * CHAR_EM))  # as wide as the chart
+            text = fig.text(box.x0 / width, (box.y0 - CREDIT_GAP_IN) / height,
+                            textwrap.fill(credit, per_line), ha="left", va="top",
+                            fontsize=CREDIT_PT, color=GREY)
+            line = text.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())
+            box = Bbox.union([box, line])
     finally:
         fig.dpi = dpi
-    return Bbox.union([box, line]).padded(plt.rcParams["savefig.pad_inches"])
+    return box.padded(plt.rcParams["savefig.pad_inches"])
+
+
+def png_pixels(fig, box) -> np.ndarray:
+    """The figure drawn at PNG_DPI on white, cut to `box` (inches): height × width × 4 bytes
+    (RGBA), as savefig would put them in a PNG."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="rgba", dpi=PNG_DPI, bbox_inches=box, facecolor="white")
+    # the canvas of the cut figure is box × dpi, each side truncated (`RendererAgg`)
+    width, height = int(box.width * PNG_DPI), int(box.height * PNG_DPI)
+    return np.frombuffer(buffer.getbuffer(), dtype=np.uint8).reshape(height, width, 4)
 
 
 def save(fig, folder: Path | None, stem: str, credit: str = "") -> str:
     """The figure as SVG text; with a `folder`, also written there as `stem`.svg and `stem`.png
     (300 dpi, white background, for re-use in print; the previous run's copy when it is known
     to have the same pixels: `reuse_png_copies`). A `credit` (`cover.chart_credit`) is in both
-    files' metadata, and printed under the PNG copy's chart (`credit_line`): the report's pages
+    files' metadata, and printed under the PNG copy's chart (`png_box`): the report's pages
     say it already, a chart reused alone does not. The figure is closed."""
     _nfc(fig)
     svg = _svg(fig, credit)
@@ -186,11 +198,9 @@ def save(fig, folder: Path | None, stem: str, credit: str = "") -> str:
         if earlier is not None:
             (folder / f"{stem}.png").write_bytes(earlier)
         else:
-            box = credit_line(fig, credit) if credit else "tight"
-            fig.savefig(folder / f"{stem}.png", format="png", dpi=PNG_DPI, bbox_inches=box,
-                        facecolor="white",
-                        metadata={"Software": None, **({"Description": credit} if credit else {})},
-                        pil_kwargs={"compress_level": PNG_COMPRESSION})
+            pixels = png_pixels(fig, png_box(fig, credit))
+            png.write(folder / f"{stem}.png", pixels, PNG_DPI,
+                      {"Description": credit} if credit else {})
     plt.close(fig)
     return svg
 

@@ -29,6 +29,7 @@ from jupyter_client.utils import ensure_async, run_sync
 from traitlets import DottedObjectName, default
 
 KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]   # as nbclient starts a kernel
+ASK_AGAIN = 0.05   # seconds between kernel_info requests until a new kernel answers on IOPub
 
 
 class LocalKernelManager(KernelManager):
@@ -73,16 +74,22 @@ class LocalKernelManager(KernelManager):
 
 async def _wait_for_ready(client, timeout: float | None = None) -> None:
     """The report's clients' `wait_for_ready`: until the kernel answers and its IOPub messages
-    reach the client, a kernel_info request is sent (again each second) until IOPub brings the
-    kernel's "idle" after one of them, which is also the last message the kernel sends.
-    jupyter_client's own ends by waiting for 0.2 s of silence on IOPub, each time: nbclient
-    calls it as each notebook starts, so both kernels stood idle for 0.2 s in every run.
-    NotebookError if the kernel dies or the time (default 60 s) is out."""
+    reach the client, a kernel_info request is sent (again after ASK_AGAIN seconds, then twice
+    as long each time up to a second) until IOPub brings the kernel's "idle" after the latest,
+    which is also the last message the kernel sends (it answers in order). IOPub drops what the
+    kernel publishes before the client's subscription reaches it, so the first answers of a
+    kernel just started may never come: asked again each second, one start in three stood idle
+    for a second. jupyter_client's own
+    ends by waiting for 0.2 s of silence on IOPub, each time: nbclient calls it as each
+    notebook starts, so both kernels stood idle for 0.2 s in every run. NotebookError if the
+    kernel dies or the time (default 60 s) is out."""
     timeout = 60 if timeout is None else timeout
     end = time.monotonic() + timeout
+    wait = ASK_AGAIN
     while time.monotonic() < end:
         asked = client.kernel_info()
-        answered = time.monotonic() + 1
+        answered = time.monotonic() + wait
+        wait = min(2 * wait, 1.0)   # a kernel slow to answer (a busy machine) has longer each time
         while (left := answered - time.monotonic()) > 0:
             try:
                 msg = await ensure_async(client.iopub_channel.get_msg(timeout=left))
