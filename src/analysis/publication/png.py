@@ -6,8 +6,8 @@ depth 8, colour type 6 = RGBA, no interlace), tEXt or iTXt (a text), pHYs (pixel
 so that a page-layout program places the copy at its print size), IDAT (the zlib stream of the
 rows, each led by its filter type) and IEND. Every row is written with filter type 0 (None):
 Pillow's adaptive filter choice, which tries the five filters on every row, took most of its
-0.3 s of CPU for an edition's seven copies; unfiltered rows give the same pixels in files 1%
-larger (the charts are mostly flat colour), in 0.13 s (benchmarks/README.md).
+0.35 s of CPU for an edition's seven copies; unfiltered rows give the same pixels in 0.13 s,
+in files 0.3% larger (the charts are mostly flat colour; benchmarks/README.md).
 """
 from __future__ import annotations
 
