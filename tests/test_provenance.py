@@ -287,6 +287,45 @@ def test_papi_speaks_of_dimensions_and_the_par_index_of_components():
     assert "Kết quả theo lĩnh vực thành phần" in ministries and "chỉ số nội dung" not in ministries
 
 
+def test_papi_speaks_of_provinces_and_other_datasets_of_units():
+    """PAPI assesses provinces (dataset.yaml `unit_words`: "province"/"provinces", "địa phương"):
+    no page of its report says "unit" or "đơn vị" but where the word means something else (a
+    measure without unit, administrative units, a ballot as sampling unit); the PAR INDEX's
+    ministries keep the catalog's "units"/"đơn vị"."""
+    import re
+    sections = ("summary", "ranking", "groups", "regions", "components", "change", "gaps",
+                "sensitivity", "directory", "methods", "audit")
+    allowed = {"en": r"without unit|administrative units|units-fixed|in the unit of|no unit|units\.csv",
+               "vi": r"không có đơn vị|đơn vị hành chính|cùng đơn vị với|units\.csv"}
+    for lang, word in (("en", r"\b[Uu]nits?\b"), ("vi", r"[Đđ]ơn vị")):
+        report = Report(papi(), 2024, lang, results(2024))
+        text = " ".join(text_of(report.render(s).data) for s in sections)
+        assert re.findall(word, re.sub(allowed[lang], "", text)) == [], lang
+        assert ("61 provinces" if lang == "en" else "61 địa phương") in text
+    moha = load_dataset(DATA / "par-ministries")
+    ministries = text_of(Report(moha, 2023, "en", compute_results(moha, 2023)).render("ranking").data)
+    assert "Ranking of units" in ministries and "province" not in ministries
+
+
+@pytest.mark.parametrize("words, column", [
+    ({"vi": "địa phương"}, "unit_words.en"),
+    ({"vi": "địa phương", "en": ["province"]}, "unit_words.en"),
+    ({"vi": "", "en": "province"}, "unit_words.vi"),
+])
+def test_a_wrong_unit_words_entry_is_named_with_its_fix(tmp_path, words, column):
+    from analysis.publication.i18n import dataset_wording
+    folder = tmp_path / "papi"
+    shutil.copytree(DATA / "papi-provinces", folder)
+    config = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
+    config["unit_words"] = words
+    (folder / "dataset.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        dataset_wording(load_dataset(folder))
+    (found,) = err.value.problems
+    assert (found.file, found.column) == ("dataset.yaml", column)
+    assert "[province, provinces]" in found.fix
+
+
 @pytest.mark.parametrize("entry, column, problem", [
     ({"no.such.key": {"vi": "a", "en": "b"}}, "wording.no.such.key", "not a text of the report"),
     ({"section.components": {"vi": "Kết quả"}}, "wording.section.components", "a language is missing"),

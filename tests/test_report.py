@@ -304,7 +304,7 @@ def test_components_heat_map_draws_only_the_units_scored_that_year(monkeypatch):
     monkeypatch.setattr(charts, "heat_map", spy)
     Report(ds, 2024, "vi", compute_results(ds, 2024)).render("components")
     assert len(drawn["rows"]) == scored and not np.isnan(drawn["values"]).all(axis=1).any()
-    assert drawn["gap"] == f"⋮ {scored - 20} đơn vị khác"
+    assert drawn["gap"] == f"⋮ {scored - 20} địa phương khác"   # PAPI's word (unit_words)
 
 
 def test_change_chart_colours_the_units_its_table_lists(monkeypatch):
@@ -323,7 +323,7 @@ def test_change_chart_colours_the_units_its_table_lists(monkeypatch):
         return slope(labels, before, after, years, axis, fmt, marked, **kwargs)
     monkeypatch.setattr(charts, "slope", spy)
     page = Report(ds, 2024, "vi", compute_results(ds, 2024)).render("change").data
-    start = page.index("Các đơn vị tăng và giảm nhiều nhất")
+    start = page.index("Các địa phương tăng và giảm nhiều nhất")
     movers = page[start:page.index("</table>", start)]
     listed = re.findall(r"<tr><td>([^<]+)</td>", movers)
     assert len(drawn["marked"]) == 10 and sorted(listed) == sorted(drawn["marked"])
@@ -357,8 +357,8 @@ def test_the_change_in_the_headline_names_the_units_it_is_of():
     # the mean change is the paired t test's effect: in points, two decimals as the index's
     # own (43,43 điểm), in the sentence and in the tests table alike (0,88)
     assert report.findings()[0] == (
-        f"Năm 2024, chỉ số PAPI trung bình của 61 đơn vị đạt {comma(totals[2024].mean())} điểm; "
-        f"{len(both)} đơn vị có số liệu cả năm 2023 và năm 2024 tăng bình quân {comma(change)} điểm.")
+        f"Năm 2024, chỉ số PAPI trung bình của 61 địa phương đạt {comma(totals[2024].mean())} điểm; "
+        f"{len(both)} địa phương có số liệu cả năm 2023 và năm 2024 tăng bình quân {comma(change)} điểm.")
     assert f'<td class="num">{comma(change)}</td>' in report.render("change").data
 
 
@@ -398,7 +398,7 @@ def test_papi_gap_and_spread_are_in_points_of_its_own_scale():
     ds = load_dataset(ROOT / "data" / "papi-provinces")
     report = Report(ds, 2024, "vi", compute_results(ds, 2024))
     gaps = report.render("gaps").data
-    assert f"{k} đơn vị xếp cuối là {comma(top - bottom)} điểm (" in gaps
+    assert f"{k} địa phương xếp cuối là {comma(top - bottom)} điểm (" in gaps
     assert f'<td class="num">{comma(top)}</td><td class="num">{comma(bottom)}</td>' in gaps
     change = report.render("change").data
     # points with two decimals, in the sentence and the tables alike; a ratio with three
@@ -472,7 +472,7 @@ def test_ranking_notes_say_what_its_cells_cannot():
     notes = " ".join(re.findall(r'<p class="note">(.*?)</p>', page, re.S))
     assert len(alike) == 3 and all(f"{a} – {b}" in notes or f"{b} – {a}" in notes for a, b in alike)
     assert new == ["Bình Dương", "Quảng Ninh"] and all(n in notes for n in new)
-    assert "hai tập đơn vị không hoàn toàn trùng nhau" in notes
+    assert "hai tập địa phương không hoàn toàn trùng nhau" in notes
     # which units each year's ranks hold that the other's do not, each way, in rank order
     gone = totals[2023].dropna().drop(now.index, errors="ignore").sort_values(ascending=False)
     assert sorted(names[i] for i in gone.index) == ["Tiền Giang", "Vĩnh Phúc"]
@@ -538,10 +538,10 @@ def test_change_chart_caption_says_which_units_it_draws_and_what_its_colours_mea
         caption = re.sub(r"<[^>]+>", "", re.search(r"<figcaption>(.*?)</figcaption>", page, re.S).group(1))
         missing = f"{names[only_now.index[0]]} {'và' if lang == 'vi' else 'and'} {names[only_now.index[1]]}"
         if lang == "vi":
-            assert (f"Các đơn vị có số liệu cả năm 2023 và năm 2024 ({len(both)} trong {totals[2024].count()} "
-                    f"đơn vị có điểm năm 2024); không thể hiện {missing} vì không có số liệu năm 2023.") in caption
+            assert (f"Các địa phương có số liệu cả năm 2023 và năm 2024 ({len(both)} trong {totals[2024].count()} "
+                    f"địa phương có điểm năm 2024); không thể hiện {missing} vì không có số liệu năm 2023.") in caption
         else:
-            assert (f"The units with scores in both 2023 and 2024 ({len(both)} of the {totals[2024].count()} "
+            assert (f"The provinces with scores in both 2023 and 2024 ({len(both)} of the {totals[2024].count()} "
                     f"scored in 2024); {missing}, with no 2023 score, are not drawn.") in caption
         assert blue in caption and vermilion in caption
         svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^\"]+)", page).group(1)).decode()
@@ -571,8 +571,8 @@ def test_widest_rank_ranges_list_every_unit_tied_at_the_cut():
                       "rank_p95": [20 + w for w in widths], "max_shift": widths})
     # by hand: width 11, 10, then the 9s by nominal rank (10, 11, 12), the 8s (8, 9), the 7s (3–7)
     expected = [ids[0], ids[1], ids[4], ids[3], ids[2], ids[6], ids[5], *(ids[i] for i in (11, 10, 9, 8, 7))]
-    for lang, caption in (("vi", "12 đơn vị có khoảng xếp hạng rộng từ 7 bậc trở lên"),
-                          ("en", "The 12 units whose rank range spans 7 or more places")):
+    for lang, caption in (("vi", "12 địa phương có khoảng xếp hạng rộng từ 7 bậc trở lên"),
+                          ("en", "The 12 provinces whose rank range spans 7 or more places")):
         names = ds.units.drop_duplicates("unit_id").set_index("unit_id")[f"name_{lang}"]
         page = Report(ds, 2024, lang, {**tables, "sensitivity": s}).render("sensitivity").data
         start = page.index(caption)
@@ -582,7 +582,7 @@ def test_widest_rank_ranges_list_every_unit_tied_at_the_cut():
     width = (real["rank_p95"] - real["rank_p05"]).to_numpy()
     tenth = np.sort(width)[::-1][9]
     page = Report(ds, 2024, "en", tables).render("sensitivity").data
-    start = page.index(f"units whose rank range spans {tenth:.0f} or more places")
+    start = page.index(f"provinces whose rank range spans {tenth:.0f} or more places")
     listed = re.findall(r"<tr><td>([^<]+)</td>", page[start:page.index("</table>", start)])
     assert {"Bac Kan", "Da Nang", "Soc Trang", "Bac Lieu"} <= set(listed)
     assert len(listed) == int((width >= tenth).sum()) > 10
@@ -673,7 +673,7 @@ def test_the_methods_say_the_units_are_the_years_and_how_the_groups_were_drawn()
     report = Report(ds, 2024, "en", compute_results(ds, 2024))
     assert report.later_mergers() == [
         "The report uses the administrative units as they were in 2024. From 1 July 2025, 52 of "
-        "them were merged into 23 new units (the dataset's crosswalk.csv)."]
+        "them were merged into 23 new provinces (the dataset's crosswalk.csv)."]
     assert "(15/15/15/16, highest group first)" in report.bands_method()
     older = Report(ds, 2016, "vi", compute_results(ds, 2016))
     assert older.bands_method().startswith("Xếp loại theo tứ phân vị")

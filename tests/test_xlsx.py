@@ -100,14 +100,14 @@ def test_vietnamese_sheet_names_and_values(tmp_path, papi):
     ds, results = papi
     book = workbook(tmp_path, ds, results, "vi")
     assert book.sheetnames[0] == "Giới thiệu"
-    assert {"Xếp hạng đơn vị", "Kết quả theo nhóm, vùng", "Kiểm định thống kê"} <= set(book.sheetnames)
+    assert {"Xếp hạng địa phương", "Kết quả theo nhóm, vùng", "Kiểm định thống kê"} <= set(book.sheetnames)
     assert not set(book.sheetnames) & set(results)  # every table's sheet named in Vietnamese
-    units = book["Xếp hạng đơn vị"]
-    hanoi = [c.row for c in column_of(units, "Mã đơn vị") if c.value == "01"][0]
+    units = book["Xếp hạng địa phương"]   # PAPI's units are provinces (dataset.yaml unit_words)
+    hanoi = [c.row for c in column_of(units, "Mã địa phương") if c.value == "01"][0]
     row = {h.value: c.value for h, c in zip(units[1], units[hanoi])}
     assert row["Vùng"] == "Đồng bằng sông Hồng"  # was red_river_delta
     assert row["Xếp loại"] == "Nhóm đạt điểm thấp nhất"  # was "Poor performers"
-    ids = {"Mã đơn vị", "Đơn vị dẫn đầu", "Đơn vị xếp cuối"}
+    ids = {"Mã địa phương", "Địa phương dẫn đầu", "Địa phương xếp cuối"}
     for sheet in book.worksheets:
         headers = [c.value for c in sheet[1]]
         for row in sheet.iter_rows(min_row=2):
@@ -316,7 +316,7 @@ def test_tests_sheet_is_in_the_pdfs_points_and_every_number_header_says_its_unit
     assert no_unit in p_value
     assert all(("unit of the effect size" if lang == "en" else "cùng đơn vị với độ lớn ảnh hưởng") in h
                for h in (ci_low, ci_high))
-    assert n == ("Sample size (units)" if lang == "en" else "Cỡ mẫu (số đơn vị)")
+    assert n == ("Sample size (provinces)" if lang == "en" else "Cỡ mẫu (số địa phương)")
     assert [r[0] for r in rows] == [kind_test] * 4 + [kind_spread] * 3
     column = {h: headers.index(h) for h in numeric}
     paired, wilcoxon, pitman, beta, sd, iqr, cv = rows
@@ -357,7 +357,7 @@ def test_papi_sub_dimensions_are_headed_in_papis_words(tmp_path, papi):
 def test_the_ranking_sheet_is_in_rank_order_with_one_vietnamese_band(tmp_path, papi):
     ds, results = papi
     for lang in ("vi", "en"):
-        sheet = workbook(tmp_path, ds, results, lang)[sheet_name("index_units", lang)]
+        sheet = workbook(tmp_path, ds, results, lang)[sheet_name("index_units", lang, dataset_wording(ds))]
         headers = [c.value for c in sheet[1]]
         ranks = [c.value for c in column_of(sheet, "Xếp hạng" if lang == "vi" else "Rank")]
         assert ranks == sorted(ranks) and ranks[0] == 1 and len(ranks) == 63
@@ -375,7 +375,7 @@ def test_the_papi_ranking_sheet_leads_with_points_as_the_pdf(tmp_path):
     path = tmp_path / "papi-en.xlsx"
     write_workbook(compute_results(ds, 2024), ds, "Report", "en", path, 2024)
     book = load_workbook(path)
-    sheet = book[sheet_name("index_units", "en")]
+    sheet = book[sheet_name("index_units", "en", dataset_wording(ds))]
     headers = [c.value for c in sheet[1]]
     assert headers[5:10] == ["Points", "Maximum points", "Previous points", "Change (points)", "Score (%)"]
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "72")
@@ -383,7 +383,7 @@ def test_the_papi_ranking_sheet_leads_with_points_as_the_pdf(tmp_path):
     assert row[7] == pytest.approx(tay_ninh[2023], abs=1e-9)
     assert row[8] == pytest.approx(tay_ninh[2024] - tay_ninh[2023], abs=1e-9)
     about = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True)}
-    assert ("so do the sheets “Unit ranking”, “Groups and regions”, “Leader and laggard gaps”"
+    assert ("so do the sheets “Province ranking”, “Groups and regions”, “Leader and laggard gaps”"
             in about["The index's own scale"])
 
 
@@ -402,7 +402,7 @@ def test_the_papi_group_means_and_gaps_are_in_points_as_the_pdf(tmp_path):
     book = load_workbook(path)
     groups = book[sheet_name("index_groups", "en")]
     headers = [c.value for c in groups[1]]
-    everyone = next(r for r in groups.iter_rows(min_row=2, values_only=True) if r[0] == "All units")
+    everyone = next(r for r in groups.iter_rows(min_row=2, values_only=True) if r[0] == "All provinces")
     assert everyone[headers.index("Mean")] == pytest.approx(points.mean(), abs=1e-9)
     assert everyone[headers.index("Standard deviation (points)")] == pytest.approx(points.std(ddof=1), abs=1e-9)
     assert groups.cell(2, headers.index("Mean") + 1).number_format == "#,##0.00"
@@ -419,7 +419,7 @@ def test_changes_show_their_sign_as_the_pdf(tmp_path):
     ds = load_dataset(ROOT / "data" / "papi-provinces")
     path = tmp_path / "papi-vi.xlsx"
     write_workbook(compute_results(ds, 2024), ds, "Báo cáo", "vi", path, 2024)
-    sheet = load_workbook(path)[sheet_name("index_units", "vi")]
+    sheet = load_workbook(path)[sheet_name("index_units", "vi", dataset_wording(ds))]
     for header, fmt in (("Tăng/giảm (điểm)", '+#,##0.00;"−"#,##0.00;#,##0.00'),
                         ("Thay đổi thứ hạng", '+0;"−"0;0')):
         cells = [c for c in column_of(sheet, header) if c.value is not None]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.audit.manifest import report_date
 from analysis.publication.formatting import fmt_period, fmt_points
-from analysis.publication.i18n import t
+from analysis.publication.i18n import dataset_wording, t
 from analysis.stats.outliers import outlying
 
 
@@ -149,7 +149,8 @@ def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFr
     if flagged.empty:
         return ""
     cfg = ds.config
-    text = t("change.outlier", lang, names=unusual_names(ds, lang, year, flagged, name),
+    text = t("change.outlier", lang, dataset_wording(ds),
+             names=unusual_names(ds, lang, year, flagged, name),
              n=len(flagged))
     if cfg.synthetic:   # made-up figures (said on every page): no source to check against
         return text

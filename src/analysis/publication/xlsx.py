@@ -147,13 +147,14 @@ class Labels:
         for column in ("element", "question"):
             self.codes[column] = {e["code"]: e[f"label_{lang}"] for e in survey.get(column + "s") or []}
         self.catalog = load_catalog()
+        self.wording = dataset_wording(ds)
         self.index_name = cfg.raw.get(f"index_name_{lang}")
         published = ds.published  # a note on a published figure in the edition's language
         self.notes = ({} if published is None or lang == "en" or f"note_{lang}" not in published else
                       {n: v for n, v in zip(published["note"], published[f"note_{lang}"]) if n and v})
 
     def word(self, key: str, fallback: str, **fields) -> str:
-        return t(key, self.lang, **fields) if key in self.catalog else fallback
+        return t(key, self.lang, self.wording, **fields) if key in self.catalog else fallback
 
     def metric(self, code: str, reconciled: bool = False) -> str:
         """A metric code ("index", "satisfaction"), or of a reconciled figure ("rank", "points",
@@ -171,7 +172,7 @@ class Labels:
         """The unit's name ("" for an id the dataset does not know); with `whole`, a row without
         an id is the row of all units."""
         if pd.isna(unit_id) or unit_id == "":
-            return t("scope.all", self.lang) if whole else ""
+            return t("scope.all", self.lang, self.wording) if whole else ""
         return self.units.get(str(unit_id), "")
 
     def key(self, scope: str, key: str) -> str:
@@ -212,7 +213,7 @@ def edition_frame(table: str, frame: pd.DataFrame, labels: Labels) -> pd.DataFra
         elif kind == "pp":
             out[column] = frame[column] * 100
         elif table == "integrity" and column == "evidence":   # the sentence in the edition's language
-            out[column] = [t(f"evidence.{c}", labels.lang, **shown_facts(json.loads(f), labels.lang))
+            out[column] = [t(f"evidence.{c}", labels.lang, labels.wording, **shown_facts(json.loads(f), labels.lang))
                            for c, f in zip(frame["check"], frame["facts"])]
         elif table in ("index_groups", "reconciliation") and column == "key":
             out[column] = [labels.key(s, k) if isinstance(k, str) else k
@@ -454,8 +455,9 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
                                                           f"“{sheet_name(n, lang, wording)}”"
                                                           for n in ["index_units", *in_points]))])
         if factor != 1.0 and "tests" in results:   # its units, as the PDF's tests tables
-            notes.append([t("xlsx.own_scale_tests_item", lang),
-                          t("xlsx.own_scale_tests", lang, label=label, sheet=sheet_name("tests", lang))])
+            notes.append([t("xlsx.own_scale_tests_item", lang, wording),
+                          t("xlsx.own_scale_tests", lang, wording, label=label,
+                            sheet=sheet_name("tests", lang, wording))])
     methodology = ds.config.raw.get("methodology") or {}
     source = (ds.config.method_text(year, "source", lang) if year is not None
               else methodology.get(f"source_{lang}") or methodology.get("source"))
@@ -493,7 +495,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         frame = edition_frame(name, table, words)
         if lang == "vi" and {"band", "band_vi"} <= set(frame) and frame["band"].equals(frame["band_vi"]):
             frame = frame.drop(columns="band_vi")  # the band in Vietnamese twice
-        headers = [t(NAME_BESIDE[c.partition(":")[0]], lang) if c.endswith(":name")
+        headers = [t(NAME_BESIDE[c.partition(":")[0]], lang, wording) if c.endswith(":name")
                    else _header(c, lang, labels, name, wording, **fields) for c in frame.columns]
         if len(frame):  # no column the data cannot fill (first-year changes, tests without ballots)
             filled = [any(str(v) != "" for v in frame[c].dropna().tolist()) for c in frame.columns]
