@@ -44,7 +44,7 @@ def synthetic(tmp_path_factory):
 
 # (dataset, parameters, a sentence of the English edition)
 COMMITTED = [
-    ("papi-provinces", {"year": 2016}, "Ranking of units"),
+    ("papi-provinces", {"year": 2016}, "Ranking of provinces"),
     ("par-ministries", {"year": 2023}, "Ranking of units"),
     ("demo-mps", {"year": 2025}, "Satisfaction"),
     ("demo-dossiers", {"period": "2025-10"}, "Decision 766"),
@@ -112,7 +112,7 @@ def test_the_notebook_stops_on_a_missing_tables_dir_and_a_year_without_data(tmp_
 def test_jupyterlab_opens_the_notebook_in_its_folder(tmp_path):
     """JupyterLab starts the kernel in notebooks/: the default data_dir is found from there."""
     text = execute(tmp_path / "out.ipynb", cwd=ROOT / "notebooks", year=2016, lang="en")
-    assert "Ranking of units" in text
+    assert "Ranking of provinces" in text   # PAPI's (dataset.yaml unit_words)
 
 
 def test_the_publish_notebook_publishes_verifies_and_links(tmp_path):

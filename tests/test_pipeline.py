@@ -335,7 +335,7 @@ def test_plain_papermill_runs_the_report_notebook(tmp_path):
     papermill.execute_notebook(str(ROOT / "notebooks" / "report.ipynb"), str(out), kernel_name="python3",
                                parameters={"year": 2015, "lang": "en"}, progress_bar=False)
     text = out.read_text(encoding="utf-8")
-    assert "Ranking of units" in text and "In 2015 the average PAPI" in text
+    assert "Ranking of provinces" in text and "In 2015 the average PAPI" in text
 
 
 DOSSIERS = ROOT / "data" / "demo-dossiers"

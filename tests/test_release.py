@@ -13,7 +13,7 @@ from analysis import cli, pipeline
 from analysis.indices.results import compute_results
 from analysis.inputs.dataset import load_dataset
 from analysis.publication import publish
-from analysis.publication.i18n import load_catalog
+from analysis.publication.i18n import dataset_wording, load_catalog, t
 from analysis.publication.report import SECTIONS, Report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +107,7 @@ def test_no_catalog_key_or_code_in_the_vietnamese_text(published):
 def test_names_not_ids_in_the_gap_section():
     ds = load_dataset(DATA / "papi-provinces")
     html = Report(ds, 2016, "vi", compute_results(ds, 2016)).render("gaps").data
-    assert "đơn vị dẫn đầu: Cần Thơ" in html and "dẫn đầu: 92" not in html
+    assert "địa phương dẫn đầu: Cần Thơ" in html and "dẫn đầu: 92" not in html
     assert "Chỉ số cải cách hành chính" not in html  # PAPI is named PAPI
 
 
@@ -115,7 +115,7 @@ def test_headline_on_the_index_own_scale():
     ds = load_dataset(DATA / "papi-provinces")
     tables = compute_results(ds, 2016)
     vi, en = (Report(ds, 2016, lang, tables) for lang in ("vi", "en"))
-    assert "Cần Thơ là đơn vị dẫn đầu với kết quả 39,57 điểm." in vi.findings()
+    assert "Cần Thơ là địa phương dẫn đầu với kết quả 39,57 điểm." in vi.findings()
     assert "Can Tho ranks first with 39.57 points." in en.findings()
     assert "39,57 điểm" in vi.render("summary").data and "65,95%" not in vi.render("summary").data
 
@@ -158,7 +158,7 @@ def test_ranks_and_counts_are_printed_as_integers(name, year, period):
     report = Report(ds, year, "vi", tables, period=period)
     parser = Tables()
     parser.feed("".join(report.render(s).data for s in SECTIONS))
-    integer_headers = {load_catalog()[k]["vi"] for k in ("col.rank", "col.n_units", "col.rows_rejected", "col.n_ballots",
+    integer_headers = {t(k, "vi", dataset_wording(ds)) for k in ("col.rank", "col.n_units", "col.rows_rejected", "col.n_ballots",
                                                          "col.n_counted", "col.n_rejected", "col.flagged",
                                                          "col.n_valid", "col.k", "col.row")}
     whole = re.compile(r"^([+−]?\d{1,3}(\.\d{3})*|–|\d+/\d+)?$")
@@ -173,7 +173,7 @@ def test_ranks_and_counts_are_printed_as_integers(name, year, period):
     rec = tables.get("reconciliation")
     if rec is not None and len(rec):  # counts and ranks of the reconciliation: no decimals either
         for row in next(r for h, r in parser.tables if load_catalog()["col.published"]["vi"] in h):
-            if row[2] in (load_catalog()["col.rank"]["vi"], load_catalog()["col.n_units"]["vi"]):
+            if row[2] in (t("col.rank", "vi"), t("col.n_units", "vi", dataset_wording(ds))):
                 assert whole.match(row[3]) and whole.match(row[4]), row
     assert seen > 0
 
@@ -294,7 +294,7 @@ def test_the_directory_names_each_group_once_and_drops_empty_columns():
     parser = Tables()
     parser.feed(Report(papi, 2016, "vi", compute_results(papi, 2016)).render("directory").data)
     (headers, rows), = parser.tables
-    assert headers == ["Tên đơn vị", "Vùng", "Điểm PAPI (6–60)", "Xếp hạng"]
+    assert headers == ["Tên địa phương", "Vùng", "Điểm PAPI (6–60)", "Xếp hạng"]   # PAPI's word
     assert ["Cần Thơ", "Đồng bằng sông Cửu Long", "39,57", "1"] in rows
 
 
@@ -312,8 +312,8 @@ def test_the_regions_chart_and_its_table_share_a_page(layouts):
     """demo-mps: the regions' dot chart, its short table and the tile map had a page each, the
     first two near blank; now the chart and the table share the section's first page."""
     layout = layouts["demo-mps"]
-    heading = page_of(layout, "h2", load_catalog()["section.regions"]["vi"])
-    assert page_of(layout, "th", load_catalog()["col.region_leader"]["vi"]) == heading
+    heading = page_of(layout, "h2", t("section.regions", "vi"))
+    assert page_of(layout, "th", t("col.region_leader", "vi")) == heading
     assert page_of(layout, "figcaption", "Hình 4.") == heading + 1  # the tile map, with its key
 
 
@@ -321,9 +321,9 @@ def test_the_ranking_table_follows_its_chart_on_the_same_page(layouts):
     """PAPI 2016 (63 provinces, the chart shows the top and bottom ten): the table was sent to a
     page of its own, two thirds of the chart's page left blank; now it starts under the chart."""
     layout = layouts["papi-provinces"]
-    catalog = load_catalog()
-    heading = page_of(layout, "h2", catalog["section.ranking"]["vi"])
-    caption = catalog["table.ranking_caption"]["vi"].format(year=2016)
+    wording = dataset_wording(load_dataset(DATA / "papi-provinces"))
+    heading = page_of(layout, "h2", t("section.ranking", "vi", wording))
+    caption = t("table.ranking_caption", "vi", wording, year=2016)
     assert page_of(layout, "caption", caption) == heading
 
 
