@@ -313,17 +313,23 @@ def test_papi_speaks_of_provinces_and_other_datasets_of_units():
     ({"vi": "", "en": "province"}, "unit_words.vi"),
 ])
 def test_a_wrong_unit_words_entry_is_named_with_its_fix(tmp_path, words, column):
+    found = wording_problem(tmp_path, "unit_words", words)
+    assert (found.file, found.column) == ("dataset.yaml", column)
+    assert "[province, provinces]" in found.fix
+
+
+def wording_problem(tmp_path, key: str, value):
+    """The one problem `dataset_wording` finds in PAPI's dataset.yaml with `key` set to `value`."""
     from analysis.publication.i18n import dataset_wording
     folder = tmp_path / "papi"
     shutil.copytree(DATA / "papi-provinces", folder)
     config = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
-    config["unit_words"] = words
+    config[key] = value
     (folder / "dataset.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     with pytest.raises(InputError) as err:
         dataset_wording(load_dataset(folder))
     (found,) = err.value.problems
-    assert (found.file, found.column) == ("dataset.yaml", column)
-    assert "[province, provinces]" in found.fix
+    return found
 
 
 @pytest.mark.parametrize("entry, column, problem", [
@@ -333,14 +339,6 @@ def test_a_wrong_unit_words_entry_is_named_with_its_fix(tmp_path, words, column)
      "uses a field the report does not fill"),
 ])
 def test_a_wrong_wording_entry_is_named_with_its_fix(tmp_path, entry, column, problem):
-    from analysis.publication.i18n import dataset_wording
-    folder = tmp_path / "papi"
-    shutil.copytree(DATA / "papi-provinces", folder)
-    config = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
-    config["wording"] = entry
-    (folder / "dataset.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(InputError) as err:
-        dataset_wording(load_dataset(folder))
-    (found,) = err.value.problems
+    found = wording_problem(tmp_path, "wording", entry)
     assert (found.file, found.column, found.message) == ("dataset.yaml", column, problem)
     assert found.fix
