@@ -424,3 +424,26 @@ def test_changes_show_their_sign_as_the_pdf(tmp_path):
                         ("Thay đổi thứ hạng", '+0;"−"0;0')):
         cells = [c for c in column_of(sheet, header) if c.value is not None]
         assert {c.number_format for c in cells} == {fmt}, header
+
+
+def test_a_sub_dimension_blank_for_every_province_is_named_not_listed(tmp_path):
+    """PAPI 2024 has no construction-permit figures (SC52, blank for all 63 provinces in
+    data/papi-provinces/subcomponent_scores.csv): the workbook's sub-dimensions sheet leaves
+    its 63 rows out and the About sheet names it; the CSV table keeps them."""
+    source = pd.read_csv(ROOT / "data" / "papi-provinces" / "subcomponent_scores.csv", dtype={"unit_id": str})
+    year = source[source["year"] == 2024]
+    sc52 = year[year["component"] == "SC52"]
+    assert len(sc52) == 63 and sc52["points"].isna().all()
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    results = compute_results(ds, 2024)
+    assert (results["index_subcomponents"]["component"] == "SC52").sum() == 63
+    path = tmp_path / "papi-en.xlsx"
+    write_workbook(results, ds, "Report", "en", path, 2024)
+    book = load_workbook(path)
+    sheet = book[sheet_name("index_subcomponents", "en", dataset_wording(ds))]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(results["index_subcomponents"]) - 63
+    assert not any(r[4] == "Construction permits" for r in rows)
+    about = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True)}
+    assert about["Rows not in the “Sub-dimensions” sheet"].startswith(
+        "Construction permits: the source has no figure for any province in 2024")

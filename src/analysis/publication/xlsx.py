@@ -2,8 +2,9 @@
 
 One sheet per table, named in the edition's language (the About sheet names the CSV file of
 each), headers and coded values (regions, groups, bands, metrics, tests, yes/no …) in that
-language, the unit's name beside every unit id, no column the data leaves empty (the CSV keeps
-them all), the units' ranking in rank order (the CSV by unit id), the Vietnamese band once in the
+language, the unit's name beside every unit id, no column the data leaves empty nor the rows of
+a sub-component the source leaves blank for every unit that year, which the About sheet names
+(the CSV keeps them all), the units' ranking in rank order (the CSV by unit id), the Vietnamese band once in the
 Vietnamese edition. Numbers are stored as numbers with a real number format, one percent
 convention throughout: a percent is stored as a proportion (59.98% as 0.5998) with the format
 0.00%, a difference of percents in percentage points (0.00); where the index has its own scale
@@ -420,6 +421,15 @@ def _fixed_time(raw: bytes, stamp: datetime) -> bytes:
     return out.getvalue()
 
 
+def _blank_components(table: pd.DataFrame | None) -> list[str]:
+    """The codes of the (sub-)components of `index_subcomponents` with no points for any unit
+    (PAPI's construction permits from 2021: not in the source)."""
+    if table is None or table.empty or "points" not in table:
+        return []
+    blank = table["points"].isna().groupby(table["component"]).all()
+    return sorted(blank.index[blank])
+
+
 def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, path: Path,
                    year: int | None = None, period: str | None = None) -> None:
     """The edition's workbook at `path`: an intro sheet (title, dataset, the source of `year`'s
@@ -467,6 +477,14 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     if published is not None and "source" in published:
         for url in sorted(set(published["source"].dropna())):
             notes.append([t("xlsx.source", lang), url])
+    words = Labels(ds, lang, year)
+    blank = _blank_components(results.get("index_subcomponents"))
+    if blank and of_year is not None:   # a part the source left blank for every unit that year
+        notes.append([t("xlsx.blank_components", lang, wording,
+                        sheet=sheet_name("index_subcomponents", lang, wording)),
+                      t("xlsx.blank_components_text", lang, wording, year=of_year,
+                        table="index_subcomponents",
+                        names=", ".join(words.codes["component"].get(c, c) for c in blank))])
     names = sorted(results)
     notes += [[t("xlsx.sheet", lang, sheet=sheet_name(name, lang, wording)), f"tables/{name}.csv"]
               for name in names]
@@ -480,7 +498,6 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     mapping = ds.config.raw.get("service_index") or {}
     labels = {code: spec[f"label_{lang}"] for code, spec in (mapping.get("indicators") or {}).items()}
     labels.update({g["code"]: g[f"label_{lang}"] for g in mapping.get("groups") or []})
-    words = Labels(ds, lang, year)
     used: set[str] = {about.title}
     for name in names:
         table, fields = results[name], {}
@@ -491,6 +508,8 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
             table = table.sort_values(["rank", "unit_id"], kind="stable", na_position="last")
             if own_scale:
                 table = _points_first(table, factor)
+        if name == "index_subcomponents" and blank:   # named on the About sheet instead
+            table = table[~table["component"].isin(blank)]
         table = in_points.get(name, table)
         frame = edition_frame(name, table, words)
         if lang == "vi" and {"band", "band_vi"} <= set(frame) and frame["band"].equals(frame["band_vi"]):
