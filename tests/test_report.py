@@ -688,3 +688,24 @@ def test_a_column_of_intervals_is_written_one_way():
     spans = re.findall(r"<td[^>]*>([−\d.]+ (?:to|–) [−\d.]+)</td>", html)
     assert len(spans) == 2 and any(s.startswith("−") for s in spans)
     assert all(" to " in s for s in spans), spans
+
+
+def test_the_widest_rank_ranges_table_shows_each_width():
+    """The caption says "whose rank range spans N or more places": each listed province's width
+    (its 95th minus its 5th percentile rank, from tables/sensitivity.csv) is in its row, at
+    least N, and equals the two ends its range column prints."""
+    import re
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    tables = compute_results(ds, 2024)
+    s = tables["sensitivity"]
+    cut = (s["rank_p95"] - s["rank_p05"]).nlargest(10).min()
+    page = Report(ds, 2024, "en", tables).render("sensitivity").data
+    start = page.index(f"provinces whose rank range spans {cut:.0f} or more places")
+    table = page[start:page.index("</table>", start)]
+    assert ">Width (places)<" in table
+    rows = re.findall(r"<tr><td>[^<]+</td>((?:<td[^>]*>[^<]*</td>)+)</tr>", table)
+    assert rows
+    for cells in rows:
+        values = re.findall(r"<td[^>]*>([^<]*)</td>", cells)
+        low, high = (int(v) for v in values[2].split("–"))
+        assert int(values[3]) == high - low >= cut

@@ -983,6 +983,7 @@ class Report(ServiceSections):
         units = [[self.name(r.unit_id), fmt_int(r.rank_nominal, self.lang),
                   fmt_int(round(r.rank_median), self.lang),
                   f"{fmt_int(r.rank_p05, self.lang)}–{fmt_int(r.rank_p95, self.lang)}",
+                  fmt_int(r.width, self.lang),   # the width the caption cuts at
                   fmt_int(r.max_shift, self.lang)] for r in moved.itertuples()]
         draws = fmt_int(int(settings.get("draws", 0)), self.lang)
         text = self.t("sensitivity.text", draws=draws,
@@ -1004,8 +1005,9 @@ class Report(ServiceSections):
             sobol=self.table(rows, [self.t(k) for k in ("col.factor", "col.first_order", "col.total_order")],
                              {1, 2}, self.t("sensitivity.sobol_caption")) if rows else None,
             units=self.table(units, [self.t(k) for k in ("col.name", "col.rank_nominal", "col.rank_median",
-                                                        "sensitivity.col_range", "col.max_shift")],
-                             {1, 2, 3, 4}, self.t("sensitivity.units_caption", n=len(moved),
+                                                        "sensitivity.col_range", "sensitivity.col_width",
+                                                        "col.max_shift")],
+                             {1, 2, 3, 4, 5}, self.t("sensitivity.units_caption", n=len(moved),
                                                   width=fmt_int(cut, self.lang),
                                                   where=self.listed_in("sensitivity"))))
 
