@@ -250,13 +250,18 @@ def test_a_signed_edition_passes_final(tmp_path):
 # --- the HTML at phone width -----------------------------------------------------------------------
 def test_the_html_does_not_scroll_sideways_at_390_px(published, tmp_path):
     """The VI edition in a 390 px wide frame (headless Chromium's window is at least 500 px wide):
-    the page must not be wider than the frame; wide tables scroll inside their own box."""
+    the page must not be wider than the frame; wide tables scroll inside their own box, and so
+    do the charts, drawn at least 36 rem wide (480 px: 1 rem is 10 pt) so that their labels
+    stay readable."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "chromium is installed by `make test` (see the README)"
     edition = tmp_path / "edition.html"
     html = (published / "vi" / "report.html").read_text(encoding="utf-8")
     probe = ("<script>window.addEventListener('load', () => parent.postMessage("
-             "document.documentElement.scrollWidth + ',' + document.documentElement.clientWidth, '*'));</script>")
+             "document.documentElement.scrollWidth + ',' + document.documentElement.clientWidth + ',' + "
+             "Math.round(document.querySelector('figure:not(.narrow) img').getBoundingClientRect().width) + ',' + "
+             "Math.round(36 * parseFloat(getComputedStyle(document.documentElement).fontSize)), '*'));"
+             "</script>")
     edition.write_text(html.replace("</body>", probe + "</body>"), encoding="utf-8")
     frame = tmp_path / "frame.html"
     frame.write_text('<!DOCTYPE html><html><head><title>waiting</title></head><body style="margin:0">'
@@ -268,8 +273,9 @@ def test_the_html_does_not_scroll_sideways_at_390_px(published, tmp_path):
                           f"--user-data-dir={tmp_path / 'profile'}", "--window-size=800,900",
                           "--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom",
                           frame.as_uri()], check=True, capture_output=True, text=True, timeout=120).stdout
-    scroll, width = map(int, re.search(r"<title>W=(\d+),(\d+)</title>", dom).groups())
+    scroll, width, chart, least = map(int, re.search(r"<title>W=(\d+),(\d+),(\d+),(\d+)</title>", dom).groups())
     assert 360 <= width <= 390 and scroll <= width, f"the page is {scroll} px wide in a {width} px frame"
+    assert chart >= least > width, f"a chart is {chart} px wide on a {width} px screen"
 
 
 # --- compact appendices -------------------------------------------------------------------------
