@@ -79,10 +79,9 @@ async def _wait_for_ready(client, timeout: float | None = None) -> None:
     which is also the last message the kernel sends (it answers in order). IOPub drops what the
     kernel publishes before the client's subscription reaches it, so the first answers of a
     kernel just started may never come: asked again each second, one start in three stood idle
-    for a second. jupyter_client's own
-    ends by waiting for 0.2 s of silence on IOPub, each time: nbclient calls it as each
-    notebook starts, so both kernels stood idle for 0.2 s in every run. NotebookError if the
-    kernel dies or the time (default 60 s) is out."""
+    for a second. jupyter_client's own ends by waiting for 0.2 s of silence on IOPub, each
+    time: nbclient calls it as each notebook starts, so both kernels stood idle for 0.2 s in
+    every run. NotebookError if the kernel dies or the time (default 60 s) is out."""
     timeout = 60 if timeout is None else timeout
     end = time.monotonic() + timeout
     wait = ASK_AGAIN
