@@ -137,6 +137,48 @@ def test_papermills_client_is_ready_without_waiting_for_silence():
         kernels.stop_kernels([km])
 
 
+def test_a_new_kernel_whose_first_answers_are_lost_is_asked_again_soon():
+    """IOPub drops what a kernel publishes before the client's subscription reaches it. A
+    client whose first three answers are lost asks again after 0.05, 0.1 and 0.2 s (each wait
+    twice the last, up to a second), not after a second each time, and is ready on the "idle"
+    of its latest request, not on that of an earlier one arriving late."""
+    class Channel:
+        def __init__(self, client):
+            self.client, self.waits = client, []
+
+        async def get_msg(self, timeout=None):
+            self.waits.append(round(timeout, 2))
+            asked = self.client.asked
+            if len(asked) <= 3:   # lost: nothing comes within the wait
+                raise Empty
+            late, latest = asked[0], asked[-1]
+            if self.client.late_sent:
+                return {"parent_header": {"msg_id": latest}, "msg_type": "status",
+                        "content": {"execution_state": "idle"}}
+            self.client.late_sent = True   # an earlier request's idle comes first
+            return {"parent_header": {"msg_id": late}, "msg_type": "status",
+                    "content": {"execution_state": "idle"}}
+
+    class Client:
+        def __init__(self):
+            self.asked, self.late_sent = [], False
+            self.iopub_channel = Channel(self)
+
+        def kernel_info(self):
+            self.asked.append(f"request-{len(self.asked) + 1}")
+            return self.asked[-1]
+
+        async def is_alive(self):
+            return True
+
+    client = Client()
+    asyncio.run(kernels._wait_for_ready(client, timeout=60))
+    assert client.asked == ["request-1", "request-2", "request-3", "request-4"]
+    assert [w <= limit for w, limit in zip(client.iopub_channel.waits, (0.05, 0.1, 0.2, 0.4, 0.4))] \
+        == [True] * len(client.iopub_channel.waits)
+    assert len(client.iopub_channel.waits) == 5   # request-4: the late idle, then its own
+
+
 def test_a_wait_on_a_kernel_that_is_stopped_ends_at_once():
     """A run stopped (Ctrl-C) or failing elsewhere stops the kernels while an edition's thread
     waits on one (a PDF being rendered, the dataset being handed over): that wait ends within a
