@@ -98,11 +98,11 @@ def words(html: str) -> str:
 
 @pytest.mark.parametrize("lang, caution, unchecked, notice, credit", [
     ("vi", "Thay đổi bất thường: Tây Ninh (+8,11 điểm) thay đổi nhiều hơn hẳn",
-     "Chưa đối chiếu với công bố của CECODES, VFF-CRT, RTA và UNDP: điểm số năm 2023–2024",
+     "Điểm số năm 2023–2024 lấy từ kho GitHub hnks-gh/ml-mcdm (không ghi nguồn), không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP",
      "Không chính thức: điểm số 2024 lấy từ bản sao của bên thứ ba, không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP.",
      ["Chỉ số của: CECODES, VFF-CRT, RTA và UNDP", "Báo cáo do: Nhóm phát triển PAR Reports"]),
     ("en", "Unusual change: Tay Ninh (+8.11 points) moved far more",
-     "Not checked against the release of CECODES, VFF-CRT, RTA and UNDP: the 2023–2024 scores",
+     "The 2023–2024 scores are taken from GitHub hnks-gh/ml-mcdm (source not stated), not from the release of CECODES, VFF-CRT, RTA and UNDP",
      "Unofficial: the 2024 scores come from a third party's copy, not from CECODES, VFF-CRT, RTA and UNDP's own release.",
      ["Index by: CECODES, VFF-CRT, RTA and UNDP", "PAR Reports developers"])])
 def test_tay_ninh_2024_profile_has_the_caution_and_hanoi_s_has_not(book, lang, caution, unchecked,

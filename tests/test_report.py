@@ -70,7 +70,7 @@ def test_key_findings_in_english(tiny):
         "In 2023 the average test index of the 4 units reached 85.25%, up 2.25 percentage points from 2022.",
         "Unit An ranks first with 92.50%.",
         "Unit Dung ranks last with 80.50%.",
-        "The leading and the last-ranked unit are 12.00 percentage points apart.",
+        "The leading and the last-ranked units are 12.00 percentage points apart.",
         "Units rated Excellent: 1.",
         "Units rated Fair: 3.",
     ]
@@ -472,7 +472,7 @@ def test_ranking_notes_say_what_its_cells_cannot():
     notes = " ".join(re.findall(r'<p class="note">(.*?)</p>', page, re.S))
     assert len(alike) == 3 and all(f"{a} – {b}" in notes or f"{b} – {a}" in notes for a, b in alike)
     assert new == ["Bình Dương", "Quảng Ninh"] and all(n in notes for n in new)
-    assert "hai tập địa phương không hoàn toàn trùng nhau" in notes
+    assert "hai danh sách địa phương không hoàn toàn trùng nhau" in notes
     # which units each year's ranks hold that the other's do not, each way, in rank order
     gone = totals[2023].dropna().drop(now.index, errors="ignore").sort_values(ascending=False)
     assert sorted(names[i] for i in gone.index) == ["Tiền Giang", "Vĩnh Phúc"]

@@ -447,3 +447,23 @@ def test_a_sub_dimension_blank_for_every_province_is_named_not_listed(tmp_path):
     about = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True)}
     assert about["Rows not in the “Sub-dimensions” sheet"].startswith(
         "Construction permits: the source has no figure for any province in 2024")
+
+
+def test_a_published_score_is_shown_with_the_decimals_it_was_released_with(tmp_path):
+    """PAPI released the 2024 totals with 3 decimals (data/papi-provinces/published.csv: 47.821,
+    47.126, 47.345). Printed to 2 (47.13), Bình Thuận's "truncated" rule looked wrong; the PDF's
+    audit table and the workbook's reconciliation sheet now show the 3 decimals."""
+    from analysis.publication.report import Report
+    published = pd.read_csv(ROOT / "data" / "papi-provinces" / "published.csv", dtype=str)
+    totals = published[(published["year"] == "2024") & (published["metric"] == "points")]["value"].tolist()
+    assert sorted(totals) == ["47.126", "47.345", "47.821"]
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    results = compute_results(ds, 2024)
+    audit = Report(ds, 2024, "en", results).render("audit").data
+    assert all(f">{v}<" in audit for v in totals)
+    path = tmp_path / "papi-en.xlsx"
+    write_workbook(results, ds, "Report", "en", path, 2024)
+    sheet = load_workbook(path)[sheet_name("reconciliation", "en")]
+    shown = {f"{c.value:.3f}": c.number_format for c in column_of(sheet, "Published")
+             if isinstance(c.value, float) and c.value > 40}
+    assert shown == {v: "#,##0.000" for v in totals}

@@ -37,6 +37,13 @@ def truncate(value: float, places: int) -> Decimal:
     return _to(value, places, ROUND_DOWN)
 
 
+def published_decimals(value) -> int:
+    """The decimals a published figure (as the reconciliation table holds it, a float) was
+    written with, at least 2: the shortest text that reads back as 47.821 is "47.821"; 84.40
+    comes back as 84.4, hence the floor of 2."""
+    return max(2, decimals(repr(float(value)))) if pd.notna(value) else 2
+
+
 def matching_rule(computed: float, published: str) -> str:
     """`round` or `truncate`: the first rule that turns `computed` into the `published` text
     (its number of decimals); '' when neither does or nothing was computed."""

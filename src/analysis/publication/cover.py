@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.audit.manifest import report_date
-from analysis.publication.formatting import fmt_period, fmt_points
+from analysis.publication.formatting import fmt_period, fmt_points, name_list
 from analysis.publication.i18n import dataset_wording, t
 from analysis.stats.outliers import outlying
 
@@ -159,16 +159,16 @@ def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFr
     label = lambda y: sources[y].get(f"label_{lang}") or str(y)  # noqa: E731
     unofficial = [y for y, s in sources.items() if s is not None and not s["official"]]
     if unofficial:
-        text += " " + t("change.outlier_unchecked", lang, authority=authority,
-                        years=year_spans(unofficial),
-                        source="; ".join(dict.fromkeys(label(y) for y in unofficial)))
         rec = reconciliation
         released = set() if rec is None else set(
             rec.loc[(rec["scope"] == "unit") & rec["metric"].isin(["points", "index"])
                     & rec["matches"].astype(bool), "key"])
         confirmed = [name(u) for u in flagged["unit_id"] if u in released]
+        text += " " + t("change.outlier_partly_checked" if confirmed else "change.outlier_unchecked",
+                        lang, authority=authority, years=year_spans(unofficial),
+                        source="; ".join(dict.fromkeys(label(y) for y in unofficial)))
         if confirmed:
-            text += " " + t("change.outlier_released", lang, names=", ".join(confirmed),
+            text += " " + t("change.outlier_released", lang, names=name_list(confirmed, lang),
                             year=year, authority=authority)
         return text
     if all(s is not None for s in sources.values()):

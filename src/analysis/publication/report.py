@@ -30,6 +30,7 @@ from analysis.publication.formatting import (ascii_codes, edition_title, fmt_dat
 from analysis.publication.i18n import LANGS, dataset_wording, load_catalog, t
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
+from analysis.audit.reconcile import published_decimals
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
 from analysis.publication.cover import (chart_credit, outlier_caution, publisher_parts, unusual_changes,
@@ -1324,11 +1325,13 @@ class Report(ServiceSections):
         return self.t(keys[kind]) if kind in keys else self.t("metric." + kind)
 
     def _reconciled_values(self, metric: str, published, computed) -> list[str]:
-        """Published and computed figures: counts and ranks as whole numbers, scores to 2 and 4 decimals."""
+        """Published and computed figures: counts and ranks as whole numbers; a published score
+        with the decimals it was released with (at least 2: PAPI's 47.821 as 47,821, which the
+        rule "truncated" then visibly fits), the computed one to 4."""
         kind = str(metric).partition(":")[0]
         if kind in ("rank", "n_units", "band_count"):
             return [fmt_int(round(v), self.lang) if pd.notna(v) else "–" for v in (published, computed)]
-        return [self.num(published), self.num(computed, 4)]
+        return [self.num(published, published_decimals(published)), self.num(computed, 4)]
 
     def _key_name(self, scope: str, key) -> str:
         key = "" if pd.isna(key) else str(key)

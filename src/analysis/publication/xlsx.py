@@ -41,6 +41,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from analysis.indices.integrity import shown_facts
 from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
+from analysis.audit.reconcile import published_decimals
 from analysis.publication import change_tests
 from analysis.publication.cover import publisher_parts, report_author
 from analysis.publication.formatting import fmt_number, mid_sentence
@@ -358,12 +359,16 @@ def _whole_statistics(sheet, columns: list[str], tests: list[str]) -> None:
 
 
 def _whole_figures(sheet, table: pd.DataFrame, columns: list[str]) -> None:
-    """Reconciled ranks and counts shown as whole numbers (the column also holds scores)."""
-    for row, metric in enumerate(table["metric"], start=2):
+    """Reconciled ranks and counts shown as whole numbers (the column also holds scores); a
+    published score with the decimals it was released with (`report.published_decimals`)."""
+    for row, (metric, published) in enumerate(zip(table["metric"], table["published"]), start=2):
         if str(metric).partition(":")[0] in COUNTED:
             for column in ("published", "computed", "difference"):
                 if column in columns:
                     sheet.cell(row, columns.index(column) + 1).number_format = WHOLE
+        elif "published" in columns and pd.notna(published):
+            places = published_decimals(published)
+            sheet.cell(row, columns.index("published") + 1).number_format = "#,##0." + "0" * places
 
 
 # Characters of column width an A4 page holds across at 100%, and the smallest print scale a
