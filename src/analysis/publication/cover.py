@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.audit.manifest import report_date
 from analysis.publication.formatting import fmt_period, fmt_points, name_list
-from analysis.publication.i18n import dataset_wording, t
+from analysis.publication.i18n import t
 from analysis.stats.outliers import outlying
 
 
@@ -141,15 +141,17 @@ def unusual_names(ds, lang: str, year: int, flagged: pd.DataFrame, name) -> str:
 
 
 def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFrame,
-                    name, reconciliation: pd.DataFrame | None = None) -> str:
+                    name, reconciliation: pd.DataFrame | None = None,
+                    wording: dict | None = None) -> str:
     """The caution on the `flagged` units (rows of `unusual_changes`, named as `unusual_names`
     writes them; empty: no caution), and whether the two years' scores are the authority's own
     release (`score_sources`: review item 19) unless the data are synthetic; from an unofficial
-    source, which of the units' `year` totals the `reconciliation` found as released."""
+    source, which of the units' `year` totals the `reconciliation` found as released.
+    `wording`: the dataset's own words (`i18n.dataset_wording`: PAPI's provinces)."""
     if flagged.empty:
         return ""
     cfg = ds.config
-    text = t("change.outlier", lang, dataset_wording(ds),
+    text = t("change.outlier", lang, wording,
              names=unusual_names(ds, lang, year, flagged, name),
              n=len(flagged))
     if cfg.synthetic:   # made-up figures (said on every page): no source to check against

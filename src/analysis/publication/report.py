@@ -745,7 +745,7 @@ class Report(ServiceSections):
                             spread=spread, note=note, convergence=self.convergence(),
                             caution=outlier_caution(self.ds, self.lang, self.year, prev_year,
                                                     flagged, self.name,
-                                                    self.tables.get("reconciliation")))
+                                                    self.tables.get("reconciliation"), self.wording))
 
     def change_units(self, n: int, prev_year: int) -> str:
         """The changes chart's first sentence: it draws the `n` units scored in both years, and

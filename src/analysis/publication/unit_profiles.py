@@ -143,7 +143,7 @@ class Profiles:
             return ""
         return outlier_caution(self.ds, lang, self.year, int(flagged["prev_year"].iloc[0]),
                                flagged, lambda _: self.units.loc[unit_id, f"name_{lang}"],
-                               self.reconciliation)
+                               self.reconciliation, self.wording)
 
     def page(self, unit_id: str, lang: str) -> str:
         u = self.units.loc[unit_id]

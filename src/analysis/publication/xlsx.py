@@ -459,7 +459,8 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     # the PDF leads with the index's own scale (PAPI points): how to go from one to the other
     own_scale = bool(scale) and "points" in results.get("index_units", ())
     factor = scale["max"] / 100 if own_scale else 1.0
-    wording = dataset_wording(ds)
+    words = Labels(ds, lang, year)
+    wording = words.wording
     in_points = {n: frame for n in IN_OWN_POINTS if own_scale and n in results
                  and (frame := _own_points(n, results[n], factor)) is not None}
     if own_scale:
@@ -482,7 +483,6 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     if published is not None and "source" in published:
         for url in sorted(set(published["source"].dropna())):
             notes.append([t("xlsx.source", lang), url])
-    words = Labels(ds, lang, year)
     blank = _blank_components(results.get("index_subcomponents"))
     if blank and of_year is not None:   # a part the source left blank for every unit that year
         notes.append([t("xlsx.blank_components", lang, wording,
