@@ -112,9 +112,9 @@ def test_a_change_between_official_years_says_so():
 # --- item 1: cover and citation --------------------------------------------------------------
 @pytest.mark.parametrize("lang, data_by, prepared, cite, notice", [
     ("vi", "Chỉ số của", "Báo cáo do", "Trích dẫn: Nhóm phát triển PAR Reports (",
-     "Không chính thức: điểm số 2024 lấy từ bản sao của bên thứ ba, không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP."),
+     "Không chính thức: điểm số 2023–2024 lấy từ bản sao của bên thứ ba, không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP."),
     ("en", "Index by", "Prepared by", "Cite as: PAR Reports developers (",
-     "Unofficial: the 2024 scores come from a third party's copy, not from CECODES, VFF-CRT, RTA and UNDP's own release.")])
+     "Unofficial: the 2023–2024 scores come from a third party's copy, not from CECODES, VFF-CRT, RTA and UNDP's own release.")])
 def test_the_2024_cover_separates_the_data_from_who_prepared_the_report(lang, data_by, prepared, cite, notice):
     html = Report(papi(), 2024, lang, results(2024)).title_page().data
     text = text_of(html)
@@ -132,6 +132,24 @@ def test_an_official_year_reads_as_official(lang):
     html = Report(papi(), 2016, lang, results(2016)).title_page().data
     assert 'class="provenance"' not in html
     assert ("chính thức" if lang == "vi" else "official PAPI 2011–2016 data release") in text_of(html)
+
+
+def test_a_yearly_cover_counts_the_compared_year_among_its_scores():
+    """The 2024 report shows the 2023 scores beside 2024's (changes, ranks of the year before):
+    both come from the third party's copy, and the cover says so. The 2017 report compares with
+    the official 2016 release: only 2017 is unofficial, and the row on where the scores were
+    taken from names both sources by year (data/papi-provinces/dataset.yaml score_sources)."""
+    from analysis.publication.cover import chart_credit, compared_year
+    assert compared_year(results(2024)) == 2023 and compared_year({}) is None
+    assert publisher_parts(papi(), "en", "2024", "T", 2023)["notice"].startswith(
+        "Unofficial: the 2023–2024 scores come")
+    assert "The 2023–2024 scores are not from" in chart_credit(papi(), "en", "2024", 2023)
+    parts = publisher_parts(papi(), "en", "2017", "T", 2016)
+    assert parts["notice"].startswith("Unofficial: the 2017 scores come")
+    source = dict(parts["facts"])["Scores taken from"]
+    assert source.startswith("2016: the official PAPI") and "; 2017: GitHub hnks-gh" in source
+    # 2016 against 2015: both official, no notice
+    assert publisher_parts(papi(), "en", "2016", "T", 2015)["notice"] == ""
 
 
 def test_the_series_cover_names_the_unofficial_years():
@@ -246,8 +264,8 @@ def test_an_outlying_change_of_unrecorded_source_asks_for_a_check():
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("vi", ["Chỉ số của", "Báo cáo do", "Không chính thức: điểm số 2024"]),
-    ("en", ["Index by", "Prepared by", "Unofficial: the 2024 scores"])])
+    ("vi", ["Chỉ số của", "Báo cáo do", "Không chính thức: điểm số 2023–2024"]),
+    ("en", ["Index by", "Prepared by", "Unofficial: the 2023–2024 scores"])])
 def test_the_workbook_says_what_the_cover_says(tmp_path, lang, words):
     from openpyxl import load_workbook
 
@@ -344,3 +362,10 @@ def test_a_wrong_wording_entry_is_named_with_its_fix(tmp_path, entry, column, pr
     found = wording_problem(tmp_path, "wording", entry)
     assert (found.file, found.column, found.message) == ("dataset.yaml", column, problem)
     assert found.fix
+
+
+def test_the_caution_keeps_the_authoritys_hyphenated_names_on_one_line():
+    """"VFF-CRT" broken after its hyphen read "VFF-" / "CRT" in the Vietnamese box (review 28)."""
+    html = Report(papi(), 2024, "vi", results(2024)).render("change").data
+    caution = re.search(r'<p class="note">(.*?)</p>', html, re.S).group(1)
+    assert '<span class="nowrap">VFF-CRT</span>' in caution

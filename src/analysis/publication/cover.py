@@ -35,12 +35,12 @@ def report_author(ds, lang: str) -> str:
     return publisher.get(f"prepared_by_{lang}") or publisher.get(f"name_{lang}", "")
 
 
-def chart_credit(ds, lang: str, period: str) -> str:
+def chart_credit(ds, lang: str, period: str, compared: int | None = None) -> str:
     """The line under every chart, so that a chart reused on its own (a newspaper's PNG copy)
     still says whose figures it shows, of which period, whether they are the authority's own
-    release (`score_sources`) and who drew it: "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024.
-    Điểm số 2024 không lấy từ công bố chính thức. Biểu đồ: Nhóm phát triển PAR Reports."
-    Synthetic data: the synthetic banner."""
+    release (`score_sources`, with the `compared` year's) and who drew it: "Nguồn: CECODES,
+    VFF-CRT, RTA và UNDP, PAPI 2024. Điểm số 2023–2024 không lấy từ công bố chính thức. Biểu đồ:
+    Nhóm phát triển PAR Reports." Synthetic data: the synthetic banner."""
     cfg = ds.config
     if cfg.synthetic:
         return t("report.synthetic_banner", lang)
@@ -49,7 +49,7 @@ def chart_credit(ds, lang: str, period: str) -> str:
     when = period.replace("-", "–") if len(period) == 9 else fmt_period(period, lang)
     credit = t("chart.credit", lang, authority=publisher.get(f"name_{lang}") or cfg.title(lang),
                what=f"{index} {when}" if index else when)
-    unofficial = [year for year, source in score_sources(cfg, period).items()
+    unofficial = [year for year, source in score_sources(cfg, period, compared).items()
                   if not source["official"]]
     if unofficial:
         credit += " " + t("chart.credit_unofficial", lang, years=year_spans(unofficial))
@@ -58,12 +58,22 @@ def chart_credit(ds, lang: str, period: str) -> str:
     return credit
 
 
-def score_sources(cfg, period: str) -> dict[int, dict]:
-    """Where each year's scores of `period` ("2023", "2025-07", "2011-2024") were taken from
+def score_sources(cfg, period: str, compared: int | None = None) -> dict[int, dict]:
+    """Where each year's scores of `period` ("2023", "2025-07", "2011-2024") and of the year it
+    is `compared` with (a yearly report's changes show that year's scores too) were taken from
     (`Config.score_source`), for the years that record it."""
     first, last = (int(p[:4]) for p in (period.split("-") if len(period) == 9 else [period] * 2))
-    sources = {year: cfg.score_source(year) for year in range(first, last + 1)}
+    years = ([] if compared is None else [int(compared)]) + list(range(first, last + 1))
+    sources = {year: cfg.score_source(year) for year in sorted(set(years))}
     return {year: source for year, source in sources.items() if source is not None}
+
+
+def compared_year(tables: dict) -> int | None:
+    """The year whose scores a yearly edition compares its year's with (`index_units`'
+    prev_year), if any."""
+    units = tables.get("index_units")
+    earlier = units["prev_year"].dropna() if units is not None and "prev_year" in units else []
+    return int(earlier.iloc[0]) if len(earlier) else None
 
 
 def year_spans(years) -> str:
@@ -77,13 +87,14 @@ def year_spans(years) -> str:
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
-def publisher_parts(ds, lang: str, period: str, title: str) -> dict:
+def publisher_parts(ds, lang: str, period: str, title: str, compared: int | None = None) -> dict:
     """`name`, `number`, `logo`, `facts` (the cover's rows on who made it), `notice` and
     `colophon` (lines) of the cover of `period` ("2023", "2025-07", "2011-2024") of the
     dataset `ds` in `lang`. With `prepared_by_*` the cover and citation name the authority
     whose figures these are apart from who prepared the report (review item 1); the rows and
-    the notice say where the period's scores were taken from (`score_sources`), and the notice
-    which of its years are not from the authority's own release."""
+    the notice say where the scores of the period and of the year it is `compared` with were
+    taken from (`score_sources`), and the notice which of those years are not from the
+    authority's own release."""
     cfg = ds.config
     publisher = cfg.raw.get("publisher") or {}
     name = publisher.get(f"name_{lang}", "")
@@ -97,7 +108,7 @@ def publisher_parts(ds, lang: str, period: str, title: str) -> dict:
         facts = [(t("report.publisher", lang), name)] if name else []
         citation = t("report.citation", lang, publisher=name or cfg.title(lang),
                      year=report_date().year, title=title, number=number)
-    sources = score_sources(cfg, period)
+    sources = score_sources(cfg, period, compared)
     labels: dict[str, list[int]] = {}
     for year, source in sources.items():
         labels.setdefault(source.get(f"label_{lang}", ""), []).append(year)

@@ -33,8 +33,8 @@ from analysis.audit.release import draft_reasons
 from analysis.audit.reconcile import published_decimals
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.publication.cover import (chart_credit, outlier_caution, publisher_parts, unusual_changes,
-                                        unusual_names)
+from analysis.publication.cover import (chart_credit, compared_year, outlier_caution, publisher_parts,
+                                        unusual_changes, unusual_names)
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -251,7 +251,7 @@ class Report(ServiceSections):
     @cached_property
     def credit(self) -> str:
         """The source line under each chart (`cover.chart_credit`)."""
-        return chart_credit(self.ds, self.lang, self.period)
+        return chart_credit(self.ds, self.lang, self.period, compared_year(self.tables))
 
     def figure(self, fig, name: str, alt: str, caption: str, narrow: bool = False) -> Figure:
         """Embed a chart (SVG, alt text) and keep it in the edition's figures/ as SVG and as a
@@ -324,7 +324,7 @@ class Report(ServiceSections):
         banner = self.t("report.synthetic_banner") if cfg.synthetic else ""
         monthly = len(self.period) > 4
         title = edition_title(cfg, self.lang, self.period)
-        parts = publisher_parts(self.ds, self.lang, self.period, title)
+        parts = publisher_parts(self.ds, self.lang, self.period, title, compared_year(self.tables))
         facts = parts["facts"] + [(self.t("report.number"), parts["number"]),
                   (self.t("report.period" if monthly else "report.year"), fmt_period(self.period, self.lang)),
                   (self.t("report.edition"), self.t(f"lang.{self.lang}")),

@@ -21,7 +21,7 @@ import pandas as pd
 from analysis.indices.panel import methods as year_methods
 from analysis.inputs.dataset import Dataset
 from analysis.publication import panel_charts, pdf, publish
-from analysis.publication.cover import outlier_caution, publisher_parts, unusual_changes
+from analysis.publication.cover import compared_year, outlier_caution, publisher_parts, unusual_changes
 from analysis.publication.formatting import fmt_number, fmt_points, name_sort_key
 from analysis.publication.i18n import dataset_wording, t
 from analysis.publication.markup import render
@@ -44,6 +44,7 @@ class Profiles:
         self.units = results["index_units"].set_index("unit_id")
         self.unusual = unusual_changes(results["index_units"])
         self.reconciliation = results.get("reconciliation")
+        self.compared = compared_year(results)
         self.scored = self.units[self.units["score"].notna()]
         self.n_ranked = len(self.scored)
         self.components = results["index_components"]
@@ -133,7 +134,8 @@ class Profiles:
     def cover(self, lang: str) -> dict:
         """The yearly cover's `facts` (data by, prepared by, scores taken from) and `notice`."""
         if lang not in self._cover:
-            self._cover[lang] = publisher_parts(self.ds, lang, str(self.year), self.title(lang))
+            self._cover[lang] = publisher_parts(self.ds, lang, str(self.year), self.title(lang),
+                                             self.compared)
         return self._cover[lang]
 
     def caution(self, unit_id: str, lang: str) -> str:

@@ -43,7 +43,7 @@ from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
 from analysis.audit.reconcile import published_decimals
 from analysis.publication import change_tests
-from analysis.publication.cover import publisher_parts, report_author
+from analysis.publication.cover import compared_year, publisher_parts, report_author
 from analysis.publication.formatting import fmt_number, mid_sentence
 from analysis.publication.i18n import dataset_wording, load_catalog, t
 
@@ -451,7 +451,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
              [t("xlsx.csv_format", lang), t("xlsx.csv_format_text", lang)]]
     span = period or (str(year) if year is not None else None)
     if span:   # as on the cover: whose data, who prepared the workbook, where the scores are from
-        parts = publisher_parts(ds, lang, span, title)
+        parts = publisher_parts(ds, lang, span, title, compared_year(results) if year is not None else None)
         notes[1:1] = [list(fact) for fact in parts["facts"]] + (
             [[t("xlsx.notice", lang), parts["notice"]]] if parts["notice"] else [])
     of_year = year if year is not None else int(str(period)[:4]) if period else None
