@@ -107,7 +107,7 @@ def test_vietnamese_sheet_names_and_values(tmp_path, papi):
     row = {h.value: c.value for h, c in zip(units[1], units[hanoi])}
     assert row["Vùng"] == "Đồng bằng sông Hồng"  # was red_river_delta
     assert row["Xếp loại"] == "Nhóm đạt điểm thấp nhất"  # was "Poor performers"
-    ids = {"Mã địa phương", "Địa phương dẫn đầu", "Địa phương xếp cuối"}
+    ids = {"Mã địa phương", "Mã địa phương dẫn đầu", "Mã địa phương xếp cuối"}
     for sheet in book.worksheets:
         headers = [c.value for c in sheet[1]]
         for row in sheet.iter_rows(min_row=2):
@@ -121,7 +121,7 @@ def test_names_beside_ids(tmp_path, ministries):
     ds, results = ministries
     sheet = workbook(tmp_path, ds, results, "vi")[sheet_name("gaps", "vi")]
     headers = [c.value for c in sheet[1]]
-    at = headers.index("Đơn vị dẫn đầu")
+    at = headers.index("Mã đơn vị dẫn đầu")
     assert headers[at + 1] == "Tên đơn vị dẫn đầu"
     assert [c.value for c in sheet[2]][at:at + 2] == ["MOJ", "Bộ Tư pháp"]
     components = workbook(tmp_path, ds, results, "en")[sheet_name("index_components", "en")]
@@ -467,3 +467,31 @@ def test_a_published_score_is_shown_with_the_decimals_it_was_released_with(tmp_p
     shown = {f"{c.value:.3f}": c.number_format for c in column_of(sheet, "Published")
              if isinstance(c.value, float) and c.value > 40}
     assert shown == {v: "#,##0.000" for v in totals}
+
+
+def test_the_rank_sensitivity_sheet_has_the_pdfs_width_of_each_range(tmp_path, papi):
+    """The PDF's rank-range table lists "Width (places)" and sends the reader to this sheet for
+    the full list: the sheet has it too, the 95th percentile less the 5th, beside them."""
+    ds, results = papi
+    sheet = workbook(tmp_path, ds, results, "en")[sheet_name("sensitivity", "en")]
+    headers = [c.value for c in sheet[1]]
+    width = "Width of the rank range (places): 95th − 5th percentile"
+    assert headers.index(width) == headers.index("Rank, 95th percentile") + 1
+    low = [c.value for c in column_of(sheet, "Rank, 5th percentile")]
+    high = [c.value for c in column_of(sheet, "Rank, 95th percentile")]
+    assert [c.value for c in column_of(sheet, width)] == [h - lo for lo, h in zip(low, high)]
+    assert {"rank_width"}.isdisjoint(results["sensitivity"].columns)   # the CSV table is unchanged
+
+
+def test_a_name_column_is_as_wide_as_its_longest_name_in_any_row(tmp_path):
+    """The sub-dimensions sheet lists the provinces in id order, eight rows each: its first 500
+    rows reach only the provinces with short names, and "Bà Rịa - Vũng Tàu", "TP. Hồ Chí Minh"
+    were cut at width 14."""
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    book = workbook(tmp_path, ds, compute_results(ds, 2024), "vi", 2024)
+    sheet = book[sheet_name("index_subcomponents", "vi", dataset_wording(ds))]
+    for header in ("Tên (tiếng Việt)", "Tên (tiếng Anh)"):
+        cells = column_of(sheet, header)
+        longest = max(len(c.value) for c in cells if c.value)
+        assert longest >= 17   # "Bà Rịa - Vũng Tàu"
+        assert sheet.column_dimensions[cells[0].column_letter].width >= longest

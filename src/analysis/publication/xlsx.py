@@ -276,7 +276,7 @@ def _cell(value):
 
 def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | None]) -> None:
     """Header (bold, wrapped, its row as tall as its longest header) and rows; number formats;
-    columns as wide as their text (numbers 12), at most 60."""
+    columns as wide as their longest text in any row (numbers 12), at most 60."""
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -289,8 +289,8 @@ def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | No
         if fmt:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = fmt
-        values = frame[column].head(500).dropna().tolist()
-        body = 12 if pd.api.types.is_numeric_dtype(frame[column]) else max(map(len, map(str, values)), default=0)
+        text = frame[column].dropna().astype(str)
+        body = 12 if pd.api.types.is_numeric_dtype(frame[column]) else int(text.str.len().max()) if len(text) else 0
         width = min(max(10, body + 2, min(len(str(headers[index - 1])), 12) + 2), 60)
         sheet.column_dimensions[get_column_letter(index)].width = width
         widths.append(width)
@@ -391,6 +391,14 @@ def _for_print(sheet) -> None:
     sheet.page_setup.fitToWidth = max(1, -(-int(width) // int(PAGE_CHARS[orientation] / MIN_SCALE)))
     sheet.page_setup.fitToHeight = 0
     sheet.print_title_rows = "1:1"
+
+
+def _with_rank_width(table: pd.DataFrame) -> pd.DataFrame:
+    """The rank sensitivity with the width of each unit's rank range after its 95th percentile
+    (rank_p95 − rank_p05, in places), as the PDF's table shows it."""
+    at = table.columns.get_loc("rank_p95") + 1
+    return table.iloc[:, :at].assign(rank_width=table["rank_p95"] - table["rank_p05"]).join(
+        table.iloc[:, at:])
 
 
 def _properties(book, ds, title: str, lang: str) -> None:
@@ -516,6 +524,8 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         if name == "index_subcomponents" and blank:   # named on the About sheet instead
             table = table[~table["component"].isin(blank)]
         table = in_points.get(name, table)
+        if name == "sensitivity" and {"rank_p05", "rank_p95"} <= set(table):
+            table = _with_rank_width(table)
         frame = edition_frame(name, table, words)
         if lang == "vi" and {"band", "band_vi"} <= set(frame) and frame["band"].equals(frame["band_vi"]):
             frame = frame.drop(columns="band_vi")  # the band in Vietnamese twice
