@@ -35,7 +35,9 @@ def results(year):
 
 
 def text_of(html) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+    """The page's text as read: a block's tags are spaces, an inline span's nothing."""
+    inline = re.sub(r"</?span[^>]*>", "", html)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inline)).replace("&#39;", "'")
 
 
 # --- item 19: the rule -----------------------------------------------------------------------

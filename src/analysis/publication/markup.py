@@ -28,9 +28,28 @@ class Table:
     numeric: set[int] = field(default_factory=set)
     caption: str = ""
     nowrap: set[int] = field(default_factory=set)  # columns of short labels kept on one line
+    # headers over several columns: (label, first column, number of columns), e.g. the index's
+    # scale over its mean, lowest and highest ("Điểm PAPI (8–80)" said once, not three times)
+    groups: list[tuple[str, int, int]] = field(default_factory=list)
 
     def __post_init__(self):
         self.rows = [[text(c) for c in row] for row in self.rows]
+
+    def head(self) -> list[list[dict]]:
+        """The header's rows of cells (text, colspan, rowspan, numeric, group): one row, or with
+        `groups` two, a grouped column's header under its group's, the others across both."""
+        grouped = {i: (label, first, n) for label, first, n in self.groups for i in range(first, first + n)}
+
+        def cell(text, i, cols=1, rows=1, group=False):
+            return dict(text=text, colspan=cols, rowspan=rows, num=i in self.numeric, group=group)
+        top = []
+        for i, header in enumerate(self.headers):
+            if i not in grouped:
+                top.append(cell(header, i, rows=2 if self.groups else 1))
+            elif grouped[i][1] == i:
+                top.append(cell(grouped[i][0], i, cols=grouped[i][2], group=True))
+        under = [cell(self.headers[i], i) for i in sorted(grouped)]
+        return [top, under] if under else [top]
 
 
 @dataclass

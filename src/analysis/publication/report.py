@@ -58,6 +58,8 @@ def widest_ranges(s: pd.DataFrame, k: int = WIDEST) -> tuple[pd.DataFrame, float
     return listed.sort_values(["width", "rank_nominal"], ascending=[False, True], kind="stable"), cut
 
 
+SHORT_NAME = 20   # characters of a name kept on one line in a narrow column (Bà Rịa - Vũng Tàu: 17)
+
 _preloaded: dict[Path, Dataset] = {}
 
 
@@ -280,8 +282,9 @@ class Report(ServiceSections):
         return self.t("report.listed_in", sheet=self.t(f"sheet.{table}"))
 
     def table(self, rows: list[list], headers: list[str], numeric: set[int] = frozenset(),
-              caption: str = "") -> Table:
-        return Table(rows, headers, set(numeric), caption)
+              caption: str = "", groups: list[tuple[str, int, int]] | None = None,
+              nowrap: set[int] = frozenset()) -> Table:
+        return Table(rows, headers, set(numeric), caption, set(nowrap), groups or [])
 
     def section(self, key: str, **data) -> HTML:
         """The section's template filled with its data (plus its key, heading and `t`)."""
@@ -616,8 +619,7 @@ class Report(ServiceSections):
             for column, by in (("mean", points.mean()), ("min", points.min()), ("max", points.max())):
                 part[column] = part["key"].map(by)
             overall, value = scored["points"].mean(), self.num
-            label = self.own_scale[f"label_{self.lang}"]
-            axis, stats = label, ("col.mean_points", "col.min_points", "col.max_points_own")
+            axis = self.own_scale[f"label_{self.lang}"]
         part = part.sort_values("mean", ascending=False, kind="stable")
         fig = charts.group_means(part["label"].tolist(), part["mean"].to_numpy(), overall,
                                  self.t("chart.mean_line", mean=self.score_text(overall, overall)),
@@ -631,15 +633,17 @@ class Report(ServiceSections):
             first = members.iloc[0]["unit_id"] if len(members) else ""
             rows.append([r.label, fmt_int(r.n_units, self.lang), value(r.mean),
                          value(r.min), value(r.max), self.names.get(first, "")])
-        scale = {"label": self.own_scale[f"label_{self.lang}"]} if self.own_scale else {}
-        headers = ([self.t("col.region"), self.t("col.n_units")] + [self.t(k, **scale) for k in stats]
+        headers = ([self.t("col.region"), self.t("col.n_units")] + [self.t(k) for k in stats]
                    + [self.t("col.region_leader")])
+        # the scale's name once, over its mean, lowest and highest (it was in all three headers)
+        groups = [(self.own_scale[f"label_{self.lang}"] if self.own_scale else self.t("chart.score_axis"),
+                   2, 3)]
         unscored = u[u["score"].isna() & u["region"].isin(part["key"])]
         note = self.t("regions.unscored", year=self.year, names=", ".join(
             f"{self.name(r.unit_id)} ({self.label(self.ds.regions, r.region, 'region')})"
             for r in unscored.itertuples())) if len(unscored) else ""
         return self.section("regions", chart=chart, tile_map=self.tile_map(),
-                            table=self.table(rows, headers, {1, 2, 3, 4}), note=note)
+                            table=self.table(rows, headers, {1, 2, 3, 4}, groups=groups), note=note)
 
     def tile_map(self) -> Figure | None:
         """The units of the dataset's tile grid (tiles.csv) valid this year, coloured by band, if
@@ -1286,8 +1290,11 @@ class Report(ServiceSections):
                     for r in rec.itertuples()]
             headers = [self.t(k) for k in ("col.scope", "col.key", "col.metric", "col.published",
                                            "col.computed", "col.matches", "col.rule")]
+            # a province's name on one line ("Quảng / Ninh" in the narrow column); not a
+            # region's, long enough to crowd the metric out
+            short = all(len(row[1]) <= SHORT_NAME for row in rows)
             reconciliation = dict(summary=self.t("audit.reconciliation", ok=ok, n=len(rec)),
-                                  table=self.table(rows, headers, {3, 4}))
+                                  table=self.table(rows, headers, {3, 4}, nowrap={1} if short else set()))
         else:  # said, not left out: a reader must not wonder whether the year was checked
             period = fmt_period(self.period, self.lang, spoken=True)
             reconciliation = dict(summary=self.t("audit.nothing_published", year=period), table=None)
