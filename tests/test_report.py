@@ -364,7 +364,7 @@ def test_the_change_in_the_headline_names_the_units_it_is_of():
     # own (43,43 điểm), in the sentence and in the tests table alike (0,88)
     assert report.findings()[0] == (
         f"Năm 2024, chỉ số PAPI trung bình của 61 địa phương đạt {comma(totals[2024].mean())} điểm; "
-        f"{len(both)} địa phương có số liệu cả năm 2023 và năm 2024 tăng bình quân {comma(change)} điểm.")
+        f"điểm của {len(both)} địa phương có số liệu cả hai năm 2023 và 2024 tăng bình quân {comma(change)} điểm.")
     assert f'<td class="num">{comma(change)}</td>' in report.render("change").data
 
 

@@ -457,8 +457,11 @@ class Report(ServiceSections):
                                     names=unusual_names(self.ds, self.lang, self.year, flagged, self.name)))
         for band in self.ds.config.bands:
             count = int((scored["band"] == band["label_en"]).sum())
-            sentences.append(self.t("finding.bands" if count else "finding.bands_none", count=count,
-                                    band=band[f"label_{self.lang}"]))
+            label = band[f"label_{self.lang}"]
+            # a band named as a group is one a unit belongs to ("thuộc Nhóm đạt điểm cao nhất");
+            # a grade is one it is rated ("được xếp loại Tốt")
+            key = "finding.bands_group" if label.startswith(("Nhóm ", "Group ")) else "finding.bands"
+            sentences.append(self.t(key if count else "finding.bands_none", count=count, band=label))
         missing = u[u["score"].isna()]
         if len(missing):
             sentences.append(self.t("finding.missing", count=len(missing), names=", ".join(
