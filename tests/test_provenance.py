@@ -382,3 +382,14 @@ def test_a_province_belongs_to_papis_group_and_a_unit_is_rated_a_grade():
     assert "16 địa phương thuộc Nhóm đạt điểm thấp nhất." in text
     assert "được xếp loại Nhóm" not in text
     assert "2 địa phương không có số liệu năm nay" in text
+
+
+def test_the_rows_left_out_say_whose_files_and_rows_they_are():
+    """The audit lists rows of index_scores.csv while the source is data/csv/2024.csv of another
+    repository (review 32): the page says the files are the dataset folder's, header on row 1
+    (the rows of Vĩnh Phúc, 5800–5807, are its 2024 rows with the header counted)."""
+    text = text_of(Report(papi(), 2024, "en", results(2024)).render("audit").data)
+    assert ("Files and row numbers are those of the dataset's folder (papi-provinces/), which "
+            "holds the source's figures in the project's layout; row 1 is the header.") in text
+    scores = (DATA / "papi-provinces" / "index_scores.csv").read_text(encoding="utf-8").splitlines()
+    assert scores[5800 - 1].split(",")[:2] == ["2024", "26"]   # Vĩnh Phúc's id, row 5800 counting the header

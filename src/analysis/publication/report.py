@@ -1308,7 +1308,8 @@ class Report(ServiceSections):
             rows = [[r.file, "–" if r.year < 0 else int(r.year), self.t("reason." + r.reason),
                      fmt_int(r.n, self.lang)] for r in counts.itertuples()]
             rejected_data = dict(rows=None, counts=self.table(
-                rows, [self.t(k) for k in ("col.file", "col.year", "col.reason", "col.rows_rejected")], {1, 3}))
+                rows, [self.t(k) for k in ("col.file", "col.year", "col.reason", "col.rows_rejected")], {1, 3}),
+                files=self.t("audit.rejected_files", folder=self.ds.root.name))
             runs = row_runs(rejected)
             if len(runs) <= 20:
                 rows = [[r.file, f"{r.first}–{r.last}" if r.last > r.first else str(r.first),
