@@ -381,7 +381,7 @@ def test_a_province_belongs_to_papis_group_and_a_unit_is_rated_a_grade():
     assert "15 địa phương thuộc Nhóm đạt điểm cao nhất." in text
     assert "16 địa phương thuộc Nhóm đạt điểm thấp nhất." in text
     assert "được xếp loại Nhóm" not in text
-    assert "2 địa phương không có số liệu năm nay" in text
+    assert "2 địa phương không có số liệu năm 2024 (bỏ trống trong nguồn)" in text
 
 
 def test_the_rows_left_out_say_whose_files_and_rows_they_are():
@@ -389,7 +389,19 @@ def test_the_rows_left_out_say_whose_files_and_rows_they_are():
     repository (review 32): the page says the files are the dataset folder's, header on row 1
     (the rows of Vĩnh Phúc, 5800–5807, are its 2024 rows with the header counted)."""
     text = text_of(Report(papi(), 2024, "en", results(2024)).render("audit").data)
-    assert ("Files and row numbers are those of the dataset's folder (papi-provinces/), which "
-            "holds the source's figures in the project's layout; row 1 is the header.") in text
+    assert "Files and row numbers as in the dataset's folder (papi-provinces/); row 1 is the header." in text
+    # a figure that matches only rounded down is said to, in the sentence and its row
+    assert "rounded (or rounded down, as some years' releases print them)" in text
+    assert re.search(r"Binh Thuan Points 47\.126 47\.1268 Yes rounded down", text)
     scores = (DATA / "papi-provinces" / "index_scores.csv").read_text(encoding="utf-8").splitlines()
     assert scores[5800 - 1].split(",")[:2] == ["2024", "26"]   # Vĩnh Phúc's id, row 5800 counting the header
+
+
+def test_the_ranking_explains_every_row_with_dashes():
+    """Vĩnh Phúc and Tiền Giang (no 2024 score in index_scores.csv, rows 5800–5807 and
+    6080–6087) close the ranking with "–" in the change columns too; the note on "–" named only
+    the provinces without a 2023 score (review 13)."""
+    text = text_of(Report(papi(), 2024, "en", results(2024)).render("ranking").data)
+    assert ("Provinces with no 2024 score in the source (Vinh Phuc, Tien Giang) close the table, "
+            "unranked, with “–” in the change columns.") in text
+    assert "“–” in the two change columns: no score in 2023 (Quang Ninh, Binh Duong)." in text

@@ -31,6 +31,7 @@ class Table:
     # headers over several columns: (label, first column, number of columns), e.g. the index's
     # scale over its mean, lowest and highest ("Điểm PAPI (8–80)" said once, not three times)
     groups: list[tuple[str, int, int]] = field(default_factory=list)
+    kind: str = ""   # a class of its own for the stylesheet ("reconciliation")
 
     def __post_init__(self):
         self.rows = [[text(c) for c in row] for row in self.rows]

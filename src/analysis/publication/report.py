@@ -58,6 +58,12 @@ def widest_ranges(s: pd.DataFrame, k: int = WIDEST) -> tuple[pd.DataFrame, float
     return listed.sort_values(["width", "rank_nominal"], ascending=[False, True], kind="stable"), cut
 
 
+def is_group(band: str) -> bool:
+    """Whether a band is named as a group ("Nhóm đạt điểm cao nhất"), which a unit belongs to
+    ("thuộc"), rather than a grade ("Tốt"), which it is rated ("được xếp loại")."""
+    return band.startswith(("Nhóm ", "Group "))
+
+
 SHORT_NAME = 20   # characters of a name kept on one line in a narrow column (Bà Rịa - Vũng Tàu: 17)
 
 _preloaded: dict[Path, Dataset] = {}
@@ -458,13 +464,11 @@ class Report(ServiceSections):
         for band in self.ds.config.bands:
             count = int((scored["band"] == band["label_en"]).sum())
             label = band[f"label_{self.lang}"]
-            # a band named as a group is one a unit belongs to ("thuộc Nhóm đạt điểm cao nhất");
-            # a grade is one it is rated ("được xếp loại Tốt")
-            key = "finding.bands_group" if label.startswith(("Nhóm ", "Group ")) else "finding.bands"
+            key = "finding.bands_group" if is_group(label) else "finding.bands"
             sentences.append(self.t(key if count else "finding.bands_none", count=count, band=label))
         missing = u[u["score"].isna()]
         if len(missing):
-            sentences.append(self.t("finding.missing", count=len(missing), names=", ".join(
+            sentences.append(self.t("finding.missing", count=len(missing), year=self.year, names=", ".join(
                 sort_names([self.name(i) for i in missing["unit_id"]], self.lang))))
         return sentences
 
@@ -575,6 +579,10 @@ class Report(ServiceSections):
         new = scored[scored["score_prev"].isna()]["name"].tolist()
         if new:
             notes.append(self.t("ranking.no_prev", prev_year=prev_year, names=", ".join(new)))
+        unscored = u[u["score"].isna()]
+        if len(unscored):   # their rows show "–" too, for the other year
+            notes.append(self.t("ranking.no_score", year=self.year,
+                                names=", ".join(self.name(i) for i in unscored["unit_id"])))
         before = u[u["score_prev"].notna()]
         only_prev = before[before["score"].isna()].sort_values(["rank_prev", "unit_id"], kind="stable")
         differences = [self.t(key, prev_year=prev_year, year=self.year,
@@ -1296,8 +1304,9 @@ class Report(ServiceSections):
             # a province's name on one line ("Quảng / Ninh" in the narrow column); not a
             # region's, long enough to crowd the metric out
             short = all(len(row[1]) <= SHORT_NAME for row in rows)
-            reconciliation = dict(summary=self.t("audit.reconciliation", ok=ok, n=len(rec)),
-                                  table=self.table(rows, headers, {3, 4}, nowrap={1} if short else set()))
+            table = self.table(rows, headers, {3, 4}, nowrap={0, 1} if short else {0})
+            table.kind = "reconciliation"   # its first column is a scope, not a unit's name
+            reconciliation = dict(summary=self.t("audit.reconciliation", ok=ok, n=len(rec)), table=table)
         else:  # said, not left out: a reader must not wonder whether the year was checked
             period = fmt_period(self.period, self.lang, spoken=True)
             reconciliation = dict(summary=self.t("audit.nothing_published", year=period), table=None)
@@ -1330,7 +1339,8 @@ class Report(ServiceSections):
         kind, _, band = str(metric).partition(":")
         if kind == "band_count":
             labels = {b["label_en"]: b[f"label_{self.lang}"] for b in self.ds.config.bands}
-            return self.t("recon.band_count", band=labels.get(band, band))
+            label = labels.get(band, band)
+            return self.t("recon.band_count_group" if is_group(label) else "recon.band_count", band=label)
         keys = {"points": "col.points", "rank": "col.rank", "index": "col.score", "n_units": "col.n_units",
                 "mean": "col.mean"}
         return self.t(keys[kind]) if kind in keys else self.t("metric." + kind)
