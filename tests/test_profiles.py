@@ -106,7 +106,7 @@ def words(html: str) -> str:
      ["Chỉ số của: CECODES, VFF-CRT, RTA và UNDP", "Báo cáo do: Nhóm phát triển PAR Reports"]),
     ("en", "Unusual change: Tay Ninh (+8.11 points) moved far more",
      "The 2023–2024 scores are taken from GitHub hnks-gh/ml-mcdm (source not stated), not from the release of CECODES, VFF-CRT, RTA and UNDP",
-     "Unofficial: the 2023–2024 scores come from a third party's copy, not from CECODES, VFF-CRT, RTA and UNDP's own release.",
+     "Unofficial: the 2023–2024 scores come from a third party's copy, not from the official release by CECODES, VFF-CRT, RTA and UNDP.",
      ["Index by: CECODES, VFF-CRT, RTA and UNDP", "PAR Reports developers"])])
 def test_tay_ninh_2024_profile_has_the_caution_and_hanoi_s_has_not(book, lang, caution, unchecked,
                                                                     notice, credit):

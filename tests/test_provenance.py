@@ -70,7 +70,7 @@ def test_the_cutoff_is_above_3_5_and_a_zero_mad_flags_nothing():
             # published.csv: the 2024 totals of the top three as released (not Cà Mau's)
             "Tổng điểm năm 2024 của Tây Ninh và Bình Thuận khớp với số liệu CECODES"]),
     ("en", ["Unusual change: Tay Ninh (+8.11 points)", "Iglewicz",
-            "not from the release of CECODES, VFF-CRT, RTA and UNDP; only the figures named next",
+            "not from the release of CECODES, VFF-CRT, RTA and UNDP; only the following figures",
             "2023–2024",
             "The 2024 totals of Tay Ninh and Binh Thuan match the figures released by CECODES"])])
 def test_the_2024_changes_page_cautions_about_tay_ninh(lang, words):
@@ -116,7 +116,7 @@ def test_a_change_between_official_years_says_so():
     ("vi", "Chỉ số của", "Báo cáo do", "Trích dẫn: Nhóm phát triển PAR Reports (",
      "Không chính thức: điểm số 2023–2024 lấy từ bản sao của bên thứ ba, không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP."),
     ("en", "Index by", "Prepared by", "Cite as: PAR Reports developers (",
-     "Unofficial: the 2023–2024 scores come from a third party's copy, not from CECODES, VFF-CRT, RTA and UNDP's own release.")])
+     "Unofficial: the 2023–2024 scores come from a third party's copy, not from the official release by CECODES, VFF-CRT, RTA and UNDP.")])
 def test_the_2024_cover_separates_the_data_from_who_prepared_the_report(lang, data_by, prepared, cite, notice):
     html = Report(papi(), 2024, lang, results(2024)).title_page().data
     text = text_of(html)
@@ -156,7 +156,7 @@ def test_a_yearly_cover_counts_the_compared_year_among_its_scores():
 
 def test_the_series_cover_names_the_unofficial_years():
     parts = publisher_parts(papi(), "en", "2011-2024", "T")
-    assert parts["notice"] == "Unofficial: the 2017–2024 scores come from a third party's copy, not from CECODES, VFF-CRT, RTA and UNDP's own release."
+    assert parts["notice"] == "Unofficial: the 2017–2024 scores come from a third party's copy, not from the official release by CECODES, VFF-CRT, RTA and UNDP."
     assert dict(parts["facts"])["Scores taken from"].startswith("2011–2016: the official")
 
 

@@ -680,7 +680,7 @@ def test_the_methods_say_the_units_are_the_years_and_how_the_groups_were_drawn()
     assert report.later_mergers() == [
         "The report uses the administrative units as they were in 2024. From 1 July 2025, 52 of "
         "them were merged into 23 new provinces (the dataset's crosswalk.csv)."]
-    assert "(15/15/15/16, highest group first)" in report.bands_method()
+    assert "(15/15/15/16, top band first)" in report.bands_method()
     older = Report(ds, 2016, "vi", compute_results(ds, 2016))
     assert older.bands_method().startswith("Xếp loại theo tứ phân vị")
 
