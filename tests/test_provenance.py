@@ -405,3 +405,18 @@ def test_the_ranking_explains_every_row_with_dashes():
     assert ("Provinces with no 2024 score in the source (Vinh Phuc, Tien Giang) close the table, "
             "unranked, with “–” in the change columns.") in text
     assert "“–” in the two change columns: no score in 2023 (Quang Ninh, Binh Duong)." in text
+
+
+def test_the_pitman_morgan_row_says_its_statistic_is_a_correlation():
+    """The tests table printed −0,098 as the Pitman–Morgan "statistic" beside p = 0,461: it is
+    r, the correlation of the two years' sums and differences (Pitman 1939; its t would be
+    about −0,75), here recomputed with numpy from the 2023 and 2024 totals of the 59 provinces."""
+    import pandas as pd
+    scores = pd.read_csv(DATA / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    totals = scores[scores["points"].notna()].groupby(["year", "unit_id"])["points"].sum().unstack(0)
+    both = totals[[2023, 2024]].dropna()
+    r = np.corrcoef(both[2024] + both[2023], both[2024] - both[2023])[0, 1]
+    text = text_of(Report(papi(), 2024, "en", results(2024)).render("change").data)
+    row = re.search(r"Pitman–Morgan test \(([^)]*)\) (\S+)", text)
+    assert "statistic = correlation r of the two years' sums and differences" in row.group(1)
+    assert row.group(2) == f"{r:.3f}".replace("-", "−")
