@@ -314,7 +314,7 @@ def test_tests_sheet_is_in_the_pdfs_points_and_every_number_header_says_its_unit
     statistic, p_value, effect, ci_low, ci_high, n = numeric
     assert unit in statistic and no_unit in statistic and unit in effect and no_unit in effect
     assert no_unit in p_value
-    assert all(("unit of the effect size" if lang == "en" else "cùng đơn vị với độ lớn ảnh hưởng") in h
+    assert all(("unit of the estimate" if lang == "en" else "cùng đơn vị với ước lượng") in h
                for h in (ci_low, ci_high))
     assert n == ("Sample size (provinces)" if lang == "en" else "Cỡ mẫu (số địa phương)")
     assert [r[0] for r in rows] == [kind_test] * 4 + [kind_spread] * 3
