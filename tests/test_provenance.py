@@ -420,3 +420,19 @@ def test_the_pitman_morgan_row_says_its_statistic_is_a_correlation():
     row = re.search(r"Pitman–Morgan test \(([^)]*)\) (\S+)", text)
     assert "statistic = correlation r of the two years' sums and differences" in row.group(1)
     assert row.group(2) == f"{r:.3f}".replace("-", "−")
+
+
+def test_a_table_marks_the_unusual_changes_it_shows():
+    """Tây Ninh's +58 places stood in the ranking's first rows with nothing to say its 2023
+    score behind it is one the changes page cautions about (review 4): the three provinces of
+    the caution (the robust z above 3.5 of test_tay_ninh… in test_profiles.py) carry "*"
+    there and in the rises and falls, and a note says what it means; 2022 has none."""
+    text = text_of(Report(papi(), 2024, "en", results(2024)).render("ranking").data)
+    for name in ("Tay Ninh", "Binh Thuan", "Ca Mau"):
+        assert f"{name} *" in text
+    assert len(re.findall(r"\w \*", text)) == 3   # those three rows, no other
+    assert "* after a name: an unusual change from the previous year; see the caution in “Change from the previous year” before citing it." in text
+    change = text_of(Report(papi(), 2024, "en", results(2024)).render("change").data)
+    assert "(* an unusual change: see the caution above)" in change
+    quiet = text_of(Report(papi(), 2022, "en", results(2022)).render("ranking").data)
+    assert " *" not in quiet

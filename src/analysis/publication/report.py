@@ -257,6 +257,15 @@ class Report(ServiceSections):
         return note
 
     @cached_property
+    def unusual(self) -> set:
+        """The units whose change from the previous year is unusual (`unusual_changes`, where
+        the two years are like for like): marked "*" wherever a table shows that change."""
+        u = self.units
+        if u is None or "score_prev" not in u or not self.like_for_like():
+            return set()
+        return set(unusual_changes(u)["unit_id"])
+
+    @cached_property
     def credit(self) -> str:
         """The source line under each chart (`cover.chart_credit`)."""
         return chart_credit(self.ds, self.lang, self.period, compared_year(self.tables))
@@ -547,7 +556,7 @@ class Report(ServiceSections):
         rows = []
         for r in pd.concat([scored, u[u["score"].isna()]]).itertuples():
             missing = pd.isna(r.score)
-            row = ["–" if missing else int(r.rank), r.name]
+            row = ["–" if missing else int(r.rank), r.name + (" *" if r.unit_id in self.unusual else "")]
             if scale:
                 row.append(self.t("report.no_score") if missing else self.num(r.points))
             row.append("" if missing and scale else self.t("report.no_score") if missing else self.pct(r.score))
@@ -583,6 +592,8 @@ class Report(ServiceSections):
         if len(unscored):   # their rows show "–" too, for the other year
             notes.append(self.t("ranking.no_score", year=self.year,
                                 names=", ".join(self.name(i) for i in unscored["unit_id"])))
+        if self.unusual:
+            notes.append(self.t("ranking.unusual", section=self.t("section.change")))
         before = u[u["score_prev"].notna()]
         only_prev = before[before["score"].isna()].sort_values(["rank_prev", "unit_id"], kind="stable")
         differences = [self.t(key, prev_year=prev_year, year=self.year,
@@ -745,14 +756,16 @@ class Report(ServiceSections):
             prev, now, value, change_col = u["score_prev"], u["score"], self.pct, "col.change_pp"
         merged = set(u.loc[u["prev_from"].fillna("") != "", "unit_id"]) if "prev_from" in u else set()
         u = u.assign(prev_shown=prev, now_shown=now)
-        rows = [[self.name(r.unit_id) + (" †" if r.unit_id in merged else ""), value(r.prev_shown), value(r.now_shown),
+        rows = [[self.name(r.unit_id) + (" †" if r.unit_id in merged else "")
+                 + (" *" if r.unit_id in self.unusual else ""), value(r.prev_shown), value(r.now_shown),
                  fmt_points(r.change * (self._factor() if self.own_scale else 1), self.lang, signed=True),
                  signed_int(r.rank_change)]
                 for r in u[u["unit_id"].isin(marked)].itertuples()]
         headers = [self.t("col.name"), str(prev_year), str(self.year), self.t(change_col),
                    self.t("col.rank_change")]
         caption = self.t("table.movers_caption") + (
-            " " + self.t("table.movers_merged", prev_year=prev_year) if merged else "")
+            " " + self.t("table.movers_merged", prev_year=prev_year) if merged else "") + (
+            " " + self.t("table.movers_unusual") if self.unusual else "")
         movers = self.table(rows, headers, {1, 2, 3, 4}, caption)
         note = "" if self.like_for_like() else self.break_note()
         tests, spread = self.tests_tables(prev_year)
