@@ -345,7 +345,7 @@ def test_the_slope_chart_and_its_table_speak_one_unit():
     parser = Tables()
     parser.feed(page)
     headers, rows = next(t for t in parser.tables if "2016" in t[0])
-    shown = {row[0]: row[headers.index("2016")] for row in rows}
+    shown = {row[0].removesuffix(" *"): row[headers.index("2016")] for row in rows}   # * unusual change
     assert len(labels) >= 4 and set(labels) <= set(shown)
     assert all(shown[name] == value for name, value in labels.items()), (labels, shown)
 
