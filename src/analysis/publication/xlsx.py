@@ -396,9 +396,9 @@ def _for_print(sheet) -> None:
 def _with_rank_width(table: pd.DataFrame) -> pd.DataFrame:
     """The rank sensitivity with the width of each unit's rank range after its 95th percentile
     (rank_p95 − rank_p05, in places), as the PDF's table shows it."""
-    at = table.columns.get_loc("rank_p95") + 1
-    return table.iloc[:, :at].assign(rank_width=table["rank_p95"] - table["rank_p05"]).join(
-        table.iloc[:, at:])
+    out = table.copy()
+    out.insert(out.columns.get_loc("rank_p95") + 1, "rank_width", out["rank_p95"] - out["rank_p05"])
+    return out
 
 
 def _properties(book, ds, title: str, lang: str) -> None:
