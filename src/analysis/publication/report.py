@@ -257,13 +257,18 @@ class Report(ServiceSections):
         return note
 
     @cached_property
-    def unusual(self) -> set:
-        """The units whose change from the previous year is unusual (`unusual_changes`, where
-        the two years are like for like): marked "*" wherever a table shows that change."""
+    def unusual(self) -> pd.DataFrame:
+        """The rows of index_units whose change from the previous year is unusual
+        (`unusual_changes`; none where the two years are not like for like): named in the key
+        findings and marked "*" wherever a table shows that change."""
         u = self.units
-        if u is None or "score_prev" not in u or not self.like_for_like():
-            return set()
-        return set(unusual_changes(u)["unit_id"])
+        if u is None or "score_prev" not in u:
+            return pd.DataFrame(columns=["unit_id"])
+        return unusual_changes(u) if self.like_for_like() else u.iloc[:0]
+
+    def unusual_mark(self, unit_id) -> str:
+        """" *" after the name of a unit whose change is unusual (`unusual`), else nothing."""
+        return " *" if unit_id in set(self.unusual["unit_id"]) else ""
 
     @cached_property
     def credit(self) -> str:
@@ -466,7 +471,7 @@ class Report(ServiceSections):
         sentences.append(self.t("finding.range", gap=self.change_text(lead["score"] - last["score"])
                                 if not self.own_scale else self.t("value.points", points=self.num(
                                     lead["points"] - last["points"]))))
-        flagged = unusual_changes(u) if len(common) and self.like_for_like() else u.iloc[:0]
+        flagged = self.unusual
         if len(flagged):   # what a newspaper would lead with, and the changes page's caution on it
             sentences.append(self.t("finding.unusual", section=self.t("section.change"),
                                     names=unusual_names(self.ds, self.lang, self.year, flagged, self.name)))
@@ -556,7 +561,7 @@ class Report(ServiceSections):
         rows = []
         for r in pd.concat([scored, u[u["score"].isna()]]).itertuples():
             missing = pd.isna(r.score)
-            row = ["–" if missing else int(r.rank), r.name + (" *" if r.unit_id in self.unusual else "")]
+            row = ["–" if missing else int(r.rank), r.name + self.unusual_mark(r.unit_id)]
             if scale:
                 row.append(self.t("report.no_score") if missing else self.num(r.points))
             row.append("" if missing and scale else self.t("report.no_score") if missing else self.pct(r.score))
@@ -592,7 +597,7 @@ class Report(ServiceSections):
         if len(unscored):   # their rows show "–" too, for the other year
             notes.append(self.t("ranking.no_score", year=self.year,
                                 names=", ".join(self.name(i) for i in unscored["unit_id"])))
-        if self.unusual:
+        if len(self.unusual):
             notes.append(self.t("ranking.unusual", section=self.t("section.change")))
         before = u[u["score_prev"].notna()]
         only_prev = before[before["score"].isna()].sort_values(["rank_prev", "unit_id"], kind="stable")
@@ -757,7 +762,7 @@ class Report(ServiceSections):
         merged = set(u.loc[u["prev_from"].fillna("") != "", "unit_id"]) if "prev_from" in u else set()
         u = u.assign(prev_shown=prev, now_shown=now)
         rows = [[self.name(r.unit_id) + (" †" if r.unit_id in merged else "")
-                 + (" *" if r.unit_id in self.unusual else ""), value(r.prev_shown), value(r.now_shown),
+                 + self.unusual_mark(r.unit_id), value(r.prev_shown), value(r.now_shown),
                  fmt_points(r.change * (self._factor() if self.own_scale else 1), self.lang, signed=True),
                  signed_int(r.rank_change)]
                 for r in u[u["unit_id"].isin(marked)].itertuples()]
@@ -765,7 +770,7 @@ class Report(ServiceSections):
                    self.t("col.rank_change")]
         caption = self.t("table.movers_caption") + (
             " " + self.t("table.movers_merged", prev_year=prev_year) if merged else "") + (
-            " " + self.t("table.movers_unusual") if self.unusual else "")
+            " " + self.t("table.movers_unusual") if len(self.unusual) else "")
         movers = self.table(rows, headers, {1, 2, 3, 4}, caption)
         note = "" if self.like_for_like() else self.break_note()
         tests, spread = self.tests_tables(prev_year)
