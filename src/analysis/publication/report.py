@@ -266,9 +266,13 @@ class Report(ServiceSections):
             return pd.DataFrame(columns=["unit_id"])
         return unusual_changes(u) if self.like_for_like() else u.iloc[:0]
 
+    @cached_property
+    def _unusual_ids(self) -> frozenset:
+        return frozenset(self.unusual["unit_id"])
+
     def unusual_mark(self, unit_id) -> str:
         """" *" after the name of a unit whose change is unusual (`unusual`), else nothing."""
-        return " *" if unit_id in set(self.unusual["unit_id"]) else ""
+        return " *" if unit_id in self._unusual_ids else ""
 
     @cached_property
     def credit(self) -> str:

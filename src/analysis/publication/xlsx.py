@@ -360,7 +360,7 @@ def _whole_statistics(sheet, columns: list[str], tests: list[str]) -> None:
 
 def _whole_figures(sheet, table: pd.DataFrame, columns: list[str]) -> None:
     """Reconciled ranks and counts shown as whole numbers (the column also holds scores); a
-    published score with the decimals it was released with (`report.published_decimals`)."""
+    published score with the decimals it was released with (`reconcile.published_decimals`)."""
     for row, (metric, published) in enumerate(zip(table["metric"], table["published"]), start=2):
         if str(metric).partition(":")[0] in COUNTED:
             for column in ("published", "computed", "difference"):
