@@ -24,6 +24,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.text  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.backends.backend_agg import RendererAgg  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter  # noqa: E402
@@ -41,6 +42,7 @@ CHAR_EM = 0.6  # a character of DejaVu Sans text is at most about 0.6 em wide on
 CREDIT_GAP_IN = 0.06  # between the chart's content and its credit
 LONG = 25  # a ranking of more units than this is drawn as its top and bottom ENDS
 ENDS = 10
+UNHINTED = {"text.hinting": "no_hinting"}  # the PNG copies' text (`png_pixels`)
 GAP_MARK = "\u22ee"  # ⋮ between the top and the bottom of a cut ranking
 
 plt.rcParams.update({
@@ -58,8 +60,10 @@ def _shared_text_metrics(renderer, text, font, ismath, dpi):
     renderer and resolution. matplotlib keeps its cache per renderer object, and a figure saved
     with bbox_inches="tight" is measured by one renderer (the tight box) and drawn by another of
     the same kind and dpi, so every label was measured twice per file; the measure depends only
-    on the text, the font, the renderer's kind and its dpi (`get_text_width_height_descent`)."""
-    key = (type(renderer), getattr(renderer, "dpi", None), dpi, text, font.copy(), ismath)
+    on the text, the font, the renderer's kind and its dpi, and the hinting of the glyphs
+    (`get_text_width_height_descent`)."""
+    key = (type(renderer), getattr(renderer, "dpi", None), dpi, text, font.copy(), ismath,
+           plt.rcParams["text.hinting"])
     if key not in _METRICS:
         if len(_METRICS) > 65536:
             _METRICS.clear()
@@ -80,12 +84,12 @@ def _shared_text_layout(text: Text, renderer):
     times per file), each time reading the font's height tables again: a fifth to a quarter of
     an edition's chart time. The layout depends only on what the key holds: the text as drawn,
     its font, line spacing, alignments and rotation, the renderer's kind and dpi, the figure's
-    dpi."""
+    dpi, the hinting of the glyphs."""
     key = (type(renderer), getattr(renderer, "dpi", None), text.get_figure(root=True).dpi,
            text._get_wrapped_text(), text.get_fontproperties().copy(), text._linespacing,
            text.get_usetex(), text.get_parse_math(), text._get_multialignment(),
            text.get_rotation(), text.get_rotation_mode(), text.get_horizontalalignment(),
-           text.get_verticalalignment())
+           text.get_verticalalignment(), plt.rcParams["text.hinting"])
     if key not in _LAYOUTS:
         if len(_LAYOUTS) > 65536:
             _LAYOUTS.clear()
@@ -109,17 +113,25 @@ def _nfc(fig) -> None:
 def to_svg(fig) -> str:
     """The figure as SVG text (the figure is closed)."""
     _nfc(fig)
-    svg = _svg(fig)
+    svg, _content = svg_text(fig)
     plt.close(fig)
     return svg
 
 
-def _svg(fig, credit: str = "") -> str:
-    """The figure as SVG text; a `credit` goes into its metadata (dc:description)."""
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight",
-                metadata={"Date": None, **({"Description": credit} if credit else {})})
-    return buffer.getvalue()
+def svg_text(fig, credit: str = "") -> tuple[str, Bbox]:
+    """The figure as SVG text, and the tight box of its content (inches, unpadded) that savefig
+    measured for it; a `credit` goes into its metadata (dc:description). The box is taken as
+    savefig finds it (`Figure.get_tightbbox`, watched for this one call) so that the PNG copy
+    needs no measuring pass of its own (`png_box`)."""
+    buffer, boxes = io.StringIO(), []
+    measure = fig.get_tightbbox
+    fig.get_tightbbox = lambda *args, **kwargs: boxes.append(measure(*args, **kwargs)) or boxes[-1]
+    try:
+        fig.savefig(buffer, format="svg", bbox_inches="tight",
+                    metadata={"Date": None, **({"Description": credit} if credit else {})})
+    finally:
+        del fig.get_tightbbox
+    return buffer.getvalue(), boxes[-1]
 
 
 # stem -> (a PNG copy of an earlier run, its SHA-256, the SHA-256 of the SVG drawn beside it)
@@ -148,38 +160,48 @@ def _earlier_copy(stem: str, svg: str) -> bytes | None:
     return data if hashlib.sha256(data).hexdigest() == png_digest else None
 
 
-def png_box(fig, credit: str = ""):
-    """The PNG copy's box in inches, as bbox_inches="tight" would find it (the content's, padded),
-    with `credit` (whose figures, which period, who drew the chart) put in small grey type under
-    the content, from its left edge: a newspaper reuses the PNG copy on its own. Measured at
-    PNG_DPI, laid out as savefig lays out before it draws, so savefig needs no box of its own
-    and the labels' measures are cached for its drawing (`_shared_text_layout`)."""
-    dpi, fig.dpi = fig.dpi, PNG_DPI
-    try:
+def png_box(fig, content: Bbox, credit: str = "") -> Bbox:
+    """The PNG copy's box in inches: `content`, the tight box savefig measured for the SVG
+    (`svg_text`; the PNG's unhinted text has the SVG's measures, `png_pixels`), with `credit` (whose
+    figures, which period, who drew the chart) put in small grey type under it, from its left
+    edge (a newspaper reuses the PNG copy on its own), padded as bbox_inches="tight" pads."""
+    box = content
+    if credit:
         width, height = fig.get_size_inches()
-        fig.draw_without_rendering()  # laid out as savefig lays it out first (constrained layout)
-        renderer = fig.canvas.get_renderer()
-        box = fig.get_tightbbox(renderer)
-        if credit:
-            per_line = int(box.width * 72 / (CREDIT_PT * CHAR_EM))  # as wide as the chart
-            text = fig.text(box.x0 / width, (box.y0 - CREDIT_GAP_IN) / height,
-                            textwrap.fill(credit, per_line), ha="left", va="top",
-                            fontsize=CREDIT_PT, color=GREY)
-            line = text.get_window_extent(renderer).transformed(fig.dpi_scale_trans.inverted())
-            box = Bbox.union([box, line])
-    finally:
-        fig.dpi = dpi
+        per_line = int(box.width * 72 / (CREDIT_PT * CHAR_EM))  # as wide as the chart
+        text = fig.text(box.x0 / width, (box.y0 - CREDIT_GAP_IN) / height,
+                        textwrap.fill(credit, per_line), ha="left", va="top",
+                        fontsize=CREDIT_PT, color=GREY)
+        with plt.rc_context(UNHINTED):   # measured as `png_pixels` draws it
+            line = text.get_window_extent(RendererAgg(1, 1, PNG_DPI), dpi=PNG_DPI)
+        box = Bbox.union([box, Bbox(line.get_points() / PNG_DPI)])
     return box.padded(plt.rcParams["savefig.pad_inches"])
 
 
-def png_pixels(fig, box) -> np.ndarray:
+def png_pixels(fig, box: Bbox) -> np.ndarray:
     """The figure drawn at PNG_DPI on white, cut to `box` (inches): height × width × 4 bytes
-    (RGBA), as savefig would put them in a PNG."""
+    (RGBA), as savefig would put them in a PNG. Laid out as the SVG was (the layout engine is
+    not run again) and the text unhinted (at 300 dpi hinting changes no letter a reader sees,
+    and costs a quarter of the drawing: benchmarks/README.md), so the measures of the SVG's
+    text, which are unhinted, hold for the PNG."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="rgba", dpi=PNG_DPI, bbox_inches=box, facecolor="white")
+    engine = fig.get_layout_engine()
+    fig.set_layout_engine("none")
+    try:
+        with plt.rc_context(UNHINTED):
+            fig.savefig(buffer, format="rgba", dpi=PNG_DPI, bbox_inches=box, facecolor="white")
+    finally:
+        fig.set_layout_engine(engine)
     # the canvas of the cut figure is box × dpi, each side truncated (`RendererAgg`)
     width, height = int(box.width * PNG_DPI), int(box.height * PNG_DPI)
     return np.frombuffer(buffer.getbuffer(), dtype=np.uint8).reshape(height, width, 4)
+
+
+def png_copy(fig, content: Bbox, credit: str = "") -> bytes:
+    """The PNG file of the figure whose SVG's content box is `content` (`svg_text`): 300 dpi,
+    white, `credit` under the chart and in its Description."""
+    return png.encode(png_pixels(fig, png_box(fig, content, credit)), PNG_DPI,
+                      {"Description": credit} if credit else {})
 
 
 def save(fig, folder: Path | None, stem: str, credit: str = "") -> str:
@@ -189,7 +211,7 @@ def save(fig, folder: Path | None, stem: str, credit: str = "") -> str:
     files' metadata, and printed under the PNG copy's chart (`png_box`): the report's pages
     say it already, a chart reused alone does not. The figure is closed."""
     _nfc(fig)
-    svg = _svg(fig, credit)
+    svg, content = svg_text(fig, credit)
     if folder is not None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -198,9 +220,7 @@ def save(fig, folder: Path | None, stem: str, credit: str = "") -> str:
         if earlier is not None:
             (folder / f"{stem}.png").write_bytes(earlier)
         else:
-            pixels = png_pixels(fig, png_box(fig, credit))
-            png.write(folder / f"{stem}.png", pixels, PNG_DPI,
-                      {"Description": credit} if credit else {})
+            (folder / f"{stem}.png").write_bytes(png_copy(fig, content, credit))
     plt.close(fig)
     return svg
 

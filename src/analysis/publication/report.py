@@ -82,7 +82,7 @@ def warm_up() -> None:
     SVG and as a 300-dpi PNG (fonts, renderers). The report kernels' parent calls it before it
     forks them (`kernels.start_kernels`), while the run is still computing the tables: both
     editions then start warm (about 0.2 s of each notebook)."""
-    from analysis.publication import markup, png
+    from analysis.publication import markup
     load_catalog()
     env = markup.environment()
     for name in env.list_templates():
@@ -90,8 +90,9 @@ def warm_up() -> None:
     for lang in LANGS:
         fmt_number(-1.5, lang), fmt_int(1000, lang), fmt_date(report_date(), lang)
     fig = charts.band_counts(["Cao nhất", "Thấp nhất"], [1, 2], "Số đơn vị")
-    png.encode(charts.png_pixels(fig, charts.png_box(fig, "Nguồn")), charts.PNG_DPI)
-    charts.to_svg(fig)
+    _svg, content = charts.svg_text(fig, "Nguồn")
+    charts.png_copy(fig, content, "Nguồn")
+    charts.plt.close(fig)
 
 
 def min_sample(ds: Dataset) -> int:
