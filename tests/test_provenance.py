@@ -96,6 +96,42 @@ def test_the_caution_names_exactly_the_units_the_rule_flags():
         n for n in by_change["name_en"] if n in flagged]
 
 
+def test_the_caution_says_how_much_the_mean_change_owes_to_the_flagged_units():
+    """The key findings' "+0.88 points on average" for the 59 provinces scored in 2023 and 2024
+    includes Tây Ninh, Bình Thuận and Cà Mau (review 3): the caution gives the mean change
+    without them. Recomputed from index_scores.csv: each province's total of the eight
+    dimensions in both years, the robust z (median, MAD × 1.4826) of the change above 3.5, the
+    mean of the others' changes."""
+    import pandas as pd
+    scores = pd.read_csv(DATA / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    totals = scores[scores["points"].notna()].groupby(["year", "unit_id"])["points"].sum().unstack(0)
+    both = totals[[2023, 2024]].dropna()
+    d = both[2024] - both[2023]
+    z = (d - d.median()) / (1.4826 * (d - d.median()).abs().median())
+    rest = d[z.abs() <= 3.5]
+    assert (len(d), len(rest)) == (59, 56)
+    for lang, sentence in [
+            ("en", "Without them, the other 56 provinces changed by {} points on average, "
+                   "against {} points for all 59."),
+            ("vi", "Không tính các địa phương này, 56 địa phương còn lại thay đổi bình quân {} điểm, "
+                   "so với {} điểm khi tính cả 59 địa phương.")]:
+        shown = [f"{v:+.2f}".replace(".", "," if lang == "vi" else ".") for v in (rest.mean(), d.mean())]
+        text = text_of(Report(papi(), 2024, lang, results(2024)).render("change").data)
+        assert sentence.format(*shown) in text
+    assert f"{rest.mean():+.2f}" == "+0.63" and f"{d.mean():+.2f}" == "+0.88"
+    # no such sentence where nothing is flagged
+    assert "Without them" not in text_of(Report(papi(), 2022, "en", results(2022)).render("change").data)
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("vi", "khoảng này coi điểm số là chính xác, chưa tính sai số chọn mẫu của khảo sát tạo ra điểm số."),
+    ("en", "it takes the scores as exact, without the sampling error of any survey behind them.")])
+def test_the_gap_interval_says_it_leaves_out_the_scores_own_error(lang, words):
+    """The BCa interval resamples provinces, each score taken as published; PAPI's scores are
+    survey estimates with their own sampling error (review 3): the gaps page says so."""
+    assert words in text_of(Report(papi(), 2024, lang, results(2024)).render("gaps").data)
+
+
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_no_caution_in_a_year_without_an_outlying_change(lang):
     # 2022: the largest |z| of the changes is 3.18 (Soc Trang), under the cut-off

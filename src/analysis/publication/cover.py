@@ -153,18 +153,19 @@ def unusual_names(ds, lang: str, year: int, flagged: pd.DataFrame, name) -> str:
 
 def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFrame,
                     name, reconciliation: pd.DataFrame | None = None,
-                    wording: dict | None = None) -> str:
+                    wording: dict | None = None, without: str = "") -> str:
     """The caution on the `flagged` units (rows of `unusual_changes`, named as `unusual_names`
     writes them; empty: no caution), and whether the two years' scores are the authority's own
     release (`score_sources`: review item 19) unless the data are synthetic; from an unofficial
     source, which of the units' `year` totals the `reconciliation` found as released.
-    `wording`: the dataset's own words (`i18n.dataset_wording`: PAPI's provinces)."""
+    `wording`: the dataset's own words (`i18n.dataset_wording`: PAPI's provinces); `without`:
+    the sentence on the mean change without the flagged units, said next."""
     if flagged.empty:
         return ""
     cfg = ds.config
     text = t("change.outlier", lang, wording,
              names=unusual_names(ds, lang, year, flagged, name),
-             n=len(flagged))
+             n=len(flagged)) + (" " + without if without else "")
     if cfg.synthetic:   # made-up figures (said on every page): no source to check against
         return text
     sources = {y: cfg.score_source(y) for y in (prev_year, year)}

@@ -783,7 +783,25 @@ class Report(ServiceSections):
                             spread=spread, note=note, convergence=self.convergence(),
                             caution=outlier_caution(self.ds, self.lang, self.year, prev_year,
                                                     flagged, self.name,
-                                                    self.tables.get("reconciliation"), self.wording))
+                                                    self.tables.get("reconciliation"), self.wording,
+                                                    self.without_unusual(u, flagged)))
+
+    def without_unusual(self, both: pd.DataFrame, flagged: pd.DataFrame) -> str:
+        """How much the mean change owes to the `flagged` units (`unusual_changes`): the mean
+        change of the other units scored in `both` years beside that of all of them (the key
+        findings' figure), each the difference of the two years' means, as the paired t test's
+        estimate; said only where the two years are like for like, as the findings say it."""
+        if flagged.empty or not self.like_for_like():
+            return ""
+        rest = both[~both["unit_id"].isin(flagged["unit_id"])]
+        if rest.empty:
+            return ""
+        mean_change = lambda u: u["score"].mean() - u["score_prev"].mean()  # noqa: E731
+        shown = lambda change: self.change_text(change, signed=True,  # noqa: E731
+                                                decimals=change_tests.POINT_DECIMALS)
+        these = self.t("change.these_one" if len(flagged) == 1 else "change.these_many")
+        return self.t("change.without_unusual", these=these, k=len(rest), n=len(both),
+                      change=shown(mean_change(rest)), all_change=shown(mean_change(both)))
 
     def change_units(self, n: int, prev_year: int) -> str:
         """The changes chart's first sentence: it draws the `n` units scored in both years, and
