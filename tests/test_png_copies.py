@@ -195,6 +195,22 @@ def test_the_png_copy_prints_the_credit_and_both_files_hold_it(tmp_path):
     assert (bottom < 200).any() and (bottom > 60).all()   # grey type (#6b6b6b), no black
 
 
+def test_a_credit_too_long_for_one_line_breaks_between_its_sentences():
+    """A PNG copy's credit had "… PAPI 2024. Biểu đồ: Nhóm phát" on one line and "triển PAR
+    Reports." on the next (review 3): each sentence now starts a line, and a line breaks
+    between words, never inside "VFF-CRT"."""
+    credit = ("Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024. Điểm số 2023–2024 không lấy từ "
+              "công bố chính thức. Biểu đồ: Nhóm phát triển PAR Reports.")
+    assert charts.credit_lines(credit, 200) == credit
+    assert charts.credit_lines(credit, 80).split("\n") == [
+        "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024.",
+        "Điểm số 2023–2024 không lấy từ công bố chính thức.",
+        "Biểu đồ: Nhóm phát triển PAR Reports."]
+    narrow = charts.credit_lines(credit, 20).split("\n")
+    assert max(map(len, narrow)) <= 20 and "VFF-CRT, RTA và" in narrow
+    assert " ".join(narrow) == credit
+
+
 @pytest.mark.parametrize("make", [
     chart,
     lambda: charts.heat_map([f"Tỉnh {i}" for i in range(30)], ["Tham gia", "Công khai", "Trách nhiệm"],

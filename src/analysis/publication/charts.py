@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import textwrap
 import unicodedata
 from pathlib import Path
@@ -160,6 +161,16 @@ def _earlier_copy(stem: str, svg: str) -> bytes | None:
     return data if hashlib.sha256(data).hexdigest() == png_digest else None
 
 
+def credit_lines(credit: str, per_line: int) -> str:
+    """The credit in lines of at most `per_line` characters: one line if it fits, else each of
+    its sentences ("Nguồn: …", "Biểu đồ: …") from a line of its own, wrapped between words, so
+    that no line breaks a name or a source in two where a sentence could end it."""
+    if len(credit) <= per_line:
+        return credit
+    return "\n".join(textwrap.fill(sentence, per_line, break_on_hyphens=False)
+                     for sentence in re.split(r"(?<=\.)\s+", credit.strip()))
+
+
 def png_box(fig, content: Bbox, credit: str = "") -> Bbox:
     """The PNG copy's box in inches: `content`, the tight box savefig measured for the SVG
     (`svg_text`; the PNG's unhinted text has the SVG's measures, `png_pixels`), with `credit` (whose
@@ -170,7 +181,7 @@ def png_box(fig, content: Bbox, credit: str = "") -> Bbox:
         width, height = fig.get_size_inches()
         per_line = int(box.width * 72 / (CREDIT_PT * CHAR_EM))  # as wide as the chart
         text = fig.text(box.x0 / width, (box.y0 - CREDIT_GAP_IN) / height,
-                        textwrap.fill(credit, per_line), ha="left", va="top",
+                        credit_lines(credit, per_line), ha="left", va="top",
                         fontsize=CREDIT_PT, color=GREY)
         with plt.rc_context(UNHINTED):   # measured as `png_pixels` draws it
             line = text.get_window_extent(RendererAgg(1, 1, PNG_DPI), dpi=PNG_DPI)
