@@ -186,6 +186,20 @@ def test_bars_start_at_zero():
     assert all(p.get_x() == 0 for p in ax.patches if isinstance(p, Rectangle))
 
 
+def test_bars_on_a_scale_that_starts_above_zero_start_at_its_floor():
+    """PAPI's 8–80: a bar from 0 gave 8 points no province can fall below as length (review 3).
+    From the floor, each bar's length is the score above the least possible (47.82 − 8 = 39.82),
+    the axis starts at 8 and labels it."""
+    values = np.array([47.82, 45.1, 41.38, 39.91])
+    ax = drawn(charts.ranked_bars(list("ABCD"), values, ["#0072B2"] * 4, 43.43, "mean", "x",
+                                  vi(0), floor=8.0)).axes[0]
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert ax.get_xlim()[0] == 8
+    assert all(p.get_x() == 8 for p in bars)
+    assert sorted(round(p.get_width(), 2) for p in bars) == sorted(round(v - 8, 2) for v in values)
+    assert ax.get_xticks()[0] == 8 and [t.get_text() for t in ax.get_xticklabels()][0] == "8"
+
+
 def test_groups_are_dots_not_bars_on_a_cut_axis():
     ax = drawn(charts.group_means(["Bắc", "Nam"], [60.8, 58.6], 59.9, "TB", "x", vi(1))).axes[0]
     assert ax.get_xlim()[0] > 0

@@ -132,6 +132,14 @@ def test_the_gap_interval_says_it_leaves_out_the_scores_own_error(lang, words):
     assert words in text_of(Report(papi(), 2024, lang, results(2024)).render("gaps").data)
 
 
+@pytest.mark.parametrize("year, floor", [(2024, 8), (2016, 6)])
+def test_the_ranking_bars_start_at_the_scales_least_score_and_say_so(year, floor):
+    """The ranking's bars start at the least score of the year's scale (dataset.yaml: 8 on
+    8–80 from 2018, 6 on 6–60 before), and the caption says so."""
+    text = text_of(Report(papi(), year, "en", results(year)).render("ranking").data)
+    assert f"The bars start at {floor}, the lowest score possible on the scale." in text
+
+
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_no_caution_in_a_year_without_an_outlying_change(lang):
     # 2022: the largest |z| of the changes is 3.18 (Soc Trang), under the cut-off

@@ -311,12 +311,14 @@ def _mean_line(ax, mean, label, top) -> None:
 
 
 def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None, high=None,
-                gap_label: str = GAP_MARK, legend=()):
-    """A ranking, best at the top, a dashed line at the mean: bars from zero, or, with an
-    interval (`low`, `high`), dots with whiskers on an axis fitted to the intervals (a dot's
-    position, not a bar's length, carries the value). More than LONG units are cut to the top
-    and bottom ENDS around a `gap_label` row. `legend`: [(label, colour)] of the colours drawn,
-    above the plot, so the figure explains itself where it is reused."""
+                gap_label: str = GAP_MARK, legend=(), floor: float = 0.0):
+    """A ranking, best at the top, a dashed line at the mean: bars from `floor` (zero, or the
+    lowest score of a scale that does not start at zero: PAPI's 8–80 starts at 8, so a bar's
+    length is the score above the least possible, and the axis starts and is labelled there),
+    or, with an interval (`low`, `high`), dots with whiskers on an axis fitted to the intervals
+    (a dot's position, not a bar's length, carries the value). More than LONG units are cut to
+    the top and bottom ENDS around a `gap_label` row. `legend`: [(label, colour)] of the colours
+    drawn, above the plot, so the figure explains itself where it is reused."""
     kept, y, gap = _rows(len(values))
     colours = [colours[i] for i in kept]
     values, low, high = _take(values, kept), _take(low, kept), _take(high, kept)
@@ -324,9 +326,10 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
     labels, row_in = _fitted_labels([labels[i] for i in kept], rows)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(MAX_HEIGHT_IN, max(2.0, row_in * rows + 0.8))))
     if low is None:
-        ax.barh(y, values, color=colours, height=0.72)
+        ax.barh(y, values - floor, left=floor, color=colours, height=0.72)
         finite = np.r_[values, mean]
-        ax.set_xlim(0, np.nanmax(finite) * 1.04 if np.isfinite(finite).any() else 1)
+        top = np.nanmax(finite) if np.isfinite(finite).any() else floor + 1
+        ax.set_xlim(floor, floor + (top - floor) * 1.04)
     else:
         below = np.clip(values - low, 0, None)  # rounding can put p a hair outside
         above = np.clip(high - values, 0, None)
@@ -343,6 +346,11 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
     ax.tick_params(axis="y", length=0)
     ax.set_ylim(-0.7, rows + 0.6)
     _number_axis(ax.xaxis, fmt)
+    if low is None and floor:   # the bars' start labelled: the axis does not start at zero
+        ticks = ax.get_xticks()
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else 0   # no label crowding the floor's
+        ax.set_xticks([floor, *(tick for tick in ticks
+                                if floor + step / 2 <= tick <= ax.get_xlim()[1])])
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     if legend:

@@ -536,9 +536,10 @@ class Report(ServiceSections):
         scored = u[u["score"].notna()].sort_values(["rank", "unit_id"], kind="stable")
         mean = self.tables["index_groups"].query("scope == 'all'")["mean"].iloc[0]
         scale = self.own_scale
-        if scale:  # the bars on the index's own scale
+        floor = 0.0
+        if scale:  # the bars on the index's own scale, from its least possible score
             values, mean = scored["points"].to_numpy(), scored["points"].mean()
-            axis = scale[f"label_{self.lang}"]
+            axis, floor = scale[f"label_{self.lang}"], float(scale.get("min") or 0)
         else:
             values, axis = scored["score"].to_numpy(), self.t("chart.score_axis")
         drawn = set(scored["band"].iloc[charts.ends(len(scored))])   # the bands of the bars drawn
@@ -547,8 +548,9 @@ class Report(ServiceSections):
         fig = charts.ranked_bars(
             scored["name"].tolist(), values, self._band_colours(scored["band"]), mean,
             self.t("chart.mean_line", mean=self.score_text(mean, mean)), axis, lambda v: self.num(v, 0),
-            gap_label=self.gap_label(len(scored)), legend=legend)
+            gap_label=self.gap_label(len(scored)), legend=legend, floor=floor)
         caption = (self.t("chart.ranking_caption", year=self.year, n=len(scored))
+                   + (" " + self.t("chart.bars_from_floor", floor=self.num(floor, 0)) if floor else "")
                    + self.ends_note(len(scored), "table"))
         alt = "chart.ranking_alt_ends" if len(scored) > charts.LONG else "chart.ranking_alt"
         chart = self.figure(fig, "ranking", self.t(alt, n=len(scored), ends=charts.ENDS,
