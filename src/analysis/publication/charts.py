@@ -562,12 +562,12 @@ def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt, max_labels=8)
     return fig
 
 
-TILE_IN = 0.24  # a tile's side: a four-letter label at 6 pt fits inside
+TILE_IN = 0.31  # a tile's side: a four-letter label at 6.5 pt fits inside; the map fills its page
 
 
 def tile_map(rows, cols, labels, colours, legend, key, blank=()):
     """A tile-grid map: one square per unit at its (row, col) in a schematic layout, coloured
-    by band and labelled with its short code (6 pt); `legend` is [(band label, colour)] above
+    by band and labelled with its short code (7.5 pt, 6.5 for four letters); `legend` is [(band label, colour)] above
     the map, `key` [(code, name)] the codes spelled out in columns beside it, so no reader is
     left with codes alone; `blank` [(row, col)] squares of the grid outlined empty (units of
     other years). No map file is needed."""
@@ -582,13 +582,17 @@ def tile_map(rows, cols, labels, colours, legend, key, blank=()):
                                    linewidth=0.6))
     for r, c, label, colour in zip(rows, cols, labels, colours):
         ax.add_patch(plt.Rectangle((c, -r), 0.94, 0.94, color=colour, linewidth=0))
-        ax.text(c + 0.47, -r + 0.47, label, ha="center", va="center", fontsize=6 if len(label) < 4 else 5.3,
+        ax.text(c + 0.47, -r + 0.47, label, ha="center", va="center", fontsize=7.5 if len(label) < 4 else 6.5,
                 color="#ffffff" if colour in BAND_COLOURS[:1] + BAND_COLOURS[3:4] else "#000000")
     ax.set_xlim(0, width)
     ax.set_ylim(-height + 1, 1)
     ax.axis("off")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for _, colour in legend]
-    fig.legend(handles, [label for label, _ in legend], loc="lower left", ncol=len(legend),
+    # one row if it fits the page's width (each entry: its text, a handle and the spacing, about
+    # 3 em), else two: the Vietnamese band names are twice as long as the English
+    one_row = sum(len(label) * CHAR_EM + 3 for label, _ in legend) * 7 / 72 <= A4_WIDTH_IN
+    fig.legend(handles, [label for label, _ in legend], loc="lower left",
+               ncol=len(legend) if one_row else -(-len(legend) // 2),
                bbox_to_anchor=(0, TILE_IN * height / (TILE_IN * height + 0.5)), frameon=False,
                fontsize=7, handlelength=1.0, columnspacing=1.2, borderaxespad=0.1)
     columns = 2
@@ -598,8 +602,8 @@ def tile_map(rows, cols, labels, colours, legend, key, blank=()):
     line = TILE_IN * height / max(per_column, 1) / (TILE_IN * height + 0.5)
     for i, (code, name) in enumerate(key):
         x, y = left + step * (i // per_column), TILE_IN * height / (TILE_IN * height + 0.5) - line * (i % per_column + 0.5)
-        fig.text(x, y, code, fontsize=6, fontweight="bold", va="center")
-        fig.text(x + 0.055, y, name, fontsize=6, va="center")
+        fig.text(x, y, code, fontsize=7, fontweight="bold", va="center")
+        fig.text(x + 0.06, y, name, fontsize=7, va="center")
     return fig
 
 
