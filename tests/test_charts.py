@@ -204,6 +204,12 @@ def test_groups_are_dots_not_bars_on_a_cut_axis():
     ax = drawn(charts.group_means(["Bắc", "Nam"], [60.8, 58.6], 59.9, "TB", "x", vi(1))).axes[0]
     assert ax.get_xlim()[0] > 0
     assert not [p for p in ax.patches if isinstance(p, Rectangle)]
+    # each stem runs from the overall mean to its dot (review 3: from the axis's cut edge, its
+    # length meant nothing)
+    from matplotlib.collections import LineCollection
+    stems, = [c for c in ax.collections if isinstance(c, LineCollection) and len(c.get_segments()) == 2]
+    assert sorted(tuple(round(x, 6) for x in seg[:, 0]) for seg in stems.get_segments()) == [
+        (59.9, 58.6), (59.9, 60.8)]
 
 
 def test_long_ranking_shows_its_top_and_bottom_ten_in_readable_type():

@@ -375,18 +375,20 @@ def band_counts(labels, counts, ylabel, fmt=None):
 
 def group_means(labels, means, overall, overall_label, xlabel, fmt, tick_fmt=None):
     """A dot plot (Cleveland 1985): one dot per group at its mean, the mean written beside it
-    (`fmt`), a dashed line at the overall mean; ticks in `tick_fmt` (else `fmt`). Dots, not bars:
-    the axis need not start at zero."""
+    (`fmt`), a dashed line at the overall mean and a thin stem from it to each dot (how far above
+    or below; a stem from the axis's edge would have a length that means nothing, as the axis
+    need not start at zero); ticks in `tick_fmt` (else `fmt`)."""
     means = np.asarray(means, dtype=float)
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 0.35 * len(means) + 0.9))
     y = np.arange(len(means))[::-1]
     lo, hi = min(means.min(), overall), max(means.max(), overall)
     pad = (hi - lo) * 0.15 + 0.5
-    ax.hlines(y, lo - pad, means, color="#dddddd", linewidth=0.8, zorder=1)
+    ax.hlines(y, overall, means, color="#bbbbbb", linewidth=1.2, zorder=1)
     ax.scatter(means, y, color=OKABE_ITO[0], s=36, zorder=2)
-    for yi, m in zip(y, means):
-        ax.annotate(fmt(m), (m, yi), xytext=(6, 0), textcoords="offset points", va="center",
-                    fontsize=7)
+    for yi, m in zip(y, means):   # the value on the side away from the stem
+        above = m >= overall
+        ax.annotate(fmt(m), (m, yi), xytext=(6 if above else -6, 0), textcoords="offset points",
+                    va="center", ha="left" if above else "right", fontsize=7)
     ax.set_xlim(lo - pad, hi + pad)
     _mean_line(ax, overall, overall_label, len(means) - 0.45)
     ax.set_yticks(y, [_wrap(label) for label in labels])
