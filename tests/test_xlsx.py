@@ -143,7 +143,16 @@ def test_autofilter_print_fit_and_properties(tmp_path, ministries):
         assert sheet.page_setup.orientation == ("landscape" if width > 95 else "portrait"), sheet.title
         across[sheet.title] = sheet.page_setup.fitToWidth
         assert sheet.print_title_rows == "$1:$1"
-        assert sheet.freeze_panes == "A2"
+        # frozen: the header, and the columns up to the units' names where a sheet has them
+        headers = [c.value for c in sheet[1]]
+        named = [i for i, h in enumerate(headers[:3], start=1)
+                 if h in ("Tên đơn vị", "Tên địa phương", "Tên", "Tên (tiếng Việt)")]
+        frozen = sheet.freeze_panes
+        if named:
+            assert frozen == f"{get_column_letter(named[0] + 1)}2", sheet.title
+            assert sheet.print_title_cols == f"$A:${get_column_letter(named[0])}"
+        else:
+            assert frozen == "A2", sheet.title
     assert across["Giới thiệu"] == 1 and 1 in across.values()
     assert across[sheet_name("index_units", "vi")] >= 2  # 20-odd columns: not one unreadable page
     props = book.properties

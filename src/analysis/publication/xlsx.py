@@ -15,7 +15,7 @@ Vietnamese, the value kept). The tests sheet is the
 PDF's tests and spread tables: a column says which rows are tests and which measures of spread,
 levels and changes of the score are in points of the index's own scale where it has one (PAPI),
 to the PDF's decimals (`change_tests.decimals`), and every numeric header says its unit. Every
-sheet has its header frozen, an autofilter, and prints on A4 fitted to the page width (a very
+sheet has its header frozen (and its first columns up to the units' names), an autofilter, and prints on A4 fitted to the page width (a very
 wide sheet to a few pages across, never below 70%) with the header repeated; the workbook
 carries its title, subject, author, language and keywords. Text a spreadsheet would run as a
 formula is neutralised. The same tables give the same bytes: the workbook's created and
@@ -84,6 +84,7 @@ WHOLE = "0"
 P_VALUE_FORMAT = {"en": '[<0.001]"<0.001";0.000', "vi": '[<0.001]"<0,001";0.000'}
 
 # A unit id column and the header key of the name column put beside it.
+NAMES_WITHIN = 3  # a sheet whose units' names are among its first columns keeps them in view
 NAME_BESIDE = {"unit_id": "col.name", "leader_unit": "col.leader_name", "laggard_unit": "col.laggard_name"}
 # Columns whose codes are catalog keys under a prefix ("channel" paper → channel.paper).
 CATALOG_CODES = {"test": "test.", "outside": "word.", "outside_adj": "word.", "channel": "channel.", "check": "check.",
@@ -295,7 +296,13 @@ def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | No
         sheet.column_dimensions[get_column_letter(index)].width = width
         widths.append(width)
     sheet.row_dimensions[1].height = LINE_PT * max(map(_lines, headers, widths), default=1)
-    sheet.freeze_panes = "A2"
+    names = [i for i, c in enumerate(frame.columns[:NAMES_WITHIN], start=1)
+             if c.endswith(":name") or c.startswith("name_")]
+    # the header, and the columns up to the units' names, stay in view as the reader scrolls
+    # (and are printed on every page across)
+    sheet.freeze_panes = f"{get_column_letter(names[0] + 1)}2" if names else "A2"
+    if names:
+        sheet.print_title_cols = f"A:{get_column_letter(names[0])}"
 
 
 def _tests_sheet(tests: pd.DataFrame, factor: float) -> pd.DataFrame:
