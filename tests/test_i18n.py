@@ -53,7 +53,7 @@ def test_catalog_covers_contract_columns_and_reasons(key):
      {"year": 2023, "index_name": "PAR INDEX", "n": 63, "mean": "84,28", "direction": "tăng",
       "change": "1,20 điểm", "prev_year": 2022},
      "Năm 2023, chỉ số PAR INDEX trung bình của 63 đơn vị đạt 84,28, tăng 1,20 điểm so với năm 2022.",
-     "In 2023 the average PAR INDEX of the 63 units reached 84,28, tăng 1,20 điểm from 2022."),
+     "In 2023 the average PAR INDEX of the 63 units was 84,28, tăng 1,20 điểm from 2022."),
     ("finding.bands", {"count": 5, "band": "Tốt"}, "5 đơn vị được xếp loại Tốt.", "Units rated Tốt: 5."),
 ])
 def test_t_fills_fields(key, fields, vi, en):

@@ -64,19 +64,26 @@ def test_the_cutoff_is_above_3_5_and_a_zero_mad_flags_nothing():
 
 # --- item 19: the caution in the report ------------------------------------------------------
 @pytest.mark.parametrize("lang, words", [
-    ("vi", ["Thay đổi bất thường: Tây Ninh (+8,11 điểm)", "Iglewicz",
+    ("vi", ["Thay đổi bất thường: Tây Ninh (+8,11 điểm)", "(điểm z bền vững của mức thay đổi lớn hơn 3,5; xem “Phương pháp”)",
             "không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP; chỉ các số liệu nêu sau đây",
             "2023–2024",
             # published.csv: the 2024 totals of the top three as released (not Cà Mau's)
-            "Tổng điểm năm 2024 của Tây Ninh và Bình Thuận khớp với số liệu CECODES"]),
-    ("en", ["Unusual change: Tay Ninh (+8.11 points)", "Iglewicz",
+            "Tổng điểm năm 2024 của Tây Ninh và Bình Thuận khớp với số liệu đã công bố",
+            # one end of the change checked, not the change (review 4)
+            "Điểm năm 2023 của các địa phương này, và do đó mức thay đổi, chưa được đối chiếu."]),
+    ("en", ["Unusual change: Tay Ninh (+8.11 points)", "(a robust z-score of the change beyond 3.5; see “Methods”)",
             "not from the release of CECODES, VFF-CRT, RTA and UNDP; only the following figures",
             "2023–2024",
-            "The 2024 totals of Tay Ninh and Binh Thuan match the figures released by CECODES"])])
+            "The 2024 totals of Tay Ninh and Binh Thuan match the release",
+            "Their 2023 scores, and so these changes, have not been checked."])])
 def test_the_2024_changes_page_cautions_about_tay_ninh(lang, words):
     text = text_of(Report(papi(), 2024, lang, results(2024)).render("change").data)
     for w in words:
         assert w in text, w
+    # the rule the caution names is spelled out in the methods
+    methods = text_of(Report(papi(), 2024, lang, results(2024)).render("methods").data)
+    assert ("(1,4826 × MAD)" if lang == "vi" else "(1.4826 × MAD)") in methods
+    assert "Iglewicz" in methods
 
 
 def test_the_caution_names_exactly_the_units_the_rule_flags():
@@ -119,6 +126,10 @@ def test_the_caution_says_how_much_the_mean_change_owes_to_the_flagged_units():
         text = text_of(Report(papi(), 2024, lang, results(2024)).render("change").data)
         assert sentence.format(*shown) in text
     assert f"{rest.mean():+.2f}" == "+0.63" and f"{d.mean():+.2f}" == "+0.88"
+    # the key findings give it beside the mean change
+    summary = text_of(Report(papi(), 2024, "en", results(2024)).render("summary").data)
+    assert (f"were up {d.mean():.2f} points on average ({rest.mean():+.2f} points without the 3 "
+            "provinces of unusual change).") in summary
     # no such sentence where nothing is flagged
     assert "Without them" not in text_of(Report(papi(), 2022, "en", results(2022)).render("change").data)
 

@@ -88,7 +88,7 @@ def test_the_cover_has_publisher_number_citation_contact_and_licence(published):
     text = PdfReader(published / "en" / "report.pdf").pages[0].extract_text()
     for expected in ("Index by", "Ministry of Home Affairs", "Prepared by", "PARINDEX-2023-EN",
                      "Cite as: PAR Reports developers", "Index: Ministry of Home Affairs",
-                     "About the source data: https://moha.gov.vn", "Licence:"):
+                     "About the source data: https://moha.gov.vn", "Terms of use:"):
         assert expected in text, expected
 
 

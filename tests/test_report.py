@@ -67,7 +67,7 @@ def test_key_findings_in_vietnamese(tiny):
 def test_key_findings_in_english(tiny):
     ds, tables = tiny
     assert Report(ds, 2023, "en", tables).findings() == [
-        "In 2023 the average test index of the 4 units reached 85.25%, up 2.25 percentage points from 2022.",
+        "In 2023 the average test index of the 4 units was 85.25%, up 2.25 percentage points from 2022.",
         "Unit An ranks first with 92.50%.",
         "Unit Dung ranks last with 80.50%.",
         "The leading and the last-ranked units are 12.00 percentage points apart.",
@@ -365,9 +365,9 @@ def test_the_change_in_the_headline_names_the_units_it_is_of():
     comma = lambda v, d=2: f"{v:.{d}f}".replace(".", ",")   # noqa: E731 (Vietnamese decimal comma)
     # the mean change is the paired t test's effect: in points, two decimals as the index's
     # own (43,43 điểm), in the sentence and in the tests table alike (0,88)
-    assert report.findings()[0] == (
+    assert report.findings()[0].startswith(
         f"Năm 2024, chỉ số PAPI trung bình của 61 địa phương đạt {comma(totals[2024].mean())} điểm; "
-        f"điểm của {len(both)} địa phương có số liệu cả hai năm 2023 và 2024 tăng bình quân {comma(change)} điểm.")
+        f"điểm của {len(both)} địa phương có số liệu cả hai năm 2023 và 2024 tăng bình quân {comma(change)} điểm")
     assert f'<td class="num">{comma(change)}</td>' in report.render("change").data
 
 

@@ -153,17 +153,19 @@ def unusual_names(ds, lang: str, year: int, flagged: pd.DataFrame, name) -> str:
 
 def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFrame,
                     name, reconciliation: pd.DataFrame | None = None,
-                    wording: dict | None = None, without: str = "") -> str:
+                    wording: dict | None = None, without: str = "", rule_in_methods: bool = False
+                    ) -> str:
     """The caution on the `flagged` units (rows of `unusual_changes`, named as `unusual_names`
     writes them; empty: no caution), and whether the two years' scores are the authority's own
     release (`score_sources`: review item 19) unless the data are synthetic; from an unofficial
     source, which of the units' `year` totals the `reconciliation` found as released.
     `wording`: the dataset's own words (`i18n.dataset_wording`: PAPI's provinces); `without`:
-    the sentence on the mean change without the flagged units, said next."""
+    the sentence on the mean change without the flagged units, said next; `rule_in_methods`:
+    the rule named and referred to the report's methods, which spell it out."""
     if flagged.empty:
         return ""
     cfg = ds.config
-    text = t("change.outlier", lang, wording,
+    text = t("change.outlier_short" if rule_in_methods else "change.outlier", lang, wording,
              names=unusual_names(ds, lang, year, flagged, name),
              n=len(flagged)) + (" " + without if without else "")
     if cfg.synthetic:   # made-up figures (said on every page): no source to check against
@@ -184,6 +186,8 @@ def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFr
         if confirmed:
             text += " " + t("change.outlier_released", lang, names=name_list(confirmed, lang),
                             year=year, authority=authority)
+            if prev_year in unofficial:   # one end of the change checked: not the change
+                text += " " + t("change.outlier_prev_unchecked", lang, wording, prev_year=prev_year)
         return text
     if all(s is not None for s in sources.values()):
         return text + " " + t("change.outlier_official", lang, prev_year=prev_year, year=year,

@@ -115,6 +115,12 @@ def row_runs(rejected: pd.DataFrame) -> pd.DataFrame:
                  unit_id=("unit_id", "first"), reason=("reason", "first")).reset_index(drop=True))
 
 
+def _mean_change(units: pd.DataFrame) -> float:
+    """The mean change of `units` scored in both years: the difference of the two years' means
+    (the paired t test's estimate, as the key findings give it)."""
+    return units["score"].mean() - units["score_prev"].mean()
+
+
 class Report(ServiceSections):
     def __init__(self, ds: Dataset, year: int, lang: str, tables: dict[str, pd.DataFrame],
                  out_dir: Path | None = None, period: str | None = None):
@@ -459,11 +465,18 @@ class Report(ServiceSections):
             # the same units as the mean, or else the units the change is of, named; the mean
             # change is the paired t test's effect: written as the tests table writes it
             key = "finding.mean" if len(common) == len(scored) else "finding.mean_shared"
-            sentences.append(self.t(key, year=self.year, index_name=index_name, n=len(scored),
-                                    mean=mean, direction=self.t(direction(change)), k=len(common),
-                                    change=self.change_text(abs(change),
-                                                            decimals=change_tests.POINT_DECIMALS),
-                                    prev_year=int(prev_year.iloc[0])))
+            sentence = self.t(key, year=self.year, index_name=index_name, n=len(scored),
+                              mean=mean, direction=self.t(direction(change)), k=len(common),
+                              change=self.change_text(abs(change),
+                                                      decimals=change_tests.POINT_DECIMALS),
+                              prev_year=int(prev_year.iloc[0]))
+            rest = common[~common["unit_id"].isin(self.unusual["unit_id"])]
+            if len(rest) < len(common) and len(rest):   # how much the unusual changes weigh
+                sentence = sentence.removesuffix(".") + self.t(
+                    "finding.mean_without_unusual", n=len(common) - len(rest),
+                    change=self.change_text(_mean_change(rest), signed=True,
+                                            decimals=change_tests.POINT_DECIMALS)) + "."
+            sentences.append(sentence)
         else:
             sentences.append(self.t("finding.mean_no_prev", year=self.year, index_name=index_name,
                                     n=len(scored), mean=mean))
@@ -786,7 +799,8 @@ class Report(ServiceSections):
                             caution=outlier_caution(self.ds, self.lang, self.year, prev_year,
                                                     flagged, self.name,
                                                     self.tables.get("reconciliation"), self.wording,
-                                                    self.without_unusual(u, flagged)))
+                                                    self.without_unusual(u, flagged),
+                                                    rule_in_methods=True))
 
     def without_unusual(self, both: pd.DataFrame, flagged: pd.DataFrame) -> str:
         """How much the mean change owes to the `flagged` units (`unusual_changes`): the mean
@@ -798,12 +812,11 @@ class Report(ServiceSections):
         rest = both[~both["unit_id"].isin(flagged["unit_id"])]
         if rest.empty:
             return ""
-        mean_change = lambda u: u["score"].mean() - u["score_prev"].mean()  # noqa: E731
         shown = lambda change: self.change_text(change, signed=True,  # noqa: E731
                                                 decimals=change_tests.POINT_DECIMALS)
         these = self.t("change.these_one" if len(flagged) == 1 else "change.these_many")
         return self.t("change.without_unusual", these=these, k=len(rest), n=len(both),
-                      change=shown(mean_change(rest)), all_change=shown(mean_change(both)))
+                      change=shown(_mean_change(rest)), all_change=shown(_mean_change(both)))
 
     def change_units(self, n: int, prev_year: int) -> str:
         """The changes chart's first sentence: it draws the `n` units scored in both years, and
