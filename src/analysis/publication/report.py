@@ -1349,12 +1349,19 @@ class Report(ServiceSections):
         rec = self.tables.get("reconciliation")
         if rec is not None and len(rec):
             ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
+            # band counts where the bands take the published sizes (`composite.assign_bands`):
+            # they match unless tied units straddle a boundary, a consistency check only
+            imposed = self.ds.config.published_band_sizes(
+                self.year, int(self.units["score"].notna().sum())) is not None
+            set_from = (lambda metric: imposed and str(metric).startswith("band_count:"))  # noqa: E731
             rows = [[self.t(("scope." if r.scope in ("all", "unit") else "col.") + r.scope),
                      self._key_name(r.scope, r.key), self._metric_label(r.metric),
                      *self._reconciled_values(r.metric, r.published, r.computed),
                      self.t("word.yes" if str(r.matches).lower() == "true" else "word.no"),
-                     self.t("rule." + r.rule) if isinstance(r.rule, str) and r.rule else "–"]
+                     self.t("rule.by_construction") if set_from(r.metric)
+                     else self.t("rule." + r.rule) if isinstance(r.rule, str) and r.rule else "–"]
                     for r in rec.itertuples()]
+            by_construction = sum(map(set_from, rec["metric"]))
             headers = [self.t(k) for k in ("col.scope", "col.key", "col.metric", "col.published",
                                            "col.computed", "col.matches", "col.rule")]
             # a province's name on one line ("Quảng / Ninh" in the narrow column); not a
@@ -1362,7 +1369,9 @@ class Report(ServiceSections):
             short = all(len(row[1]) <= SHORT_NAME for row in rows)
             table = self.table(rows, headers, {3, 4}, nowrap={0, 1} if short else {0})
             table.kind = "reconciliation"   # its first column is a scope, not a unit's name
-            reconciliation = dict(summary=self.t("audit.reconciliation", ok=ok, n=len(rec)), table=table)
+            summary = self.t("audit.reconciliation", ok=ok, n=len(rec)) + (
+                " " + self.t("audit.band_counts_imposed", k=by_construction) if by_construction else "")
+            reconciliation = dict(summary=summary, table=table)
         else:  # said, not left out: a reader must not wonder whether the year was checked
             period = fmt_period(self.period, self.lang, spoken=True)
             reconciliation = dict(summary=self.t("audit.nothing_published", year=period), table=None)
