@@ -1351,7 +1351,7 @@ class Report(ServiceSections):
             ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
             # band counts where the bands take the published sizes (`composite.assign_bands`):
             # they match unless tied units straddle a boundary, a consistency check only
-            imposed = self.ds.config.published_band_sizes(
+            imposed = self.units is not None and self.ds.config.published_band_sizes(
                 self.year, int(self.units["score"].notna().sum())) is not None
             set_from = (lambda metric: imposed and str(metric).startswith("band_count:"))  # noqa: E731
             rows = [[self.t(("scope." if r.scope in ("all", "unit") else "col.") + r.scope),
