@@ -103,7 +103,7 @@ def words(html: str) -> str:
     ("vi", "Thay đổi bất thường: Tây Ninh (+8,11 điểm) thay đổi nhiều hơn hẳn",
      "Điểm số năm 2023–2024 lấy từ kho GitHub hnks-gh/ml-mcdm (không ghi nguồn), không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP",
      "Không chính thức: điểm số 2023–2024 lấy từ bản sao của bên thứ ba, không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP.",
-     ["Chỉ số của: CECODES, VFF-CRT, RTA và UNDP", "Báo cáo do: Nhóm phát triển PAR Reports"]),
+     ["Tổ chức xây dựng chỉ số: CECODES, VFF-CRT, RTA và UNDP", "Báo cáo do: Nhóm phát triển PAR Reports"]),
     ("en", "Unusual change: Tay Ninh (+8.11 points) moved far more",
      "The 2023–2024 scores are taken from GitHub hnks-gh/ml-mcdm (source not stated), not from the release of CECODES, VFF-CRT, RTA and UNDP",
      "Unofficial: the 2023–2024 scores come from a third party's copy, not from the official release by CECODES, VFF-CRT, RTA and UNDP.",
@@ -133,6 +133,6 @@ def test_a_2016_profile_has_no_unofficial_notice(lang, official):
     hanoi, quang_ngai = words(book.page("01", lang)), words(book.page("51", lang))
     for page in (hanoi, quang_ngai):
         assert "Không chính thức" not in page and "Unofficial" not in page
-        assert ("Chỉ số của: CECODES" if lang == "vi" else "Index by: CECODES") in page
+        assert ("Tổ chức xây dựng chỉ số: CECODES" if lang == "vi" else "Index by: CECODES") in page
     assert official in quang_ngai    # 2016's unusual change (as on the yearly changes page)
     assert official not in hanoi

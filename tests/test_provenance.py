@@ -168,7 +168,7 @@ def test_a_change_between_official_years_says_so():
 
 # --- item 1: cover and citation --------------------------------------------------------------
 @pytest.mark.parametrize("lang, data_by, prepared, cite, notice", [
-    ("vi", "Chỉ số của", "Báo cáo do", "Trích dẫn: Nhóm phát triển PAR Reports (",
+    ("vi", "Tổ chức xây dựng chỉ số", "Báo cáo do", "Trích dẫn: Nhóm phát triển PAR Reports (",
      "Không chính thức: điểm số 2023–2024 lấy từ bản sao của bên thứ ba, không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP."),
     ("en", "Index by", "Prepared by", "Cite as: PAR Reports developers (",
      "Unofficial: the 2023–2024 scores come from a third party's copy, not from the official release by CECODES, VFF-CRT, RTA and UNDP.")])
@@ -182,6 +182,9 @@ def test_the_2024_cover_separates_the_data_from_who_prepared_the_report(lang, da
     assert notice in text
     assert cite in text and "CECODES" in text.split(cite)[1]
     assert "Publisher" not in facts and "Cơ quan phát hành" not in facts
+    # not the authority's own report: the kicker says whose analysis it is (review 4)
+    kicker = re.search(r'<p class="edition"[^>]*>(.*?)</p>', html).group(1)
+    assert kicker == {"vi": "Phân tích độc lập hằng năm", "en": "Independent annual analysis"}[lang]
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -321,7 +324,7 @@ def test_an_outlying_change_of_unrecorded_source_asks_for_a_check():
 
 
 @pytest.mark.parametrize("lang, words", [
-    ("vi", ["Chỉ số của", "Báo cáo do", "Không chính thức: điểm số 2023–2024"]),
+    ("vi", ["Tổ chức xây dựng chỉ số", "Báo cáo do", "Không chính thức: điểm số 2023–2024"]),
     ("en", ["Index by", "Prepared by", "Unofficial: the 2023–2024 scores"])])
 def test_the_workbook_says_what_the_cover_says(tmp_path, lang, words):
     from openpyxl import load_workbook

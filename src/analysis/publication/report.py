@@ -219,6 +219,15 @@ class Report(ServiceSections):
     def index_name(self) -> str:
         return self.ds.config.raw.get(f"index_name_{self.lang}") or self.t("metric.index_name")
 
+    def kicker(self, monthly: bool) -> str:
+        """The cover's kicker: a monthly report, or a yearly one; a yearly one prepared by
+        others than the index's authority (`publisher.prepared_by_<lang>`) says it is their
+        analysis, so that it is not taken for the authority's own report (review 4)."""
+        if monthly:
+            return "report.kicker_month"
+        prepared_by = (self.ds.config.raw.get("publisher") or {}).get(f"prepared_by_{self.lang}")
+        return "report.kicker_independent" if prepared_by else "report.kicker"
+
     def method(self) -> dict:
         """The method version of this year (dataset.yaml `methodology.versions`)."""
         return self.ds.config.method(self.year)
@@ -365,7 +374,7 @@ class Report(ServiceSections):
                   (self.t("report.date"), fmt_date(report_date(), self.lang))]
         return HTML(render("title_page.html.j2", banner=banner, links=links, facts=facts,
                            edition=self.t("lang." + self.lang),
-                           kicker=self.t("report.kicker_month" if monthly else "report.kicker"),
+                           kicker=self.t(self.kicker(monthly)),
                            title=unbroken(title, self.lang),
                            running=unbroken(running_title(cfg, self.lang, self.period, self.wording),
                                             self.lang),
