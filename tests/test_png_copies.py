@@ -195,6 +195,31 @@ def test_the_png_copy_prints_the_credit_and_both_files_hold_it(tmp_path):
     assert (bottom < 200).any() and (bottom > 60).all()   # grey type (#6b6b6b), no black
 
 
+def test_the_png_copy_prints_its_title_over_the_chart_and_both_files_hold_it(tmp_path):
+    """A PNG copy reused alone said neither what it showed nor of which year (review 4): the
+    title (the caption's first clause, `report.png_title`) is over the chart in black bold type,
+    in the PNG's Title and the SVG's dc:title (so a new title is a new SVG: no earlier copy is
+    taken for it); the pages' SVG draws no more text."""
+    from PIL import Image
+    import numpy as np
+    from analysis.publication.report import png_title
+    title = png_title("Số địa phương theo nhóm xếp loại năm 2024.")
+    assert title == "Số địa phương theo nhóm xếp loại năm 2024"
+    plain = charts.save(chart(), tmp_path / "plain", "01-bands")
+    svg = charts.save(chart(), tmp_path / "title", "01-bands", "", title)
+    assert f"<dc:title>{title}</dc:title>" in svg
+    assert svg.count("<text") == plain.count("<text")
+    before = Image.open(tmp_path / "plain" / "01-bands.png")
+    after = Image.open(tmp_path / "title" / "01-bands.png")
+    assert after.info["Title"] == title
+    assert after.height > before.height + 30   # a line of 8.5 pt at 300 dpi is ≈ 35 px
+    top = np.asarray(after.convert("L"))[:60]
+    assert (top < 40).any()   # black type over the chart
+    assert png_title("Ranks of the 61 provinces over 10,000 draws, 2024: the grey") == (
+        "Ranks of the 61 provinces over 10,000 draws, 2024")
+    assert png_title("Mean 43.43 points. More") == "Mean 43.43 points"
+
+
 def test_a_credit_too_long_for_one_line_breaks_between_its_sentences():
     """A PNG copy's credit had "… PAPI 2024. Biểu đồ: Nhóm phát" on one line and "triển PAR
     Reports." on the next (review 3): each sentence now starts a line, and a line breaks

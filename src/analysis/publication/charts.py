@@ -39,8 +39,10 @@ A4_WIDTH_IN = 6.7  # text width of an A4 page with 2 cm margins
 MAX_HEIGHT_IN = 8.4  # a heading and the chart fit on one A4 page
 PNG_DPI = 300  # print resolution for newspapers
 CREDIT_PT = 6.5  # the credit line under a PNG copy's chart
+TITLE_PT = 8.5  # the title over a PNG copy's chart
 CHAR_EM = 0.6  # a character of DejaVu Sans text is at most about 0.6 em wide on average
 CREDIT_GAP_IN = 0.06  # between the chart's content and its credit
+TITLE_GAP_IN = 0.1  # between a PNG copy's title and the chart
 LONG = 25  # a ranking of more units than this is drawn as its top and bottom ENDS
 ENDS = 10
 UNHINTED = {"text.hinting": "no_hinting"}  # the PNG copies' text (`png_pixels`)
@@ -119,9 +121,10 @@ def to_svg(fig) -> str:
     return svg
 
 
-def svg_text(fig, credit: str = "") -> tuple[str, Bbox]:
+def svg_text(fig, credit: str = "", title: str = "") -> tuple[str, Bbox]:
     """The figure as SVG text, and the tight box of its content (inches, unpadded) that savefig
-    measured for it; a `credit` goes into its metadata (dc:description). The box is taken as
+    measured for it; a `credit` goes into its metadata (dc:description), a `title` (the PNG
+    copy's) into dc:title, so that either changed makes another SVG. The box is taken as
     savefig finds it (`Figure.get_tightbbox`, watched for this one call) so that the PNG copy
     needs no measuring pass of its own (`png_box`)."""
     buffer, boxes = io.StringIO(), []
@@ -129,7 +132,8 @@ def svg_text(fig, credit: str = "") -> tuple[str, Bbox]:
     fig.get_tightbbox = lambda *args, **kwargs: boxes.append(measure(*args, **kwargs)) or boxes[-1]
     try:
         fig.savefig(buffer, format="svg", bbox_inches="tight",
-                    metadata={"Date": None, **({"Description": credit} if credit else {})})
+                    metadata={"Date": None, **({"Description": credit} if credit else {}),
+                              **({"Title": title} if title else {})})
     finally:
         del fig.get_tightbbox
     return buffer.getvalue(), boxes[-1]
@@ -161,7 +165,7 @@ def _earlier_copy(stem: str, svg: str) -> bytes | None:
     return data if hashlib.sha256(data).hexdigest() == png_digest else None
 
 
-def credit_lines(credit: str, per_line: int) -> str:
+def credit_lines(credit: str, per_line: int) -> str:  # a title's lines too
     """The credit in lines of at most `per_line` characters: one line if it fits, else each of
     its sentences ("Nguồn: …", "Biểu đồ: …") from a line of its own, wrapped between words, so
     that no line breaks a name or a source in two where a sentence could end it."""
@@ -171,22 +175,26 @@ def credit_lines(credit: str, per_line: int) -> str:
                      for sentence in re.split(r"(?<=\.)\s+", credit.strip()))
 
 
-def png_box(fig, content: Bbox, credit: str = "") -> Bbox:
+def png_box(fig, content: Bbox, credit: str = "", title: str = "") -> Bbox:
     """The PNG copy's box in inches: `content`, the tight box savefig measured for the SVG
-    (`svg_text`; the PNG's unhinted text has the SVG's measures, `png_pixels`), with `credit` (whose
-    figures, which period, who drew the chart) put in small grey type under it, from its left
-    edge (a newspaper reuses the PNG copy on its own), padded as bbox_inches="tight" pads."""
-    box = content
-    if credit:
-        width, height = fig.get_size_inches()
-        per_line = int(box.width * 72 / (CREDIT_PT * CHAR_EM))  # as wide as the chart
-        text = fig.text(box.x0 / width, (box.y0 - CREDIT_GAP_IN) / height,
-                        credit_lines(credit, per_line), ha="left", va="top",
-                        fontsize=CREDIT_PT, color=GREY)
-        with plt.rc_context(UNHINTED):   # measured as `png_pixels` draws it
-            line = text.get_window_extent(RendererAgg(1, 1, PNG_DPI), dpi=PNG_DPI)
-        box = Bbox.union([box, Bbox(line.get_points() / PNG_DPI)])
-    return box.padded(plt.rcParams["savefig.pad_inches"])
+    (`svg_text`; the PNG's unhinted text has the SVG's measures, `png_pixels`), with `title`
+    (what the chart shows: the report's caption gives it on the page) in bold over it and
+    `credit` (whose figures, which period, who drew the chart) in small grey type under it,
+    both from its left edge and as wide as it (a newspaper reuses the PNG copy on its own),
+    padded as bbox_inches="tight" pads."""
+    width, height = fig.get_size_inches()
+    parts = [content]
+    for text, size, y, align, style in (
+            (title, TITLE_PT, content.y1 + TITLE_GAP_IN, "bottom", {"fontweight": "bold"}),
+            (credit, CREDIT_PT, content.y0 - CREDIT_GAP_IN, "top", {"color": GREY})):
+        if text:
+            per_line = int(content.width * 72 / (size * CHAR_EM))  # as wide as the chart
+            drawn = fig.text(content.x0 / width, y / height, credit_lines(text, per_line),
+                             ha="left", va=align, fontsize=size, **style)
+            with plt.rc_context(UNHINTED):   # measured as `png_pixels` draws it
+                line = drawn.get_window_extent(RendererAgg(1, 1, PNG_DPI), dpi=PNG_DPI)
+            parts.append(Bbox(line.get_points() / PNG_DPI))
+    return Bbox.union(parts).padded(plt.rcParams["savefig.pad_inches"])
 
 
 def png_pixels(fig, box: Bbox) -> np.ndarray:
@@ -208,30 +216,31 @@ def png_pixels(fig, box: Bbox) -> np.ndarray:
     return np.frombuffer(buffer.getbuffer(), dtype=np.uint8).reshape(height, width, 4)
 
 
-def png_copy(fig, content: Bbox, credit: str = "") -> bytes:
+def png_copy(fig, content: Bbox, credit: str = "", title: str = "") -> bytes:
     """The PNG file of the figure whose SVG's content box is `content` (`svg_text`): 300 dpi,
-    white, `credit` under the chart and in its Description."""
-    return png.encode(png_pixels(fig, png_box(fig, content, credit)), PNG_DPI,
-                      {"Description": credit} if credit else {})
+    white, `title` over the chart and in its Title, `credit` under it and in its Description."""
+    return png.encode(png_pixels(fig, png_box(fig, content, credit, title)), PNG_DPI,
+                      {**({"Title": title} if title else {}), **({"Description": credit} if credit else {})})
 
 
-def save(fig, folder: Path | None, stem: str, credit: str = "") -> str:
+def save(fig, folder: Path | None, stem: str, credit: str = "", title: str = "") -> str:
     """The figure as SVG text; with a `folder`, also written there as `stem`.svg and `stem`.png
     (300 dpi, white background, for re-use in print; the previous run's copy when it is known
-    to have the same pixels: `reuse_png_copies`). A `credit` (`cover.chart_credit`) is in both
-    files' metadata, and printed under the PNG copy's chart (`png_box`): the report's pages
-    say it already, a chart reused alone does not. The figure is closed."""
+    to have the same pixels: `reuse_png_copies`). A `credit` (`cover.chart_credit`) and a
+    `title` are in both files' metadata, and printed under and over the PNG copy's chart
+    (`png_box`): the report's pages say them already, a chart reused alone does not. The
+    figure is closed."""
     _nfc(fig)
-    svg, content = svg_text(fig, credit)
+    svg, content = svg_text(fig, credit, title)
     if folder is not None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{stem}.svg").write_text(svg, encoding="utf-8")
-        earlier = _earlier_copy(stem, svg)  # the credit is in the SVG: a new credit, a new copy
+        earlier = _earlier_copy(stem, svg)  # credit and title are in the SVG: new ones, a new copy
         if earlier is not None:
             (folder / f"{stem}.png").write_bytes(earlier)
         else:
-            (folder / f"{stem}.png").write_bytes(png_copy(fig, content, credit))
+            (folder / f"{stem}.png").write_bytes(png_copy(fig, content, credit, title))
     plt.close(fig)
     return svg
 

@@ -13,6 +13,7 @@ import base64
 import datetime as dt
 import json
 import pickle
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -113,6 +114,12 @@ def row_runs(rejected: pd.DataFrame) -> pd.DataFrame:
     return (runs.groupby("run", sort=True)
             .agg(file=("file", "first"), first=("row", "min"), last=("row", "max"),
                  unit_id=("unit_id", "first"), reason=("reason", "first")).reset_index(drop=True))
+
+
+def png_title(caption: str) -> str:
+    """A PNG copy's title: its caption's first clause (up to the first ";", ":" or sentence
+    end), what the chart shows: "Chỉ số năm 2024 của 61 địa phương, xếp từ cao xuống thấp"."""
+    return re.split(r"[;:]\s|\.(?:\s|$)", caption.strip(), maxsplit=1)[0]
 
 
 def _mean_change(units: pd.DataFrame) -> float:
@@ -300,7 +307,7 @@ class Report(ServiceSections):
         300-dpi PNG for re-use."""
         self._figure += 1
         svg = charts.save(fig, self.out_dir / "figures" if self.out_dir else None,
-                          f"{self._figure:02d}-{name}", self.credit)
+                          f"{self._figure:02d}-{name}", self.credit, png_title(caption))
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         return Figure(f"data:image/svg+xml;base64,{data}", alt, self.t("report.figure", n=self._figure),
                       caption, narrow)
