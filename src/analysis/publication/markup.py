@@ -36,6 +36,17 @@ class Table:
     def __post_init__(self):
         self.rows = [[text(c) for c in row] for row in self.rows]
 
+    def caption_parts(self) -> tuple[str, str]:
+        """The caption as its title (set bold) and the explanation after its first ": " or "; "
+        outside brackets (set in normal weight, so that a long caption is not a bold paragraph);
+        no explanation when it has none."""
+        depth = 0
+        for i, char in enumerate(self.caption):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0 and char in ":;" and self.caption[i + 1:i + 2] == " ":
+                return self.caption[:i + 1], self.caption[i + 2:]
+        return self.caption, ""
+
     def head(self) -> list[list[dict]]:
         """The header's rows of cells (text, colspan, rowspan, numeric, group): one row, or with
         `groups` two, a grouped column's header under its group's, the others across both."""
