@@ -84,6 +84,10 @@ WHOLE = "0"
 P_VALUE_FORMAT = {"en": '[<0.001]"<0.001";0.000', "vi": '[<0.001]"<0,001";0.000'}
 
 # A unit id column and the header key of the name column put beside it.
+# the ranking of an index with its own scale (PAPI): its percents are of the maximum, named
+# as the PDF names them, beside the points
+SHARE_OF_MAX = {"score": "col.share_of_max_pct", "score_prev": "col.share_of_max_prev",
+                "change": "col.change_share"}
 NAMES_WITHIN = 3  # a sheet whose units' names are among its first columns keeps them in view
 NAME_BESIDE = {"unit_id": "col.name", "leader_unit": "col.leader_name", "laggard_unit": "col.laggard_name"}
 # Columns whose codes are catalog keys under a prefix ("channel" paper → channel.paper).
@@ -537,6 +541,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         if lang == "vi" and {"band", "band_vi"} <= set(frame) and frame["band"].equals(frame["band_vi"]):
             frame = frame.drop(columns="band_vi")  # the band in Vietnamese twice
         headers = [t(NAME_BESIDE[c.partition(":")[0]], lang, wording) if c.endswith(":name")
+                   else t(SHARE_OF_MAX[c], lang) if name == "index_units" and own_scale and c in SHARE_OF_MAX
                    else _header(c, lang, labels, name, wording, **fields) for c in frame.columns]
         if len(frame):  # no column the data cannot fill (first-year changes, tests without ballots)
             filled = [any(str(v) != "" for v in frame[c].dropna().tolist()) for c in frame.columns]
