@@ -147,7 +147,7 @@ def reuse_png_copies(earlier: dict[str, tuple[str, str, str]]) -> None:
     """Offer `save` the PNG copies of the previous run of the same edition, made by the same code
     and libraries (`publish.earlier_png_copies` checks that): a figure whose SVG is byte for byte
     the one drawn beside such a copy has that copy's pixels, and drawing it again at 300 dpi
-    (about 2 s of CPU for an edition's seven charts) would write the same bytes."""
+    (about 0.7 s of CPU for an edition's seven charts) would write the same bytes."""
     _EARLIER.clear()
     _EARLIER.update(earlier)
 
