@@ -470,6 +470,18 @@ def test_band_counts_the_bands_are_made_to_match_are_called_a_consistency_check(
     assert "by construction" not in text_of(Report(papi(), 2016, "en", results(2016)).render("audit").data)
 
 
+def test_the_robustness_text_says_how_many_ranks_can_move_further():
+    """"13 of the 61 keep a rank range of at most 2 places" left the reader to work out that 48
+    can move more (review 4): both counts, recomputed from sensitivity.csv's 5th and 95th
+    percentile ranks."""
+    sens = results(2024)["sensitivity"]
+    width = sens["rank_p95"] - sens["rank_p05"]
+    stable, n = int((width <= 2).sum()), len(sens)
+    text = text_of(Report(papi(), 2024, "en", results(2024)).render("sensitivity").data)
+    assert (f"{stable} of the {n} provinces keep a rank range (5th to 95th percentile) of at most "
+            f"2 places; the other {n - stable} can move further.") in text
+
+
 def test_the_ranking_explains_every_row_with_dashes():
     """Vĩnh Phúc and Tiền Giang (no 2024 score in index_scores.csv, rows 5800–5807 and
     6080–6087) close the ranking with "–" in the change columns too; the note on "–" named only

@@ -1076,7 +1076,7 @@ class Report(ServiceSections):
         draws = fmt_int(int(settings.get("draws", 0)), self.lang)
         text = self.t("sensitivity.text", draws=draws,
                       spread=self.pct(100 * float(settings.get("weight_spread", 0.25)), 0),
-                      n=len(s), stable=stable)
+                      n=len(s), stable=stable, moving=len(s) - stable)
         order = s.sort_values(["rank_nominal", "unit_id"], kind="stable")
         fig = charts.rank_ranges([self.name(i) for i in order["unit_id"]], order["rank_nominal"],
                                  order["rank_median"], order["rank_p05"], order["rank_p95"],
