@@ -386,17 +386,20 @@ def test_the_papi_ranking_sheet_leads_with_points_as_the_pdf(tmp_path):
     book = load_workbook(path)
     sheet = book[sheet_name("index_units", "en", dataset_wording(ds))]
     headers = [c.value for c in sheet[1]]
-    assert headers[5:10] == ["Points", "Maximum points", "Previous points", "Change (points)",
-                             "Share of the maximum (%)"]
+    assert headers[4:9] == ["Points", "Maximum points", "Previous points", "Change (points)",
+                            "Share of the maximum (%)"]
+    # one group (the provinces): no column repeating it and the rank, the About sheet says so
+    assert "Group" not in headers and "Rank in group" not in headers and "Rank" in headers
     # the percents named as the PDF names them, the change in them said to be in percentage points
     assert {"Previous share of the maximum (%)",
             "Change in the share of the maximum (percentage points)"} <= set(headers)
     assert "Score (%)" not in headers
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "72")
-    assert row[5] == pytest.approx(tay_ninh[2024], abs=1e-9) and row[6] == 80
-    assert row[7] == pytest.approx(tay_ninh[2023], abs=1e-9)
-    assert row[8] == pytest.approx(tay_ninh[2024] - tay_ninh[2023], abs=1e-9)
+    assert row[4] == pytest.approx(tay_ninh[2024], abs=1e-9) and row[5] == 80
+    assert row[6] == pytest.approx(tay_ninh[2023], abs=1e-9)
+    assert row[7] == pytest.approx(tay_ninh[2024] - tay_ninh[2023], abs=1e-9)
     about = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True)}
+    assert about["Columns not in the “Province ranking” sheet"].startswith("Group and Rank in group")
     assert ("so do the sheets “Province ranking”, “Groups and regions”, “Leader and laggard gaps”"
             in about["The index's own scale"])
 

@@ -454,6 +454,16 @@ def _blank_components(table: pd.DataFrame | None) -> list[str]:
     return sorted(blank.index[blank])
 
 
+ONE_GROUP_COLUMNS = ("group", "rank_in_group")
+
+
+def _one_group(units: pd.DataFrame | None) -> bool:
+    """Whether every unit of the ranking is in the same group (PAPI's provinces): its group
+    column and rank in the group then repeat the same value and the rank."""
+    return (units is not None and set(ONE_GROUP_COLUMNS) <= set(units)
+            and units["group"].nunique(dropna=False) == 1)
+
+
 def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, path: Path,
                    year: int | None = None, period: str | None = None) -> None:
     """The edition's workbook at `path`: an intro sheet (title, dataset, the source of `year`'s
@@ -502,6 +512,10 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     if published is not None and "source" in published:
         for url in sorted(set(published["source"].dropna())):
             notes.append([t("xlsx.source", lang), url])
+    one_group = _one_group(results.get("index_units"))
+    if one_group:   # the group and the rank in it say nothing the rank does not
+        notes.append([t("xlsx.one_group", lang, wording, sheet=sheet_name("index_units", lang, wording)),
+                      t("xlsx.one_group_text", lang, wording, table="index_units")])
     blank = _blank_components(results.get("index_subcomponents"))
     if blank and of_year is not None:   # a part the source left blank for every unit that year
         notes.append([t("xlsx.blank_components", lang, wording,
@@ -532,6 +546,8 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
             table = table.sort_values(["rank", "unit_id"], kind="stable", na_position="last")
             if own_scale:
                 table = _points_first(table, factor)
+        if name == "index_units" and one_group:   # named on the About sheet instead
+            table = table.drop(columns=list(ONE_GROUP_COLUMNS))
         if name == "index_subcomponents" and blank:   # named on the About sheet instead
             table = table[~table["component"].isin(blank)]
         table = in_points.get(name, table)
