@@ -60,8 +60,9 @@ def widest_ranges(s: pd.DataFrame, k: int = WIDEST) -> tuple[pd.DataFrame, float
 
 
 def is_group(band: str) -> bool:
-    """Whether a band is named as a group ("Nhóm đạt điểm cao nhất"), which a unit belongs to
-    ("thuộc"), rather than a grade ("Tốt"), which it is rated ("được xếp loại")."""
+    """Whether a band is named as a group ("Nhóm đạt điểm cao nhất", given its Vietnamese
+    label), which a unit belongs to ("thuộc"; "in the … group"), rather than a grade ("Tốt"),
+    which it is rated ("được xếp loại")."""
     return band.startswith(("Nhóm ", "Group "))
 
 
@@ -512,7 +513,7 @@ class Report(ServiceSections):
         for band in self.ds.config.bands:
             count = int((scored["band"] == band["label_en"]).sum())
             label = band[f"label_{self.lang}"]
-            key = "finding.bands_group" if is_group(label) else "finding.bands"
+            key = "finding.bands_group" if is_group(band["label_vi"]) else "finding.bands"
             sentences.append(self.t(key if count else "finding.bands_none", count=count, band=label))
         missing = u[u["score"].isna()]
         if len(missing):
@@ -1419,9 +1420,10 @@ class Report(ServiceSections):
         """A reconciled metric in words: "points", "rank", "band_count:<band>" … never its code."""
         kind, _, band = str(metric).partition(":")
         if kind == "band_count":
-            labels = {b["label_en"]: b[f"label_{self.lang}"] for b in self.ds.config.bands}
-            label = labels.get(band, band)
-            return self.t("recon.band_count_group" if is_group(label) else "recon.band_count", band=label)
+            named = {b["label_en"]: b for b in self.ds.config.bands}.get(band, {})
+            label = named.get(f"label_{self.lang}", band)
+            group = is_group(named.get("label_vi", band))   # PAPI's "Nhóm …", in both editions
+            return self.t("recon.band_count_group" if group else "recon.band_count", band=label)
         keys = {"points": "col.points", "rank": "col.rank", "index": "col.score", "n_units": "col.n_units",
                 "mean": "col.mean"}
         return self.t(keys[kind]) if kind in keys else self.t("metric." + kind)
