@@ -198,6 +198,8 @@ def test_bars_on_a_scale_that_starts_above_zero_start_at_its_floor():
     assert all(p.get_x() == 8 for p in bars)
     assert sorted(round(p.get_width(), 2) for p in bars) == sorted(round(v - 8, 2) for v in values)
     assert ax.get_xticks()[0] == 8 and [t.get_text() for t in ax.get_xticklabels()][0] == "8"
+    # and ends on a labelled value past the longest bar (50, not 49.7)
+    assert ax.get_xlim()[1] == ax.get_xticks()[-1] == 50
 
 
 def test_groups_are_dots_not_bars_on_a_cut_axis():
