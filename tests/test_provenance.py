@@ -70,12 +70,14 @@ def test_the_cutoff_is_above_3_5_and_a_zero_mad_flags_nothing():
             # published.csv: the 2024 totals of the top three as released (not Cà Mau's)
             "Tổng điểm năm 2024 của Tây Ninh và Bình Thuận khớp với số liệu đã công bố",
             # one end of the change checked, not the change (review 4)
-            "Điểm năm 2023 của các địa phương này, và do đó mức thay đổi, chưa được đối chiếu."]),
+            "Điểm năm 2024 của Cà Mau và điểm năm 2023 của Tây Ninh, Bình Thuận và Cà Mau chưa được "
+            "đối chiếu, nên các mức thay đổi này chưa được kiểm chứng."]),
     ("en", ["Unusual change: Tay Ninh (+8.11 points)", "(a robust z-score of the change beyond 3.5; see “Methods”)",
             "not from the release of CECODES, VFF-CRT, RTA and UNDP; only the following figures",
             "2023–2024",
-            "The 2024 totals of Tay Ninh and Binh Thuan match the release",
-            "Their 2023 scores, and so these changes, have not been checked."])])
+            "The 2024 totals of Tay Ninh and Binh Thuan match the published figures (sources in “Audit trail”).",
+            "The 2024 score of Ca Mau and the 2023 scores of Tay Ninh, Binh Thuan and Ca Mau have "
+            "not been checked, so these changes are unconfirmed."])])
 def test_the_2024_changes_page_cautions_about_tay_ninh(lang, words):
     text = text_of(Report(papi(), 2024, lang, results(2024)).render("change").data)
     for w in words:

@@ -187,7 +187,13 @@ def outlier_caution(ds, lang: str, year: int, prev_year: int, flagged: pd.DataFr
             text += " " + t("change.outlier_released", lang, names=name_list(confirmed, lang),
                             year=year, authority=authority)
             if prev_year in unofficial:   # one end of the change checked: not the change
-                text += " " + t("change.outlier_prev_unchecked", lang, wording, prev_year=prev_year)
+                others = [name(u) for u in flagged["unit_id"] if u not in released]
+                every = name_list([name(u) for u in flagged["unit_id"]], lang)
+                text += " " + (t("change.outlier_both_unchecked", lang, wording, year=year,
+                                 prev_year=prev_year, others=name_list(others, lang), names=every)
+                               if others else
+                               t("change.outlier_prev_unchecked", lang, wording, prev_year=prev_year,
+                                 names=every))
         return text
     if all(s is not None for s in sources.values()):
         return text + " " + t("change.outlier_official", lang, prev_year=prev_year, year=year,
