@@ -146,11 +146,11 @@ def test_autofilter_print_fit_and_properties(tmp_path, ministries):
         # frozen: the header, and the columns up to the units' names where a sheet has them
         headers = [c.value for c in sheet[1]]
         named = [i for i, h in enumerate(headers[:3], start=1)
-                 if h in ("Tên đơn vị", "Tên địa phương", "Tên", "Tên (tiếng Việt)")]
+                 if h in ("Tên đơn vị", "Tên địa phương", "Tên", "Tên (tiếng Việt)", "Tên (tiếng Anh)")]
         frozen = sheet.freeze_panes
-        if named:
-            assert frozen == f"{get_column_letter(named[0] + 1)}2", sheet.title
-            assert sheet.print_title_cols == f"$A:${get_column_letter(named[0])}"
+        if named:   # through the last of the names (the English one too)
+            assert frozen == f"{get_column_letter(named[-1] + 1)}2", sheet.title
+            assert sheet.print_title_cols == f"$A:${get_column_letter(named[-1])}"
         else:
             assert frozen == "A2", sheet.title
     assert across["Giới thiệu"] == 1 and 1 in across.values()
@@ -400,6 +400,15 @@ def test_the_papi_ranking_sheet_leads_with_points_as_the_pdf(tmp_path):
     assert row[7] == pytest.approx(tay_ninh[2024] - tay_ninh[2023], abs=1e-9)
     about = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True)}
     assert about["Columns not in the “Province ranking” sheet"].startswith("Group and Rank in group")
+    # the reconciliation as the PDF's audit says it: the band counts match by construction
+    rec = book[sheet_name("reconciliation", "en", dataset_wording(ds))]
+    head = [c.value for c in rec[1]]
+    rows = [dict(zip(head, r)) for r in rec.iter_rows(min_row=2, values_only=True)]
+    bands = [r for r in rows if str(r["Metric"]).startswith("Provinces in the")]
+    assert [r["Metric"] for r in bands] == [f"Provinces in the {b} group" for b in
+                                           ("Best performers", "High average", "Low average", "Poor performers")]
+    assert {r["Matching rule"] for r in bands} == {"by construction"}
+    assert {r["Matching rule"] for r in rows if r not in bands} <= {"rounded", "rounded down"}
     assert ("so do the sheets “Province ranking”, “Groups and regions”, “Leader and laggard gaps”"
             in about["The index's own scale"])
 

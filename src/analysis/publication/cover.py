@@ -128,6 +128,21 @@ def publisher_parts(ds, lang: str, period: str, title: str, compared: int | None
             "facts": facts, "notice": notice, "colophon": colophon}
 
 
+def is_group(band: str) -> bool:
+    """Whether a band is named as a group ("Nhóm đạt điểm cao nhất", given its Vietnamese
+    label), which a unit belongs to ("thuộc"; "in the … group"), rather than a grade ("Tốt"),
+    which it is rated ("được xếp loại")."""
+    return band.startswith(("Nhóm ", "Group "))
+
+
+def bands_imposed(ds, year: int | None, units: pd.DataFrame | None) -> bool:
+    """Whether the year's bands take the sizes the authority published (`composite.assign_bands`,
+    `Config.published_band_sizes`): their counts then match the release unless tied units
+    straddle a boundary, a consistency check, not an independent one."""
+    return (units is not None and year is not None and "score" in units
+            and ds.config.published_band_sizes(year, int(units["score"].notna().sum())) is not None)
+
+
 def unusual_changes(units: pd.DataFrame) -> pd.DataFrame:
     """The rows of `units` (index_units) scored in both years whose change is outlying among
     those units' changes: |modified z| > 3.5 (stats.outliers; Iglewicz & Hoaglin 1993); the

@@ -34,8 +34,9 @@ from analysis.audit.release import draft_reasons
 from analysis.audit.reconcile import published_decimals
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.publication.cover import (chart_credit, compared_year, outlier_caution, publisher_parts,
-                                        unusual_changes, unusual_names)
+from analysis.publication.cover import (bands_imposed, chart_credit, compared_year, is_group,
+                                        outlier_caution, publisher_parts, unusual_changes,
+                                        unusual_names)
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -57,13 +58,6 @@ def widest_ranges(s: pd.DataFrame, k: int = WIDEST) -> tuple[pd.DataFrame, float
     cut = width.nlargest(k).min()
     listed = s.assign(width=width)[width >= cut]
     return listed.sort_values(["width", "rank_nominal"], ascending=[False, True], kind="stable"), cut
-
-
-def is_group(band: str) -> bool:
-    """Whether a band is named as a group ("Nhóm đạt điểm cao nhất", given its Vietnamese
-    label), which a unit belongs to ("thuộc"; "in the … group"), rather than a grade ("Tốt"),
-    which it is rated ("được xếp loại")."""
-    return band.startswith(("Nhóm ", "Group "))
 
 
 SHORT_NAME = 20   # characters of a name kept on one line in a narrow column (Bà Rịa - Vũng Tàu: 17)
@@ -1368,8 +1362,7 @@ class Report(ServiceSections):
             ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
             # band counts where the bands take the published sizes (`composite.assign_bands`):
             # they match unless tied units straddle a boundary, a consistency check only
-            imposed = self.units is not None and self.ds.config.published_band_sizes(
-                self.year, int(self.units["score"].notna().sum())) is not None
+            imposed = bands_imposed(self.ds, self.year, self.units)
             set_from = (lambda metric: imposed and str(metric).startswith("band_count:"))  # noqa: E731
             rows = [[self.t(("scope." if r.scope in ("all", "unit") else "col.") + r.scope),
                      self._key_name(r.scope, r.key), self._metric_label(r.metric),

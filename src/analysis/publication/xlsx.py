@@ -43,7 +43,7 @@ from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
 from analysis.audit.reconcile import published_decimals
 from analysis.publication import change_tests
-from analysis.publication.cover import compared_year, publisher_parts, report_author
+from analysis.publication.cover import bands_imposed, compared_year, is_group, publisher_parts, report_author
 from analysis.publication.formatting import fmt_number, mid_sentence
 from analysis.publication.i18n import dataset_wording, load_catalog, t
 
@@ -144,6 +144,7 @@ class Labels:
                 self.codes[column] = frame.set_index(column)[f"label_{lang}"].to_dict()
         cfg = ds.config
         self.codes["band"] = {b["label_en"]: b[f"label_{lang}"] for b in cfg.bands}
+        self.group_bands = {b["label_en"] for b in cfg.bands if is_group(b["label_vi"])}
         # every method version's names, the reported year's own last (PAPI renamed its
         # transparency dimension in 2018: a 2016 workbook says "Công khai, minh bạch")
         versions = cfg.versions + ([cfg.method(year)] if year is not None else [])
@@ -171,8 +172,9 @@ class Labels:
                 return self.index_name
             return self.word(f"metric.{code}", code)
         kind, _, band = code.partition(":")
-        if band:
-            return self.word(f"recon.{kind}", code, band=self.codes["band"].get(band, band))
+        if band:   # as the PDF's audit names it: PAPI's bands are groups ("thuộc Nhóm …")
+            group = "_group" if band in self.group_bands else ""
+            return self.word(f"recon.{kind}{group}", code, band=self.codes["band"].get(band, band))
         return self.word(f"recon.{kind}", code)
 
     def unit(self, unit_id, whole: bool = False) -> str:
@@ -302,11 +304,11 @@ def _fill(sheet, frame: pd.DataFrame, headers: list[str], formats: list[str | No
     sheet.row_dimensions[1].height = LINE_PT * max(map(_lines, headers, widths), default=1)
     names = [i for i, c in enumerate(frame.columns[:NAMES_WITHIN], start=1)
              if c.endswith(":name") or c.startswith("name_")]
-    # the header, and the columns up to the units' names, stay in view as the reader scrolls
-    # (and are printed on every page across)
-    sheet.freeze_panes = f"{get_column_letter(names[0] + 1)}2" if names else "A2"
+    # the header, and the columns up to the units' names (both languages'), stay in view as the
+    # reader scrolls (and are printed on every page across)
+    sheet.freeze_panes = f"{get_column_letter(names[-1] + 1)}2" if names else "A2"
     if names:
-        sheet.print_title_cols = f"A:{get_column_letter(names[0])}"
+        sheet.print_title_cols = f"A:{get_column_letter(names[-1])}"
 
 
 def _tests_sheet(tests: pd.DataFrame, factor: float) -> pd.DataFrame:
@@ -546,6 +548,9 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
             table = table.sort_values(["rank", "unit_id"], kind="stable", na_position="last")
             if own_scale:
                 table = _points_first(table, factor)
+        if name == "reconciliation" and bands_imposed(ds, year, results.get("index_units")):
+            counts = table["metric"].astype(str).str.startswith("band_count:")   # as the PDF's audit
+            table = table.assign(rule=table["rule"].mask(counts, "by_construction"))
         if name == "index_units" and one_group:   # named on the About sheet instead
             table = table.drop(columns=list(ONE_GROUP_COLUMNS))
         if name == "index_subcomponents" and blank:   # named on the About sheet instead
