@@ -400,6 +400,11 @@ def test_the_papi_ranking_sheet_leads_with_points_as_the_pdf(tmp_path):
     assert row[7] == pytest.approx(tay_ninh[2024] - tay_ninh[2023], abs=1e-9)
     about = {r[0]: r[1] for r in book.worksheets[0].iter_rows(values_only=True)}
     assert about["Columns not in the “Province ranking” sheet"].startswith("Group and Rank in group")
+    # the report's "*": the three unusual changes flagged beside the rank change, no other
+    flag = headers.index("Unusual change (see the caution in the report's “Change from the previous year”)")
+    assert headers[flag - 1] == "Rank change"
+    flagged = {r[0] for r in sheet.iter_rows(min_row=2, values_only=True) if r[flag] == "Yes"}
+    assert flagged == {"72", "60", "96"}   # Tây Ninh, Bình Thuận, Cà Mau (test_provenance's robust z)
     # the reconciliation as the PDF's audit says it: the band counts match by construction
     rec = book[sheet_name("reconciliation", "en", dataset_wording(ds))]
     head = [c.value for c in rec[1]]

@@ -152,6 +152,23 @@ def unusual_changes(units: pd.DataFrame) -> pd.DataFrame:
                                                            kind="stable")
 
 
+def like_for_like(units: pd.DataFrame | None) -> bool:
+    """False when index_units' previous year was scored under another method version, or some
+    units are compared with former units restated through the crosswalk (its `like_for_like`)."""
+    like = units["like_for_like"].dropna() if units is not None and "like_for_like" in units else []
+    return not len(like) or bool(like.astype(str).str.lower().eq("true").all())
+
+
+def flagged_changes(units: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of index_units whose change from the previous year is unusual
+    (`unusual_changes`), none where the two years are not like for like: the units the key
+    findings name and every table showing that change marks (the report's "*", the workbook's
+    column)."""
+    if units is None or "score_prev" not in units:
+        return pd.DataFrame(columns=["unit_id"])
+    return unusual_changes(units) if like_for_like(units) else units.iloc[:0]
+
+
 def unusual_names(ds, lang: str, year: int, flagged: pd.DataFrame, name) -> str:
     """The `flagged` units (rows of `unusual_changes`), each named by `name(unit_id)` with its
     change as shown: points of the index's own scale where it has one, else percentage points."""

@@ -34,9 +34,9 @@ from analysis.audit.release import draft_reasons
 from analysis.audit.reconcile import published_decimals
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.publication.cover import (bands_imposed, chart_credit, compared_year, is_group,
-                                        outlier_caution, publisher_parts, unusual_changes,
-                                        unusual_names)
+from analysis.publication.cover import (bands_imposed, chart_credit, compared_year, flagged_changes,
+                                        is_group, like_for_like, outlier_caution, publisher_parts,
+                                        unusual_changes, unusual_names)
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -236,9 +236,8 @@ class Report(ServiceSections):
 
     def like_for_like(self) -> bool:
         """False when the previous year was scored under another method version, or some units
-        are compared with former units restated through the crosswalk."""
-        like = self.units["like_for_like"].dropna() if self.units is not None else []
-        return not len(like) or bool(like.astype(str).str.lower().eq("true").all())
+        are compared with former units restated through the crosswalk (`cover.like_for_like`)."""
+        return like_for_like(self.units)
 
     def break_note(self) -> str:
         """Why the two years are not compared like for like: a method-version break (the
@@ -277,12 +276,9 @@ class Report(ServiceSections):
     @cached_property
     def unusual(self) -> pd.DataFrame:
         """The rows of index_units whose change from the previous year is unusual
-        (`unusual_changes`; none where the two years are not like for like): named in the key
-        findings and marked "*" wherever a table shows that change."""
-        u = self.units
-        if u is None or "score_prev" not in u:
-            return pd.DataFrame(columns=["unit_id"])
-        return unusual_changes(u) if self.like_for_like() else u.iloc[:0]
+        (`flagged_changes`): named in the key findings and marked "*" wherever a table shows
+        that change."""
+        return flagged_changes(self.units)
 
     @cached_property
     def _unusual_ids(self) -> frozenset:

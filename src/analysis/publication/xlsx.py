@@ -43,7 +43,8 @@ from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
 from analysis.audit.reconcile import published_decimals
 from analysis.publication import change_tests
-from analysis.publication.cover import bands_imposed, compared_year, is_group, publisher_parts, report_author
+from analysis.publication.cover import (bands_imposed, compared_year, flagged_changes, is_group,
+                                        publisher_parts, report_author)
 from analysis.publication.formatting import fmt_number, mid_sentence
 from analysis.publication.i18n import dataset_wording, load_catalog, t
 
@@ -62,7 +63,7 @@ PROPORTIONS = {"satisfaction_units": {"p", "ci_low", "ci_high", "p_balanced"},
 PROPORTION_DIFFERENCES = {"satisfaction_yoy": {"diff", "ci_low", "ci_high", "ci_low_fcr", "ci_high_fcr"}}
 P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p", "phi_p", "q_p"}
 YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap_change_p_below",
-          "parts_agree"}
+          "parts_agree", "unusual_change"}
 PLAIN_WHOLE = {"year", "prev_year", "row", "k"}  # whole numbers written without grouping
 COUNTED = {"rank", "n_units", "band_count"}  # reconciled figures that are whole numbers
 SIGNED = {"change", "change_points", "rank_change", "gap_change", "diff"}  # +8.11, −0.22, as the PDF
@@ -551,6 +552,12 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
         if name == "reconciliation" and bands_imposed(ds, year, results.get("index_units")):
             counts = table["metric"].astype(str).str.startswith("band_count:")   # as the PDF's audit
             table = table.assign(rule=table["rule"].mask(counts, "by_construction"))
+        if name == "index_units" and "rank_change" in table:   # the report's "*", for those who
+            flagged = set(flagged_changes(results[name])["unit_id"])   # work from the workbook
+            if flagged:   # beside the rank change it qualifies
+                table = table.copy()
+                table.insert(table.columns.get_loc("rank_change") + 1, "unusual_change",
+                             table["unit_id"].isin(flagged))
         if name == "index_units" and one_group:   # named on the About sheet instead
             table = table.drop(columns=list(ONE_GROUP_COLUMNS))
         if name == "index_subcomponents" and blank:   # named on the About sheet instead
