@@ -131,7 +131,7 @@ def test_the_caution_says_how_much_the_mean_change_owes_to_the_flagged_units():
     # the key findings give it beside the mean change
     summary = text_of(Report(papi(), 2024, "en", results(2024)).render("summary").data)
     assert (f"were up {d.mean():.2f} points on average ({rest.mean():+.2f} points without the 3 "
-            "provinces of unusual change).") in summary
+            "provinces with an unusual change).") in summary
     # no such sentence where nothing is flagged
     assert "Without them" not in text_of(Report(papi(), 2022, "en", results(2022)).render("change").data)
 
