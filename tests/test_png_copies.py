@@ -167,11 +167,13 @@ def test_the_credit_names_the_authority_the_period_and_who_drew_the_chart():
     from analysis.publication.cover import chart_credit
     papi = load_dataset(ROOT / "data" / "papi-provinces")
     assert chart_credit(papi, "en", "2024") == (
-        "Source: CECODES, VFF-CRT, RTA and UNDP, PAPI 2024. The 2024 scores are not from the "
-        "official release. Chart: PAR Reports developers.")
+        "Source: CECODES, VFF-CRT, RTA and UNDP, PAPI 2024. The 2024 scores are from GitHub "
+        "hnks-gh/ml-mcdm (source not stated), not from the official release. Chart: PAR Reports "
+        "developers.")
     assert chart_credit(papi, "vi", "2016") == (
         "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2016. Biểu đồ: Nhóm phát triển PAR Reports.")
-    assert "Điểm số 2017–2024 không lấy" in chart_credit(papi, "vi", "2011-2024")
+    assert ("Điểm số 2017–2024 lấy từ kho GitHub hnks-gh/ml-mcdm (không ghi nguồn), không phải từ "
+            "công bố chính thức.") in chart_credit(papi, "vi", "2011-2024")
     demo = load_dataset(ROOT / "data" / "demo-mps")
     assert chart_credit(demo, "en", "2025") == "SYNTHETIC DATA — not official figures"
 

@@ -205,7 +205,7 @@ def test_a_yearly_cover_counts_the_compared_year_among_its_scores():
     assert compared_year(results(2024)) == 2023 and compared_year({}) is None
     assert publisher_parts(papi(), "en", "2024", "T", 2023)["notice"].startswith(
         "Unofficial: the 2023–2024 scores come")
-    assert "The 2023–2024 scores are not from" in chart_credit(papi(), "en", "2024", 2023)
+    assert "The 2023–2024 scores are from GitHub hnks-gh/ml-mcdm" in chart_credit(papi(), "en", "2024", 2023)
     parts = publisher_parts(papi(), "en", "2017", "T", 2016)
     assert parts["notice"].startswith("Unofficial: the 2017 scores come")
     source = dict(parts["facts"])["Scores taken from"]
