@@ -228,12 +228,12 @@ def test_a_credit_too_long_for_one_line_breaks_between_its_sentences():
     between words, never inside "VFF-CRT"."""
     credit = ("Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024. Điểm số 2023–2024 không lấy từ "
               "công bố chính thức. Biểu đồ: Nhóm phát triển PAR Reports.")
-    assert charts.credit_lines(credit, 200) == credit
-    assert charts.credit_lines(credit, 80).split("\n") == [
+    assert charts.sentence_lines(credit, 200) == credit
+    assert charts.sentence_lines(credit, 80).split("\n") == [
         "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024.",
         "Điểm số 2023–2024 không lấy từ công bố chính thức.",
         "Biểu đồ: Nhóm phát triển PAR Reports."]
-    narrow = charts.credit_lines(credit, 20).split("\n")
+    narrow = charts.sentence_lines(credit, 20).split("\n")
     assert max(map(len, narrow)) <= 20 and "VFF-CRT, RTA và" in narrow
     assert " ".join(narrow) == credit
 

@@ -165,14 +165,15 @@ def _earlier_copy(stem: str, svg: str) -> bytes | None:
     return data if hashlib.sha256(data).hexdigest() == png_digest else None
 
 
-def credit_lines(credit: str, per_line: int) -> str:  # a title's lines too
-    """The credit in lines of at most `per_line` characters: one line if it fits, else each of
-    its sentences ("Nguồn: …", "Biểu đồ: …") from a line of its own, wrapped between words, so
-    that no line breaks a name or a source in two where a sentence could end it."""
-    if len(credit) <= per_line:
-        return credit
+def sentence_lines(text: str, per_line: int) -> str:
+    """A PNG copy's credit or title in lines of at most `per_line` characters: one line if it
+    fits, else each of its sentences ("Nguồn: …", "Biểu đồ: …") from a line of its own, wrapped
+    between words, so that no line breaks a name or a source in two where a sentence could end
+    it."""
+    if len(text) <= per_line:
+        return text
     return "\n".join(textwrap.fill(sentence, per_line, break_on_hyphens=False)
-                     for sentence in re.split(r"(?<=\.)\s+", credit.strip()))
+                     for sentence in re.split(r"(?<=\.)\s+", text.strip()))
 
 
 def png_box(fig, content: Bbox, credit: str = "", title: str = "") -> Bbox:
@@ -189,7 +190,7 @@ def png_box(fig, content: Bbox, credit: str = "", title: str = "") -> Bbox:
             (credit, CREDIT_PT, content.y0 - CREDIT_GAP_IN, "top", {"color": GREY})):
         if text:
             per_line = int(content.width * 72 / (size * CHAR_EM))  # as wide as the chart
-            drawn = fig.text(content.x0 / width, y / height, credit_lines(text, per_line),
+            drawn = fig.text(content.x0 / width, y / height, sentence_lines(text, per_line),
                              ha="left", va=align, fontsize=size, **style)
             with plt.rc_context(UNHINTED):   # measured as `png_pixels` draws it
                 line = drawn.get_window_extent(RendererAgg(1, 1, PNG_DPI), dpi=PNG_DPI)

@@ -34,9 +34,9 @@ from analysis.audit.release import draft_reasons
 from analysis.audit.reconcile import published_decimals
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.publication.cover import (bands_imposed, chart_credit, compared_year, flagged_changes,
-                                        is_group, like_for_like, outlier_caution, publisher_parts,
-                                        unusual_changes, unusual_names)
+from analysis.publication.cover import (chart_credit, compared_year, flagged_changes, is_group,
+                                        like_for_like, outlier_caution, publisher_parts,
+                                        reconciled_rules, unusual_changes, unusual_names)
 from analysis.publication.service_report import ServiceSections
 from analysis.indices.tables import read_tables
 
@@ -1356,18 +1356,15 @@ class Report(ServiceSections):
         rec = self.tables.get("reconciliation")
         if rec is not None and len(rec):
             ok = int(rec["matches"].astype(str).str.lower().eq("true").sum())
-            # band counts where the bands take the published sizes (`composite.assign_bands`):
-            # they match unless tied units straddle a boundary, a consistency check only
-            imposed = bands_imposed(self.ds, self.year, self.units)
-            set_from = (lambda metric: imposed and str(metric).startswith("band_count:"))  # noqa: E731
+            # a band count the bands are made to match: a consistency check only
+            rec = rec.assign(rule=reconciled_rules(self.ds, self.year, self.units, rec))
             rows = [[self.t(("scope." if r.scope in ("all", "unit") else "col.") + r.scope),
                      self._key_name(r.scope, r.key), self._metric_label(r.metric),
                      *self._reconciled_values(r.metric, r.published, r.computed),
                      self.t("word.yes" if str(r.matches).lower() == "true" else "word.no"),
-                     self.t("rule.by_construction") if set_from(r.metric)
-                     else self.t("rule." + r.rule) if isinstance(r.rule, str) and r.rule else "–"]
+                     self.t("rule." + r.rule) if isinstance(r.rule, str) and r.rule else "–"]
                     for r in rec.itertuples()]
-            by_construction = sum(map(set_from, rec["metric"]))
+            by_construction = int(rec["rule"].eq("by_construction").sum())
             headers = [self.t(k) for k in ("col.scope", "col.key", "col.metric", "col.published",
                                            "col.computed", "col.matches", "col.rule")]
             # a province's name on one line ("Quảng / Ninh" in the narrow column); not a

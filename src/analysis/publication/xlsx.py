@@ -43,8 +43,8 @@ from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
 from analysis.audit.reconcile import published_decimals
 from analysis.publication import change_tests
-from analysis.publication.cover import (bands_imposed, compared_year, flagged_changes, is_group,
-                                        publisher_parts, report_author)
+from analysis.publication.cover import (compared_year, flagged_changes, is_group, publisher_parts,
+                                        reconciled_rules, report_author)
 from analysis.publication.formatting import fmt_number, mid_sentence
 from analysis.publication.i18n import dataset_wording, load_catalog, t
 
@@ -549,9 +549,8 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
             table = table.sort_values(["rank", "unit_id"], kind="stable", na_position="last")
             if own_scale:
                 table = _points_first(table, factor)
-        if name == "reconciliation" and bands_imposed(ds, year, results.get("index_units")):
-            counts = table["metric"].astype(str).str.startswith("band_count:")   # as the PDF's audit
-            table = table.assign(rule=table["rule"].mask(counts, "by_construction"))
+        if name == "reconciliation":   # as the PDF's audit says them
+            table = table.assign(rule=reconciled_rules(ds, year, results.get("index_units"), table))
         if name == "index_units" and "rank_change" in table:   # the report's "*", for those who
             flagged = set(flagged_changes(results[name])["unit_id"])   # work from the workbook
             if flagged:   # beside the rank change it qualifies
