@@ -477,8 +477,8 @@ class Report(ServiceSections):
                               change=self.change_text(abs(change),
                                                       decimals=change_tests.POINT_DECIMALS),
                               prev_year=int(prev_year.iloc[0]))
-            rest = common[~common["unit_id"].isin(self.unusual["unit_id"])]
-            if len(rest) < len(common) and len(rest):   # how much the unusual changes weigh
+            rest = self.usual(common)
+            if rest is not None:   # how much the unusual changes weigh
                 sentence = sentence.removesuffix(".") + self.t(
                     "finding.mean_without_unusual", n=len(common) - len(rest),
                     change=self.change_text(_mean_change(rest), signed=True,
@@ -806,22 +806,25 @@ class Report(ServiceSections):
                             caution=outlier_caution(self.ds, self.lang, self.year, prev_year,
                                                     flagged, self.name,
                                                     self.tables.get("reconciliation"), self.wording,
-                                                    self.without_unusual(u, flagged),
+                                                    self.without_unusual(u),
                                                     rule_in_methods=True))
 
-    def without_unusual(self, both: pd.DataFrame, flagged: pd.DataFrame) -> str:
-        """How much the mean change owes to the `flagged` units (`unusual_changes`): the mean
-        change of the other units scored in `both` years beside that of all of them (the key
-        findings' figure), each the difference of the two years' means, as the paired t test's
-        estimate; said only where the two years are like for like, as the findings say it."""
-        if flagged.empty or not self.like_for_like():
-            return ""
-        rest = both[~both["unit_id"].isin(flagged["unit_id"])]
-        if rest.empty:
+    def usual(self, both: pd.DataFrame) -> pd.DataFrame | None:
+        """The units scored in `both` years other than the unusual changes (`unusual`: none
+        where the two years are not like for like); None when none or all are unusual."""
+        rest = both[~both["unit_id"].isin(self.unusual["unit_id"])]
+        return rest if 0 < len(rest) < len(both) else None
+
+    def without_unusual(self, both: pd.DataFrame) -> str:
+        """How much the mean change owes to the unusual changes: the mean change of the other
+        units scored in `both` years beside that of all of them (the key findings' figure), each
+        the difference of the two years' means, as the paired t test's estimate."""
+        rest = self.usual(both)
+        if rest is None:
             return ""
         shown = lambda change: self.change_text(change, signed=True,  # noqa: E731
                                                 decimals=change_tests.POINT_DECIMALS)
-        these = self.t("change.these_one" if len(flagged) == 1 else "change.these_many")
+        these = self.t("change.these_one" if len(both) - len(rest) == 1 else "change.these_many")
         return self.t("change.without_unusual", these=these, k=len(rest), n=len(both),
                       change=shown(_mean_change(rest)), all_change=shown(_mean_change(both)))
 
