@@ -58,7 +58,8 @@ def report(label: str, figures: tuple[float, float], budget: float, floor: float
     print(f"{label:<58} {wall:6.2f} s wall {cpu:6.2f} s CPU   budget {budget:4.0f} s: {verdict}{beside}")
 
 
-RENDER = ("import sys; from weasyprint import HTML; "
+# WeasyPrint imported as the run imports it (`pdf.import_weasyprint`)
+RENDER = ("import sys; from analysis.publication.pdf import import_weasyprint; HTML = import_weasyprint().HTML; "
           "HTML(string=open(sys.argv[1], encoding='utf-8').read(), base_url=None).render()"
           ".write_pdf(sys.argv[2], pdf_variant='pdf/ua-1')")
 

@@ -28,7 +28,8 @@ from analysis.publication import kernels, publish
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "papi-provinces"
 CLI = Path(sys.executable).parent / "par-report"
-RENDER = ("import sys; from weasyprint import HTML; "
+# WeasyPrint imported as the run imports it (`pdf.import_weasyprint`)
+RENDER = ("import sys; from analysis.publication.pdf import import_weasyprint; HTML = import_weasyprint().HTML; "
           "HTML(string=open(sys.argv[1], encoding='utf-8').read(), base_url=None).render()"
           ".write_pdf(sys.argv[2], pdf_variant='pdf/ua-1')")
 

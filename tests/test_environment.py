@@ -140,3 +140,72 @@ def test_the_manifest_names_the_font_subsetter_weasyprint_uses():
     assert kind == "harfbuzz-subset"
     assert harfbuzz.hb_version_atleast(major, minor, micro)
     assert not harfbuzz.hb_version_atleast(major, minor, micro + 1)
+
+
+FAST_IMPORT = """
+import ctypes.util, json, subprocess, sys
+searched = []
+real_popen = subprocess.Popen
+class Recording(real_popen):
+    def __init__(self, args, *rest, **kw):
+        searched.append(str(args[0] if isinstance(args, (list, tuple)) else args))
+        super().__init__(args, *rest, **kw)
+subprocess.Popen = Recording
+before = ctypes.util.find_library
+{prepare}
+from analysis.publication.pdf import import_weasyprint
+weasyprint = import_weasyprint()
+from weasyprint.text import ffi
+print(json.dumps({{"searched": searched, "restored": ctypes.util.find_library is before,
+                  "pango": ffi.pango.pango_version(), "subset": ffi.harfbuzz_subset is not None,
+                  "html": hasattr(weasyprint, "HTML")}}))
+"""
+
+
+def _fast_import(prepare: str = "") -> dict:
+    import json
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", FAST_IMPORT.format(prepare=prepare)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def _plain_import() -> dict:
+    import json
+    import subprocess
+    code = ("import json, weasyprint; from weasyprint.text import ffi; print(json.dumps({'pango': "
+            "ffi.pango.pango_version(), 'subset': ffi.harfbuzz_subset is not None}))")
+    return json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                     check=True).stdout.splitlines()[-1])
+
+
+def test_weasyprint_is_imported_with_the_libraries_a_plain_import_finds_without_searching():
+    """`pdf.import_weasyprint` runs no ldconfig, gcc or ld (ctypes' search for library names
+    that do not open as written), leaves `ctypes.util.find_library` as it was, and loads the
+    libraries a plain `import weasyprint` loads (Pango's version, HarfBuzz-subset or not)."""
+    fast, plain = _fast_import(), _plain_import()
+    if sys.platform.startswith("linux"):
+        assert fast["searched"] == []
+    assert fast["restored"] and fast["html"]
+    assert (fast["pango"], fast["subset"]) == (plain["pango"], plain["subset"])
+
+
+def test_weasyprint_is_imported_with_the_search_when_it_fails_without():
+    """Should WeasyPrint fail to open a library without ctypes' search (a system whose
+    libraries have other names than those WeasyPrint lists), it is imported again with it."""
+    fails_once = """
+import importlib.abc
+class FailOnce(importlib.abc.MetaPathFinder):
+    failed = False
+    def find_spec(self, name, path, target=None):
+        if name == "weasyprint" and not FailOnce.failed:
+            FailOnce.failed = True
+            raise OSError("cannot load library 'libgobject-2.0-0'")
+        return None
+sys.meta_path.insert(0, FailOnce())
+"""
+    fast = _fast_import(fails_once)
+    if sys.platform.startswith("linux"):
+        assert fast["searched"]   # the second import searched
+    assert fast["restored"] and fast["html"]
+    assert fast["pango"] == _plain_import()["pango"]

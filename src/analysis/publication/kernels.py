@@ -226,7 +226,8 @@ def _fork_kernels() -> None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     import ipykernel.debugger  # noqa: F401
     if pdf:
-        import weasyprint  # noqa: F401
+        from analysis.publication.pdf import import_weasyprint
+        import_weasyprint()
     report.warm_up()
     gc.freeze()   # what is imported stays: the kernels' collections no longer walk it
     parent = f"--IPKernelApp.parent_handle={os.getpid()}"   # a kernel ends when this process does
