@@ -15,7 +15,7 @@ from analysis import METHODOLOGY_VERSION, __version__
 from analysis.paths import PACKAGE, ROOT
 
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "jinja2",
-            "weasyprint", "babel", "openpyxl", "duckdb", "pyarrow", "pillow")
+            "weasyprint", "babel", "openpyxl", "duckdb", "pyarrow", "pillow", "zlib-ng")
 
 
 def sha256(path: Path) -> str:
