@@ -89,9 +89,9 @@ def _workbooks(ds, year, langs, results, run_dir, period) -> None:
     with them: without the cyclic garbage collector, which walked openpyxl's cells again and
     again (8% of the workbooks' time)."""
     gc.disable()
-    from analysis.publication import publish
+    from analysis.publication import xlsx
     for lang in langs:
-        publish.write_xlsx(ds, year, lang, results, run_dir, period)
+        xlsx.write_edition(ds, year, lang, results, run_dir, period)
 
 
 @contextmanager
@@ -162,30 +162,32 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
                     bar.set_postfix_str("working papers")
                     execute(data_dir, year, "", tables, tmp / "explain" / "explain.ipynb")
                 if formats:
-                    # papermill only now: the kernels are started and the tables come first
-                    with runfolder.interrupt_after():
-                        from analysis.publication import publish
-                    pickled = tmp / ".dataset.pickle"   # the kernels' dataset (removed below)
-                    pickled.write_bytes(pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
-
-                    earlier = publish.earlier_png_copies(final.resolve(), langs)
-
-                    def edition(lang, i):
-                        kernel = started_kernels.result()[i]
-                        publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
-                                                 final.parent / "failed", period, kernel, pickled,
-                                                 earlier[lang])
-                        bar.update()
-                        publish.render_edition(ds, year, lang, results, tmp, formats, archival,
-                                               period, kernel)
-                        bar.update()
-                    bar.set_postfix_str("editions " + ", ".join(langs))
-                    editions = [pool.submit(edition, lang, i) for i, lang in enumerate(langs)]
-                    futures += editions
-                    # meanwhile, in the background: the workbooks need only the tables
+                    # the workbooks need only the tables: in the background from now on, while
+                    # this process imports papermill (a core the kernels, ready, leave idle)
+                    # and the notebooks run
                     with (in_background(_workbooks, ds, year, langs, results, tmp, period,
                                         nice=WORKBOOKS_NICE)
                           if "xlsx" in formats else nullcontext(lambda: None)) as workbooks:
+                        # papermill only now: the kernels are started and the tables come first
+                        with runfolder.interrupt_after():
+                            from analysis.publication import publish
+                        pickled = tmp / ".dataset.pickle"   # the kernels' dataset (removed below)
+                        pickled.write_bytes(pickle.dumps(ds, protocol=pickle.HIGHEST_PROTOCOL))
+
+                        earlier = publish.earlier_png_copies(final.resolve(), langs)
+
+                        def edition(lang, i):
+                            kernel = started_kernels.result()[i]
+                            publish.execute_notebook(ds.root, year, lang, tables, tmp / lang,
+                                                     final.parent / "failed", period, kernel, pickled,
+                                                     earlier[lang])
+                            bar.update()
+                            publish.render_edition(ds, year, lang, results, tmp, formats, archival,
+                                                   period, kernel)
+                            bar.update()
+                        bar.set_postfix_str("editions " + ", ".join(langs))
+                        editions = [pool.submit(edition, lang, i) for i, lang in enumerate(langs)]
+                        futures += editions
                         for done in editions:
                             done.result()
                         workbooks()

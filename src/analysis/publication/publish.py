@@ -192,7 +192,7 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
                    km: LocalKernelManager | None = None) -> None:
     """Write report.html / report.pdf of one edition into run_dir/<lang>/ from its executed
     notebook, and report-pdfa.pdf (PDF/A-3b) when `archival`; report.xlsx too unless the
-    caller writes it (`write_xlsx`). The PDF is rendered in `km` when given (the edition's
+    caller writes it (`xlsx.write_edition`). The PDF is rendered in `km` when given (the edition's
     kernel, idle once its notebook ran, with WeasyPrint imported: two editions render in
     parallel, as two processes), else here."""
     out = run_dir / lang
@@ -221,14 +221,5 @@ def render_edition(ds, year: int, lang: str, results: dict, run_dir: Path, forma
             finally:
                 page.unlink(missing_ok=True)
     if "xlsx" in formats and km is None:
-        write_xlsx(ds, year, lang, results, run_dir, period)
-
-
-def write_xlsx(ds, year: int, lang: str, results: dict, run_dir: Path, period: str | None = None) -> None:
-    """The edition's workbook, run_dir/<lang>/report.xlsx (needs only the tables: it is written
-    while the notebooks run)."""
-    out = run_dir / lang
-    out.mkdir(parents=True, exist_ok=True)
-    from analysis.publication import xlsx   # openpyxl: once the notebooks have started
-    xlsx.write_workbook(results, ds, edition_title(ds.config, lang, period or str(year)), lang,
-                        out / "report.xlsx", year, period or str(year))
+        from analysis.publication import xlsx   # openpyxl: only when a workbook is asked for
+        xlsx.write_edition(ds, year, lang, results, run_dir, period)

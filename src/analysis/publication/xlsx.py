@@ -45,7 +45,7 @@ from analysis.audit.reconcile import published_decimals
 from analysis.publication import change_tests
 from analysis.publication.cover import (compared_year, flagged_changes, is_group, publisher_parts,
                                         reconciled_rules, report_author)
-from analysis.publication.formatting import fmt_number, mid_sentence
+from analysis.publication.formatting import edition_title, fmt_number, mid_sentence
 from analysis.publication.i18n import dataset_wording, load_catalog, t
 
 # Columns in percent (0–100) in the result tables, and columns holding proportions (0–1): both
@@ -593,3 +593,12 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
     book.save(raw)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(_fixed_time(raw.getvalue(), stamp))
+
+
+def write_edition(ds, year: int, lang: str, results: dict, run_dir: Path, period: str | None = None) -> None:
+    """The edition's workbook, run_dir/<lang>/report.xlsx, titled as the edition (it needs only
+    the tables: a run writes it while the notebooks run)."""
+    out = run_dir / lang
+    out.mkdir(parents=True, exist_ok=True)
+    write_workbook(results, ds, edition_title(ds.config, lang, period or str(year)), lang,
+                   out / "report.xlsx", year, period or str(year))
