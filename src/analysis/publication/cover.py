@@ -138,16 +138,22 @@ def is_group(band: str) -> bool:
     return band.startswith(("Nhóm ", "Group "))
 
 
+WHOLE_METRICS = ("rank", "n_units", "band_count")   # reconciled figures that are whole numbers
+
+
 def reconciled_rules(ds, year: int | None, units: pd.DataFrame | None,
                      reconciliation: pd.DataFrame) -> pd.Series:
-    """The reconciliation's matching rules, a band count's "by_construction" where the year's
-    bands take the sizes the authority published (`composite.assign_bands`,
+    """The reconciliation's matching rules as a reader is told them: "exact" for a whole number
+    that matched (a rank, a count: nothing was rounded), and a band count's "by_construction"
+    where the year's bands take the sizes the authority published (`composite.assign_bands`,
     `Config.published_band_sizes`): such a count matches the release unless tied units straddle
     a boundary, a consistency check, not an independent one."""
     imposed = (units is not None and year is not None and "score" in units
                and ds.config.published_band_sizes(year, int(units["score"].notna().sum())) is not None)
-    counts = reconciliation["metric"].astype(str).str.startswith("band_count:") & imposed
-    return reconciliation["rule"].mask(counts, "by_construction")
+    kind = reconciliation["metric"].astype(str).str.split(":").str[0]
+    matched = reconciliation["rule"].fillna("").astype(str).ne("")
+    counts = kind.eq("band_count") & imposed
+    return reconciliation["rule"].mask(kind.isin(WHOLE_METRICS) & matched, "exact").mask(counts, "by_construction")
 
 
 def unusual_changes(units: pd.DataFrame) -> pd.DataFrame:

@@ -35,7 +35,7 @@ from analysis.audit.release import draft_reasons
 from analysis.audit.reconcile import published_decimals
 from analysis.publication.markup import Figure, Table, direction, render, signed_int
 from analysis.paths import ROOT
-from analysis.publication.cover import (chart_credit, compared_year, flagged_changes, is_group,
+from analysis.publication.cover import (WHOLE_METRICS, chart_credit, compared_year, flagged_changes, is_group,
                                         like_for_like, outlier_caution, publisher_parts,
                                         reconciled_rules, unusual_changes, unusual_names)
 from analysis.publication.service_report import ServiceSections
@@ -1423,7 +1423,7 @@ class Report(ServiceSections):
         with the decimals it was released with (at least 2: PAPI's 47.821 as 47,821, which the
         rule "truncated" then visibly fits), the computed one to 4."""
         kind = str(metric).partition(":")[0]
-        if kind in ("rank", "n_units", "band_count"):
+        if kind in WHOLE_METRICS:
             return [fmt_int(round(v), self.lang) if pd.notna(v) else "–" for v in (published, computed)]
         return [self.num(published, published_decimals(published)), self.num(computed, 4)]
 

@@ -43,8 +43,8 @@ from analysis.indices.tables import neutralise
 from analysis.inputs.readers import visible
 from analysis.audit.reconcile import published_decimals
 from analysis.publication import change_tests
-from analysis.publication.cover import (compared_year, flagged_changes, is_group, publisher_parts,
-                                        reconciled_rules, report_author)
+from analysis.publication.cover import (WHOLE_METRICS, compared_year, flagged_changes, is_group,
+                                        publisher_parts, reconciled_rules, report_author)
 from analysis.publication.formatting import edition_title, fmt_number, mid_sentence
 from analysis.publication.i18n import dataset_wording, load_catalog, t
 
@@ -65,7 +65,6 @@ P_VALUES = {"p_value", "p_adjusted", "welch_p", "mannwhitney_p", "gap_change_p",
 YES_NO = {"matches", "significant", "flagged", "like_for_like", "eligible", "gap_change_p_below",
           "parts_agree", "unusual_change"}
 PLAIN_WHOLE = {"year", "prev_year", "row", "k"}  # whole numbers written without grouping
-COUNTED = {"rank", "n_units", "band_count"}  # reconciled figures that are whole numbers
 SIGNED = {"change", "change_points", "rank_change", "gap_change", "diff"}  # +8.11, −0.22, as the PDF
 
 # Where the index has its own scale (PAPI), these columns are given in its points, as the PDF
@@ -376,7 +375,7 @@ def _whole_figures(sheet, table: pd.DataFrame, columns: list[str]) -> None:
     """Reconciled ranks and counts shown as whole numbers (the column also holds scores); a
     published score with the decimals it was released with (`reconcile.published_decimals`)."""
     for row, (metric, published) in enumerate(zip(table["metric"], table["published"]), start=2):
-        if str(metric).partition(":")[0] in COUNTED:
+        if str(metric).partition(":")[0] in WHOLE_METRICS:
             for column in ("published", "computed", "difference"):
                 if column in columns:
                     sheet.cell(row, columns.index(column) + 1).number_format = WHOLE
