@@ -321,7 +321,8 @@ def test_components_heat_map_draws_only_the_units_scored_that_year(monkeypatch):
 
 def test_change_chart_colours_the_units_its_table_lists(monkeypatch):
     """The slope chart of the change colours the largest rises and falls, and the table under
-    it lists the same units (PAPI 2024 against 2023: five each way)."""
+    it lists the same units (PAPI 2024 against 2023: five each way), the unusual changes marked
+    "*" in both (the chart's caption says what the mark means)."""
     import re
 
     from analysis.publication import charts
@@ -340,8 +341,9 @@ def test_change_chart_colours_the_units_its_table_lists(monkeypatch):
     listed = re.findall(r"<tr><td>([^<]+)</td>", movers)
     # the three unusual changes (Tây Ninh, Bình Thuận, Cà Mau) carry the caution's mark
     assert sorted(n for n in listed if n.endswith(" *")) == ["Bình Thuận *", "Cà Mau *", "Tây Ninh *"]
-    listed = [n.removesuffix(" *") for n in listed]
+    # the chart names them with the same mark
     assert len(drawn["marked"]) == 10 and sorted(listed) == sorted(drawn["marked"])
+    assert "Dấu * sau tên: thay đổi bất thường" in page
 
 
 def test_sobol_weights_are_named_as_weights_and_the_tile_legend_is_capitalised():
@@ -560,7 +562,8 @@ def test_change_chart_caption_says_which_units_it_draws_and_what_its_colours_mea
                     f"scored in 2024); {missing}, with no 2023 score, are not drawn.") in caption
         assert blue in caption and vermilion in caption
         svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^\"]+)", page).group(1)).decode()
-        labels = re.findall(r"fill: (#[0-9a-f]{6})\"[^>]*>([^<(]+) \(", svg)
+        labels = [(colour, name.removesuffix(" *"))   # the unusual changes' mark
+                  for colour, name in re.findall(r"fill: (#[0-9a-f]{6})\"[^>]*>([^<(]+) \(", svg)]
         by_name = {names[i]: i for i in both.index}
         assert len(labels) == 10 and not {names[i] for i in only_now.index} & {n for _, n in labels}
         for colour, name in labels:

@@ -772,14 +772,16 @@ class Report(ServiceSections):
             axis = self.own_scale[f"label_{self.lang}"]
         else:
             before, after, axis = u["score_prev"], u["score"], self.t("chart.score_axis")
-        fig = charts.slope([self.name(i) for i in u["unit_id"]], before.to_numpy(), after.to_numpy(),
+        fig = charts.slope([self.name(i) + self.unusual_mark(i) for i in u["unit_id"]],
+                           before.to_numpy(), after.to_numpy(),
                            (prev_year, self.year), axis, lambda v: self.num(v, 1),
                            [i in marked for i in u["unit_id"]],
                            label_fmt=self.num if self.own_scale else None)  # as the table under it
         chart = self.figure(fig, "change", self.t("chart.change_alt", n=len(u), prev_year=prev_year,
                                                   year=self.year),
                             self.t("chart.change_caption", units=self.change_units(len(u), prev_year),
-                                   prev_year=prev_year, year=self.year))
+                                   prev_year=prev_year, year=self.year)
+                            + (" " + self.t("chart.change_unusual") if len(self.unusual) else ""))
         up, down = int((u["change"] > 0).sum()), int((u["change"] < 0).sum())
         counts = self.t("change.counts", up=up, down=down, n=len(u), prev_year=prev_year)
         if self.own_scale:  # the movers on the index's own scale (the previous score converted)
