@@ -339,6 +339,23 @@ def test_tile_map_spells_out_every_code_in_readable_type():
     assert_no_overlap(fig, key)
 
 
+def test_tile_map_legend_on_two_rows_reads_row_by_row():
+    """PAPI's five Vietnamese entries (four groups and "no score") are too wide for one row: on
+    two, the first row holds the first three entries from left to right, the second the rest,
+    as a reader reads them (matplotlib fills a legend's columns first)."""
+    legend = [("Nhóm đạt điểm cao nhất", "#0072B2"), ("Nhóm đạt điểm trung bình cao", "#56B4E9"),
+              ("Nhóm đạt điểm trung bình thấp", "#E69F00"), ("Nhóm đạt điểm thấp nhất", "#D55E00"),
+              ("Không có điểm", "#ffffff")]
+    fig = drawn(charts.tile_map([0], [0], ["HN"], ["#0072B2"], legend, [("HN", "Hà Nội")]))
+    renderer = fig.canvas.get_renderer()
+    shown = [(t.get_window_extent(renderer), t.get_text()) for t in fig.legends[0].get_texts()]
+    rows = sorted({round(box.y0) for box, _ in shown}, reverse=True)
+    assert len(rows) == 2
+    read = [text for row in rows for box, text in sorted(
+        ((b, t) for b, t in shown if round(b.y0) == row), key=lambda bt: bt[0].x0)]
+    assert read == [label for label, _ in legend]
+
+
 def test_tile_map_outlines_the_blank_squares_and_keeps_the_grid_they_span():
     """Blank squares (units of other years) are outlined, unfilled and unlabelled; a blank
     square beyond the drawn tiles still sizes the map (the grid keeps its shape)."""

@@ -581,6 +581,13 @@ def funnel(n, p, p0, limits, outside, labels, xlabel, ylabel, fmt, max_labels=8)
 TILE_IN = 0.31  # a tile's side: a four-letter label at 6.5 pt fits inside; the map fills its page
 
 
+def _row_major(entries: list, ncol: int) -> list:
+    """`entries` in the order that makes a legend of `ncol` columns read row by row: matplotlib
+    fills its columns one after the other (the first n mod ncol of them one entry longer)."""
+    nrows = -(-len(entries) // ncol)
+    return [entries[i * ncol + j] for j in range(ncol) for i in range(nrows) if i * ncol + j < len(entries)]
+
+
 def tile_map(rows, cols, labels, colours, legend, key, blank=()):
     """A tile-grid map: one square per unit at its (row, col) in a schematic layout, coloured
     by band and labelled with its short code (7.5 pt, 6.5 for four letters); `legend` is [(band label, colour)] above
@@ -603,12 +610,13 @@ def tile_map(rows, cols, labels, colours, legend, key, blank=()):
     ax.set_xlim(0, width)
     ax.set_ylim(-height + 1, 1)
     ax.axis("off")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for _, colour in legend]
     # one row if it fits the page's width (each entry: its text, a handle and the spacing, about
-    # 3 em), else two: the Vietnamese band names are twice as long as the English
+    # 3 em), else two, read row by row: the Vietnamese band names are twice as long as the English
     one_row = sum(len(label) * CHAR_EM + 3 for label, _ in legend) * 7 / 72 <= A4_WIDTH_IN
-    fig.legend(handles, [label for label, _ in legend], loc="lower left",
-               ncol=len(legend) if one_row else -(-len(legend) // 2),
+    ncol = len(legend) if one_row else -(-len(legend) // 2)
+    legend = _row_major(legend, ncol)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for _, colour in legend]
+    fig.legend(handles, [label for label, _ in legend], loc="lower left", ncol=ncol,
                bbox_to_anchor=(0, TILE_IN * height / (TILE_IN * height + 0.5)), frameon=False,
                fontsize=7, handlelength=1.0, columnspacing=1.2, borderaxespad=0.1)
     columns = 2
