@@ -608,7 +608,8 @@ def test_widest_rank_ranges_list_every_unit_tied_at_the_cut():
 
 def test_running_header_is_short_and_titles_break_as_a_reader_expects():
     """The PDF's running header is the index's short name and the year ("Báo cáo PAPI năm
-    2024", one line), not the long title that wrapped "cấp / tỉnh"; the cover's title keeps
+    2024", one line; "PAPI năm 2024: phân tích độc lập" when others than the authority prepared
+    the report, as its cover says), not the long title that wrapped "cấp / tỉnh"; the cover's title keeps
     "cấp tỉnh" and "năm 2024" (en: "2024 report") together with no-break spaces, and a dataset
     without a short name keeps its title in the header."""
     import re
@@ -620,8 +621,14 @@ def test_running_header_is_short_and_titles_break_as_a_reader_expects():
     for lang in ("vi", "en"):
         cover = Report(ds, 2024, lang, tables).title_page().data
         heads[lang] = re.search(r'<h1 class="doc-title" data-running="([^"]*)">([^<]*)</h1>', cover).groups()
-    assert heads["vi"][0] == f"Báo cáo PAPI năm{nbsp}2024"
-    assert heads["en"][0] == f"PAPI 2024{nbsp}report"
+    # papi-provinces is prepared by others than PAPI's authors: the header says so, as the cover
+    assert heads["vi"][0] == f"PAPI năm{nbsp}2024: phân tích độc{nbsp}lập"
+    assert heads["en"][0] == f"PAPI 2024: independent{nbsp}analysis"
+    own = dict(ds.config.raw, publisher={k: v for k, v in ds.config.raw["publisher"].items()
+                                         if not k.startswith("prepared_by")})
+    for lang, header in (("vi", f"Báo cáo PAPI năm{nbsp}2024"), ("en", f"PAPI 2024{nbsp}report")):
+        cover = Report(dataclasses.replace(ds, config=Config(own)), 2024, lang, tables).title_page().data
+        assert re.search(r'data-running="([^"]*)"', cover).group(1) == header
     assert heads["vi"][1].endswith(f"cấp{nbsp}tỉnh (PAPI) năm{nbsp}2024")
     assert heads["en"][1].endswith(f"(PAPI): 2024{nbsp}report")
     from analysis.publication.publish import css

@@ -221,14 +221,18 @@ def edition_title(config, lang: str, period: str) -> str:
     return t(key, lang, title=config.title(lang), year=period, period=fmt_period(period, lang))
 
 
-def running_title(config, lang: str, period: str, wording: dict | None = None) -> str:
+def running_title(config, lang: str, period: str, wording: dict | None = None,
+                  independent: bool = False) -> str:
     """The PDF's running header, short enough for one line: the dataset's `index_name_<lang>`
-    and the period ("Báo cáo PAPI năm 2024" / "PAPI 2024 report"); without a short name, the
-    edition's title. `wording`: the dataset's own texts (i18n.dataset_wording)."""
+    and the period ("Báo cáo PAPI năm 2024" / "PAPI 2024 report"; "PAPI năm 2024: phân tích độc
+    lập" / "PAPI 2024: independent analysis" for a report prepared by others than the index's
+    authority, as its cover says); without a short name, the edition's title. `wording`: the
+    dataset's own texts (i18n.dataset_wording)."""
     name = config.raw.get(f"index_name_{lang}")
     if not name:
         return edition_title(config, lang, period)
-    return t("report.running_title", lang, wording, name=name, period=fmt_period(period, lang, spoken=True))
+    key = "report.running_title_independent" if independent else "report.running_title"
+    return t(key, lang, wording, name=name, period=fmt_period(period, lang, spoken=True))
 
 
 NBSP, WORD_JOINER = "\u00a0", "\u2060"

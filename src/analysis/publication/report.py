@@ -228,8 +228,12 @@ class Report(ServiceSections):
         analysis, so that it is not taken for the authority's own report (review 4)."""
         if monthly:
             return "report.kicker_month"
-        prepared_by = (self.ds.config.raw.get("publisher") or {}).get(f"prepared_by_{self.lang}")
-        return "report.kicker_independent" if prepared_by else "report.kicker"
+        return "report.kicker_independent" if self.independent else "report.kicker"
+
+    @property
+    def independent(self) -> bool:
+        """Prepared by others than the index's authority (`publisher.prepared_by_<lang>`)."""
+        return bool((self.ds.config.raw.get("publisher") or {}).get(f"prepared_by_{self.lang}"))
 
     def method(self) -> dict:
         """The method version of this year (dataset.yaml `methodology.versions`)."""
@@ -375,8 +379,8 @@ class Report(ServiceSections):
                            edition=self.t("lang." + self.lang),
                            kicker=self.t(self.kicker(monthly)),
                            title=unbroken(title, self.lang),
-                           running=unbroken(running_title(cfg, self.lang, self.period, self.wording),
-                                            self.lang),
+                           running=unbroken(running_title(cfg, self.lang, self.period, self.wording,
+                                                          self.independent and not monthly), self.lang),
                            logo=parts["logo"], logo_alt=parts["name"],
                            draft=self._draft_text(), colophon=parts["colophon"], notice=parts["notice"]))
 
