@@ -12,6 +12,7 @@ beside the plot, each joined to its point).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -413,6 +414,30 @@ def group_means(labels, means, overall, overall_label, xlabel, fmt, tick_fmt=Non
     return fig
 
 
+@functools.cache
+def _hyphenator():
+    """English hyphenation patterns (Pyphen, the dictionaries WeasyPrint hyphenates with)."""
+    import pyphen
+    return pyphen.Pyphen(lang="en_US")
+
+
+def column_lines(label: str, chars: int) -> str:
+    """`label` in lines of at most `chars` characters: broken between words or after a hyphen
+    (`textwrap`), and a word still longer than a line at its last syllable break that fits,
+    with a hyphen ("account-" / "ability"), as many times as it takes (English patterns:
+    Vietnamese syllables are written apart and never need it). A word without such a break
+    keeps its line."""
+    lines, text = [], " ".join(label.split())
+    while text:
+        line = textwrap.wrap(text, chars, break_long_words=False)[0]
+        rest = text[len(line):]   # as written: a space, or none after a hyphen's break
+        if len(line) > chars and (parts := _hyphenator().wrap(line, chars)) and not parts[1].startswith("-"):
+            line, rest = parts[0], parts[1] + rest   # the word's end goes on with the text after it
+        lines.append(line)
+        text = rest.lstrip()
+    return "\n".join(lines)
+
+
 def heat_map(row_labels, col_labels, matrix, cbar_label, fmt, gap_label: str = GAP_MARK):
     """Rows are units (in rank order), columns components; cells coloured and labelled by the
     sub-index. More than LONG rows are cut to the top and bottom ENDS around a `gap_label` row."""
@@ -428,11 +453,12 @@ def heat_map(row_labels, col_labels, matrix, cbar_label, fmt, gap_label: str = G
     # not shrink the figure (and its cell values) to fit the page
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, min(MAX_HEIGHT_IN, 0.2 * n_rows + 1.6)), layout="constrained")
     image = ax.imshow(np.ma.masked_invalid(matrix), aspect="auto", cmap="cividis")
-    if n_cols <= 8:  # each label across its column (~0.7 of the figure), broken between words
-        # or after a hyphen, never inside a word; a word longer than the column sets a smaller type
+    if n_cols <= 8:  # each label across its column (~0.7 of the figure), broken between words,
+        # after a hyphen, or a word longer than the column at a syllable (`column_lines`); what is
+        # still longer sets a smaller type
         column_pt = A4_WIDTH_IN * 0.7 / n_cols * 72
         chars = max(6, int(column_pt / (6.5 * 0.62)))
-        wrapped = [textwrap.fill(c, chars, break_long_words=False) for c in col_labels]
+        wrapped = [column_lines(c, chars) for c in col_labels]
         longest = max(len(word) for w in wrapped for word in w.split())
         size = max(5.0, min(6.5, column_pt * 0.92 / (0.62 * longest)))
         ax.set_xticks(range(n_cols), wrapped, fontsize=size)
