@@ -205,10 +205,41 @@ def test_papi_2023_thai_nguyen_is_printed_truncated():
 
 def test_papi_2016_every_published_figure_matches():
     pub, rec = computed(ROOT / "data" / "papi-provinces", 2016)
-    assert len(rec) == len(pub[pub["year"] == 2016]) == 13  # README: all 13 agree
-    assert set(rec["metric"]) == {"points", "rank"}
+    assert len(rec) == len(pub[pub["year"] == 2016]) == 17  # README: all 13 figures and 4 places agree
+    assert set(rec["metric"]) == {"points", "rank", "in_band:Poor performers"}
     assert rec["matches"].all() and set(rec["rule"]) == {"round"}
     points = rec[rec["metric"] == "points"]
     # points are totals on the 6–60 scale with 2 decimals
     assert (points["difference"].abs() < 0.005).all()
     assert all(math.isclose(c, round(c)) for c in rec.loc[rec["metric"] == "rank", "computed"])
+
+
+def test_a_place_in_a_band_is_one_when_the_unit_is_in_it_and_zero_when_not():
+    """in_band:<band> (a release naming a group's members without their scores): 1 for a unit
+    in that band, 0 for a unit in another (no match), nothing for a unit without a band."""
+    pub = published([(2024, "unit", "U1", "in_band:B", "1"), (2024, "unit", "U3", "in_band:B", "1"),
+                     (2024, "unit", "U4", "in_band:B", "1")])
+    rec = reconcile(pub, 2024, hand_results()).set_index("key")
+    assert rec.at["U1", "computed"] == 1 and rec.at["U1", "matches"]
+    assert rec.at["U3", "computed"] == 0 and not rec.at["U3", "matches"]   # U3 is in band C
+    assert np.isnan(rec.at["U4", "computed"]) and not rec.at["U4", "matches"]
+
+
+@pytest.mark.parametrize("year, named", [(2016, {"22", "74", "91", "95"}), (2024, {"92", "62", "91"})])
+def test_papi_the_provinces_the_release_puts_in_the_last_group_are_in_it(year, named):
+    """The releases name the bottom group without scores: 2016 Quảng Ninh, Bình Dương, Kiên
+    Giang, Bạc Liêu (the poorest performers); 2024 Cần Thơ, Kon Tum, Kiên Giang (the last
+    group). Recomputed here from index_scores.csv: each year's totals (the sum of the
+    dimensions) ranked, the last group being the lowest quarter (2016: the totals at or below
+    the first quartile of the 63, linear interpolation; 2024: the lowest 16 of 61, PAPI's
+    published size): every named province is in it, and its reconciliation rows match."""
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    totals = scores[scores["year"] == year].groupby("unit_id")["points"].sum(min_count=1).dropna()
+    if year == 2024:
+        last = set(totals.sort_values().index[:16])
+    else:
+        last = set(totals[totals <= np.quantile(totals, 0.25)].index)
+    assert named <= last
+    _pub, rec = computed(ROOT / "data" / "papi-provinces", year)
+    places = rec[rec["metric"] == "in_band:Poor performers"]
+    assert set(places["key"]) == named and places["matches"].all() and (places["computed"] == 1).all()

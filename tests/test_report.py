@@ -138,12 +138,13 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
             many = tables["funnel"].assign(outside_adj="below")
             Report(ds, year, "vi", {**tables, "funnel": many}).render("funnel")
             Report(ds, year, "en", {**tables, "funnel": many}).render("funnel")
-        if ds.name == "demo-mps" and year == 2024:   # a graded band's count reconciled ("xếp loại Tốt")
-            band = ds.config.bands[1]["label_en"]
+        if ds.name == "demo-mps" and year == 2024:   # a graded band's count and a unit's place in it
+            band = ds.config.bands[1]["label_en"]     # reconciled ("xếp loại Tốt")
+            unit = str(tables["index_units"]["unit_id"].iloc[0])
             tables["reconciliation"] = pd.DataFrame([{
-                "scope": "all", "key": "", "metric": f"band_count:{band}", "published": 1.0,
+                "scope": scope, "key": key, "metric": f"{kind}:{band}", "published": 1.0,
                 "computed": 1.0, "difference": 0.0, "matches": True, "source": "", "note": "",
-                "rule": "round"}])
+                "rule": "round"} for scope, key, kind in (("all", "", "band_count"), ("unit", unit, "in_band"))])
         if (ds.name, year) == ("papi-provinces", 2016):   # a figure matched by truncation
             tables["reconciliation"].loc[0, "rule"] = "truncate"
         if (ds.name, year) == ("par-ministries", 2023):  # two groups on an own scale: both means

@@ -413,9 +413,9 @@ def test_the_papi_ranking_sheet_leads_with_points_as_the_pdf(tmp_path):
     assert [r["Metric"] for r in bands] == [f"Provinces in the {b} group" for b in
                                            ("Best performers", "High average", "Low average", "Poor performers")]
     assert {r["Matching rule"] for r in bands} == {"by construction"}
-    ranks = [r for r in rows if r["Metric"] == "Rank"]
-    assert len(ranks) == 3 and {r["Matching rule"] for r in ranks} == {"exact"}   # a whole number
-    assert {r["Matching rule"] for r in rows if r not in bands + ranks} <= {"rounded", "rounded down"}
+    whole = [r for r in rows if r["Metric"] in ("Rank", "In the Poor performers group")]
+    assert len(whole) == 6 and {r["Matching rule"] for r in whole} == {"exact"}   # whole numbers
+    assert {r["Matching rule"] for r in rows if r not in bands + whole} == {"rounded", "rounded down"}
     assert ("so do the sheets “Province ranking”, “Groups and regions”, “Leader and laggard gaps”"
             in about["The index's own scale"])
 

@@ -69,6 +69,9 @@ def _lookup(results: dict[str, pd.DataFrame], scope: str, key: str, metric: str)
     if metric in ("index", "n_units"):
         row = groups[(groups["scope"] == scope) & (groups["key"] == (key if scope != "all" else ""))]
         return float(row[{"index": "mean", "n_units": "n_units"}[metric]].iloc[0]) if len(row) else np.nan
+    if scope == "unit" and metric.startswith("in_band:"):   # 1 in that band, 0 in another
+        band = units["band"].get(key) if key in units.index else None
+        return np.nan if band is None or pd.isna(band) else float(band == metric.split(":", 1)[1])
     if metric.startswith("band_count:"):
         label = metric.split(":", 1)[1]
         table = units.reset_index()

@@ -138,7 +138,7 @@ def is_group(band: str) -> bool:
     return band.startswith(("Nhóm ", "Group "))
 
 
-WHOLE_METRICS = ("rank", "n_units", "band_count")   # reconciled figures that are whole numbers
+WHOLE_METRICS = ("rank", "n_units", "band_count", "in_band")   # reconciled figures that are whole numbers
 
 
 def reconciled_rules(ds, year: int | None, units: pd.DataFrame | None,

@@ -1380,7 +1380,7 @@ class Report(ServiceSections):
             # a province's name on one line ("Quảng / Ninh" in the narrow column); not a
             # region's, long enough to crowd the metric out
             short = all(len(row[1]) <= SHORT_NAME for row in rows)
-            table = self.table(rows, headers, {3, 4}, nowrap={0, 1} if short else {0})
+            table = self.table(rows, headers, {3, 4}, nowrap={0, 1, 6} if short else {0, 6})
             table.kind = "reconciliation"   # its first column is a scope, not a unit's name
             summary = self.t("audit.reconciliation", ok=ok, n=len(rec)) + (
                 " " + self.t("audit.band_counts_imposed", k=by_construction) if by_construction else "")
@@ -1413,22 +1413,26 @@ class Report(ServiceSections):
                             without_data=without_data)
 
     def _metric_label(self, metric: str) -> str:
-        """A reconciled metric in words: "points", "rank", "band_count:<band>" … never its code."""
+        """A reconciled metric in words: "points", "rank", "band_count:<band>", "in_band:<band>" …
+        never its code."""
         kind, _, band = str(metric).partition(":")
-        if kind == "band_count":
+        if kind in ("band_count", "in_band"):
             named = {b["label_en"]: b for b in self.ds.config.bands}.get(band, {})
             label = named.get(f"label_{self.lang}", band)
             group = is_group(named.get("label_vi", band))   # PAPI's "Nhóm …", in both editions
-            return self.t("recon.band_count_group" if group else "recon.band_count", band=label)
+            return self.t(f"recon.{kind}_group" if group else f"recon.{kind}", band=label)
         keys = {"points": "col.points", "rank": "col.rank", "index": "col.score", "n_units": "col.n_units",
                 "mean": "col.mean"}
         return self.t(keys[kind]) if kind in keys else self.t("metric." + kind)
 
     def _reconciled_values(self, metric: str, published, computed) -> list[str]:
-        """Published and computed figures: counts and ranks as whole numbers; a published score
+        """Published and computed figures: counts and ranks as whole numbers, a place in a band as
+        yes or no; a published score
         with the decimals it was released with (at least 2: PAPI's 47.821 as 47,821, which the
         rule "truncated" then visibly fits), the computed one to 4."""
         kind = str(metric).partition(":")[0]
+        if kind == "in_band":   # in the band or not
+            return [self.t("word.yes" if v == 1 else "word.no") if pd.notna(v) else "–" for v in (published, computed)]
         if kind in WHOLE_METRICS:
             return [fmt_int(round(v), self.lang) if pd.notna(v) else "–" for v in (published, computed)]
         return [self.num(published, published_decimals(published)), self.num(computed, 4)]

@@ -166,7 +166,7 @@ class Labels:
 
     def metric(self, code: str, reconciled: bool = False) -> str:
         """A metric code ("index", "satisfaction"), or of a reconciled figure ("rank", "points",
-        "band_count:<band>")."""
+        "band_count:<band>", "in_band:<band>")."""
         if not reconciled:
             if code == "index" and self.index_name:  # the index by its own name (PAPI), as the report
                 return self.index_name
