@@ -438,8 +438,8 @@ def test_a_province_belongs_to_papis_group_and_a_unit_is_rated_a_grade():
     province "thuộc" one; the synthetic ministries' bands are grades a unit "được xếp loại"
     (tests/test_report.py). The 2024 counts, 15/15/15/16, are the release's (the reconciliation)."""
     text = text_of(Report(papi(), 2024, "vi", results(2024)).render("summary").data)
-    assert "15 địa phương thuộc Nhóm đạt điểm cao nhất." in text
-    assert "16 địa phương thuộc Nhóm đạt điểm thấp nhất." in text
+    assert "15 địa phương thuộc Nhóm đạt điểm cao nhất, từ " in text
+    assert "16 địa phương thuộc Nhóm đạt điểm thấp nhất, từ " in text
     assert "được xếp loại Nhóm" not in text
     assert "2 địa phương không có số liệu năm 2024 (bỏ trống trong nguồn)" in text
 

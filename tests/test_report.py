@@ -735,3 +735,29 @@ def test_the_widest_rank_ranges_table_shows_each_width():
         values = re.findall(r"<td[^>]*>([^<]*)</td>", cells)
         low, high = (int(v) for v in values[2].split("–"))
         assert int(values[3]) == high - low >= cut
+
+
+def test_papi_2024_group_findings_give_each_groups_score_span():
+    """PAPI 2024's groups take the sizes PAPI published (15/15/15/16), so their counts are known
+    before any score: each group's key finding also gives the lowest and highest total in it.
+    Recomputed here from index_scores.csv: the 61 totals (the sum of the eight dimensions),
+    sorted from the top and cut 15/15/15/16, each span's ends rounded to 2 decimals."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    scores = pd.read_csv(ROOT / "data" / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    totals = scores[scores["year"] == 2024].groupby("unit_id")["points"].sum(min_count=1).dropna()
+    ordered = totals.sort_values(ascending=False).to_numpy()
+    cuts = np.cumsum([0, 15, 15, 15, 16])
+
+    def two(x):
+        return Decimal(repr(float(x))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    findings = Report(ds, 2024, "en", compute_results(ds, 2024)).findings()
+    for (start, end), name in zip(zip(cuts[:-1], cuts[1:]), ("Best performers", "High average",
+                                                             "Low average", "Poor performers")):
+        group = ordered[start:end]
+        assert (f"Provinces in the {name} group: {end - start}, from {two(group.min())} to "
+                f"{two(group.max())} points.") in findings
+    vi = Report(ds, 2024, "vi", compute_results(ds, 2024)).findings()
+    assert f"16 địa phương thuộc Nhóm đạt điểm thấp nhất, từ {str(two(ordered[45:].min())).replace('.', ',')} đến " \
+           f"{str(two(ordered[45:].max())).replace('.', ',')} điểm." in vi

@@ -505,11 +505,23 @@ class Report(ServiceSections):
         if len(flagged):   # what a newspaper would lead with, and the changes page's caution on it
             sentences.append(self.t("finding.unusual", section=self.t("section.change"),
                                     names=unusual_names(self.ds, self.lang, self.year, flagged, self.name)))
+        # a year whose groups take the sizes the authority published: their counts are known in
+        # advance, so each group's sentence also gives the scores it spans
+        imposed = self.ds.config.published_band_sizes(self.year, len(scored)) is not None
         for band in self.ds.config.bands:
-            count = int((scored["band"] == band["label_en"]).sum())
+            members = scored[scored["band"] == band["label_en"]]
             label = band[f"label_{self.lang}"]
             key = "finding.bands_group" if is_group(band["label_vi"]) else "finding.bands"
-            sentences.append(self.t(key if count else "finding.bands_none", count=count, band=label))
+            if not len(members):
+                key = "finding.bands_none"
+            elif imposed and key == "finding.bands_group":
+                key = "finding.bands_group_range"
+            span = {}
+            if key == "finding.bands_group_range":   # lowest and highest score, as published
+                low, high = members.nsmallest(1, "score").iloc[0], members.nlargest(1, "score").iloc[0]
+                span = dict(low=self.num(low["points"]) if self.own_scale else self.pct(low["score"]),
+                            high=self.score_text(high["score"], high.get("points")))
+            sentences.append(self.t(key, count=len(members), band=label, **span))
         missing = u[u["score"].isna()]
         if len(missing):
             sentences.append(self.t("finding.missing", count=len(missing), year=self.year, names=", ".join(
