@@ -528,3 +528,21 @@ def test_a_name_column_is_as_wide_as_its_longest_name_in_any_row(tmp_path):
         longest = max(len(c.value) for c in cells if c.value)
         assert longest >= 17   # "Bà Rịa - Vũng Tàu"
         assert sheet.column_dimensions[cells[0].column_letter].width >= longest
+
+
+def test_the_sheets_follow_the_report_and_the_about_sheet_lists_them_in_that_order(tmp_path):
+    """PAPI 2024: after the About sheet, the ranking first (as the report opens), the audit's
+    tables last; the About sheet lists the sheets in the same order (it was the CSV names' order,
+    the gaps first)."""
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    path = tmp_path / "en.xlsx"
+    write_workbook(compute_results(ds, 2024), ds, "PAPI 2024", "en", path, 2024)
+    book = load_workbook(path)
+    wording = dataset_wording(ds)
+    expected = [sheet_name(n, "en", wording) for n in ("index_units", "index_groups", "index_components",
+                                                       "index_subcomponents", "tests", "gaps", "sensitivity",
+                                                       "sensitivity_sobol", "reconciliation", "rejected")]
+    assert book.sheetnames[1:] == expected
+    listed = [str(r[0]).removeprefix("Sheet “").removesuffix("”")
+              for r in book.worksheets[0].iter_rows(values_only=True) if str(r[0]).startswith("Sheet “")]
+    assert listed == expected

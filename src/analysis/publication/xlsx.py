@@ -113,6 +113,20 @@ def _header(column: str, lang: str, labels: dict[str, str], table: str = "",
     return t(own if own in load_catalog() else f"col.{column}", lang, wording, **fields)
 
 
+# The sheets in the order the report's sections show the tables (report.SECTIONS): the ranking
+# first, the audit's tables last; a table not listed here follows, by name.
+SHEET_ORDER = ("service_index", "index_units", "index_groups", "index_components", "index_subcomponents",
+               "tests", "satisfaction_units", "satisfaction_yoy", "satisfaction_questions",
+               "satisfaction_elements", "ballot_channels", "gaps", "sensitivity", "sensitivity_sobol",
+               "rank_intervals", "funnel", "integrity", "integrity_ballots", "reconciliation", "rejected",
+               "units_without_data")
+
+
+def sheet_place(table: str) -> tuple[int, str]:
+    """Where `table`'s sheet goes in the workbook (`SHEET_ORDER`)."""
+    return (SHEET_ORDER.index(table) if table in SHEET_ORDER else len(SHEET_ORDER), table)
+
+
 def sheet_name(table: str, lang: str, wording: dict | None = None) -> str:
     """The sheet of `table` in the edition's language (at most 31 characters; in the dataset's
     `wording` where it has its own), or the table's own name for a table the catalog does not name."""
@@ -525,7 +539,7 @@ def write_workbook(results: dict[str, pd.DataFrame], ds, title: str, lang: str, 
                       t("xlsx.blank_components_text", lang, wording, year=of_year,
                         table="index_subcomponents",
                         names=", ".join(words.codes["component"].get(c, c) for c in blank))])
-    names = sorted(results)
+    names = sorted(results, key=sheet_place)
     notes += [[t("xlsx.sheet", lang, sheet=sheet_name(name, lang, wording)), f"tables/{name}.csv"]
               for name in names]
     _fill(about, pd.DataFrame(notes, columns=["k", "v"]), [t("xlsx.item", lang), t("xlsx.value", lang)],
