@@ -265,3 +265,17 @@ def test_an_interval_with_a_negative_bound_reads_to_not_dash():
     assert fmt_span("0,48", "1,29", "vi") == "0,48 – 1,29"
     assert fmt_span("0,48", "1,29", "vi", words=True) == "0,48 đến 1,29"  # beside a negative one
     assert fmt_span("3,99", "5,55", "vi") == "3,99 – 5,55"
+
+
+def test_a_vietnamese_header_keeps_its_last_two_syllables_together():
+    """A narrow column broke "Tỷ lệ so với tối đa" as "… tối / đa" and "Thay đổi thứ hạng" as
+    "… thứ / hạng" (review 5): the last two syllables of a Vietnamese header of three or more
+    are joined by a no-break space; a unit in brackets may still go on a line of its own, and
+    English headers and two-word headers are left as they are."""
+    from analysis.publication.formatting import header_lines
+    nbsp = "\u00a0"
+    assert header_lines("Tỷ lệ so với tối đa", "vi") == f"Tỷ lệ so với tối{nbsp}đa"
+    assert header_lines("Thay đổi thứ hạng", "vi") == f"Thay đổi thứ{nbsp}hạng"
+    assert header_lines("Điểm PAPI (8–80)", "vi") == "Điểm PAPI (8–80)"
+    assert header_lines("Xếp hạng", "vi") == "Xếp hạng"
+    assert header_lines("Share of the maximum", "en") == "Share of the maximum"

@@ -254,6 +254,18 @@ def unbroken(title: str, lang: str) -> str:
     return _VI_BOUND.sub("\\1" + NBSP, title) if lang == "vi" else _EN_MONTH.sub("\\1" + NBSP, title)
 
 
+def header_lines(header: str, lang: str) -> str:
+    """A column header as it may wrap: in Vietnamese, whose words are written syllable by
+    syllable, the last two syllables of a header of three or more kept together (a no-break
+    space), so that a narrow column never leaves the end of a word alone ("Tỷ lệ so với tối /
+    đa", "Thay đổi thứ / hạng"); a unit in brackets at the end may still take a line of its own
+    ("Điểm PAPI / (8–80)")."""
+    head, space, last = header.rpartition(" ")
+    if lang != "vi" or not space or " " not in head or last.startswith("("):
+        return header
+    return head + NBSP + last
+
+
 def name_list(names: Iterable[str], lang: str, wording: dict | None = None, limit: int = 6) -> str:
     """Names in a sentence: "A, B và C" / "A, B and C"; more than `limit` + 1 names: the first
     `limit` and "và 3 đơn vị khác" / "and 3 others". `wording`: as `running_title`."""

@@ -28,7 +28,7 @@ from analysis.inputs.readers import visible
 from analysis.publication.formatting import (ascii_codes, edition_title, fmt_date, fmt_int, fmt_number,
                                              fmt_p_value, fmt_percent, fmt_period, fmt_points, fmt_span,
                                              mid_sentence, name_list, name_sort_key, running_title,
-                                             sort_names, unbroken, vi_sort_key)
+                                             sort_names, unbroken, vi_sort_key, header_lines)
 from analysis.publication.i18n import LANGS, dataset_wording, load_catalog, t
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
@@ -327,7 +327,8 @@ class Report(ServiceSections):
     def table(self, rows: list[list], headers: list[str], numeric: set[int] = frozenset(),
               caption: str = "", groups: list[tuple[str, int, int]] | None = None,
               nowrap: set[int] = frozenset()) -> Table:
-        return Table(rows, headers, set(numeric), caption, set(nowrap), groups or [])
+        return Table(rows, [header_lines(h, self.lang) for h in headers], set(numeric), caption,
+                     set(nowrap), groups or [])
 
     def section(self, key: str, **data) -> HTML:
         """The section's template filled with its data (plus its key, heading and `t`)."""
@@ -616,7 +617,7 @@ class Report(ServiceSections):
             rows.append(row)
         first = 4 if scale else 3  # the band column
         numeric = set(range(first)) - {1} | ({first + 1, first + 2} if has_prev else set())
-        table = Table(rows, headers, numeric, self.t("table.ranking_caption", year=self.year), nowrap={first})
+        table = self.table(rows, headers, numeric, self.t("table.ranking_caption", year=self.year), nowrap={first})
         return self.section("ranking", chart=chart, table=table,
                             notes=self.ranking_notes(u, scored, has_prev))
 
