@@ -138,8 +138,8 @@ class Tables(HTMLParser):
             self.cell = ""
 
     def handle_data(self, data):
-        if self.cell is not None:
-            self.cell += data
+        if self.cell is not None:   # a header's no-break spaces (formatting.header_lines) read as spaces
+            self.cell += data.replace("\u00a0", " ")
 
     def handle_endtag(self, tag):
         if tag == "thead":
@@ -309,7 +309,8 @@ def page_of(layout, tag, text):
     for number, page in enumerate(layout.pages, 1):
         for b in boxes(page):
             element = getattr(b, "element", None)
-            if getattr(b, "element_tag", None) == tag and "".join(element.itertext()).strip().startswith(text):
+            if getattr(b, "element_tag", None) == tag and \
+                    "".join(element.itertext()).replace("\u00a0", " ").strip().startswith(text):
                 return number
     raise AssertionError(f"no {tag} {text!r}")
 
