@@ -162,17 +162,18 @@ def test_a_rerun_publishes_the_same_copies_and_never_an_altered_one(tmp_path):
 def test_the_credit_names_the_authority_the_period_and_who_drew_the_chart():
     """From data/papi-provinces/dataset.yaml: the publisher CECODES, VFF-CRT, RTA and UNDP, the
     index PAPI, the 2017–2024 scores from a third-party copy (score_sources), prepared by the PAR
-    Reports developers; the synthetic demo says it is synthetic."""
+    Reports developers: the index is the authority's ("Index:"), its "Source:" only for years of
+    the official release (2016); the synthetic demo says it is synthetic."""
     from analysis.inputs.dataset import load_dataset
     from analysis.publication.cover import chart_credit
     papi = load_dataset(ROOT / "data" / "papi-provinces")
     assert chart_credit(papi, "en", "2024") == (
-        "Source: CECODES, VFF-CRT, RTA and UNDP, PAPI 2024. The 2024 scores are from GitHub "
+        "Index: CECODES, VFF-CRT, RTA and UNDP, PAPI 2024. The 2024 scores are from GitHub "
         "hnks-gh/ml-mcdm (source not stated), not from the official release. Chart: PAR Reports "
         "developers.")
     assert chart_credit(papi, "vi", "2016") == (
         "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2016. Biểu đồ: Nhóm phát triển PAR Reports.")
-    assert ("Điểm số 2017–2024 lấy từ kho GitHub hnks-gh/ml-mcdm (không ghi nguồn), không phải từ "
+    assert ("Điểm số 2017–2024 lấy từ kho GitHub hnks-gh/ml-mcdm (không nêu nguồn số liệu), không phải từ "
             "công bố chính thức.") in chart_credit(papi, "vi", "2011-2024")
     demo = load_dataset(ROOT / "data" / "demo-mps")
     assert chart_credit(demo, "en", "2025") == "SYNTHETIC DATA — not official figures"

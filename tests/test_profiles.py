@@ -101,7 +101,7 @@ def words(html: str) -> str:
 
 @pytest.mark.parametrize("lang, caution, unchecked, notice, credit", [
     ("vi", "Thay đổi bất thường: Tây Ninh (+8,11 điểm) thay đổi nhiều hơn hẳn",
-     "Điểm số năm 2023–2024 lấy từ kho GitHub hnks-gh/ml-mcdm (không ghi nguồn), không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP",
+     "Điểm số năm 2023–2024 lấy từ kho GitHub hnks-gh/ml-mcdm (không nêu nguồn số liệu), không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP",
      "Không chính thức: điểm số 2023–2024 lấy từ bản sao của bên thứ ba, không phải từ công bố của CECODES, VFF-CRT, RTA và UNDP.",
      ["Tổ chức xây dựng chỉ số: CECODES, VFF-CRT, RTA và UNDP", "Báo cáo do: Nhóm phát triển PAR Reports"]),
     ("en", "Unusual change: Tay Ninh (+8.11 points) moved far more",

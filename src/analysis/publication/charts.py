@@ -504,7 +504,7 @@ def slope(labels, before, after, years, ylabel, fmt, highlight, label_fmt=None):
     """Each unit's value in two years; units in `highlight` drawn in colour and labelled at the
     right with their value (`label_fmt`, else the axis's `fmt`), labels spread apart so none
     overprints another, a thin leader to each line's end."""
-    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.6))
+    fig, ax = plt.subplots(figsize=(A4_WIDTH_IN, 3.2))
     marked = []
     for label, b, a, mark in zip(labels, before, after, highlight):
         if not (np.isfinite(b) and np.isfinite(a)):

@@ -39,19 +39,21 @@ def chart_credit(ds, lang: str, period: str, compared: int | None = None) -> str
     """The line under every chart, so that a chart reused on its own (a newspaper's PNG copy)
     still says whose figures it shows, of which period, whether they are the authority's own
     release (`score_sources`, with the `compared` year's; where not, whose copy they are) and
-    who drew it: "Nguồn: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024. Điểm số 2023–2024 lấy từ kho
-    GitHub hnks-gh/ml-mcdm (không ghi nguồn), không phải từ công bố chính thức. Biểu đồ: Nhóm
-    phát triển PAR Reports." Synthetic data: the synthetic banner."""
+    who drew it: "Chỉ số: CECODES, VFF-CRT, RTA và UNDP, PAPI 2024. Điểm số 2023–2024 lấy từ kho
+    GitHub hnks-gh/ml-mcdm (không nêu nguồn số liệu), không phải từ công bố chính thức. Biểu
+    đồ: Nhóm phát triển PAR Reports." ("Nguồn:" where the scores are the authority's release.)
+    Synthetic data: the synthetic banner."""
     cfg = ds.config
     if cfg.synthetic:
         return t("report.synthetic_banner", lang)
     publisher = cfg.raw.get("publisher") or {}
     index = cfg.raw.get(f"index_name_{lang}")
     when = period.replace("-", "–") if len(period) == 9 else fmt_period(period, lang)
-    credit = t("chart.credit", lang, authority=publisher.get(f"name_{lang}") or cfg.title(lang),
-               what=f"{index} {when}" if index else when)
     sources = score_sources(cfg, period, compared)
     unofficial = [year for year, source in sources.items() if not source["official"]]
+    # the authority's index; its "source" only where the scores are the authority's own release
+    credit = t("chart.credit_index" if unofficial else "chart.credit", lang,
+               authority=publisher.get(f"name_{lang}") or cfg.title(lang), what=f"{index} {when}" if index else when)
     if unofficial:   # and where they are from: the credit must not only disown the release
         copies = dict.fromkeys(sources[year].get(f"label_{lang}") or str(year) for year in unofficial)
         credit += " " + t("chart.credit_unofficial", lang, years=year_spans(unofficial),

@@ -76,10 +76,14 @@ class Figure:
 
 @functools.cache
 def keep_ranges(value) -> markupsafe.Markup:
-    """`value` escaped, each range of numbers ("8–80", "(6–60)") and each hyphenated word
-    ("p-value", "Q-profile") kept on one line: a narrow column header breaks between its words,
-    not after the dash of "8–80" or the hyphen of "p-value" (which read "p-" / "value")."""
-    escaped = re.sub(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])",
+    """`value` escaped, each range of numbers ("8–80", "(6–60)", "2021–2024"), each hyphenated
+    word ("p-value", "Sala-i-Martin") and each pair of names joined by a dash ("Pitman–Morgan")
+    kept on one line: a narrow column header or a paragraph breaks between words, not after
+    the dash of "8–80" or the hyphen of "p-value" (which read "p-" / "value"). Markup (already
+    HTML) is left as it is."""
+    if isinstance(value, markupsafe.Markup):
+        return value
+    escaped = re.sub(r"(?<![\w-])[^\W\d_]+(?:[-–][^\W\d_]+)+(?![\w-])",
                      lambda m: f'<span class="nowrap">{m.group(0)}</span>', str(markupsafe.escape(value)))
     return markupsafe.Markup(re.sub(r"\(?\d+(?:[.,]\d+)?–\d+(?:[.,]\d+)?\)?",
                                     lambda m: f'<span class="nowrap">{m.group(0)}</span>', escaped))

@@ -797,8 +797,7 @@ class Report(ServiceSections):
         chart = self.figure(fig, "change", self.t("chart.change_alt", n=len(u), prev_year=prev_year,
                                                   year=self.year),
                             self.t("chart.change_caption", units=self.change_units(len(u), prev_year),
-                                   prev_year=prev_year, year=self.year)
-                            + (" " + self.t("chart.change_unusual") if len(self.unusual) else ""))
+                                   prev_year=prev_year, year=self.year))
         up, down = int((u["change"] > 0).sum()), int((u["change"] < 0).sum())
         counts = self.t("change.counts", up=up, down=down, n=len(u), prev_year=prev_year)
         if self.own_scale:  # the movers on the index's own scale (the previous score converted)
