@@ -762,3 +762,27 @@ def test_papi_2024_group_findings_give_each_groups_score_span():
     vi = Report(ds, 2024, "vi", compute_results(ds, 2024)).findings()
     assert f"16 địa phương thuộc Nhóm đạt điểm thấp nhất, từ {str(two(ordered[45:].min())).replace('.', ',')} đến " \
            f"{str(two(ordered[45:].max())).replace('.', ',')} điểm." in vi
+
+
+def test_a_cut_rankings_png_copy_title_says_which_units_it_draws(monkeypatch):
+    """The PNG copy of a ranking drawn as its ends (PAPI 2024: 61 provinces, the top and bottom
+    10 drawn) is titled by its caption's first clause, which named all 61 (review 6): the title
+    now says which are drawn; a chart of every unit keeps the clause alone."""
+    from analysis.publication import charts
+
+    titles = {}
+    save = charts.save
+
+    def spy(fig, folder, stem, credit="", title=""):
+        titles[stem.split("-", 1)[1]] = title
+        return save(fig, folder, stem, credit, title)
+    monkeypatch.setattr(charts, "save", spy)
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    tables = compute_results(ds, 2024)
+    report = Report(ds, 2024, "en", tables)
+    for section in ("ranking", "components", "change"):
+        report.render(section)
+    assert titles["ranking"] == ("The 61 provinces' 2024 scores, highest first "
+                                 "(the top 10 and the bottom 10 provinces)")
+    assert titles["components"].endswith("(the top 10 and the bottom 10 provinces)")
+    assert "top 10" not in titles["change"]   # every province with both years is drawn

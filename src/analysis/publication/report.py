@@ -298,12 +298,17 @@ class Report(ServiceSections):
         """The source line under each chart (`cover.chart_credit`)."""
         return chart_credit(self.ds, self.lang, self.period, compared_year(self.tables))
 
-    def figure(self, fig, name: str, alt: str, caption: str, narrow: bool = False) -> Figure:
+    def figure(self, fig, name: str, alt: str, caption: str, narrow: bool = False, ends_of: int = 0) -> Figure:
         """Embed a chart (SVG, alt text) and keep it in the edition's figures/ as SVG and as a
-        300-dpi PNG for re-use."""
+        300-dpi PNG for re-use, titled by its caption's first clause; a ranking of `ends_of`
+        units drawn as its top and bottom (`charts.ends`) says so in that title, which the
+        caption's later sentence does on the page."""
         self._figure += 1
+        title = png_title(caption)
+        if ends_of and len(charts.ends(ends_of)) < ends_of:
+            title += " (" + self.t("chart.ends_title", k=charts.ENDS) + ")"
         svg = charts.save(fig, self.out_dir / "figures" if self.out_dir else None,
-                          f"{self._figure:02d}-{name}", self.credit, png_title(caption))
+                          f"{self._figure:02d}-{name}", self.credit, title)
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         return Figure(f"data:image/svg+xml;base64,{data}", alt, self.t("report.figure", n=self._figure),
                       caption, narrow)
@@ -593,7 +598,8 @@ class Report(ServiceSections):
         alt = "chart.ranking_alt_ends" if len(scored) > charts.LONG else "chart.ranking_alt"
         chart = self.figure(fig, "ranking", self.t(alt, n=len(scored), ends=charts.ENDS,
                                                     leader=scored["name"].iloc[0],
-                                                    last=scored["name"].iloc[-1]), caption)
+                                                    last=scored["name"].iloc[-1]), caption,
+                            ends_of=len(scored))
         headers = [self.t("col.rank"), self.t("col.name")]
         if scale:
             headers += [self.t("col.points_scale", label=scale[f"label_{self.lang}"]), self.t("col.share_of_max")]
@@ -762,7 +768,8 @@ class Report(ServiceSections):
                               gap_label=self.gap_label(len(matrix)))
         chart = self.figure(fig, "components", self.t("chart.components_alt", n=len(codes)),
                             self.t("chart.components_caption", year=self.year)
-                            + self.ends_note(len(matrix), "workbook", sheet=self.t("sheet.index_components")))
+                            + self.ends_note(len(matrix), "workbook", sheet=self.t("sheet.index_components")),
+                            ends_of=len(matrix))
         # the table in points of each component's maximum where the index has its own scale
         # (PAPI: 5,39 of 10), else in percent of it; the heat map stays in percent (comparable colours)
         per = {c["code"]: float(c["max_points"]) / 100 if self.own_scale else 1.0 for c in structure}
