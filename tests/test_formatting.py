@@ -267,15 +267,19 @@ def test_an_interval_with_a_negative_bound_reads_to_not_dash():
     assert fmt_span("3,99", "5,55", "vi") == "3,99 – 5,55"
 
 
-def test_a_vietnamese_header_keeps_its_last_two_syllables_together():
-    """A narrow column broke "Tỷ lệ so với tối đa" as "… tối / đa" and "Thay đổi thứ hạng" as
-    "… thứ / hạng" (review 5): the last two syllables of a Vietnamese header of three or more
-    are joined by a no-break space; a unit in brackets may still go on a line of its own, and
-    English headers and two-word headers are left as they are."""
+def test_a_vietnamese_header_keeps_its_words_and_its_last_two_syllables_together():
+    """A narrow column broke "Tỷ lệ so với tối đa" as "… tối / đa", "Thay đổi thứ hạng" as
+    "… thứ / hạng" (review 5) and "Giá trị p" as "Giá / trị p" (review 6): the two syllables of
+    the report's two-syllable words (tỷ lệ, tối đa, giá trị, tin cậy, địa phương …) and the last
+    two syllables of a Vietnamese header of three or more are joined by no-break spaces; a unit
+    in brackets may still go on a line of its own, and English headers are left as they are."""
     from analysis.publication.formatting import header_lines
     nbsp = "\u00a0"
-    assert header_lines("Tỷ lệ so với tối đa", "vi") == f"Tỷ lệ so với tối{nbsp}đa"
-    assert header_lines("Thay đổi thứ hạng", "vi") == f"Thay đổi thứ{nbsp}hạng"
+    assert header_lines("Tỷ lệ so với tối đa", "vi") == f"Tỷ{nbsp}lệ so với tối{nbsp}đa"
+    assert header_lines("Số đơn vị cuối bảng", "vi") == f"Số đơn vị cuối{nbsp}bảng"
+    assert header_lines("Thay đổi thứ hạng", "vi") == f"Thay đổi thứ{nbsp}hạng"   # a word: no more
+    assert header_lines("Giá trị p", "vi") == f"Giá{nbsp}trị p"
+    assert header_lines("Khoảng tin cậy 95%", "vi") == f"Khoảng tin{nbsp}cậy{nbsp}95%"
     assert header_lines("Điểm PAPI (8–80)", "vi") == "Điểm PAPI (8–80)"
     assert header_lines("Xếp hạng", "vi") == "Xếp hạng"
     assert header_lines("Share of the maximum", "en") == "Share of the maximum"

@@ -254,14 +254,29 @@ def unbroken(title: str, lang: str) -> str:
     return _VI_BOUND.sub("\\1" + NBSP, title) if lang == "vi" else _EN_MONTH.sub("\\1" + NBSP, title)
 
 
+# Vietnamese words of two syllables that the report's headers and chart labels use, each kept
+# on one line ("Giá / trị p", "địa / phương" read as two words)
+_VI_WORDS = re.compile(r"(?<!\S)(địa|giá|tin|ước|thống|thứ|tối|tỷ|trung|miền|cỡ) "
+                       r"(?=(phương|trị|cậy|lượng|kê|hạng|đa|lệ|bình|Trung|mẫu)(?!\S))", re.IGNORECASE)
+
+
+def vi_words(text: str) -> str:
+    """`text` with the two syllables of each Vietnamese word of `_VI_WORDS` joined by a
+    no-break space, so that a line never breaks inside the word."""
+    return _VI_WORDS.sub("\\1" + NBSP, text)
+
+
 def header_lines(header: str, lang: str) -> str:
     """A column header as it may wrap: in Vietnamese, whose words are written syllable by
-    syllable, the last two syllables of a header of three or more kept together (a no-break
-    space), so that a narrow column never leaves the end of a word alone ("Tỷ lệ so với tối /
-    đa", "Thay đổi thứ / hạng"); a unit in brackets at the end may still take a line of its own
-    ("Điểm PAPI / (8–80)")."""
+    syllable, the words of `_VI_WORDS` and the last two syllables of a header of three or more
+    kept together (no-break spaces), so that a narrow column never leaves part of a word alone
+    ("Tỷ lệ so với tối / đa", "Thay đổi thứ / hạng", "Giá / trị p"); a unit in brackets at the
+    end may still take a line of its own ("Điểm PAPI / (8–80)")."""
+    if lang != "vi":
+        return header
+    header = vi_words(header)
     head, space, last = header.rpartition(" ")
-    if lang != "vi" or not space or " " not in head or last.startswith("("):
+    if not space or " " not in head or last.startswith("(") or NBSP in last:   # or a word of two
         return header
     return head + NBSP + last
 

@@ -28,7 +28,7 @@ from analysis.inputs.readers import visible
 from analysis.publication.formatting import (ascii_codes, edition_title, fmt_date, fmt_int, fmt_number,
                                              fmt_p_value, fmt_percent, fmt_period, fmt_points, fmt_span,
                                              mid_sentence, name_list, name_sort_key, running_title,
-                                             sort_names, unbroken, vi_sort_key, header_lines)
+                                             sort_names, unbroken, vi_sort_key, header_lines, vi_words)
 from analysis.publication.i18n import LANGS, dataset_wording, load_catalog, t
 from analysis.audit.manifest import report_date, sha256
 from analysis.audit.release import draft_reasons
@@ -332,6 +332,8 @@ class Report(ServiceSections):
     def table(self, rows: list[list], headers: list[str], numeric: set[int] = frozenset(),
               caption: str = "", groups: list[tuple[str, int, int]] | None = None,
               nowrap: set[int] = frozenset()) -> Table:
+        if self.lang == "vi":   # a Vietnamese word never broken between its syllables
+            rows = [[vi_words(c) if isinstance(c, str) else c for c in row] for row in rows]
         return Table(rows, [header_lines(h, self.lang) for h in headers], set(numeric), caption,
                      set(nowrap), groups or [])
 
@@ -759,7 +761,7 @@ class Report(ServiceSections):
         comps = self.tables["index_components"]
         structure = self.method()["components"]
         codes = [c["code"] for c in structure]
-        labels = [c[f"label_{self.lang}"] for c in structure]
+        labels = [vi_words(c["label_vi"]) if self.lang == "vi" else c[f"label_{self.lang}"] for c in structure]
         matrix = comps.pivot(index="unit_id", columns="component", values="subindex").reindex(columns=codes)
         order = self.units.sort_values(["rank", "unit_id"], kind="stable", na_position="last")["unit_id"]
         matrix = matrix.reindex(order).dropna(how="all")  # a unit without a score this year: no row
