@@ -787,3 +787,15 @@ def test_a_cut_rankings_png_copy_title_says_which_units_it_draws(monkeypatch):
                                  "(the top 10 and the bottom 10 provinces)")
     assert titles["components"].endswith("(the top 10 and the bottom 10 provinces)")
     assert "top 10" not in titles["change"]   # every province with both years is drawn
+
+
+def test_the_summary_says_under_its_figures_when_the_scores_are_not_the_authoritys_release():
+    """The headline figures of PAPI 2024 come from a third party's copy (dataset.yaml
+    score_sources, 2017–2024): the summary page carries the cover's notice under them, so that a
+    figure quoted from that page is not taken for the authority's (review 6); PAPI 2016's scores
+    are the official release: no notice."""
+    ds = load_dataset(ROOT / "data" / "papi-provinces")
+    page = Report(ds, 2024, "vi", compute_results(ds, 2024)).render("summary").data
+    notice = "Không chính thức: điểm số 2023–2024 lấy từ bản sao của bên thứ ba"
+    assert notice in page and page.index(notice) < page.index("<figure")
+    assert "Không chính thức" not in Report(ds, 2016, "vi", compute_results(ds, 2016)).render("summary").data

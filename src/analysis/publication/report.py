@@ -537,14 +537,19 @@ class Report(ServiceSections):
         return sentences
 
     def summary(self) -> HTML:
-        """The executive summary, one page: 3–5 headline figures, one chart, the key findings."""
+        """The executive summary, one page: 3–5 headline figures, one chart, the key findings;
+        under the figures, the cover's notice where the scores are not the authority's own
+        release, so that a figure quoted from this page is not taken for the authority's."""
         if self.has("ranking"):
             headlines, chart = self.index_headlines()
         elif self.service is not None:
             headlines, chart = self.service_headlines()
         else:   # satisfaction only: the findings carry it
             headlines, chart = [], None
-        return self.section("summary", headlines=headlines, chart=chart, findings=self.findings())
+        notice = publisher_parts(self.ds, self.lang, self.period, edition_title(self.ds.config, self.lang, self.period),
+                                 compared_year(self.tables))["notice"] if headlines else ""
+        return self.section("summary", headlines=headlines, chart=chart, findings=self.findings(),
+                            notice=notice)
 
     def index_headlines(self) -> tuple[list[tuple[str, str]], Figure | None]:
         """(figure, what it is) for the mean, the first and the last unit and the units assessed;

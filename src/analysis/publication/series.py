@@ -130,7 +130,7 @@ class SeriesReport:
                                    up=self.names[up.unit_id], up_from=int(up.rank_first),
                                    up_to=int(up.rank_last), down=self.names[down.unit_id],
                                    down_from=int(down.rank_first), down_to=int(down.rank_last)))
-        return self.section("summary", headlines=[], chart=None, findings=findings)
+        return self.section("summary", headlines=[], chart=None, findings=findings, notice="")
 
     def break_years_text(self) -> str:
         return ", ".join(f"{prev}→{y}" for prev, y in
