@@ -378,7 +378,7 @@ class Report(ServiceSections):
         banner = self.t("report.synthetic_banner") if cfg.synthetic else ""
         monthly = len(self.period) > 4
         title = edition_title(cfg, self.lang, self.period)
-        parts = publisher_parts(self.ds, self.lang, self.period, title, compared_year(self.tables))
+        parts = self.publisher
         facts = parts["facts"] + [(self.t("report.number"), parts["number"]),
                   (self.t("report.period" if monthly else "report.year"), fmt_period(self.period, self.lang)),
                   (self.t("report.edition"), self.t(f"lang.{self.lang}")),
@@ -391,6 +391,13 @@ class Report(ServiceSections):
                                                           self.independent and not monthly), self.lang),
                            logo=parts["logo"], logo_alt=parts["name"],
                            draft=self._draft_text(), colophon=parts["colophon"], notice=parts["notice"]))
+
+    @cached_property
+    def publisher(self) -> dict:
+        """Who made the edition and from what (`cover.publisher_parts`): the cover's facts,
+        logo and colophon, and its notice, which the summary repeats."""
+        return publisher_parts(self.ds, self.lang, self.period, edition_title(self.ds.config, self.lang, self.period),
+                               compared_year(self.tables))
 
     @cached_property
     def draft(self) -> list:
@@ -546,8 +553,7 @@ class Report(ServiceSections):
             headlines, chart = self.service_headlines()
         else:   # satisfaction only: the findings carry it
             headlines, chart = [], None
-        notice = publisher_parts(self.ds, self.lang, self.period, edition_title(self.ds.config, self.lang, self.period),
-                                 compared_year(self.tables))["notice"] if headlines else ""
+        notice = self.publisher["notice"] if headlines else ""
         return self.section("summary", headlines=headlines, chart=chart, findings=self.findings(),
                             notice=notice)
 
