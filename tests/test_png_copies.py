@@ -315,3 +315,41 @@ def test_a_png_copy_has_matplotlibs_pixels(tmp_path):
         assert ours.size == theirs.size
         assert (np.asarray(ours) == np.asarray(theirs)).all()
         assert [round(v) for v in ours.info["dpi"]] == [300, 300]
+
+
+def test_faces_drawn_from_memory_have_the_font_files_pixels(monkeypatch):
+    """The faces matplotlib draws with are read from the font file's bytes in memory
+    (`charts._face_in_memory`): the same bytes as the file, and a chart of Vietnamese text drawn
+    at 300 dpi has the same pixels as with matplotlib's own faces, read from the file. A face
+    opened for its names (`FontManager.addfont`) keeps its file's name."""
+    import io
+    import numpy as np
+    from matplotlib import font_manager, ft2font
+
+    def pixels():
+        fig = Figure(figsize=(3, 1))
+        fig.text(0.05, 0.4, "Nhóm đạt điểm cao nhất: Quảng Ninh, Đà Nẵng, Bà Rịa - Vũng Tàu",
+                 fontsize=7)
+        fig.text(0.05, 0.1, "Thừa Thiên Huế 47,82", fontsize=9, fontweight="bold")
+        out = io.BytesIO()
+        fig.savefig(out, format="rgba", dpi=charts.PNG_DPI, facecolor="white")
+        return np.frombuffer(out.getvalue(), dtype=np.uint8)
+
+    path = font_manager.findfont("DejaVu Sans")
+    face = font_manager.get_font(path)
+    assert isinstance(face.fname, io.BytesIO)
+    assert face.fname.getvalue() == Path(path).read_bytes()
+    ours = pixels()
+    monkeypatch.setattr(font_manager, "ft2font", ft2font)   # matplotlib's faces, on the file
+    font_manager._get_font.cache_clear()
+    try:
+        assert isinstance(font_manager.get_font(path).fname, str)
+        theirs = pixels()
+    finally:
+        font_manager._get_font.cache_clear()
+    assert (ours == theirs).all() and (ours < 255).any()
+    monkeypatch.undo()
+    names = object.__new__(font_manager.FontManager)
+    names.ttflist, names.afmlist = [], []
+    names.addfont(path)
+    assert names.ttflist and all(entry.fname == path for entry in names.ttflist)
