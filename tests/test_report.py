@@ -491,6 +491,13 @@ def test_ranking_notes_say_what_its_cells_cannot():
     page = Report(ds, 2024, "vi", compute_results(ds, 2024)).render("ranking").data
     notes = " ".join(re.findall(r'<p class="note">(.*?)</p>', page, re.S))
     assert len(alike) == 3 and all(f"{a} – {b}" in notes or f"{b} – {a}" in notes for a, b in alike)
+    # totals that print apart whose shares of the 80-point maximum print alike (the reviewer's
+    # Khánh Hòa 43,81 and Quảng Bình 43,80, both 54,76 %)
+    shares = (now / 80 * 100).map(lambda v: f"{v:.2f}".replace(".", ","))
+    apart = [(names[a], names[b], shares[a]) for a, b in zip(now.index[:-1], now.index[1:])
+             if shares[a] == shares[b] and printed[a] != printed[b]]
+    assert ("Khánh Hòa", "Quảng Bình", "54,76") in apart
+    assert all(f"{a} – {b} ({share}%)" in notes for a, b, share in apart)
     assert new == ["Bình Dương", "Quảng Ninh"] and all(n in notes for n in new)
     assert "hai danh sách địa phương không hoàn toàn trùng nhau" in notes
     # which units each year's ranks hold that the other's do not, each way, in rank order

@@ -642,8 +642,9 @@ class Report(ServiceSections):
 
     def ranking_notes(self, u: pd.DataFrame, scored: pd.DataFrame, has_prev: bool) -> list[str]:
         """What the ranking table cannot say in its cells: the units without a previous score
-        (their "–"), ranks of two years taken among different units, and scores that print
-        alike but rank apart (ranks are of the unrounded scores)."""
+        (their "–"), ranks of two years taken among different units, scores that print alike
+        but rank apart (ranks are of the unrounded scores), and totals that print apart but
+        whose shares of the maximum print alike (shares are of the unrounded totals)."""
         notes = []
         shown = [self.num(v) for v in (scored["points"] if self.own_scale else scored["score"])]
         alike = [f"{scored['name'].iloc[i - 1]} – {scored['name'].iloc[i]} ({shown[i]})"
@@ -651,6 +652,12 @@ class Report(ServiceSections):
                  if shown[i] == shown[i - 1] and scored["rank"].iloc[i] != scored["rank"].iloc[i - 1]]
         if alike:
             notes.append(self.t("ranking.rounded_ties", pairs="; ".join(alike)))
+        if self.own_scale:   # the other way round: totals that print apart, shares alike
+            shares = [self.pct(v) for v in scored["score"]]
+            apart = [f"{scored['name'].iloc[i - 1]} – {scored['name'].iloc[i]} ({shares[i]})"
+                     for i in range(1, len(scored)) if shares[i] == shares[i - 1] and shown[i] != shown[i - 1]]
+            if apart:
+                notes.append(self.t("ranking.rounded_shares", pairs="; ".join(apart)))
         if not has_prev:
             return notes
         prev_year = int(u["prev_year"].dropna().iloc[0])
