@@ -239,6 +239,23 @@ def test_a_credit_too_long_for_one_line_breaks_between_its_sentences():
     assert " ".join(narrow) == credit
 
 
+def test_a_title_on_two_lines_leaves_no_word_alone_and_keeps_vietnamese_words_whole():
+    """The Vietnamese tile map's PNG title ended with "tỷ lệ)" alone on its second line, and the
+    ranking's split "địa / phương" (review 6): a sentence is now wrapped into as few lines as the
+    width allows, at the narrowest width that needs no more, and the two syllables of
+    "thành phố", "tỷ lệ", "địa phương" stay on one line."""
+    title = "Nhóm xếp loại năm 2024 của các tỉnh, thành phố trên bản đồ ô (sơ đồ, không theo tỷ lệ)"
+    lines = charts.sentence_lines(title, 80).split("\n")
+    assert len(lines) == 2 and " ".join(lines) == title
+    assert max(map(len, lines)) - min(map(len, lines)) <= 10 and max(map(len, lines)) <= 80
+    ranking = ("Chỉ số năm 2024 của 61 địa phương, xếp từ cao xuống thấp (10 địa phương đứng đầu và "
+               "10 địa phương cuối bảng)")
+    for text, width in ((title, 80), (title, 30), (ranking, 80), (ranking, 25)):
+        lines = charts.sentence_lines(text, width).split("\n")
+        assert " ".join(lines) == text
+        assert not any(line.endswith(("thành", "tỷ", "địa")) for line in lines)
+
+
 @pytest.mark.parametrize("make", [
     chart,
     lambda: charts.heat_map([f"Tỉnh {i}" for i in range(30)], ["Tham gia", "Công khai", "Trách nhiệm"],

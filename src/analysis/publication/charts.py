@@ -35,6 +35,7 @@ from matplotlib.transforms import Bbox  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter  # noqa: E402
 
 from analysis.publication import png  # noqa: E402
+from analysis.publication.formatting import NBSP, vi_words  # noqa: E402
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 BAND_COLOURS = ["#0072B2", "#56B4E9", "#E69F00", "#D55E00", "#CC79A7", "#999999"]
@@ -195,13 +196,27 @@ def _earlier_copy(stem: str, svg: str) -> bytes | None:
 
 def sentence_lines(text: str, per_line: int) -> str:
     """A PNG copy's credit or title in lines of at most `per_line` characters: one line if it
-    fits, else each of its sentences ("Nguồn: …", "Biểu đồ: …") from a line of its own, wrapped
-    between words, so that no line breaks a name or a source in two where a sentence could end
-    it."""
+    fits, else each of its sentences ("Nguồn: …", "Biểu đồ: …") from a line of its own, so that
+    no line breaks a name or a source in two where a sentence could end it. A sentence is
+    wrapped between words into as few lines as `per_line` allows, at the narrowest width that
+    needs no more (lines of even length), so that its last line is never a word or two left
+    alone ("… (sơ đồ, không theo / tỷ lệ)"); a Vietnamese word of two syllables of
+    `formatting.vi_words` stays on one line."""
     if len(text) <= per_line:
         return text
-    return "\n".join(textwrap.fill(sentence, per_line, break_on_hyphens=False)
-                     for sentence in re.split(r"(?<=\.)\s+", text.strip()))
+
+    def lines(sentence: str, width: int) -> list[str]:
+        return textwrap.wrap(sentence, width, break_long_words=False, break_on_hyphens=False)
+
+    wrapped = []
+    for sentence in re.split(r"(?<=\.)\s+", text.strip()):
+        sentence = vi_words(sentence)   # "tỷ lệ", "thành phố": one word each, never split
+        width, count = per_line, len(lines(sentence, per_line))
+        longest = max(map(len, sentence.split()))
+        while width > longest and len(lines(sentence, width - 1)) == count:
+            width -= 1
+        wrapped += lines(sentence, width)
+    return "\n".join(wrapped).replace(NBSP, " ")
 
 
 def png_box(fig, content: Bbox, credit: str = "", title: str = "") -> Bbox:

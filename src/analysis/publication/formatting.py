@@ -256,8 +256,8 @@ def unbroken(title: str, lang: str) -> str:
 
 # Vietnamese words of two syllables that the report's headers and chart labels use, each kept
 # on one line ("Giá / trị p", "địa / phương" read as two words)
-_VI_WORDS = re.compile(r"(?<!\S)(địa|giá|tin|ước|thống|thứ|tối|tỷ|trung|miền|cỡ) "
-                       r"(?=(phương|trị|cậy|lượng|kê|hạng|đa|lệ|bình|Trung|mẫu)(?!\S))", re.IGNORECASE)
+_VI_WORDS = re.compile(r"(?<!\S)(địa|giá|tin|ước|thống|thứ|tối|tỷ|trung|miền|cỡ|thành) "
+                       r"(?=(phương|trị|cậy|lượng|kê|hạng|đa|lệ|bình|Trung|mẫu|phố)(?!\S))", re.IGNORECASE)
 
 
 def vi_words(text: str) -> str:
