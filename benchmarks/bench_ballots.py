@@ -38,7 +38,7 @@ METHODS = ("scan", "columnar", "rules", "pandas", "integrity")
 def measure(method: str, root: Path) -> float:
     """Run one method on the dataset at `root` (in this process); its wall seconds, imports and
     reading the registry excluded."""
-    import duckdb  # noqa: F401  (imported before the clock starts, like the others)
+    import duckdb   # imported before the clock starts, like the others
     import pandas  # noqa: F401
     from analysis.inputs.dataset import load_dataset
     from analysis.indices.integrity import screen_ballots
@@ -46,7 +46,6 @@ def measure(method: str, root: Path) -> float:
     ds = load_dataset(root)
     start = time.perf_counter()
     if method == "scan":
-        import duckdb
         columns = duckdb.sql(f"DESCRIBE SELECT * FROM '{ds.ballots_path}/*.parquet'").fetchall()
         hashes = ", ".join(f'bit_xor(hash("{c[0]}"))' for c in columns)
         duckdb.sql(f"SELECT count(*), {hashes} FROM '{ds.ballots_path}/*.parquet'").fetchall()

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from analysis import cli
 from analysis.indices.results import compute_results

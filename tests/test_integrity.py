@@ -10,11 +10,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from analysis.indices import integrity
 from analysis.indices.ballots import summarise_ballots
-from analysis.indices.integrity import (BALLOT_COLUMNS, CHECKS, COLUMNS, THRESHOLDS, screen,
+from analysis.indices.integrity import (BALLOT_COLUMNS, CHECKS, COLUMNS, screen,
                                         screen_ballots, shown_facts)
 from analysis.publication.i18n import t
 

@@ -13,7 +13,6 @@ The rates are printed (pytest -s) and asserted.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -3,7 +3,6 @@ the yearly report says of them: the unofficial notice of the year and the cautio
 change."""
 import re
 
-import pandas as pd
 import pytest
 from pypdf import PdfReader
 

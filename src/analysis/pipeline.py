@@ -69,9 +69,9 @@ def in_processes(function, calls: list[tuple]) -> None:
     with ExitStack() as stack:
         waits = [stack.enter_context(in_background(function, *args)) for args in calls]
         problems = []
-        for wait in waits:
+        for finish in waits:
             try:
-                wait()
+                finish()
             except RuntimeError as err:
                 problems.append(str(err))
     if problems:
