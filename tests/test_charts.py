@@ -198,6 +198,10 @@ def test_bars_on_a_scale_that_starts_above_zero_start_at_its_floor():
     assert all(p.get_x() == 8 for p in bars)
     assert sorted(round(p.get_width(), 2) for p in bars) == sorted(round(v - 8, 2) for v in values)
     assert ax.get_xticks()[0] == 8 and [t.get_text() for t in ax.get_xticklabels()][0] == "8"
+    # beside the floor, ticks in even steps (8, 10, 15, 20 …; review 6 read 8, 15, 20 as an
+    # interval of 7 among intervals of 5)
+    regular = np.diff(ax.get_xticks()[1:])
+    assert ax.get_xticks()[1] == 10 and len(set(regular)) == 1
     # and ends on a labelled value past the longest bar (50, not 49.7)
     assert ax.get_xlim()[1] == ax.get_xticks()[-1] == 50
 

@@ -400,14 +400,16 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
     ax.set_ylim(-0.7, rows + 0.6)
     _number_axis(ax.xaxis, fmt)
     if low is None and floor:   # the bars' start labelled: the axis does not start at zero
+        # beside the floor's label the ticks keep their regular steps (8, 10, 15, 20 …, not
+        # 8, 15, 20: a first interval unlike the others), but none so close as to crowd it
         ticks = ax.get_xticks()
-        step = ticks[1] - ticks[0] if len(ticks) > 1 else 0   # no label crowding the floor's
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else 0
         end = ax.get_xlim()[1]
         above = [tick for tick in ticks if tick > end]
         if above and step:   # the axis ends on a labelled value (50, not 49.7)
             end = above[0]
             ax.set_xlim(floor, end)
-        ax.set_xticks([floor, *(tick for tick in ticks if floor + step / 2 <= tick <= end)])
+        ax.set_xticks([floor, *(tick for tick in ticks if floor + step / 4 <= tick <= end)])
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     if legend:
