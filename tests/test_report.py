@@ -770,6 +770,15 @@ def test_papi_2024_group_findings_give_each_groups_score_span():
     vi = Report(ds, 2024, "vi", compute_results(ds, 2024)).findings()
     assert f"16 địa phương thuộc Nhóm đạt điểm thấp nhất, từ {str(two(ordered[45:].min())).replace('.', ',')} đến " \
            f"{str(two(ordered[45:].max())).replace('.', ',')} điểm." in vi
+    # and Figure 1, whose bars alone show only the imposed 15/15/15/16 (review 6), gives the
+    # same span under each group's name
+    import base64
+    import re
+    page = Report(ds, 2024, "en", compute_results(ds, 2024)).render("summary").data
+    svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^\"]+)", page).group(1)).decode()
+    for start, end in zip(cuts[:-1], cuts[1:]):
+        group = ordered[start:end]
+        assert f"{two(group.min())} – {two(group.max())}" in svg
 
 
 def test_a_cut_rankings_png_copy_title_says_which_units_it_draws(monkeypatch):

@@ -419,13 +419,18 @@ def ranked_bars(labels, values, colours, mean, mean_label, xlabel, fmt, low=None
     return fig
 
 
-def band_counts(labels, counts, ylabel, fmt=None):
-    """Number of units in each band, bands in their order (highest first); whole-number ticks."""
+def band_counts(labels, counts, ylabel, fmt=None, spans=None):
+    """Number of units in each band, bands in their order (highest first); whole-number ticks.
+    `spans`: a line under each band's name (its lowest and highest score: where the authority
+    fixes the bands' sizes, the counts alone say nothing)."""
     fig, ax = plt.subplots(figsize=(A4_WIDTH_IN * 0.75, 2.4))  # shown at 75% of the width
     bars = ax.bar(range(len(counts)), counts, color=BAND_COLOURS[: len(counts)])
     text = fmt or (lambda v: f"{v:.0f}")
     ax.bar_label(bars, labels=[text(c) for c in counts], padding=2)
-    ax.set_xticks(range(len(counts)), [_wrap(label, 16) for label in labels], fontsize=7)
+    names = [_wrap(label, 16) for label in labels]
+    if spans is not None:
+        names = [f"{name}\n{span}" if span else name for name, span in zip(names, spans)]
+    ax.set_xticks(range(len(counts)), names, fontsize=7)
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, max(max(counts, default=0) * 1.18, 1))
     _count_axis(ax.yaxis, fmt)

@@ -573,9 +573,12 @@ class Report(ServiceSections):
         if not bands:
             return headlines, None
         counts = [int((scored["band"] == b["label_en"]).sum()) for b in bands]
+        values = scored["points"] if self.own_scale else scored["score"]
+        spans = [self.span(members.min(), members.max()) if len(members) else ""
+                 for members in (values[scored["band"] == b["label_en"]] for b in bands)]
         chart = self.figure(
             charts.band_counts([b[f"label_{self.lang}"] for b in bands], counts, self.t("chart.units_axis"),
-                               lambda v: fmt_int(v, self.lang)),
+                               lambda v: fmt_int(v, self.lang), spans),
             "summary-bands", self.t("chart.bands_alt", n=len(scored)),
             self.t("chart.bands_caption", year=self.year), narrow=True)
         return headlines, chart
