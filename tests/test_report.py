@@ -511,6 +511,7 @@ def test_ranking_notes_say_what_its_cells_cannot():
     svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^\"]+)", page).group(1)).decode()
     assert "Nhóm đạt điểm cao nhất" in svg and "Nhóm đạt điểm thấp nhất" in svg
     assert "Nhóm đạt điểm trung bình" not in svg
+    assert "Chú giải chỉ nêu các nhóm xếp loại có trong biểu đồ." in page   # and the caption says so
 
 
 def test_regions_table_names_the_provinces_it_leaves_out():

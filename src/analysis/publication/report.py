@@ -610,7 +610,8 @@ class Report(ServiceSections):
             gap_label=self.gap_label(len(scored)), legend=legend, floor=floor)
         caption = (self.t("chart.ranking_caption", year=self.year, n=len(scored))
                    + (" " + self.t("chart.bars_from_floor", floor=self.num(floor, 0)) if floor else "")
-                   + self.ends_note(len(scored), "table"))
+                   + self.ends_note(len(scored), "table")
+                   + (" " + self.t("chart.legend_drawn") if len(legend) < len(set(scored["band"].dropna())) else ""))
         alt = "chart.ranking_alt_ends" if len(scored) > charts.LONG else "chart.ranking_alt"
         chart = self.figure(fig, "ranking", self.t(alt, n=len(scored), ends=charts.ENDS,
                                                     leader=scored["name"].iloc[0],
