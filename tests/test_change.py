@@ -182,3 +182,43 @@ def test_too_few_pairs_give_nan_rows():
 def test_duplicated_unit_id_rejected():
     with pytest.raises(ValueError):
         index_change_tests(pd.Series([1.0, 2.0, 3.0], index=["a", "a", "b"]), _series([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("n", [3, 5, 9, 13, 14, 30, 50, 51, 63, 200])
+def test_written_out_formulas_give_scipy_and_statsmodels_figures_to_the_bit(n):
+    """change.py writes the tests out on scipy.special (no scipy.stats or statsmodels import on
+    a run's path); every figure must still be exactly theirs: the published tables do not move.
+    Samples with ties, zeros, exact and asymptotic Wilcoxon branches, the permutation case."""
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
+
+    from analysis.stats import change
+
+    def flat(v):
+        return [u for x in v for u in flat(x)] if isinstance(v, tuple) else list(np.ravel(v))
+
+    def same(a, b):   # equal to the bit (NaN where NaN)
+        return np.array_equal(flat(a), flat(b), equal_nan=True)
+    rng = np.random.default_rng(n)
+    for case in range(40):
+        prev = rng.normal(70, 8, n)
+        cur = prev + rng.normal(rng.normal(0, 1), 3, n)
+        if case % 4:   # published scores: rounded, so tied changes and some zero changes
+            cur, prev = np.round(cur, case % 4 - 1), np.round(prev, case % 4 - 1)
+        if case % 4 == 3:
+            cur[: n // 3] = prev[: n // 3]
+        d = cur - prev
+        if case == 39:   # no unit moved
+            cur, d = prev.copy(), np.zeros(n)
+        t, ci = stats.ttest_rel(cur, prev), stats.ttest_rel(cur, prev).confidence_interval(0.9)
+        assert same(change.paired_t(d, 0.1), (t.statistic, t.pvalue, (ci.low, ci.high)))
+        w = stats.wilcoxon(cur, prev)
+        assert same(change.signed_rank(d), (w.statistic, w.pvalue))
+        if np.ptp(d) > 0:
+            fit = OLS(d, add_constant(prev)).fit()
+            assert same(change.slope_test(prev, d, 0.05), (fit.params[1], fit.pvalues[1], fit.conf_int(0.05)[1]))
+            r = stats.pearsonr(cur + prev, cur - prev)
+            assert same(change.pitman_morgan(cur, prev), (r.statistic, r.pvalue))
+        for x in (cur, prev):
+            assert same(change.quartile_range(x), stats.iqr(x))
+            assert same(change.variation(x), stats.variation(x, ddof=1))

@@ -70,7 +70,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from analysis.indices.ballots import (ID_TEXT, REASON_CODE, is_satisfied, open_source, read_ballots,
                                       satisfied_codes)
@@ -385,6 +384,7 @@ def _pattern_surprise(ctx: _Context) -> pd.DataFrame:
                                        np.ones(len(pc), bool))}
     surprise, e = np.full(len(pc), -np.inf), np.full(len(pc), np.nan)
     reference = np.full(len(pc), "", dtype=object)
+    from scipy import stats
     for name, (c_ref, n_ref, usable) in references.items():
         usable = usable & (n_ref > 0)
         share = np.where(usable, n_cell / (n_cell + np.maximum(n_ref, 1)), 0.5)
@@ -517,6 +517,7 @@ def _burst(ctx: _Context):
         hour = ((end // 60) % 24).to_numpy()
         rate = np.maximum(rate, per_hour[u * 24 + hour] / (60.0 * days[u]))
     top["expected"] = rate * top["width"]
+    from scipy import stats
     top["surprise"] = (_surprise(stats.poisson, top["count"], top["expected"])
                        - np.log10(len(BURST_WINDOWS) * starts[u]))
     top = top.sort_values(["unit_id", "surprise", "width"], ascending=[True, False, True])

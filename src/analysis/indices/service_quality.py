@@ -65,7 +65,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from analysis.inputs.errors import InputError, Problem
 from analysis.inputs.service_mapping import (COUNTS, DEFAULT_SERVICE_INDEX,  # noqa: F401
@@ -513,6 +512,7 @@ def rank_intervals(t: pd.DataFrame, spec: dict, *, seed: int, n_boot: int,
     totals = np.sum(list(_points(ranked, spec, rates).values()), axis=0)
     for group in ranked["group"].unique():
         cols = np.flatnonzero(ranked["group"].to_numpy() == group)
+        from scipy.stats import rankdata
         ranks = rankdata(-totals[:, cols], method="min", axis=1)
         out.loc[ranked.index[cols], "rank_low"] = np.quantile(ranks, alpha / 2, axis=0, method="lower")
         out.loc[ranked.index[cols], "rank_high"] = np.quantile(ranks, 1 - alpha / 2, axis=0, method="higher")

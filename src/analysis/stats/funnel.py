@@ -26,7 +26,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.special import betainc
-from scipy.stats import chi2, norm
 
 LEVELS = (0.95, 0.998)
 WINSOR = 0.10
@@ -76,6 +75,7 @@ def funnel_limits(n, p0: float, levels=LEVELS, tau: float = 0.0) -> dict[str, np
     se = np.sqrt(p0 * (1 - p0) / safe)
     limits = {}
     for level in levels:
+        from scipy.stats import norm
         z = norm.ppf(1 - (1 - level) / 2)
         lower = exact_limit(safe, p0, (1 - level) / 2)
         upper = exact_limit(safe, p0, 1 - (1 - level) / 2)
@@ -104,6 +104,7 @@ def overdispersion(p, n, p0: float, share: float = WINSOR) -> dict[str, float]:
     phi = float(np.mean(np.clip(z, low, high) ** 2))
     excess = units * phi - (units - 1)
     tau2 = max(0.0, excess / (w.sum() - (w**2).sum() / w.sum()))
+    from scipy.stats import chi2
     return {"z": z, "phi": phi, "phi_p": float(chi2.sf(units * phi, units - 1)),
             "tau": float(np.sqrt(tau2))}
 

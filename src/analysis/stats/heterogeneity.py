@@ -23,8 +23,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.stats import chi2
 
 FIELDS = ("q", "q_p", "i2", "tau", "tau_ci_low", "tau_ci_high", "tau_dl")
 
@@ -42,6 +40,7 @@ def _solve(target: float, y: np.ndarray, v: np.ndarray) -> float:
     high = max(np.var(y), 1e-12)
     while generalised_q(high, y, v) > target:
         high *= 2
+    from scipy.optimize import brentq
     return brentq(lambda t: generalised_q(t, y, v) - target, 0.0, high, xtol=1e-14, rtol=1e-12)
 
 
@@ -58,6 +57,7 @@ def heterogeneity(y, v, alpha: float = 0.05) -> dict[str, float]:
     w = 1 / v
     q = generalised_q(0.0, y, v)
     tau2 = max(0.0, (q - (k - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    from scipy.stats import chi2
     low = _solve(chi2.ppf(1 - alpha / 2, k - 1), y, v)
     high = _solve(chi2.ppf(alpha / 2, k - 1), y, v)
     return {"q": q, "q_p": float(chi2.sf(q, k - 1)), "i2": max(0.0, (q - (k - 1)) / q) if q > 0 else 0.0,

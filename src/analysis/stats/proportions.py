@@ -11,14 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from scipy.stats import t as t_dist
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import (
-    confint_proportions_2indep,
-    proportion_confint,
-    test_proportions_2indep,
-)
 
 
 KG_BALLOTS = 30
@@ -53,6 +45,7 @@ def wilson_interval(x, n, alpha: float = 0.05):
     NaN where n is 0 or missing.
     """
     (x, n), defined = _counts((x, n))
+    from statsmodels.stats.proportion import proportion_confint
     low, high = proportion_confint(x[defined], n[defined], alpha=alpha, method="wilson")
     return _fill(x.shape, defined, low, high)
 
@@ -67,6 +60,7 @@ def newcombe_diff_interval(x1, n1, x0, n0, alpha: float = 0.05):
     and sizes. Returns (low, high); NaN where either size is 0 or missing.
     """
     (x1, n1, x0, n0), defined = _counts((x1, n1), (x0, n0))
+    from statsmodels.stats.proportion import confint_proportions_2indep
     low, high = confint_proportions_2indep(
         x1[defined], n1[defined], x0[defined], n0[defined],
         method="newcomb", compare="diff", alpha=alpha,
@@ -83,6 +77,7 @@ def two_proportion_ztest(x1, n1, x0, n0):
     pooled p̄, so it is this test, and unlike ``proportions_ztest`` it is vectorised.
     Returns (z, p_value); NaN where a size is 0 or p̄ is 0 or 1 (no variance).
     """
+    from statsmodels.stats.proportion import test_proportions_2indep
     (x1, n1, x0, n0), defined = _counts((x1, n1), (x0, n0))
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = (x1 + x0) / (n1 + n0)
@@ -140,6 +135,7 @@ def cluster_proportion(sum_y, sum_m, s_yy, s_mm, s_ym, n_ballots, alpha: float =
         n_eff = sum_m / np.maximum(deff, 1.0)
         few = n_ballots < KG_BALLOTS
         df = np.maximum(n_ballots - 1, 1.0)
+        from scipy.stats import norm, t as t_dist
         n_eff = np.where(few, n_eff * (norm.ppf(1 - alpha / 2) / t_dist.ppf(1 - alpha / 2, df)) ** 2, n_eff)
     low, high = wilson_interval(np.where(defined, p * n_eff, np.nan), np.where(defined, n_eff, np.nan), alpha)
     columns = {"p": p, "var": var, "deff": deff, "n_eff": n_eff, "ci_low": low, "ci_high": high}
@@ -152,6 +148,7 @@ def bh_adjust(p_values) -> np.ndarray:
     Computed by ``statsmodels.stats.multitest.multipletests(method="fdr_bh")`` among the
     non-NaN p-values (m counts only those); NaN stays NaN in place.
     """
+    from statsmodels.stats.multitest import multipletests
     p = np.asarray(p_values, dtype=float)
     out = np.full(p.shape, np.nan)
     present = ~np.isnan(p)

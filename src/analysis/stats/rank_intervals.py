@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from analysis.stats.ranks import min_rank
 
@@ -59,6 +58,7 @@ def joint_level(ranks: np.ndarray, alpha: float) -> float:
 def rank_draws(x, n, *, seed: int, n_boot: int) -> np.ndarray:
     """Replicate ranks (n_boot × units) of p* ~ Beta(x + ½, n − x + ½), 1 = highest, ties min."""
     draws = np.random.default_rng(seed).beta(x + 0.5, n - x + 0.5, size=(n_boot, len(x)))
+    from scipy.stats import rankdata
     return rankdata(-draws, method="min", axis=1)
 
 
