@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from jupyter_client.session import Session
 
-from analysis.publication import kernels
+from analysis.publication import kernel_parent, kernels
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -203,26 +203,30 @@ def test_a_wait_on_a_kernel_that_is_stopped_ends_at_once():
 
 def test_no_kernel_outlives_a_killed_run(tmp_path):
     """The run's process killed (SIGKILL, no cleanup): the kernels' parent sees its standard input
-    close, kills the kernels and ends."""
+    close, kills the kernels, removes their connection files and sockets, and ends."""
     script = textwrap.dedent("""
         import sys, time
         from analysis.publication import kernels
         kms = kernels.start_kernels(2)
         print(kms[0].forker.pid, *(km.provisioner.pid for km in kms), flush=True)
+        print(*(km.connection_file for km in kms), *(f"{km.ip}-{km.shell_port}" for km in kms), flush=True)
         time.sleep(120)
     """)
     run = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         pids = [int(p) for p in run.stdout.readline().split()]
+        files = run.stdout.readline().split()
         assert len(pids) == 3 and not any(gone(p) for p in pids)
+        assert len(files) == 4 and all(os.path.exists(f) for f in files)
     finally:
         run.kill()
         run.wait()
     assert wait_gone(pids) == []
+    assert not any(os.path.exists(f) for f in files)
 
 
 def test_kernels_that_cannot_start_are_a_clear_error(monkeypatch):
-    monkeypatch.setattr(kernels.sys, "executable", "/bin/false")
+    monkeypatch.setattr(kernel_parent.sys, "executable", "/bin/false")
     with pytest.raises(kernels.NotebookError, match="report kernels could not be started"):
         kernels.start_kernels(2)
 
@@ -232,7 +236,7 @@ def test_a_failed_spawn_of_the_kernels_parent_is_a_clear_error(monkeypatch):
     Popen raised OSError (EFAULT), which the run printed as a traceback."""
     def failing(*args, **kwargs):
         raise OSError(14, "Bad address")
-    monkeypatch.setattr(kernels.subprocess, "Popen", failing)
+    monkeypatch.setattr(kernel_parent.subprocess, "Popen", failing)
     with pytest.raises(kernels.NotebookError, match=r"could not be started \(\[Errno 14\] Bad address\)"):
         kernels.start_kernels(2)
 
@@ -257,7 +261,7 @@ def test_an_interrupted_run_publishes_nothing_and_leaves_no_kernel(tmp_path):
     end = time.monotonic() + 120
     while forker is None and time.monotonic() < end and run.poll() is None:
         forker = next((int(p) for p in os.listdir("/proc") if p.isdigit() and parent(int(p)) == run.pid
-                       and "_fork_kernels" in cmdline(int(p))), None)
+                       and kernel_parent.ENTRY in cmdline(int(p))), None)
         time.sleep(0.05)
     assert forker is not None, "the run's kernels did not start"
     kernel_pids = []
@@ -326,7 +330,7 @@ def test_the_kernels_parent_ends_them_quietly_when_the_run_has_gone():
     os.close(read)   # the run is gone
     try:
         forker = subprocess.Popen(
-            [sys.executable, "-c", "from analysis.publication.kernels import _fork_kernels; _fork_kernels()",
+            [sys.executable, "-c", kernel_parent.ENTRY,
              str(write), "", *(km.connection_file for km in kms)],
             stdin=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(write,), text=True,
             start_new_session=True)

@@ -419,14 +419,16 @@ def test_an_interrupted_run_ends_though_its_kernels_never_start(tmp_path, monkey
     release, stopped = threading.Event(), []
     kms = [object()]
 
-    def stuck_start(n, pdf=False):
+    def stuck_start(begun):
         release.wait(60)
         return kms
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
-    monkeypatch.setattr(pipeline.kernels, "start_kernels", stuck_start)
-    monkeypatch.setattr(pipeline.kernels, "stop_kernels", stopped.append)
+    from analysis.publication import kernel_parent, kernels
+    monkeypatch.setattr(kernel_parent, "begin", lambda n, pdf=False: kernel_parent.Begun([]))
+    monkeypatch.setattr(kernels, "kernels_ready", stuck_start)
+    monkeypatch.setattr(kernels, "stop_kernels", stopped.append)
     monkeypatch.setattr(pipeline, "UNWIND_WAIT", 0.3)
     monkeypatch.setattr("analysis.inputs.dataset.load_dataset", interrupted)
     start = time.monotonic()

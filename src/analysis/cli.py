@@ -137,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     with interrupt_after():
         from analysis.audit.release import DraftError
         from analysis.inputs.errors import InputError
-        from analysis.pipeline import FORMATS  # noqa: F401  (and with it the kernels' code)
-        from analysis.publication.kernels import NotebookError
+        from analysis.pipeline import FORMATS  # noqa: F401
+        from analysis.publication.kernel_parent import NotebookError
     args = parser().parse_args(argv)
     try:
         if args.command == "run":

@@ -15,11 +15,8 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 
-from tqdm import tqdm
-
 from analysis import runfolder
-from analysis.audit import manifest
-from analysis.publication import kernels
+from analysis.publication import kernel_parent
 
 LANGS = ("vi", "en")
 FORMATS = ("html", "pdf", "xlsx")
@@ -125,17 +122,21 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
     last): the series report instead (`run_series`)."""
     if years is not None:
         return run_series(data_dir, years, langs, formats, out_root, progress)
+    # The editions' kernels start first (their parent imports the report's code and WeasyPrint)
+    # while this process imports the rest, loads the data and computes the tables; each then
+    # takes this process's dataset, runs its edition's notebook and renders its PDF: the
+    # editions run side by side as two processes.
+    begun = kernel_parent.begin(len(langs) if formats else 0, "pdf" in formats)
+    from tqdm import tqdm
+
+    from analysis.audit import manifest
+    from analysis.publication import kernels
     started = manifest.now()
     steps = 2 + (2 * len(langs) if formats else 0)
     pool = ThreadPoolExecutor(max_workers=max(1, len(langs)))
     with tqdm(total=steps, desc="par-report", disable=not progress, unit="step") as bar:
         bar.set_postfix_str("loading and checking the data")
-        # The editions' kernels start (import the report's code and WeasyPrint) while this
-        # process imports the rest, loads the data and computes the tables; each then takes
-        # this process's dataset, runs its edition's notebook and renders its PDF: the editions
-        # run side by side as two processes.
-        started_kernels = pool.submit(kernels.start_kernels, len(langs) if formats else 0,
-                                      "pdf" in formats)
+        started_kernels = pool.submit(kernels.kernels_ready, begun)
         futures = [started_kernels]   # what the pool runs
         succeeded = False
         try:
@@ -221,7 +222,9 @@ def _wind_down(pool: ThreadPoolExecutor, started_kernels, futures: list, succeed
     leave that module's import lock held for good (CPython 3.11), and the kernels' start, in
     its thread, then waits forever for the same module (seen: a run that never ended). Kernels
     that start later are stopped then; and their parent kills them anyway once this process
-    has ended (`kernels._fork_kernels`)."""
+    has ended (`kernel_parent.main`)."""
+    from analysis.publication import kernels
+
     def stop(start):
         if start.exception() is None:
             kernels.stop_kernels(start.result())
@@ -243,6 +246,9 @@ def run_series(data_dir: Path, years: tuple[int, int], langs=LANGS, formats=FORM
     from analysis.indices.tables import write_tables
     from analysis.inputs.dataset import load_dataset
     from analysis.publication import series
+    from tqdm import tqdm
+
+    from analysis.audit import manifest
     started = manifest.now()
     first, last = years
     with tqdm(total=2 + len(langs), desc="par-report", disable=not progress, unit="step") as bar:

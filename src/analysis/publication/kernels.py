@@ -1,18 +1,16 @@
 """The report's kernels: started ahead of their notebooks, on local sockets, stopped quietly.
 
-Light on purpose (jupyter_client only): a run starts its editions' kernels before it imports
-the rest of the package, so their start overlaps the parent's own imports and the tables.
-The editions' kernels are forked from one process (`start_kernels`), which does the kernels'
-imports once: a second kernel of its own would import the same modules again (about 1.5 s of
-CPU, a seventh of a yearly report's, on a machine whose two cores the run keeps busy).
+A run starts its editions' kernels before it imports the rest of the package, so their start
+overlaps the run's own imports and the tables. The editions' kernels are forked from one
+process (`kernel_parent`), which does the kernels' imports once: a second kernel of its own
+would import the same modules again (about 1.5 s of CPU, a seventh of a yearly report's, on a
+machine whose two cores the run keeps busy). This module connects to them (jupyter_client).
 """
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -28,7 +26,9 @@ from jupyter_client.session import Session
 from jupyter_client.utils import ensure_async, run_sync
 from traitlets import DottedObjectName, default
 
-KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]   # as nbclient starts a kernel
+from analysis.publication import kernel_parent
+from analysis.publication.kernel_parent import NotebookError
+
 ASK_AGAIN = 0.05   # seconds between kernel_info requests until a new kernel answers on IOPub
 
 
@@ -156,31 +156,31 @@ class _Forked:
 
 def start_kernels(n: int, pdf: bool = False) -> list[LocalKernelManager]:
     """`n` report kernels started ahead of their notebooks, with the notebook's imports already
-    done (and WeasyPrint's, when they are to render the editions' PDFs: `write_edition_pdf`),
-    so the start overlaps the computing of the tables. One process (`_fork_kernels`) does the
-    imports once and forks the kernels, each an ipykernel on its manager's connection file in
-    a session of its own, as jupyter_client starts one. What runs before the notebook runs
-    silently: the kernel's execution count, hence the kept notebook, is as if papermill had
-    started it (papermill leaves a kernel it did not start running: `stop_kernels`)."""
-    if n == 0:
+    done (and WeasyPrint's, when they are to render the editions' PDFs: `write_edition_pdf`):
+    `kernel_parent.begin`, then `kernels_ready`."""
+    return kernels_ready(kernel_parent.begin(n, pdf))
+
+
+def kernels_ready(begun: kernel_parent.Begun) -> list[LocalKernelManager]:
+    """The kernels of a `kernel_parent.begin`, once each answers: each an ipykernel on its
+    connection file, in a session of its own, as jupyter_client starts one. What runs before
+    the notebook runs silently: the kernel's execution count, hence the kept notebook, is as if
+    papermill had started it (papermill leaves a kernel it did not start running:
+    `stop_kernels`)."""
+    kms = []
+    for file in begun.files:
+        km = LocalKernelManager(kernel_name="python3", connection_file=file)
+        km.load_connection_file()
+        km._connection_file_written = True   # the run's own file: `cleanup_resources` removes it
+        kms.append(km)
+    if begun.failed:
+        _not_started(kms, begun.failed)
+    if not kms:
         return []
-    kms = [LocalKernelManager(kernel_name="python3") for _ in range(n)]
-    for km in kms:
-        km.write_connection_file()
-    read, write = os.pipe()
-    try:
-        forker = subprocess.Popen(
-            [sys.executable, "-c", "from analysis.publication.kernels import _fork_kernels; _fork_kernels()",
-             str(write), "1" if pdf else "", *(km.connection_file for km in kms)],
-            stdin=subprocess.PIPE, pass_fds=(write,), start_new_session=True)   # no Ctrl-C from the terminal
-    except OSError as err:   # seen once, as Ctrl-C reached the process group mid-spawn: EFAULT
-        os.close(read)
-        _not_started(kms, str(err))
-    finally:
-        os.close(write)
-    with os.fdopen(read) as pids:
+    forker = begun.process
+    with os.fdopen(begun.pids) as pids:
         told = pids.read().split()
-    if len(told) != n:
+    if len(told) != len(kms):
         forker.stdin.close()
         forker.wait()
         _not_started(kms, f"exit code {forker.returncode}; the reason is printed above")
@@ -207,66 +207,6 @@ def _not_started(kms: list[LocalKernelManager], why: str) -> None:
     for km in kms:
         km.cleanup_resources()
     raise NotebookError(f"the report kernels could not be started ({why})")
-
-
-def _fork_kernels() -> None:
-    """The kernels' parent (`python -c … FD PDF CONNECTION_FILE…`): imports the notebook's
-    modules (and WeasyPrint if PDF), warms them (`report.warm_up`), forks one ipykernel per
-    connection file, writes their process ids to the file descriptor FD, and waits for them;
-    when the run that started it closes its standard input (it stopped, or died), it kills
-    those left, so none outlives the run."""
-    import threading
-    fd, pdf, *files = sys.argv[1:]
-    if sys.path and sys.path[0] == "":   # as ipykernel_launcher: not the caller's folder
-        del sys.path[0]
-    from analysis.publication import report
-    from ipykernel.kernelapp import IPKernelApp
-    # what each kernel would import as it starts (its debugger: 0.05 s): once, here, without
-    # the debugger's warning about frozen modules, as the kernelspec of ipykernel silences it
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    import ipykernel.debugger  # noqa: F401
-    if pdf:
-        from analysis.publication.pdf import import_weasyprint
-        import_weasyprint()
-    report.warm_up()
-    gc.freeze()   # what is imported stays: the kernels' collections no longer walk it
-    parent = f"--IPKernelApp.parent_handle={os.getpid()}"   # a kernel ends when this process does
-    pids = []
-    for file in files:
-        pid = os.fork()
-        if pid == 0:   # the kernel: it never returns to this loop, whatever happens
-            code = 0
-            try:
-                os.close(int(fd))
-                os.setsid()
-                IPKernelApp.launch_instance(argv=["-f", file, parent, *KERNEL_ARGS])
-            except SystemExit as end:
-                code = end.code if isinstance(end.code, int) else 0
-            except BaseException:   # said on the run's standard error, as a kernel's own failure is
-                __import__("traceback").print_exc()
-                code = 1
-            finally:
-                os._exit(code)
-        pids.append(pid)
-    try:
-        os.write(int(fd), " ".join(map(str, pids)).encode())
-    except BrokenPipeError:   # the run has ended meanwhile (Ctrl-C): its kernels end with it
-        for pid in pids:
-            os.kill(pid, signal.SIGKILL)
-        os._exit(0)
-    os.close(int(fd))
-
-    def stop_all():
-        sys.stdin.read()
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    threading.Thread(target=stop_all, daemon=True).start()
-    for _ in pids:
-        os.wait()
-    os._exit(0)   # at once: tearing down the modules imported above took 0.3 s at the end of every run
 
 
 def silently(km: LocalKernelManager, code: str, timeout: float = 120) -> None:
@@ -312,7 +252,3 @@ def stop_kernels(kms: list[LocalKernelManager]) -> None:
     for forker in {km.forker for km in kms if hasattr(km, "forker")}:
         forker.stdin.close()
         forker.wait()
-
-
-class NotebookError(Exception):
-    """The report notebook failed; the failed copy is kept (outside the run) for diagnosis."""
