@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from analysis.inputs.dataset import load_dataset
-from analysis.publication import kernels, publish
+from analysis.publication import kernel_parent, kernels, publish
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "papi-provinces"
@@ -62,7 +62,7 @@ def kernel_floor() -> None:
     that imports once: `kernels.start_kernels`.)"""
     def start(_):
         km = kernels.LocalKernelManager(kernel_name="python3")
-        km.start_kernel(extra_arguments=kernels.KERNEL_ARGS)
+        km.start_kernel(extra_arguments=kernel_parent.KERNEL_ARGS)
         kernels.silently(km, "__import__('analysis.publication.report')")
         return km
     with ThreadPoolExecutor(2) as pool:
