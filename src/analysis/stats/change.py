@@ -91,7 +91,8 @@ def signed_rank(d: np.ndarray) -> tuple[float, float]:
         return min(t_plus, t_minus), float(np.clip(p, 0, 1))
     if len(d) <= 13:
         from scipy import stats
-        w = stats.wilcoxon(d)
+        with np.errstate(divide="ignore", invalid="ignore"):   # its unused z, when all d are 0
+            w = stats.wilcoxon(d)
         return w.statistic, w.pvalue
     count = float(m)
     var24 = count * (count + 1.0) * (2.0 * count + 1.0) - np.sum(groups.astype(float) ** 3 - groups) / 2
