@@ -225,6 +225,18 @@ def test_no_kernel_outlives_a_killed_run(tmp_path):
     assert not any(os.path.exists(f) for f in files)
 
 
+def test_an_abandoned_start_leaves_no_kernel_and_no_file():
+    """The run stopped (Ctrl-C mid-import) before it connected to the kernels it had begun: their
+    parent still forks them, finds the run gone, kills them, removes their files and ends."""
+    begun = kernel_parent.begin(2)
+    files = list(begun.files)
+    begun.abandon()
+    assert begun.process.wait(timeout=120) == 0
+    assert not any(os.path.exists(f) for f in files)
+    left = [int(p) for p in os.listdir("/proc") if p.isdigit() and any(f in cmdline(int(p)) for f in files)]
+    assert wait_gone(left) == []
+
+
 def test_kernels_that_cannot_start_are_a_clear_error(monkeypatch):
     monkeypatch.setattr(kernel_parent.sys, "executable", "/bin/false")
     with pytest.raises(kernels.NotebookError, match="report kernels could not be started"):

@@ -127,10 +127,14 @@ def run(data_dir: Path, year: int | None, langs=LANGS, formats=FORMATS,
     # takes this process's dataset, runs its edition's notebook and renders its PDF: the
     # editions run side by side as two processes.
     begun = kernel_parent.begin(len(langs) if formats else 0, "pdf" in formats)
-    from tqdm import tqdm
+    try:
+        from tqdm import tqdm
 
-    from analysis.audit import manifest
-    from analysis.publication import kernels
+        from analysis.audit import manifest
+        from analysis.publication import kernels
+    except BaseException:   # Ctrl-C mid-import: no kernel is left behind
+        begun.abandon()
+        raise
     started = manifest.now()
     steps = 2 + (2 * len(langs) if formats else 0)
     pool = ThreadPoolExecutor(max_workers=max(1, len(langs)))

@@ -39,6 +39,17 @@ class Begun:
     process: subprocess.Popen | None = None
     failed: str = ""
 
+    def abandon(self) -> None:
+        """Let the parent go before its kernels are connected to (the run stopped meanwhile):
+        told so, it kills the kernels it forks, removes their files and ends (`main`)."""
+        if self.pids is not None:
+            os.close(self.pids)
+            self.pids = None
+        if self.process is None:
+            remove_files(self.files)
+        else:
+            self.process.stdin.close()
+
 
 def connection_file() -> str:
     """A new kernel's connection file (mode 0600: it holds the key that signs its messages):
