@@ -86,8 +86,8 @@ def signed_rank(d: np.ndarray) -> tuple[float, float]:
     t_plus, t_minus = ranks[nonzero > 0].sum(), ranks[nonzero < 0].sum()
     ties, zeros = bool((groups > 1).any()), m < len(d)
     if len(d) <= 50 and not (ties or zeros):
-        k = int(t_plus)
-        p = 2 * min(_signed_rank_tail(k, m, upper=True), _signed_rank_tail(k, m, upper=False))
+        null, k = _signed_rank_null(m), int(t_plus)
+        p = 2 * min(_signed_rank_tail(null, k, upper=True), _signed_rank_tail(null, k, upper=False))
         return min(t_plus, t_minus), float(np.clip(p, 0, 1))
     if len(d) <= 13:
         from scipy import stats
@@ -112,11 +112,11 @@ def _signed_rank_null(n: int) -> np.ndarray:
     return p
 
 
-def _signed_rank_tail(k: int, n: int, upper: bool) -> float:
-    """P(T+ ≥ k) (`upper`) or P(T+ ≤ k), summed over the tail nearer k's side of the mean
-    n(n + 1)/4 and taken from 1 on the other."""
-    p = _signed_rank_null(n)
-    near = k <= n * (n + 1) / 4
+def _signed_rank_tail(p: np.ndarray, k: int, upper: bool) -> float:
+    """P(T+ ≥ k) (`upper`) or P(T+ ≤ k) under the null distribution `p` (`_signed_rank_null`):
+    summed over the tail when k is at most the mean n(n + 1)/4 (half of T+'s largest value,
+    len(p) − 1), else taken from 1 with the other."""
+    near = k <= (len(p) - 1) / 2
     if upper:
         return p[k:].sum() if near else 1 - p[:k].sum()
     return p[:k + 1].sum() if near else 1 - p[k + 1:].sum()
