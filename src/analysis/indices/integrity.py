@@ -73,7 +73,7 @@ import pandas as pd
 
 from analysis.indices.ballots import (ID_TEXT, REASON_CODE, is_satisfied, open_source, read_ballots,
                                       satisfied_codes)
-from analysis.inputs.sources import csv_lines
+from analysis.inputs.sources import csv_lines, use_packed
 from analysis.stats.dispersion import random_effects, ratio_variance
 
 CHECKS = ("all_top", "burst", "channel_gap", "duplicates", "identical_patterns", "paper_share",
@@ -162,6 +162,7 @@ def _screen_table(con, k: int, year: int, years: str, scale, satisfied_answers, 
     # the bursts run beside the other checks, on a cursor of their own: DuckDB runs the two
     # threads' queries side by side, and numpy's window sums fill the other checks' waits
     with con.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as pool:  # thread ends first
+        use_packed(cursor)
         bursts = pool.submit(_burst, copy.copy(ctx).on(cursor))
         for check in (_identical, _channel_gap, _all_top, _year_shift, _straight, _duplicates,
                       _perfect, _paper):
