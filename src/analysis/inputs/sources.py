@@ -144,7 +144,8 @@ def connection():
         # memory limit and spill, and compressed they spill less (100 M ballots with text ids:
         # 56 s instead of 58–59 s; benchmarks/README.md). A cursor starts in DuckDB's own
         # database: `use_packed` it.
-        use_packed(con, attach=True)
+        con.execute(f"ATTACH ':memory:' AS {PACKED} (COMPRESS)")
+        use_packed(con)
         # progress is tracked for run_query's bar, but DuckDB's own bar (on stdout) stays off;
         # inside a Jupyter kernel DuckDB refuses any progress setting without ipywidgets (not a
         # dependency): there tracking stays at its default, off, and run_query's bar stays still
@@ -161,11 +162,9 @@ def connection():
 PACKED = "packed"
 
 
-def use_packed(con: duckdb.DuckDBPyConnection, attach: bool = False) -> None:
-    """Make the compressed in-memory database PACKED (attached first, with `attach`) the one
-    that unqualified table names of `con` (a connection or a cursor of it) refer to."""
-    if attach:
-        con.execute(f"ATTACH ':memory:' AS {PACKED} (COMPRESS)")
+def use_packed(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the compressed in-memory database PACKED (`connection` attaches it) the one that
+    unqualified table names of `con` (a connection or a cursor of it) refer to."""
     con.execute(f"USE {PACKED}")
 
 

@@ -77,7 +77,7 @@ def warm_up() -> None:
     """Pay ahead what the first report of a process pays once: the catalog, every section
     template compiled, Babel's number and date formats of both languages, one chart drawn as
     SVG and as a 300-dpi PNG (fonts, renderers). The report kernels' parent calls it before it
-    forks them (`kernels.start_kernels`), while the run is still computing the tables: both
+    forks them (`kernel_parent.main`), while the run is still computing the tables: both
     editions then start warm (about 0.2 s of each notebook)."""
     from analysis.publication import markup
     load_catalog()
