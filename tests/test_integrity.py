@@ -147,6 +147,27 @@ def test_identical_ballots_flagged(tmp_path):
     assert row["n_involved"] == 40
 
 
+@pytest.mark.parametrize("integer_ids", [False, True])
+def test_listed_ballots_of_parquet_carry_the_ids_at_their_rows(tmp_path, integer_ids):
+    """The ballots table keeps no ids of a Parquet file: the listed ballots' ids are read again
+    by position. Each must be the id at its row of the file (read here with pandas)."""
+    rows = [f"2024,A,{i},paper,2024-10-01,5,4,5,\n" for i in range(40)]
+    rows += [f"2024,A,{100 + i},paper,2024-10-01,{','.join(map(str, varied(i)))}\n"
+             for i in range(60)]
+    rows += [f"2024,A,{200 + i},qr,{timed(i)},{','.join(map(str, varied(60 + i)))}\n"
+             for i in range(100)]
+    frame = pd.read_csv(write(tmp_path, rows), dtype=str, keep_default_na=False)
+    frame["ballot_id"] = (frame["ballot_id"].astype("int64") if integer_ids
+                          else "Phiếu-" + frame["ballot_id"])
+    frame.iloc[::-1].to_parquet(tmp_path / "ballots.parquet", index=False)  # rows reversed
+    listed = screen(tmp_path / "ballots.parquet", REGISTRY, 2024).ballots
+    written = pd.read_parquet(tmp_path / "ballots.parquet")["ballot_id"].astype(str).to_numpy()
+    copied = listed[listed["check"] == "identical_patterns"]
+    assert len(copied) == 40
+    assert listed["ballot_id"].tolist() == [written[r - 1] for r in listed["row"]]
+    assert sorted(copied["ballot_id"]) == sorted(frame["ballot_id"].astype(str).iloc[:40])
+
+
 def test_varied_ballots_not_flagged(tmp_path):
     rows = [f"2024,A,{i},qr,2024-10-{1 + i % 28:02d}T{8 + i % 9:02d}:{i % 60:02d}:00,"
             f"{','.join(map(str, varied(i)))}\n" for i in range(100)]

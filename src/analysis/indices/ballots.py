@@ -135,8 +135,8 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     """The one read of the ballot file: table `ballots` (in the connection's private in-memory
     database; not a temporary table, so that cursors see it), one narrow row per ballot (of
     `years`, if given) with _file, _pos, year, u (the unit's `code` in the table `registry`;
-    NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id (NULL
-    when blank; BIGINT from an integer Parquet column, `Source.identifier`), channel,
+    NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id (of a CSV
+    file only, see `read_ids`; NULL when blank; `Source.identifier`), channel,
     a0… (each answer's code: 0 when blank or off the scale, else its place on the scale, 1 for
     the lowest answer, so answer = code + low − 1; never NULL, which makes the sums several
     times cheaper), m (answers on the scale),
@@ -157,14 +157,14 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     (y < m), n_three (m ≥ 3), n_straight (m ≥ 3, one answer throughout), n_top (m ≥ 3, all at
     the top), t_other and m_other (Σt and Σm over the others)); and temp table `rejected`, the
     ballots that do not count (r, their rowid in `ballots`, _file, _pos, year, u, unlisted_id,
-    ballot_id, channel, reason, candidate), so that what is asked of them later reads this small
-    table, not the file's.
+    channel, reason, candidate, and ballot_id from `read_ids`), so that what is asked of them
+    later reads this small table, not the file's.
 
     Repeated ids: a 32-bit hash of (year, ballot_id) per ballot, sorted in numpy (4 bytes a
     ballot, where a hash aggregate in DuckDB needed a table of every id), gives the hashes seen
     twice. One pass over the table copies out the ballots already rejected and these candidates
     (a hash collision just adds candidates: about n²/2³³ pairs, 12,000 among 10 M ids); the
-    exact file-order window over the candidates finds the later copies, which are marked in
+    exact file-order window over the candidates' ids finds the later copies, which are marked in
     both tables, and the candidates that count leave `rejected`. (At 100 M ballots, a table
     spilled to disk, a pass of its own for each took 1.8 s longer.)"""
     low, high = (int(v) for v in scale)
@@ -199,7 +199,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
                ({present}) AS n_present
         FROM answers
     )
-    SELECT a.* EXCLUDE (n_present, unit_id), r.code AS u,
+    SELECT a.* EXCLUDE (n_present, unit_id{", ballot_id" if source.columnar else ""}), r.code AS u,
            IF(r.code IS NULL, a.unit_id, NULL) AS unlisted_id, {ID_HASH} AS h,
            CASE
         WHEN a.year IS NULL THEN {code['missing_year']}
@@ -215,12 +215,17 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     # the rejected ballots and the candidates for repeated ids, in one pass over the table
     con.register("repeated", pd.DataFrame({"h": _repeated_hashes(con)}))
     run_query(con, """
-    CREATE OR REPLACE TEMP TABLE rejected AS
-    SELECT rowid AS r, _file, _pos, year, u, unlisted_id, ballot_id, channel, reason,
+    CREATE OR REPLACE TEMP TABLE chosen AS
+    SELECT rowid AS r, _file, _pos, year, u, unlisted_id, channel, reason,
            h IN (SELECT h FROM repeated) AS candidate
     FROM ballots WHERE reason IS NOT NULL OR h IN (SELECT h FROM repeated)
     """, "ballots: rejected and repeated ids" if progress else None)
     con.unregister("repeated")
+    read_ids(con, source, "chosen", "ballots: their ids" if progress else None)
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE rejected AS
+    SELECT c.*, i.ballot_id FROM chosen c LEFT JOIN ids i USING (_file, _pos);
+    DROP TABLE chosen; DROP TABLE ids""")
     # later copies of a (year, ballot_id) in file order; the rules before duplicate_ballot keep
     # precedence. The candidates' hashes repeat; their ids are compared exactly here
     con.execute(f"""
@@ -238,6 +243,20 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     DROP TABLE later_copies""")
     run_query(con, _unit_sums(len(questions), satisfied_codes(scale, satisfied_answers), scale),
               "ballots: sums" if progress else None)
+
+
+def read_ids(con, source: Source, rows: str, label: str | None = None) -> None:
+    """Temp table `ids`: _file, _pos and ballot_id (as in `read_ballots`) of the ballots at the
+    places (_file, _pos) in table `rows`: those whose id is compared or shown. The ids of a
+    Parquet source are read again from its id column, since the table `ballots` keeps none:
+    at national scale, where that table spills to disk, this saves more than the second read
+    costs (100 M ballots with text ids: benchmarks/README.md). A CSV file would have to be
+    parsed whole again; its ids stay in the table. `label` names a progress bar."""
+    every = "SELECT _file, _pos, ballot_id FROM ballots" if not source.columnar else (
+        f"SELECT _file::UINTEGER AS _file, _pos::UINTEGER AS _pos, "
+        f"{source.identifier('ballot_id')} AS ballot_id FROM ({source.relation})")
+    run_query(con, f"""CREATE OR REPLACE TEMP TABLE ids AS
+                       SELECT * FROM ({every}) SEMI JOIN {rows} USING (_file, _pos)""", label)
 
 
 def _minute(source: Source, year: int | None) -> tuple[str, str]:

@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.indices.ballots import (ID_TEXT, REASON_CODE, is_satisfied, open_source, read_ballots,
-                                      satisfied_codes)
+                                      read_ids, satisfied_codes)
 from analysis.inputs.sources import csv_lines, use_packed
 from analysis.stats.dispersion import random_effects, ratio_variance
 
@@ -212,7 +212,7 @@ def _screened_view(con, k: int, year: int, scale) -> str:
     years = f"({year}{'' if previous is None else f', {previous}'})"
     con.execute(f"""
     CREATE OR REPLACE VIEW screened AS
-    SELECT year, u, {ID_TEXT} AS ballot_id, _file, _pos, lower(channel) AS channel,
+    SELECT year, u, _file, _pos, lower(channel) AS channel,
            lower(channel) = 'paper' AS paper, minute, m, {', '.join(f"a{i}" for i in range(k))},
            {pattern} AS pattern
     FROM ballots WHERE reason IS NULL AND year IN {years}
@@ -683,7 +683,7 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
     """The screened ballots of the year behind each flag, from (check, unit, key) triples (key:
     the paper flag and pattern of a copied form; a burst's first minute and the minute after
     its last, counted since 1970): the flagged units' ballots, read once, joined with a table
-    of the flags."""
+    of the flags; then their ids (`read_ids`)."""
     k = range(ctx.k)
     if not involved:
         return pd.DataFrame(columns=BALLOT_COLUMNS + ["m", "y"])
@@ -708,7 +708,7 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
                                ("end", "Int64"))}})
     ctx.con.register("flags", flags)
     answers = ", ".join(f"IF(a{i} = 0, '', CAST(a{i} + {ctx.low - 1} AS VARCHAR))" for i in k)
-    columns = f"""s.u, f."check", s.ballot_id, s._file, s._pos, s.channel,
+    columns = f"""s.u, f."check", s._file, s._pos, s.channel,
                   concat_ws('|', {answers}) AS answers, s.m,
                   {' + '.join(is_satisfied(f"s.a{i}", satisfied, top) for i in k)} AS y"""
     # the flagged units' ballots: a copied form's flag names its pattern, which the join
@@ -718,7 +718,8 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
     # do), only the flagged units' row groups are read, at 100 M ballots from a spilled table
     units = ", ".join(str(u) for u in sorted(set(flags["u"].tolist())))
     flagged = f"(SELECT * FROM screened WHERE year = {ctx.year} AND u IN ({units}))"
-    frame = ctx.con.sql(f"""
+    ctx.con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE listed AS
     SELECT {columns} FROM {flagged} s JOIN flags f
         ON s.u = f.u AND s.paper = f.paper AND s.pattern = f.pattern
     WHERE f."check" = 'identical_patterns'
@@ -727,10 +728,14 @@ def _involved_ballots(ctx: _Context, involved: list[tuple[str, str, dict]],
     WHERE CASE f."check"
         {' '.join(f"WHEN '{check}' THEN {condition}" for check, condition in conditions.items())}
         ELSE false
-    END
-    ORDER BY s.u, f."check", s._file, s._pos
-    """).to_arrow_table().to_pandas()  # through Arrow: a third of .df()'s time and memory
+    END""")
     ctx.con.unregister("flags")
+    read_ids(ctx.con, source, "listed")
+    frame = ctx.con.sql(f"""
+    SELECT l.*, {ID_TEXT} AS ballot_id FROM listed l LEFT JOIN ids USING (_file, _pos)
+    ORDER BY l.u, l."check", l._file, l._pos
+    """).to_arrow_table().to_pandas()  # through Arrow: a third of .df()'s time and memory
+    ctx.con.execute("DROP TABLE listed; DROP TABLE ids")
     frame.insert(0, "unit_id", ctx.names[frame.pop("u").to_numpy()])
     rows = frame["_pos"].to_numpy(dtype=np.int64)
     if source.empty_lines is not None:

@@ -55,6 +55,12 @@ class Source:
     empty_lines: np.ndarray | None   # CSV only: line numbers of empty lines
 
     @property
+    def columnar(self) -> bool:
+        """Whether a column can be read again on its own (Parquet), not only by parsing every
+        line of the file again (CSV)."""
+        return self.empty_lines is None
+
+    @property
     def header_row(self) -> int | None:
         """Where a missing column is reported: line 1 of a CSV file, no row in Parquet."""
         return 1 if self.empty_lines is not None else None
