@@ -6,6 +6,7 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
@@ -239,6 +240,28 @@ def test_a_figure_that_does_not_reconcile_is_named_by_final(tmp_path, capsys):
                      "--final", "--quiet", "--format", ""])
     err = capsys.readouterr().err
     assert code == 1 and "published n_units of all does not reconcile: published 18" in err, err
+
+
+def test_papi_2023_press_figures_reconcile_and_2021_names_its_one_mismatch():
+    """The press figures of PAPI 2023 all reconcile, five of the totals only truncated: Thái
+    Nguyên's eight dimensions sum to 45.7875, which the press printed as 45.78. Bà Rịa - Vũng
+    Tàu's 2021 total as its newspaper printed it, 40.62, is 40.6146 here. The 2021 edition is
+    therefore a draft, and its notice counts one figure (in the singular)."""
+    ds = load_dataset(DATA / "papi-provinces")
+    rec = compute_results(ds, 2023)["reconciliation"].set_index(["key", "metric"])
+    assert len(rec) == 21 and rec["matches"].astype(str).str.lower().eq("true").all()
+    scores = pd.read_csv(DATA / "papi-provinces" / "index_scores.csv", dtype={"unit_id": str})
+    dims = scores[(scores["year"] == 2023) & (scores["unit_id"] == "19")]["points"]
+    assert len(dims) == 8 and round(dims.sum(), 4) == 45.7875
+    assert rec.loc[("19", "points"), "rule"] == "truncate"
+    assert (rec["rule"] == "truncate").sum() == 5
+    tables = compute_results(ds, 2021)
+    row = tables["reconciliation"].set_index(["key", "metric"]).loc[("77", "points")]
+    assert str(row["matches"]).lower() == "false" and row["computed"] == pytest.approx(40.6146)
+    en = Report(ds, 2021, "en", tables).title_page().data
+    vi = Report(ds, 2021, "vi", tables).title_page().data
+    assert "DRAFT — not yet fit for release: 1 published figure is not reproduced" in en
+    assert "DỰ THẢO — chưa đủ điều kiện phát hành chính thức: 1 số liệu đã công bố" in vi
 
 
 def test_a_signed_edition_passes_final(tmp_path):

@@ -158,8 +158,11 @@ def test_every_catalog_key_is_used(tmp_path, tiny_counts):
             Report(unrecorded, year, "en", tables).render("change")
             units = tables["index_units"].copy()   # more new units than a note names: "and 8 others"
             units.loc[units.index[:12], ["score_prev", "change", "rank_change"]] = float("nan")
+            rec = tables["reconciliation"]   # one figure that does not reconcile: a draft, in the singular
+            one = rec.assign(matches=[False] + [True] * (len(rec) - 1))
             for lang in ("vi", "en"):
                 Report(ds, year, lang, {**tables, "index_units": units}).render("ranking")
+                Report(ds, year, lang, {**tables, "reconciliation": one}).title_page()
         for lang in ("vi", "en"):
             report = Report(ds, year, lang, tables)
             report.title_page(), report.contents()
@@ -224,9 +227,10 @@ def rare_service_cases(tables):
     rejected = pd.DataFrame({"file": "dossiers.csv", "row": range(2, 2 + len(REASONS)),
                              "year": 2025, "unit_id": "01", "ballot_id": "", "channel": "",
                              "reason": list(REASONS)})
-    unreconciled = pd.DataFrame({"scope": ["unit"], "key": ["01"], "metric": ["points"], "published": [50.0],
-                                 "computed": [49.0], "difference": [-1.0], "matches": [False],
-                                 "source": [""], "note": [""], "rule": [""]})  # a draft: a figure that does not reconcile
+    unreconciled = pd.DataFrame({"scope": ["unit", "unit"], "key": ["01", "01"], "metric": ["points", "rank"],
+                                 "published": [50.0, 1.0], "computed": [49.0, 2.0], "difference": [-1.0, 1.0],
+                                 "matches": [False, False], "source": ["", ""], "note": ["", ""],
+                                 "rule": ["", ""]})  # a draft: two figures that do not reconcile
     return {**tables, "service_index": s, "rejected": rejected, "reconciliation": unreconciled}
 
 

@@ -411,7 +411,8 @@ class Report(ServiceSections):
         codes = [r.code for r in self.draft]
         reasons = []
         if "unreconciled" in codes:
-            reasons.append(self.t("draft.unreconciled", n=codes.count("unreconciled")))
+            n = codes.count("unreconciled")
+            reasons.append(self.t("draft.unreconciled_one" if n == 1 else "draft.unreconciled", n=n))
         if "unconfirmed" in codes:
             reasons.append(self.t("draft.unconfirmed"))
         return self.t("draft.notice", reasons="; ".join(reasons))
