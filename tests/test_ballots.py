@@ -7,6 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,7 +15,7 @@ import pytest
 
 from analysis.indices import ballots as ballot_rules
 from analysis.indices.ballots import REASONS, summarise_ballots
-from analysis.inputs.sources import empty_lines
+from analysis.inputs.sources import INTEGER_PATTERN, empty_lines, whole_number
 from analysis.inputs.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -489,6 +490,16 @@ def test_how_answers_are_read(tmp_path):
     assert {b: b not in bad for b in (f"b{i}" for i in range(len(spellings)))} == {
         f"b{i}": ok for i, ok in enumerate(spellings.values())}
     assert summary.units["n_satisfied"].tolist() == [sum(spellings.values())]
+
+
+def test_a_one_character_cell_is_read_as_the_pattern_reads_it():
+    """`whole_number` reads a single digit without the pattern: every one-character cell (ASCII,
+    and digits or numerals of other scripts) gives what the pattern rule gives (Python's re)."""
+    cells = [chr(c) for c in range(32, 127)] + ["٤", "４", "½", "²", "๓", "Ⅳ"]
+    got = [v for (v,) in duckdb.connect().execute(
+        f"SELECT {whole_number('t')} FROM (SELECT unnest(?) AS t)", [cells]).fetchall()]
+    assert got == [int(c) if re.fullmatch(INTEGER_PATTERN, c) else None for c in cells]
+    assert got[cells.index("7")] == 7 and got[cells.index("+")] is None
 
 
 def test_unit_ids_and_channels_are_compared_in_nfc(tmp_path):
