@@ -134,7 +134,7 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
                  years=None, timed_year: int | None = None, progress: bool = False) -> None:
     """The one read of the ballot file: table `ballots` (in the connection's private in-memory
     database; not a temporary table, so that cursors see it), one narrow row per ballot (of
-    `years`, if given) with _file, _pos, year, u (the unit's `code` in the table `registry`;
+    `years`, if given) with _file, _pos (`Source.numbered`), year, u (the unit's `code` in the table `registry`;
     NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id (of a CSV
     file only, see `read_ids`; NULL when blank; `Source.identifier`), channel,
     a0… (each answer's code: 0 when blank or off the scale, else its place on the scale, 1 for
@@ -179,17 +179,14 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
     chosen = (f"WHERE year IS NULL OR year IN ({', '.join(str(int(y)) for y in years)})"
               if years else "")
     code = REASON_CODE
-    run_query(con, f"""
-    CREATE OR REPLACE TABLE ballots AS
-    WITH raw AS ({source.relation}),
-    cells AS (
-        SELECT _file::UINTEGER AS _file, _pos::UINTEGER AS _pos,
+    numbered = source.numbered(con, f"""
                TRY_CAST({source.whole('year')} AS INTEGER) AS year,
                {source.key('unit_id')} AS unit_id,
                {source.identifier('ballot_id')} AS ballot_id, {source.key('channel')} AS channel
-               {submitted}, {cells}
-        FROM raw
-    ),
+               {submitted}, {cells}""", "ballots: reading" if progress else None)
+    run_query(con, f"""
+    CREATE OR REPLACE TABLE ballots AS
+    WITH cells AS ({numbered}),
     answers AS (
         SELECT * EXCLUDE (submitted, {', '.join(f"w{i}" for i in k)}), {values}{ts}
         FROM cells {chosen}
@@ -209,8 +206,9 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
         WHEN a.n_present > a.m THEN {code['answer_out_of_scale']}
     END::TINYINT AS reason
     FROM counted a LEFT JOIN registry r ON a.unit_id = r.unit_id
-    """, "ballots: reading" if progress else None)
-    if source.empty_lines is not None:
+    """, ("ballots: reading" if source.columnar else "ballots: rules") if progress else None)
+    if not source.columnar:
+        con.execute("DROP TABLE numbered")
         raise_unreadable_lines(con, source.name, "ballot")
     # the rejected ballots and the candidates for repeated ids, in one pass over the table
     con.register("repeated", pd.DataFrame({"h": _repeated_hashes(con)}))
