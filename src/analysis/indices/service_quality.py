@@ -196,7 +196,9 @@ def read_dossiers(path, units: pd.DataFrame, months=None, progress: bool = False
         source = open_source(con, path, "dossier")
         cells = _typed_cells(source)
         try:
-            groups = run_query(con, _query(source.relation, cells, months),
+            numbered = source.numbered(con, ", ".join(f"{sql} AS {name}" for name, sql in cells.items()),
+                                       "dossiers: reading" if progress else None)
+            groups = run_query(con, _query(numbered, months),
                                "dossiers: rules and counts" if progress else None)
         except duckdb.OutOfMemoryException:
             raise out_of_memory(source.name) from None
@@ -258,9 +260,9 @@ def _typed_cells(source) -> dict[str, str]:
     return out
 
 
-def _query(relation: str, cells: dict[str, str], months) -> str:
-    """One pass: counted dossiers collapse into one row per (unit, month); each rejected
-    dossier stays a row of its own, with its file and row."""
+def _query(numbered: str, months) -> str:
+    """One pass over the typed cells (`Source.numbered`): counted dossiers collapse into one
+    row per (unit, month); each rejected dossier stays a row of its own, with its file and row."""
     chosen = ""
     if months:
         start = f"TIMESTAMP '{min(months)}-01'"
@@ -269,10 +271,7 @@ def _query(relation: str, cells: dict[str, str], months) -> str:
     required = " OR ".join(f"coalesce({f}, 9) = 9" for f in FLAGS if f != "paid_online")
     on_time = "IF(due_at_day, resolved_at::DATE <= due_at::DATE, resolved_at <= due_at)"
     return f"""
-    WITH cells AS (
-        SELECT _file, _pos, {', '.join(f'{sql} AS {name}' for name, sql in cells.items())}
-        FROM ({relation})
-    ),
+    WITH cells AS ({numbered}),
     classified AS (
         SELECT c.*, date_trunc('month', received_at)::DATE AS month, CASE
             WHEN r.unit_id IS NULL THEN 'unknown_unit'

@@ -1,15 +1,14 @@
 """Large record files (ballots, dossiers) as DuckDB relations that keep each row's place.
 
-A source is a CSV file, a Parquet file or a folder of Parquet files. Its relation gives `_file`
-(index into `files`) and `_pos`, then the raw columns; column names are compared in Unicode
-NFC, trimmed, and a name given twice is an error.
+A source is a CSV file, a Parquet file or a folder of Parquet files. `Source.numbered` gives
+each row's `_file` (index into `files`) and `_pos` beside the columns asked for; column names
+are compared in Unicode NFC, trimmed, and a name given twice is an error.
 
 Row numbers. Parquet: DuckDB's `file_row_number` (0-based) + 1. CSV: every cell is read as
 text, and the reader has no line number, so we rely on DuckDB's documented order preservation
-(sql/dialect/order_preservation): with `preserve_insertion_order` (which `connection` sets),
-`row_number() OVER ()` over a single-table scan numbers the rows in file order (`relation`), as
-does the rowid of a table created from that scan (`Source.numbered`, which keeps the read
-parallel). Two things
+(sql/dialect/order_preservation): with `preserve_insertion_order` (which `connection` sets), a
+single-table scan with projections keeps file order, so in a table created from it a row's
+rowid + 1 is its place (`Source.numbered`). Two things
 separate that number from the line a user sees: the header (line 1) and empty lines, which the
 reader skips without a trace; `empty_lines` finds those by scanning the bytes. Lines the reader
 cannot parse (wrong number of fields, not UTF-8) are raised by `raise_unreadable_lines`, so they
@@ -51,11 +50,10 @@ BIGINT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLI
 class Source:
     name: str                        # the input as the user names it, e.g. "ballots.csv"
     files: tuple[str, ...]           # file names relative to the dataset folder, by `_file`
-    relation: str                    # SQL giving `_file`, `_pos` and the raw columns
+    relation: str                    # SQL of the rows: Parquet with `_file` and `_pos`, CSV unnumbered
     raw: dict[str, str]              # normalised column name -> SQL of the raw column
     types: dict[str, str]            # normalised column name -> DuckDB type (CSV: VARCHAR)
     empty_lines: np.ndarray | None   # CSV only: line numbers of empty lines
-    reader: str | None = None        # CSV only: SQL of the file's rows, unnumbered
 
     def numbered(self, con: duckdb.DuckDBPyConnection, columns: str, label: str | None = None) -> str:
         """SQL of a relation of `_file`, `_pos` (UINTEGER) and `columns` (SQL over the raw columns,
@@ -63,13 +61,13 @@ class Source:
         them, in parallel. A CSV file is first read into the temporary table `numbered` (drop it
         when done), in file order: DuckDB keeps insertion order for a single-table FROM with
         projections (`connection` sets preserve_insertion_order), so a row's rowid there is its
-        data-row position. The file is still read in parallel: `relation`'s row_number() OVER ()
-        would run the whole read on one thread (10 M ballots: 8.6 s against 5.4 s).
+        data-row position. The file is still read in parallel, where row_number() OVER () would
+        run the whole read on one thread (10 M ballots: 5.4 s against 8.6 s).
         `label` names a progress bar (`run_query`)."""
-        if self.reader is None:
+        if self.columnar:
             return (f"SELECT _file::UINTEGER AS _file, _pos::UINTEGER AS _pos, {columns} "
                     f"FROM ({self.relation})")
-        run_query(con, f"CREATE OR REPLACE TEMP TABLE numbered AS SELECT {columns} FROM {self.reader}",
+        run_query(con, f"CREATE OR REPLACE TEMP TABLE numbered AS SELECT {columns} FROM {self.relation}",
                   label)
         return "SELECT 0::UINTEGER AS _file, (rowid + 1)::UINTEGER AS _pos, * FROM numbered"
 
@@ -236,12 +234,11 @@ def _csv_source(path: Path) -> Source:
                                   "save it as 'CSV UTF-8'")]) from None
     internal = [f"c{i}" for i in range(len(names))]
     columns = ", ".join(f"'{c}': 'VARCHAR'" for c in internal)
-    reader = (f"read_csv({sql_text(str(path))}, columns = {{{columns}}}, header = true, "
-              "auto_detect = false, delim = ',', quote = '\"', escape = '\"', store_rejects = true)")
-    relation = f"SELECT 0 AS _file, row_number() OVER () AS _pos, * FROM {reader}"
+    relation = (f"read_csv({sql_text(str(path))}, columns = {{{columns}}}, header = true, "
+                "auto_detect = false, delim = ',', quote = '\"', escape = '\"', store_rejects = true)")
     raw = _named(path.name, names, internal, 1)
     return Source(path.name, (path.name,), relation, raw, dict.fromkeys(raw, "VARCHAR"),
-                  empty_lines(path), reader)
+                  empty_lines(path))
 
 
 def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path, kind: str) -> Source:
