@@ -134,18 +134,18 @@ def read_ballots(con, source: Source, questions: list[str], scale=(1, 5), satisf
                  years=None, timed_year: int | None = None, progress: bool = False) -> None:
     """The one read of the ballot file: table `ballots` (in the connection's private in-memory
     database; not a temporary table, so that cursors see it), one narrow row per ballot (of
-    `years`, if given) with _file, _pos (`Source.numbered`), year, u (the unit's `code` in the table `registry`;
-    NULL for a unit not in it, whose id as written is then `unlisted_id`), ballot_id (of a CSV
-    file only, see `read_ids`; NULL when blank; `Source.identifier`), channel,
-    a0… (each answer's code: 0 when blank or off the scale, else its place on the scale, 1 for
-    the lowest answer, so answer = code + low − 1; never NULL, which makes the sums several
-    times cheaper), m (answers on the scale),
-    `reason` (the code, in `REASON_CODE`, of the first of `REASONS` that applies; NULL when the
-    ballot counts), h (a hash of year and ballot_id, for the repeated ids below; NULL for a
-    ballot without a readable year or an id, which no other repeats) and minute
-    (submitted_at in whole minutes since 1970 when it has a time of day; read for the ballots
-    of `timed_year` only, the year the integrity screen looks for bursts in). Each column is as narrow as its values allow (year and minute INTEGER: a year
-    beyond it is no readable year; _file and _pos UINTEGER: a file of more than 4 × 10⁹ rows is
+    `years`, if given) with _file, _pos (`Source.numbered`), year, u (the unit's `code` in the
+    table `registry`; NULL for a unit not in it, whose id as written is then `unlisted_id`),
+    ballot_id (of a CSV file only, see `read_ids`; NULL when blank; `Source.identifier`),
+    channel, a0… (each answer's code: 0 when blank or off the scale, else its place on the
+    scale, 1 for the lowest answer, so answer = code + low − 1; never NULL, which makes the sums
+    several times cheaper), m (answers on the scale), `reason` (the code, in `REASON_CODE`, of
+    the first of `REASONS` that applies; NULL when the ballot counts), h (a hash of year and
+    ballot_id, for the repeated ids below; NULL for a ballot without a readable year or an id,
+    which no other repeats) and minute (submitted_at in whole minutes since 1970 when it has a
+    time of day; read for the ballots of `timed_year` only, the year the integrity screen looks
+    for bursts in). Each column is as narrow as its values allow (year and minute INTEGER: a
+    year beyond it is no readable year; _file and _pos UINTEGER: a file of more than 4 × 10⁹ rows is
     refused as unreadable), since at national scale the table outgrows memory and spills to
     disk. Units are integer codes in the table, so the grouping runs on integers; names are
     joined to the few rows that come out.
