@@ -80,6 +80,7 @@ PAPI_FILES = [
     "published/papi_subdimension_codebook.csv",
     "published/papi_2016_published_figures.csv",
     "published/papi_2020_published_figures.csv",
+    "published/papi_provinces_partial_2021_2023.csv",  # press figures of 2021 and 2023, by hand
     "regions_63_provinces.csv",
     "province_merger_2025.csv",
     "published/SOURCES.md",
@@ -242,6 +243,12 @@ def build_papi(shared: Path) -> None:
                     "note_vi": "Tổng điểm PAPI trên thang 8–80 (tổng của tám chỉ số nội dung), "
                                "3 chữ số thập phân"})
     pub.sort(key=lambda p: (p["year"], p["scope"], p["key"], p["metric"]))
+    # rows added to published.csv by hand (later releases, press figures and groups named
+    # without scores; the source on each row, README.md): kept as they are, after these
+    built = {(p["year"], p["scope"], p["key"], p["metric"]) for p in pub}
+    if (folder / "published.csv").exists():
+        pub += [r for r in read_csv(folder / "published.csv")
+                if (r["year"], r["scope"], r["key"], r["metric"]) not in built]
     write_csv(folder / "published.csv",
               ["year", "scope", "key", "metric", "value", "source", "note", "note_vi"], pub)
 
@@ -357,6 +364,12 @@ def build_ministries(shared: Path) -> None:
     ]
     assert above80["note"] == "MOH, MOFA, MOIT below 80", above80["note"]  # its note_vi above
     pub.sort(key=lambda p: (p["year"], p["scope"], p["key"], p["metric"]))
+    # rows added to published.csv by hand (later releases, press figures and groups named
+    # without scores; the source on each row, README.md): kept as they are, after these
+    built = {(p["year"], p["scope"], p["key"], p["metric"]) for p in pub}
+    if (folder / "published.csv").exists():
+        pub += [r for r in read_csv(folder / "published.csv")
+                if (r["year"], r["scope"], r["key"], r["metric"]) not in built]
     write_csv(folder / "published.csv",
               ["year", "scope", "key", "metric", "value", "source", "note", "note_vi"], pub)
 
